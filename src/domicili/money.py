@@ -45,8 +45,13 @@ _NOT_APPLIED = VatRule(
     exemption_mention="TVA non applicable, art. 294-1° du CGI (Guyane, Mayotte)",
     category="O",
 )
-_BY_DEPARTEMENT = {"971": _DOM_REDUCED, "972": _DOM_REDUCED, "974": _DOM_REDUCED,
-                   "973": _NOT_APPLIED, "976": _NOT_APPLIED}
+_BY_DEPARTEMENT = {
+    "971": _DOM_REDUCED,
+    "972": _DOM_REDUCED,
+    "974": _DOM_REDUCED,
+    "973": _NOT_APPLIED,
+    "976": _NOT_APPLIED,
+}
 
 
 def vat_rule_for_departement(departement: str) -> VatRule:

@@ -1,0 +1,5 @@
+"""``python -m domicili``."""
+
+from .cli import main
+
+main()

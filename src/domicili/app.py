@@ -1,0 +1,239 @@
+"""The ``Domicili`` facade: the public API and the one composition root.
+
+Everything the CLI does is one call here, and an embedding application calls the
+same methods::
+
+    from domicili import Domicili
+
+    with Domicili("domicili.db") as app:
+        provider = app.add_provider(name="Domiciliation Lumière", siren="732829320", …)
+        client, dossiers = app.create_demande("demande.yaml", to=[provider.id])
+        app.review(dossiers[0].id, validate=["identite", "justificatif_domicile"])
+        app.accept(dossiers[0].id)
+
+Every state-changing call commits one transaction, then delivers the messages it
+queued through the configured notifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar
+
+from .answers import DemandeAnswers, load_answers, parse_answers
+from .catalog import Catalog
+from .clock import Clock, clock_from_env
+from .config import Settings, load_settings
+from .errors import JustificatifRejected
+from .files import FileStore
+from .messages import MessageRenderer
+from .models import Client, Dossier, OutboxMessage, Provider
+from .ports import Notifier
+from .service import audit, dossiers, outbox, pieces, providers, sweep, views
+from .service.audit import AuditReport
+from .service.context import Context
+from .service.outbox import DeliveryReport
+from .service.pieces import PieceView
+from .service.sweep import SweepReport
+from .service.views import DossierDetails
+from .statuses import Status, parse_status
+from .store import SQLiteStore
+
+__all__ = ["Domicili"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Domicili:
+    """One provider back office (or a whole directory) over one database.
+
+    :param db: path of the SQLite file (``":memory:"`` for a throw-away one).
+    :param provider: when set, every call is scoped to this provider's records.
+    :param clock: the time source (default: ``DOMICILI_NOW`` if set, else real time).
+    :param notifier: delivers messages (default: the one named in settings).
+    :param create: create the database when the file does not exist.
+    """
+
+    def __init__(
+        self,
+        db: str | Path = "domicili.db",
+        *,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+        notifier: Notifier | None = None,
+        provider: int | None = None,
+        create: bool = True,
+        auto_deliver: bool = True,
+    ) -> None:
+        self.settings = settings or load_settings()
+        store = SQLiteStore(db, create=create)
+        base = Path(":memory:") if str(db) == ":memory:" else Path(db)
+        data_dir = base.parent / f"{base.name}-files"
+        outbox_dir = data_dir / "outbox"
+        if notifier is None:
+            from .adapters import load_notifier
+
+            notifier = load_notifier(
+                self.settings.notifications.notifier,
+                self.settings.notifications.options,
+                outbox_dir=outbox_dir,
+            )
+        self.data_dir = data_dir
+        self.outbox_dir = outbox_dir
+        self.auto_deliver = auto_deliver
+        self.ctx = Context(
+            store=store,
+            files=FileStore(
+                data_dir / "justificatifs", max_bytes=int(self.settings.files.max_mb * 1024 * 1024)
+            ),
+            notifier=notifier,
+            clock=clock or clock_from_env(),
+            settings=self.settings,
+            catalog=Catalog(),
+            renderer=MessageRenderer(self.settings.templates.dir),
+            provider_scope=provider,
+        )
+        if provider is not None:
+            self.ctx.provider(provider)  # fail early on an unknown --provider
+
+    # -- lifecycle --------------------------------------------------------------
+    def close(self) -> None:
+        self.ctx.store.close()
+
+    def __enter__(self) -> Domicili:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def store(self) -> SQLiteStore:
+        return self.ctx.store
+
+    def _changing(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        result = fn(*args, **kwargs)
+        if self.auto_deliver:
+            self.deliver()
+        return result
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "database": self.store.path,
+            "schema_version": self.store.schema_version(),
+            "files": str(self.data_dir),
+            "outbox": str(self.outbox_dir),
+            "dossiers": self.store.count_dossiers_by_status(self.ctx.provider_scope),
+        }
+
+    # -- providers --------------------------------------------------------------
+    def add_provider(self, **fields: Any) -> Provider:
+        return providers.add_provider(self.ctx, **fields)
+
+    def update_provider(self, provider_id: int, **changes: Any) -> Provider:
+        return providers.update_provider(self.ctx, provider_id, **changes)
+
+    def get_provider(self, provider_id: int) -> Provider:
+        return self.ctx.provider(provider_id)
+
+    def list_providers(self) -> list[Provider]:
+        return providers.list_providers(self.ctx)
+
+    # -- requests -----------------------------------------------------------------
+    def create_demande(
+        self,
+        answers: DemandeAnswers | dict[str, Any] | str | Path,
+        to: Iterable[int],
+        documents: dict[str, tuple[bytes, str]] | None = None,
+    ) -> tuple[Client, list[Dossier]]:
+        """Send one questionnaire to several providers: one client, one dossier each (S1).
+
+        ``answers`` is a :class:`DemandeAnswers`, a dict of the same shape, or the path
+        of an answers file. ``documents`` maps a kind to ``(bytes, file name)`` and
+        replaces the files named in the answers.
+        """
+        if isinstance(answers, str | Path):
+            answers = load_answers(answers)
+        elif isinstance(answers, dict):
+            answers = parse_answers(answers)
+        return self._changing(dossiers.create_demande, self.ctx, answers, list(to), documents)
+
+    # -- dossiers -----------------------------------------------------------------
+    def list_dossiers(
+        self, status: Status | str | None = None, limit: int | None = None
+    ) -> list[Dossier]:
+        if isinstance(status, str):
+            status = parse_status(status)
+        return views.list_dossiers(self.ctx, status, limit)
+
+    def get_dossier(self, dossier_id: int) -> DossierDetails:
+        return views.dossier_details(self.ctx, dossier_id)
+
+    def accept(self, dossier_id: int) -> Dossier:
+        return self._changing(dossiers.accept, self.ctx, dossier_id)
+
+    def dismiss(self, dossier_id: int, reason: str) -> Dossier:
+        return self._changing(dossiers.dismiss, self.ctx, dossier_id, reason)
+
+    def reactivate(self, dossier_id: int) -> Dossier:
+        return self._changing(dossiers.reactivate, self.ctx, dossier_id)
+
+    # -- justificatifs ------------------------------------------------------------
+    def add_justificatif(
+        self, dossier_id: int, kind: str, file: str | Path | bytes, filename: str | None = None
+    ) -> PieceView:
+        """Attach a PDF, JPEG or PNG (a path, or bytes with their file name)."""
+        if isinstance(file, bytes):
+            data, name = file, filename or "document"
+        else:
+            try:
+                data = Path(file).read_bytes()
+            except OSError as exc:
+                raise JustificatifRejected(f"Cannot read {file}: {exc.strerror or exc}.") from None
+            name = filename or Path(file).name
+        return self._changing(pieces.add_justificatif, self.ctx, dossier_id, kind, data, name)
+
+    def justificatifs(self, dossier_id: int) -> list[PieceView]:
+        return pieces.pieces(self.ctx, self.ctx.dossier(dossier_id))
+
+    def review(
+        self,
+        dossier_id: int,
+        *,
+        validate: Iterable[str] = (),
+        invalidate: dict[str, str] | None = None,
+    ) -> list[PieceView]:
+        """One review save; the client receives one recap listing every piece."""
+        return self._changing(
+            pieces.review, self.ctx, dossier_id, validate=list(validate), invalidate=invalidate
+        )
+
+    # -- periodic work, outbox, audit -------------------------------------------
+    def sweep(self) -> SweepReport:
+        return self._changing(sweep.sweep, self.ctx)
+
+    def deliver(self) -> DeliveryReport:
+        return outbox.deliver_pending(self.ctx)
+
+    def outbox(
+        self, *, dossier_id: int | None = None, status: str | None = None
+    ) -> list[OutboxMessage]:
+        if dossier_id is not None:
+            self.ctx.dossier(dossier_id)
+        return self.store.list_messages(
+            provider_id=self.ctx.provider_scope, dossier_id=dossier_id, status=status
+        )
+
+    def verify_audit(self) -> AuditReport:
+        return audit.verify(self.ctx)
+
+    @property
+    def renderer(self) -> MessageRenderer:
+        return self.ctx.renderer

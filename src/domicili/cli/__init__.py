@@ -1,0 +1,123 @@
+"""The ``domicili`` command: ``domicili NOUN VERB ARGS``.
+
+Each command parses its arguments, makes one call on the :class:`~domicili.Domicili`
+facade and renders the result. No SQL and no business rule live here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import DomiciliError
+
+if TYPE_CHECKING:
+    from ..app import Domicili
+
+__all__ = ["cli", "main"]
+
+
+class State:
+    """Global options, and the facade opened on first use."""
+
+    def __init__(self, db: Path, provider: int | None, config: Path | None, as_json: bool) -> None:
+        self.db, self.provider, self.config, self.as_json = db, provider, config, as_json
+        self._app: Domicili | None = None
+
+    def app(self, *, create: bool = False) -> Domicili:
+        if self._app is None:
+            from ..app import Domicili
+            from ..config import load_settings
+
+            self._app = Domicili(
+                self.db, settings=load_settings(self.config), provider=self.provider, create=create
+            )
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+class DomiciliGroup(click.Group):
+    """Turns domicili errors into one sentence on stderr and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomiciliError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was half-written.", err=True)
+            ctx.exit(130)
+        except OSError as exc:
+            if os.environ.get("DOMICILI_DEBUG"):
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
+            ctx.exit(1)
+
+
+@click.group(
+    cls=DomiciliGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DOMICILI_DB",
+    default="domicili.db",
+    show_default=True,
+    help="SQLite database file.",
+)
+@click.option(
+    "--provider",
+    type=int,
+    envvar="DOMICILI_PROVIDER",
+    help="Scope every command to this provider's records.",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DOMICILI_CONFIG",
+    help="domicili.toml settings file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout (any command).")
+@click.version_option(package_name="domicili", prog_name="domicili")
+@click.pass_context
+def cli(
+    ctx: click.Context, db: Path, provider: int | None, config: Path | None, as_json: bool
+) -> None:
+    """Back office of a French domiciliataire, over a local SQLite database.
+
+    Set DOMICILI_NOW (ISO 8601 with offset) to fix the clock for every command.
+
+    Example: domicili dossier list --status S1
+    """
+    state = State(db, provider, config, as_json)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def _register() -> None:
+    from . import demande, dossier, justificatif, misc, provider
+
+    for module in (provider, demande, dossier, justificatif, misc):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="domicili")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

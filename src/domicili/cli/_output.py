@@ -1,0 +1,78 @@
+"""Rendering for the CLI: readable tables and sentences for people, JSON for programs.
+
+People read stdout; messages about what happened go to stderr so that ``--json``
+output stays one clean JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["emit", "json_option", "note", "table", "want_json"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def json_option(fn: F) -> F:
+    """``--json``: print one JSON document on stdout instead of text."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
+    )(fn)
+
+
+def want_json(as_json: bool) -> bool:
+    ctx = click.get_current_context()
+    root = ctx.find_root().obj
+    return as_json or bool(getattr(root, "as_json", False))
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """Print ``data`` as JSON when asked, else call ``human`` to print for people."""
+    if want_json(as_json):
+        click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+    else:
+        human()
+
+
+def note(message: str) -> None:
+    """A sentence for the person at the terminal (stderr)."""
+    click.echo(message, err=True)
+
+
+def table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None
+) -> None:
+    """A table on stdout (rich when the terminal is wide, plain columns when piped)."""
+    if not rows:
+        click.echo("(rien à afficher)")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    import shutil
+    import sys
+
+    width = max(100, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 160
+    Console(file=sys.stdout, width=width, soft_wrap=False).print(t)

@@ -1,0 +1,184 @@
+"""``domicili dossier …``: list, show, and decide on dossiers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._output import emit, json_option, note, table
+
+if TYPE_CHECKING:
+    from ..models import Dossier
+    from ..service.views import DossierDetails
+    from ..statuses import Status
+    from . import State
+
+
+class StatusType(click.ParamType):  # type: ignore[type-arg]
+    name = "STATUS"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Status:
+        from ..statuses import parse_status
+
+        try:
+            return parse_status(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@click.group()
+def dossier() -> None:
+    """Dossiers: one client's request to one provider, then its contract file."""
+
+
+def _summary(d: Dossier) -> dict[str, Any]:
+    from ..service.views import dossier_summary
+
+    return dossier_summary(d)
+
+
+def _paris(at: Any) -> str:
+    from ..clock import PARIS
+
+    return at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M") if at else ""
+
+
+@dossier.command("list")
+@click.option("--status", type=StatusType(), help="Only this status (S1 or pending_review…).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many dossiers.")
+@json_option
+@click.pass_obj
+def dossier_list(state: State, status: Status | None, limit: int | None, as_json: bool) -> None:
+    """List dossiers, oldest first.
+
+    Example: domicili dossier list --status S1
+    """
+    dossiers = state.app().list_dossiers(status, limit)
+
+    def human() -> None:
+        table(
+            ["ID", "Réf.", "Prestataire", "Client", "Statut", "Échéance paiement"],
+            [
+                (
+                    d.id,
+                    d.reference,
+                    d.provider_id,
+                    d.client_id,
+                    f"{d.status.code} {d.status.label}",
+                    _paris(d.payment_due_at),
+                )
+                for d in dossiers
+            ],
+        )
+
+    emit([_summary(d) for d in dossiers], as_json, human)
+
+
+def _show(details: DossierDetails) -> None:
+    from ..money import format_eur
+
+    d, c = details.dossier, details.client
+    click.echo(f"Dossier {d.reference} (id {d.id}) — {d.status.code} {d.status.label}")
+    click.echo(f"Prestataire : {details.provider.name} (id {d.provider_id})")
+    kind = "société" if c.is_company else "entrepreneur individuel"
+    ident = "en formation" if c.en_formation else f"SIREN {c.siren}"
+    click.echo(f"Client      : {c.name} — {kind}, {ident}")
+    click.echo(f"Représentant: {c.representative.full_name} · {c.email} · {c.phone}")
+    click.echo(
+        f"Montant dû  : {format_eur(d.amount_due_cents)} TTC"
+        + (f", avant le {_paris(d.payment_due_at)}" if d.payment_due_at else "")
+    )
+    if d.dismissal_reason:
+        click.echo(f"Motif interne du classement : {d.dismissal_reason}")
+    table(
+        ["Pièce", "Exigée", "État", "Rév.", "Fichier", "Motif"],
+        [
+            (
+                p.kind,
+                "oui" if p.required else p.requirement,
+                p.state_label,
+                p.revision,
+                p.filename,
+                p.reason,
+            )
+            for p in details.justificatifs
+        ],
+        title="Justificatifs",
+    )
+    table(
+        ["Quand", "Événement"], [(_paris(e.at), e.type) for e in details.events], title="Historique"
+    )
+
+
+@dossier.command("show")
+@click.argument("dossier_id", type=int)
+@json_option
+@click.pass_obj
+def dossier_show(state: State, dossier_id: int, as_json: bool) -> None:
+    """Show a dossier: client, pieces, amount due, history.
+
+    Example: domicili dossier show 1 --json
+    """
+    details = state.app().get_dossier(dossier_id)
+    emit(details.as_dict(), as_json, lambda: _show(details))
+
+
+def _changed(d: Dossier, as_json: bool, sentence: str) -> None:
+    emit(
+        _summary(d), as_json, lambda: click.echo(f"{d.reference}: {d.status.code} {d.status.label}")
+    )
+    note(sentence)
+
+
+@dossier.command("accept")
+@click.argument("dossier_id", type=int)
+@json_option
+@click.pass_obj
+def dossier_accept(state: State, dossier_id: int, as_json: bool) -> None:
+    """Accept a dossier (S1 → S2); the client gets the amount and the deadline to pay.
+
+    Example: domicili dossier accept 1
+    """
+    d = state.app().accept(dossier_id)
+    _changed(
+        d, as_json, f"Dossier {dossier_id} accepted; payment due by {_paris(d.payment_due_at)}."
+    )
+
+
+@dossier.command("dismiss")
+@click.argument("dossier_id", type=int)
+@click.option("--reason", required=True, help="Internal reason; never sent to the client.")
+@json_option
+@click.pass_obj
+def dossier_dismiss(state: State, dossier_id: int, reason: str, as_json: bool) -> None:
+    """Close a dossier sans suite (S1/S2 → S7); the reason stays internal.
+
+    Example: domicili dossier dismiss 2 --reason "Bénéficiaires effectifs non vérifiables"
+    """
+    d = state.app().dismiss(dossier_id, reason)
+    _changed(
+        d,
+        as_json,
+        f"Dossier {dossier_id} closed sans suite; the client was told, without the reason.",
+    )
+
+
+@dossier.command("reactivate")
+@click.argument("dossier_id", type=int)
+@json_option
+@click.pass_obj
+def dossier_reactivate(state: State, dossier_id: int, as_json: bool) -> None:
+    """Reactivate an expired dossier (S8 → S2) with a fresh payment window.
+
+    Example: domicili dossier reactivate 1
+    """
+    d = state.app().reactivate(dossier_id)
+    _changed(
+        d, as_json, f"Dossier {dossier_id} reactivated; payment due by {_paris(d.payment_due_at)}."
+    )
+
+
+COMMANDS = [dossier]

@@ -1,0 +1,121 @@
+"""``domicili justificatif …``: supporting documents and their review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ._output import emit, json_option, note, table
+
+if TYPE_CHECKING:
+    from ..service.pieces import PieceView
+    from . import State
+
+
+@click.group()
+def justificatif() -> None:
+    """Supporting documents (pièces justificatives) of a dossier."""
+
+
+def _table(views: list[PieceView]) -> None:
+    table(
+        ["Pièce", "Libellé", "Exigée", "État", "Rév.", "Fichier", "Motif"],
+        [
+            (
+                p.kind,
+                p.label,
+                "oui" if p.required else p.requirement,
+                p.state_label,
+                p.revision,
+                p.filename,
+                p.reason,
+            )
+            for p in views
+        ],
+    )
+
+
+@justificatif.command("add")
+@click.argument("dossier_id", type=int)
+@click.argument("kind")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+def justificatif_add(state: State, dossier_id: int, kind: str, file: Path, as_json: bool) -> None:
+    """Attach a PDF, JPEG or PNG file as a piece (a new revision if one exists).
+
+    Example: domicili justificatif add 1 identite carte-identite.pdf
+    """
+    view = state.app().add_justificatif(dossier_id, kind, file)
+    emit(view.as_dict(), as_json, lambda: _table([view]))
+    note(f"{kind} revision {view.revision} received for dossier {dossier_id}.")
+
+
+@justificatif.command("list")
+@click.argument("dossier_id", type=int)
+@json_option
+@click.pass_obj
+def justificatif_list(state: State, dossier_id: int, as_json: bool) -> None:
+    """Every piece the dossier needs, with its state.
+
+    Example: domicili justificatif list 1 --json
+    """
+    views = state.app().justificatifs(dossier_id)
+    emit([v.as_dict() for v in views], as_json, lambda: _table(views))
+
+
+def _split_invalidation(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    out = {}
+    for value in values:
+        kind, sep, reason = value.partition("=")
+        if not sep or not kind.strip() or not reason.strip():
+            raise click.BadParameter(
+                f'{value!r}: write KIND=REASON, e.g. identite="Document illisible".', ctx, param
+            )
+        out[kind.strip()] = reason.strip()
+    return out
+
+
+@justificatif.command("review")
+@click.argument("dossier_id", type=int)
+@click.option(
+    "--validate",
+    "validate",
+    multiple=True,
+    metavar="KIND",
+    help="Mark this piece validated (repeatable).",
+)
+@click.option(
+    "--invalidate",
+    "invalidate",
+    multiple=True,
+    metavar="KIND=REASON",
+    callback=_split_invalidation,
+    help="Mark this piece invalidated, with the reason the client will read.",
+)
+@json_option
+@click.pass_obj
+def justificatif_review(
+    state: State,
+    dossier_id: int,
+    validate: tuple[str, ...],
+    invalidate: dict[str, str],
+    as_json: bool,
+) -> None:
+    """Save a review: one recap email to the client lists every piece and its state.
+
+    Example: domicili justificatif review 1 --validate identite
+    --invalidate justificatif_domicile="Facture de plus de 3 mois"
+    """
+    if not validate and not invalidate:
+        raise click.UsageError("Give at least one --validate KIND or --invalidate KIND=REASON.")
+    views = state.app().review(dossier_id, validate=validate, invalidate=invalidate)
+    emit([v.as_dict() for v in views], as_json, lambda: _table(views))
+    note(f"Review saved for dossier {dossier_id}; the client received the recap.")
+
+
+COMMANDS = [justificatif]

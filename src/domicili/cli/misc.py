@@ -1,0 +1,173 @@
+"""``init``, ``sweep``, ``outbox``, ``audit`` and ``demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ._output import emit, json_option, table
+
+if TYPE_CHECKING:
+    from . import State
+
+
+@click.command("init")
+@json_option
+@click.pass_obj
+def init(state: State, as_json: bool) -> None:
+    """Create the database (or bring an older one up to date).
+
+    Example: domicili --db cabinet.db init
+    """
+    info = state.app(create=True).info()
+    emit(
+        info,
+        as_json,
+        lambda: click.echo(
+            f"Database {info['database']} ready (schema {info['schema_version']}); "
+            f"files in {info['files']}."
+        ),
+    )
+
+
+@click.command("sweep")
+@json_option
+@click.pass_obj
+def sweep(state: State, as_json: bool) -> None:
+    """Send due payment reminders and expire overdue dossiers; safe to run again.
+
+    Run it daily (cron). Example: DOMICILI_NOW=2026-03-08T09:00:00+01:00 domicili sweep
+    """
+    report = state.app().sweep()
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda: click.echo(
+            f"{len(report.reminders)} reminder(s) sent, {len(report.expired)} dossier(s) expired."
+        ),
+    )
+
+
+@click.group()
+def outbox() -> None:
+    """Notifications (email, SMS) queued and delivered."""
+
+
+@outbox.command("list")
+@click.option("--dossier", "dossier_id", type=int, help="Only messages about this dossier.")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
+@click.option("--full", is_flag=True, help="Print each message body.")
+@json_option
+@click.pass_obj
+def outbox_list(
+    state: State, dossier_id: int | None, status: str | None, full: bool, as_json: bool
+) -> None:
+    """List queued and delivered messages.
+
+    Example: domicili outbox list --dossier 1 --full
+    """
+    messages = state.app().outbox(dossier_id=dossier_id, status=status)
+
+    def human() -> None:
+        if full:
+            for m in messages:
+                click.echo(f"--- #{m.id} {m.channel} to {m.to} [{m.status}] ({m.template})")
+                if m.subject:
+                    click.echo(f"Objet : {m.subject}\n")
+                click.echo(m.body)
+            return
+        table(
+            ["ID", "Canal", "Destinataire", "Objet / texte", "Dossier", "État"],
+            [
+                (m.id, m.channel, m.to, m.subject or m.body[:60], m.dossier_id, m.status)
+                for m in messages
+            ],
+        )
+
+    data = [
+        m.model_dump(
+            mode="json",
+            include={
+                "id",
+                "channel",
+                "to",
+                "subject",
+                "body",
+                "template",
+                "dossier_id",
+                "status",
+                "attempts",
+                "created_at",
+                "sent_at",
+            },
+        )
+        for m in messages
+    ]
+    emit(data, as_json, human)
+
+
+@outbox.command("deliver")
+@json_option
+@click.pass_obj
+def outbox_deliver(state: State, as_json: bool) -> None:
+    """Retry delivery of messages not sent yet.
+
+    Example: domicili outbox deliver
+    """
+    report = state.app().deliver()
+    emit(
+        {"sent": report.sent, "failed": report.failed},
+        as_json,
+        lambda: click.echo(f"{report.sent} sent, {report.failed} failed."),
+    )
+    if report.failed:
+        raise click.exceptions.Exit(3)
+
+
+@click.group()
+def audit() -> None:
+    """The hash-chained log of every state change."""
+
+
+@audit.command("verify")
+@json_option
+@click.pass_obj
+def audit_verify(state: State, as_json: bool) -> None:
+    """Check the event chain; name the first altered event. Exit 1 if any.
+
+    Example: domicili audit verify
+    """
+    report = state.app().verify_audit()
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda: click.echo(
+            f"Audit log intact: {report.events} events verified."
+            if report.ok
+            else f"Audit log altered at event {report.first_bad_id}: {report.problem}."
+        ),
+    )
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("demo")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Fresh folder for the demo database (default: a new ./domicili-demo-*).",
+)
+def demo(folder: Path | None) -> None:
+    """Run the whole story on a fresh SQLite database, printing each step.
+
+    Example: domicili demo
+    """
+    from ..demo import run_demo
+
+    run_demo(folder)
+
+
+COMMANDS = [init, sweep, outbox, audit, demo]

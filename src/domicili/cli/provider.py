@@ -1,0 +1,155 @@
+"""``domicili provider …``: the domiciliataires."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._output import emit, json_option, note, table
+
+if TYPE_CHECKING:
+    from ..models import Provider
+    from . import State
+
+
+@click.group()
+def provider() -> None:
+    """Providers (domiciliataires) and their agrément."""
+
+
+def provider_dict(p: Provider) -> dict[str, Any]:
+    data = p.model_dump(mode="json")
+    data["agrement_expires"] = p.agrement_expires.isoformat()
+    return data
+
+
+def _show(p: Provider) -> None:
+    rows = [
+        ("ID", p.id),
+        ("Nom", p.name),
+        ("Forme", p.legal_form),
+        ("SIREN", p.siren),
+        ("TVA", p.vat_number),
+        (
+            "Agrément",
+            f"n° {p.agrement_numero} — {p.agrement_prefecture}, "
+            f"du {p.agrement_date:%d/%m/%Y} au {p.agrement_expires:%d/%m/%Y}"
+            + (" (suspendu)" if p.suspended else ""),
+        ),
+        ("Adresse", f"{p.address}, {p.postcode} {p.city} ({p.departement})"),
+        ("Contact", f"{p.email} · {p.phone}"),
+        ("IBAN", p.iban),
+        ("BIC", p.bic),
+    ]
+    for label, value in rows:
+        if value is not None:
+            click.echo(f"{label:<10} {value}")
+
+
+@provider.command("add")
+@click.option("--name", required=True, help="Company name of the provider.")
+@click.option("--legal-form", help="Legal form (SAS, SARL…).")
+@click.option("--siren", required=True, help="SIREN (9 digits).")
+@click.option("--vat-number", help="Intra-community VAT number (FR…).")
+@click.option("--agrement-numero", required=True, help="Number of the prefectoral agrément.")
+@click.option("--agrement-prefecture", required=True, help="Préfecture that granted it.")
+@click.option(
+    "--agrement-date",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Date of the agrément (YYYY-MM-DD); it lasts 6 years.",
+)
+@click.option("--address", required=True, help="Street address offered to clients.")
+@click.option("--postcode", required=True, help="Postcode (5 digits).")
+@click.option("--city", required=True)
+@click.option("--email", required=True)
+@click.option("--phone", required=True)
+@click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
+@click.option("--bic", help="BIC of that account.")
+@json_option
+@click.pass_obj
+def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: Any) -> None:
+    """Register a provider.
+
+    Example: domicili provider add --name "Lumière Domiciliation" --siren 732829320
+    --agrement-numero 2024-075-001 --agrement-prefecture "Préfecture de police"
+    --agrement-date 2024-01-15 --address "10 rue de Rivoli" --postcode 75004 --city Paris
+    --email contact@lumiere.fr --phone "01 42 00 00 00"
+    """
+    fields = {k: v for k, v in fields.items() if v is not None}
+    p = state.app(create=True).add_provider(agrement_date=agrement_date.date(), **fields)
+    emit(provider_dict(p), as_json, lambda: _show(p))
+    note(f"Provider {p.id} added.")
+
+
+@provider.command("update")
+@click.argument("provider_id", type=int)
+@click.option("--name")
+@click.option("--legal-form")
+@click.option("--vat-number")
+@click.option("--address")
+@click.option("--postcode")
+@click.option("--city")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--iban")
+@click.option("--bic")
+@json_option
+@click.pass_obj
+def provider_update(state: State, /, provider_id: int, as_json: bool, **changes: Any) -> None:
+    """Change a provider's details (bank details, contact, address…).
+
+    Example: domicili provider update 1 --iban "FR76 3000 6000 0112 3456 7890 189" --bic AGRIFRPP
+    """
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise click.UsageError("Give at least one field to change (see --help).")
+    p = state.app().update_provider(provider_id, **changes)
+    emit(provider_dict(p), as_json, lambda: _show(p))
+
+
+@provider.command("list")
+@json_option
+@click.pass_obj
+def provider_list(state: State, as_json: bool) -> None:
+    """List providers with their agrément status.
+
+    Example: domicili provider list --json
+    """
+    providers = state.app().list_providers()
+    today = date.today()
+
+    def human() -> None:
+        table(
+            ["ID", "Nom", "SIREN", "Ville", "Agrément"],
+            [
+                (
+                    p.id,
+                    p.name,
+                    p.siren,
+                    f"{p.postcode} {p.city}",
+                    p.agrement_problem(today) or f"valide jusqu'au {p.agrement_expires:%d/%m/%Y}",
+                )
+                for p in providers
+            ],
+        )
+
+    emit([provider_dict(p) for p in providers], as_json, human)
+
+
+@provider.command("show")
+@click.argument("provider_id", type=int)
+@json_option
+@click.pass_obj
+def provider_show(state: State, provider_id: int, as_json: bool) -> None:
+    """Show one provider.
+
+    Example: domicili provider show 1
+    """
+    p = state.app().get_provider(provider_id)
+    emit(provider_dict(p), as_json, lambda: _show(p))
+
+
+COMMANDS = [provider]

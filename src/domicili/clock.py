@@ -1,0 +1,90 @@
+"""The one clock everything reads: real time, or fixed by ``DOMICILI_NOW``.
+
+Stored times are UTC ISO 8601; times shown to people are Europe/Paris.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from .errors import ConfigError
+
+__all__ = [
+    "PARIS",
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "clock_from_env",
+    "iso",
+    "paris_date",
+    "parse_iso",
+]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class Clock(Protocol):
+    """Anything that tells the current time as an aware datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stays where it is put; ``advance`` moves it (tests, demo, DOMICILI_NOW)."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ConfigError(f"The fixed time {at.isoformat()} needs a UTC offset.")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = at.astimezone(UTC)
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self._at += timedelta(**delta)
+        return self._at
+
+
+def parse_iso(text: str, *, what: str = "DOMICILI_NOW") -> datetime:
+    """Parse an ISO 8601 time with its offset (``2026-03-01T09:00:00+01:00``)."""
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{what}={text!r} is not an ISO 8601 time such as 2026-03-01T09:00:00+01:00."
+        ) from None
+    if at.tzinfo is None:
+        raise ConfigError(f"{what}={text!r} needs a UTC offset, e.g. 2026-03-01T09:00:00+01:00.")
+    return at
+
+
+def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
+    """``FixedClock`` when ``DOMICILI_NOW`` is set, else the system clock."""
+    env = os.environ if environ is None else environ
+    fixed = env.get("DOMICILI_NOW")
+    return FixedClock(parse_iso(fixed)) if fixed else SystemClock()
+
+
+def iso(at: datetime) -> str:
+    """The stored form of a time: UTC, ISO 8601, seconds precision."""
+    return at.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def paris_date(at: datetime) -> date:
+    """The calendar day in Paris at instant ``at``."""
+    return at.astimezone(PARIS).date()

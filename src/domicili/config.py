@@ -1,0 +1,98 @@
+"""Settings from ``domicili.toml`` (``--config`` / ``DOMICILI_CONFIG``).
+
+Every setting has a default, so no file is needed to start. Secrets never live in
+the file: adapters read them from the environment.
+
+.. code-block:: toml
+
+    [payment]
+    deadline_days = 7          # days to pay after acceptance
+    reminder_days = [3, 1]     # reminders this many days before the deadline
+
+    [pricing]                  # used when a provider has published no offer
+    monthly_price_ht = "35.00"
+    commitment_months = 3
+
+    [files]
+    max_mb = 10                # largest justificatif accepted
+
+    [notifications]
+    notifier = "outbox"        # entry point of the group domicili.notifiers
+    max_attempts = 5
+
+    [templates]
+    dir = "mes-modeles"        # overrides message and document templates by file name
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PaymentSettings(_Section):
+    deadline_days: int = Field(7, ge=1, le=90)
+    reminder_days: list[int] = Field(default_factory=lambda: [3, 1])
+
+
+class PricingSettings(_Section):
+    monthly_price_ht: str = "35.00"
+    commitment_months: int = Field(3, ge=3)
+
+
+class FileSettings(_Section):
+    max_mb: float = Field(10, gt=0, le=200)
+
+
+class NotificationSettings(_Section):
+    notifier: str = "outbox"
+    max_attempts: int = Field(5, ge=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateSettings(_Section):
+    dir: Path | None = None
+
+
+class Settings(_Section):
+    payment: PaymentSettings = Field(default_factory=PaymentSettings)
+    pricing: PricingSettings = Field(default_factory=PricingSettings)
+    files: FileSettings = Field(default_factory=FileSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    templates: TemplateSettings = Field(default_factory=TemplateSettings)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Settings from ``path``, else ``DOMICILI_CONFIG``, else ``./domicili.toml`` if present."""
+    explicit = path or os.environ.get("DOMICILI_CONFIG")
+    file = Path(explicit) if explicit else Path("domicili.toml")
+    if not file.exists():
+        if explicit:
+            raise ConfigError(f"Configuration file {file} does not exist.")
+        return Settings()
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file} is not valid TOML: {exc}.") from None
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{file}: {where}: {err['msg']}.") from None
+    tdir = settings.templates.dir
+    if tdir is not None and not tdir.is_absolute():
+        settings.templates.dir = file.parent / tdir
+    return settings

@@ -1,0 +1,263 @@
+"""``domicili demo``: the whole story on a fresh database, each step printed.
+
+Every step shows the command a provider's staff would type, then what happened.
+The clock is fixed and moved forward so that reminders and expiry happen in seconds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from .app import Domicili
+from .clock import FixedClock, clock_from_env
+from .config import Settings
+from .money import format_eur
+
+__all__ = ["run_demo", "sample_pdf"]
+
+
+def sample_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF carrying ``title`` (stands in for a scanned piece)."""
+    text = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return bytes(out)
+
+
+COMPANY_ANSWERS = {
+    "client": {
+        "kind": "company",
+        "name": "Atelier Lumière",
+        "legal_form": "SAS",
+        "en_formation": True,
+        "activity": "Conception d'éclairages sur mesure",
+        "email": "contact@atelier-lumiere.fr",
+        "phone": "06 12 34 56 78",
+        "representative": {
+            "first_name": "Camille",
+            "last_name": "Durand",
+            "email": "camille.durand@example.fr",
+            "phone": "06 12 34 56 78",
+            "address": "12 rue des Lilas",
+            "postcode": "69003",
+            "city": "Lyon",
+        },
+        "beneficial_owners": [
+            {"first_name": "Camille", "last_name": "Durand", "share_percent": 60},
+            {"first_name": "Louis", "last_name": "Martin", "share_percent": 40},
+        ],
+    },
+}
+
+PROVIDERS = [
+    dict(
+        name="Lumière Domiciliation",
+        legal_form="SAS",
+        siren="732829320",
+        agrement_numero="2024-075-0042",
+        agrement_prefecture="Préfecture de police de Paris",
+        agrement_date="2024-01-15",
+        address="10 rue de Rivoli",
+        postcode="75004",
+        city="Paris",
+        email="contact@lumiere-domiciliation.fr",
+        phone="01 42 00 00 00",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+    ),
+    dict(
+        name="Rhône Sièges",
+        legal_form="SARL",
+        siren="552100554",
+        agrement_numero="69-2023-117",
+        agrement_prefecture="Préfecture du Rhône",
+        agrement_date="2023-06-01",
+        address="45 quai Victor Augagneur",
+        postcode="69003",
+        city="Lyon",
+        email="bonjour@rhone-sieges.fr",
+        phone="04 72 00 00 00",
+    ),
+]
+
+
+def _step(title: str, command: str | None = None) -> None:
+    click.echo("")
+    click.secho(f"▶ {title}", bold=True)
+    if command:
+        click.secho(f"  $ domicili {command}", fg="cyan")
+
+
+def _say(text: str) -> None:
+    click.echo(f"  {text}")
+
+
+def run_demo(folder: Path | None = None) -> Path:
+    """Run the story in ``folder`` (created; must be empty) and return it."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="domicili-demo-", dir=Path.cwd()))
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        if any(folder.iterdir()):
+            raise click.UsageError(f"{folder} is not empty; the demo needs a fresh folder.")
+    start = clock_from_env().now()
+    clock = FixedClock(start)
+    db = folder / "domicili.db"
+    pieces_dir = folder / "pieces"
+    pieces_dir.mkdir()
+    for name in (
+        "identite",
+        "justificatif_domicile",
+        "statuts",
+        "beneficiaires_effectifs",
+        "justificatif_domicile-v2",
+    ):
+        (pieces_dir / f"{name}.pdf").write_bytes(sample_pdf(f"Piece : {name}"))
+
+    click.secho(f"domicili demo — database {db}", bold=True)
+    with Domicili(db, settings=Settings(), clock=clock) as app:
+        _step(
+            "Two domiciliataires register with their agrément",
+            "provider add --name 'Lumière Domiciliation' --siren 732829320 …",
+        )
+        providers = [app.add_provider(**p) for p in PROVIDERS]
+        for p in providers:
+            _say(
+                f"#{p.id} {p.name} — {p.city} ({p.departement}), agrément n° "
+                f"{p.agrement_numero} valid until {p.agrement_expires:%d/%m/%Y}"
+            )
+
+        _step(
+            "A company being created sends one request to both providers",
+            "demande create --answers demande.yaml --to 1 --to 2",
+        )
+        answers = dict(
+            COMPANY_ANSWERS,
+            documents={
+                "identite": pieces_dir / "identite.pdf",
+                "justificatif_domicile": pieces_dir / "justificatif_domicile.pdf",
+                "statuts": pieces_dir / "statuts.pdf",
+                "beneficiaires_effectifs": pieces_dir / "beneficiaires_effectifs.pdf",
+            },
+        )
+        _client, dossiers = app.create_demande(answers, to=[p.id for p in providers if p.id])
+        for d in dossiers:
+            _say(
+                f"dossier {d.reference} → provider #{d.provider_id}: {d.status.code} "
+                f"{d.status.label}, first payment {format_eur(d.amount_due_cents)}"
+            )
+        mine, other = dossiers[0], dossiers[1]
+        assert mine.id is not None
+        assert other.id is not None
+
+        _step(
+            "Provider 1 reviews the pieces: the proof of address is too old",
+            f"justificatif review {mine.id} --validate identite --validate statuts "
+            "--validate beneficiaires_effectifs --invalidate justificatif_domicile='…'",
+        )
+        app.review(
+            mine.id,
+            validate=["identite", "statuts", "beneficiaires_effectifs"],
+            invalidate={"justificatif_domicile": "Facture de plus de 3 mois"},
+        )
+        _say("the client received a recap listing every piece and the reason")
+
+        _step(
+            "Accepting now is refused: a required piece is not validated",
+            f"dossier accept {mine.id}",
+        )
+        from .errors import DomiciliError
+
+        try:
+            app.accept(mine.id)
+        except DomiciliError as exc:
+            _say(f"refused (exit 1): {exc}")
+
+        _step(
+            "The client sends a new proof of address; it is validated",
+            f"justificatif add {mine.id} justificatif_domicile domicile-v2.pdf",
+        )
+        app.add_justificatif(
+            mine.id, "justificatif_domicile", pieces_dir / "justificatif_domicile-v2.pdf"
+        )
+        app.review(mine.id, validate=["justificatif_domicile"])
+        _say("revision 2 validated; revision 1 stays in the file")
+
+        _step("Provider 1 accepts the dossier", f"dossier accept {mine.id}")
+        accepted = app.accept(mine.id)
+        _say(
+            f"{accepted.status.code} {accepted.status.label}; "
+            f"pay {format_eur(accepted.amount_due_cents)} by "
+            f"{accepted.payment_due_at:%d/%m/%Y}"
+            if accepted.payment_due_at
+            else ""
+        )
+
+        _step(
+            "Provider 2 closes its dossier sans suite (the reason stays internal)",
+            f"dossier dismiss {other.id} --reason 'Capacité d'accueil atteinte'",
+        )
+        app.dismiss(other.id, "Capacité d'accueil atteinte")
+        _say("the client is told the request is closed — never why")
+
+        _step("Five days later, the daily sweep sends a payment reminder", "sweep")
+        clock.advance(days=5)
+        report = app.sweep()
+        _say(f"{len(report.reminders)} reminder(s), {len(report.expired)} expired")
+
+        _step("Running the sweep again changes nothing", "sweep")
+        report = app.sweep()
+        _say(f"{len(report.reminders)} reminder(s), {len(report.expired)} expired")
+
+        _step("No payment by the deadline: the sweep expires the dossier", "sweep")
+        clock.advance(days=4)
+        report = app.sweep()
+        _say(
+            f"{len(report.reminders)} reminder(s), {len(report.expired)} expired "
+            f"— dossier {mine.reference} is now S8 Expiré"
+        )
+
+        _step(
+            "The client calls back; the provider reactivates with a fresh window",
+            f"dossier reactivate {mine.id}",
+        )
+        again = app.reactivate(mine.id)
+        if again.payment_due_at:
+            _say(
+                f"{again.status.code} {again.status.label}; pay by {again.payment_due_at:%d/%m/%Y}"
+            )
+
+        _step("Every message went through the outbox", "outbox list")
+        for m in app.outbox():
+            subject = m.subject or m.body[:70]
+            _say(f"#{m.id:<2} {m.channel:<5} {m.to:<34} {subject}")
+        _say(f"(files in {app.outbox_dir})")
+
+        _step("The audit log is intact", "audit verify")
+        audit = app.verify_audit()
+        _say(f"{audit.events} hash-chained events verified: {'OK' if audit.ok else 'ALTERED'}")
+
+    click.echo("")
+    click.secho(f"Done. Explore it: domicili --db {db} dossier show {mine.id}", bold=True)
+    return folder

@@ -1,0 +1,94 @@
+"""Content-addressed storage of justificatif files beside the database.
+
+A file is stored once under its sha256, whatever its name and however many
+dossiers it is attached to; the name a person gave it is metadata only and is
+never used to build a path. Only PDF, JPEG and PNG are accepted, recognised by
+their bytes, not their name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import JustificatifRejected
+
+__all__ = ["DEFAULT_MAX_BYTES", "FileStore", "StoredFile", "sniff_content_type"]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """``application/pdf``, ``image/jpeg`` or ``image/png`` from the first bytes, else None."""
+    head = data[:1024]
+    for magic, content_type in _SIGNATURES:
+        if content_type == "application/pdf":
+            # A PDF may have a few bytes of junk before its header (PDF 1.7 §7.5.2 tolerance).
+            if magic in head:
+                return content_type
+        elif head.startswith(magic):
+            return content_type
+    return None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    content_type: str
+
+
+class FileStore:
+    """Files under ``root/ab/cdef…`` named by their sha256."""
+
+    def __init__(self, root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+
+    @staticmethod
+    def check(data: bytes, *, filename: str, max_bytes: int) -> str:
+        """The content type of ``data``, or :class:`JustificatifRejected` with the reason."""
+        if not data:
+            raise JustificatifRejected(f"{filename} is empty; send a PDF, JPEG or PNG file.")
+        if len(data) > max_bytes:
+            raise JustificatifRejected(
+                f"{filename} is {len(data) / 1_048_576:.1f} MB; the limit is "
+                f"{max_bytes / 1_048_576:g} MB."
+            )
+        content_type = sniff_content_type(data)
+        if content_type is None:
+            raise JustificatifRejected(
+                f"{filename} is not a PDF, JPEG or PNG file (judged by its content)."
+            )
+        return content_type
+
+    def put(self, data: bytes, *, filename: str) -> StoredFile:
+        content_type = self.check(data, filename=filename, max_bytes=self.max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return StoredFile(digest, len(data), content_type)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:]
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()

@@ -1,0 +1,122 @@
+"""Validation and normalisation of the identifiers a dossier carries.
+
+Each function returns the compact canonical form or raises
+:class:`~domicili.errors.InvalidIdentifier` with a sentence naming the field.
+"""
+
+from __future__ import annotations
+
+from .errors import InvalidIdentifier
+
+__all__ = [
+    "is_mobile",
+    "normalize_bic",
+    "normalize_email",
+    "normalize_iban",
+    "normalize_phone",
+    "normalize_siren",
+    "normalize_siret",
+    "normalize_vat",
+]
+
+
+def normalize_siren(value: str, *, field: str = "siren") -> str:
+    """A SIREN: 9 digits with a valid Luhn key (spaces allowed in the input)."""
+    from stdnum.fr import siren
+
+    try:
+        return str(siren.validate(str(value)))
+    except Exception:
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a valid SIREN (9 digits with a valid check key).",
+            field=field,
+        ) from None
+
+
+def normalize_siret(value: str, *, field: str = "siret") -> str:
+    """A SIRET: 14 digits (SIREN + NIC) with a valid key."""
+    from stdnum.fr import siret
+
+    try:
+        return str(siret.validate(str(value)))
+    except Exception:
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a valid SIRET (14 digits with a valid check key).",
+            field=field,
+        ) from None
+
+
+def normalize_vat(value: str, *, field: str = "vat_number") -> str:
+    """A French intra-community VAT number, returned as ``FRxx999999999``."""
+    from stdnum.fr import tva
+
+    try:
+        return "FR" + str(tva.validate(str(value)))
+    except Exception:
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a valid French VAT number (FR + 2 characters + SIREN).",
+            field=field,
+        ) from None
+
+
+def normalize_iban(value: str, *, field: str = "iban") -> str:
+    from stdnum import iban
+
+    try:
+        return str(iban.validate(str(value)))
+    except Exception:
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a valid IBAN (check the country code and key).",
+            field=field,
+        ) from None
+
+
+def normalize_bic(value: str, *, field: str = "bic") -> str:
+    from stdnum import bic
+
+    try:
+        return str(bic.validate(str(value)))
+    except Exception:
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a valid BIC (8 or 11 characters).", field=field
+        ) from None
+
+
+def normalize_phone(value: str, *, field: str = "phone") -> str:
+    """Any way of writing a phone number → E.164 (``+33612345678``); French by default."""
+    import phonenumbers
+
+    text = str(value).strip()
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a phone number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78).",
+            field=field,
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def is_mobile(e164: str) -> bool:
+    """True when an E.164 number can receive SMS (mobile or fixed-or-mobile)."""
+    import phonenumbers
+
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def normalize_email(value: str, *, field: str = "email") -> str:
+    """An email address checked for syntax only (no network), domain lower-cased."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(str(value), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not an email address ({exc}).", field=field
+        ) from None

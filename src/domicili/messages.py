@@ -1,0 +1,92 @@
+"""Rendering of notification messages from French jinja2 templates.
+
+Templates live in ``domicili/templates/messages/`` as ``NAME.email.j2`` (first line
+``Subject: …``, a blank line, then the body) and ``NAME.sms.j2`` (body only). A file
+of the same name in the configured template folder wins over the packaged one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from .errors import TemplateError
+
+__all__ = ["MessageRenderer", "RenderedMessage", "format_phone"]
+
+
+def format_phone(e164: str) -> str:
+    """``+33142000000`` → ``01 42 00 00 00`` (French numbers), international otherwise."""
+    import phonenumbers
+
+    number = phonenumbers.parse(e164)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, fmt))
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    channel: Literal["email", "sms"]
+    template: str
+    subject: str | None
+    body: str
+
+
+class MessageRenderer:
+    """Renders ``NAME.email.j2`` / ``NAME.sms.j2`` into subject and body."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        self.override_dir = override_dir
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        loaders: list[jinja2.BaseLoader] = []
+        if self.override_dir is not None:
+            loaders.append(jinja2.FileSystemLoader(self.override_dir / "messages"))
+        loaders.append(jinja2.PackageLoader("domicili", "templates/messages"))
+        env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=False,  # plain-text emails and SMS, never HTML
+        )
+        env.filters["phone"] = format_phone
+        return env
+
+    def has(self, name: str, channel: str) -> bool:
+        try:
+            self.env.get_template(f"{name}.{channel}.j2")
+        except jinja2.TemplateNotFound:
+            return False
+        except jinja2.TemplateError:
+            return True
+        return True
+
+    def render(
+        self, name: str, channel: Literal["email", "sms"], **context: Any
+    ) -> RenderedMessage:
+        file = f"{name}.{channel}.j2"
+        try:
+            text = self.env.get_template(file).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"Template {exc.filename or file}, line {exc.lineno}: {exc.message}."
+            ) from exc
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"Template {file} cannot be rendered: {exc}.") from exc
+        if channel == "sms":
+            return RenderedMessage(channel, name, None, " ".join(text.split()))
+        first, _, body = text.partition("\n")
+        if not first.startswith("Subject:"):
+            raise TemplateError(f"Template {file}, line 1: must start with 'Subject: '.")
+        return RenderedMessage(
+            channel, name, first.removeprefix("Subject:").strip(), body.strip("\n") + "\n"
+        )

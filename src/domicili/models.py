@@ -1,0 +1,267 @@
+"""The nouns of a domiciliation back office, as pydantic models.
+
+Identifiers are checked and normalised when a model is built: SIREN/SIRET/VAT with
+python-stdnum, phones to E.164, emails without network. Money is integer cents.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from . import identifiers
+from .catalog import JustificatifState
+from .statuses import Status
+
+__all__ = [
+    "BeneficialOwner",
+    "Client",
+    "Dossier",
+    "Email",
+    "Event",
+    "JustificatifRevision",
+    "OutboxMessage",
+    "Person",
+    "Phone",
+    "Provider",
+    "Siren",
+    "add_years",
+]
+
+
+def _field_name(info: Any) -> str:
+    return str(getattr(info, "field_name", None) or "value")
+
+
+def _siren(value: str, info: Any) -> str:
+    return identifiers.normalize_siren(value, field=_field_name(info))
+
+
+def _phone(value: str, info: Any) -> str:
+    return identifiers.normalize_phone(value, field=_field_name(info))
+
+
+def _email(value: str, info: Any) -> str:
+    return identifiers.normalize_email(value, field=_field_name(info))
+
+
+def _vat(value: str, info: Any) -> str:
+    return identifiers.normalize_vat(value, field=_field_name(info))
+
+
+def _iban(value: str, info: Any) -> str:
+    return identifiers.normalize_iban(value, field=_field_name(info))
+
+
+def _bic(value: str, info: Any) -> str:
+    return identifiers.normalize_bic(value, field=_field_name(info))
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Siren = Annotated[str, AfterValidator(_siren)]
+Phone = Annotated[str, AfterValidator(_phone)]
+Email = Annotated[str, AfterValidator(_email)]
+VatNumber = Annotated[str, AfterValidator(_vat)]
+Iban = Annotated[str, AfterValidator(_iban)]
+Bic = Annotated[str, AfterValidator(_bic)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{5}$")]
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus whole years; 29 February becomes 28 February when needed."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class Provider(_Model):
+    """A domiciliataire holding a prefectoral agrément."""
+
+    id: int | None = None
+    name: Text
+    legal_form: Text | None = None
+    siren: Siren
+    vat_number: VatNumber | None = None
+    agrement_numero: Text
+    agrement_prefecture: Text
+    agrement_date: date
+    address: Text
+    postcode: Postcode
+    city: Text
+    departement: str | None = None
+    email: Email
+    phone: Phone
+    iban: Iban | None = None
+    bic: Bic | None = None
+    suspended: bool = False
+    suspension_reason: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def agrement_expires(self) -> date:
+        """An agrément lasts six years (C. com. R123-166-2)."""
+        return add_years(self.agrement_date, 6)
+
+    def agrement_problem(self, on: date) -> str | None:
+        """Why the agrément does not allow new contracts on ``on``, or ``None``."""
+        if self.suspended:
+            return "its agrément is suspended"
+        if on < self.agrement_date:
+            return f"its agrément only starts on {self.agrement_date.isoformat()}"
+        if on >= self.agrement_expires:
+            return f"its agrément expired on {self.agrement_expires.isoformat()}"
+        return None
+
+
+class Person(_Model):
+    """A natural person: the entrepreneur, or a company's legal representative."""
+
+    first_name: Text
+    last_name: Text
+    birth_date: date | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Text | None = None
+    postcode: Postcode | None = None
+    city: Text | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class BeneficialOwner(_Model):
+    """A person holding more than 25 % of capital or votes, or control (CMF R561-1)."""
+
+    first_name: Text
+    last_name: Text
+    birth_date: date | None = None
+    nationality: Text | None = None
+    share_percent: float = Field(gt=0, le=100)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Client(_Model):
+    """The business asking to be domiciled: an individual entrepreneur or a company."""
+
+    id: int | None = None
+    kind: Literal["individual", "company"]
+    name: Text
+    legal_form: Text | None = None
+    siren: Siren | None = None
+    en_formation: bool = False
+    activity: Text | None = None
+    email: Email
+    phone: Phone
+    representative: Person
+    beneficial_owners: list[BeneficialOwner] = Field(default_factory=list)
+    created_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _registration(self) -> Client:
+        if self.en_formation and self.siren:
+            raise ValueError("en_formation: a business still being registered has no SIREN yet")
+        if not self.en_formation and not self.siren:
+            raise ValueError("siren: required unless en_formation is true")
+        if self.kind == "individual" and self.beneficial_owners:
+            raise ValueError("beneficial_owners: only a company declares beneficial owners")
+        total = sum(o.share_percent for o in self.beneficial_owners)
+        if total > 100.0001:
+            raise ValueError(f"beneficial_owners: shares add up to {total:g} %, more than 100 %")
+        return self
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == "company"
+
+    @property
+    def display_name(self) -> str:
+        if self.is_company and self.en_formation:
+            return f"{self.name} (en formation)"
+        return self.name
+
+
+class Dossier(_Model):
+    """One client's request to one provider, then its contract file."""
+
+    id: int | None = None
+    provider_id: int
+    client_id: int
+    status: Status = Status.DRAFT
+    amount_due_cents: int = Field(ge=0, default=0)
+    offer_id: int | None = None
+    payment_due_at: datetime | None = None
+    accepted_at: datetime | None = None
+    #: Internal only: never sent to the client (CMF L561-18).
+    dismissal_reason: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"D-{self.id:06d}" if self.id is not None else "D-nouveau"
+
+
+class JustificatifRevision(_Model):
+    """One submitted file for one kind of piece; every revision is kept."""
+
+    id: int | None = None
+    dossier_id: int
+    kind: str
+    revision: int = Field(ge=1)
+    state: JustificatifState
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+    submitted_at: datetime
+    reviewed_at: datetime | None = None
+    reason: str | None = None
+
+
+class Event(_Model):
+    """One entry of the hash-chained audit log."""
+
+    id: int
+    at: datetime
+    type: str
+    dossier_id: int | None
+    provider_id: int | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class OutboxMessage(_Model):
+    """A notification queued with the change that caused it, delivered after commit."""
+
+    id: int | None = None
+    channel: Literal["email", "sms"]
+    to: str
+    subject: str | None
+    body: str
+    template: str
+    dossier_id: int | None
+    provider_id: int | None
+    status: Literal["pending", "sent", "failed"] = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None

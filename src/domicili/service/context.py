@@ -1,0 +1,141 @@
+"""What every use case needs: the store, files, clock, settings and the outbox.
+
+A use case is a function ``f(ctx, …)`` that runs inside ``ctx.store.transaction()``,
+checks, changes state, appends events and queues notifications in that same
+transaction. Messages are delivered only after commit (:func:`deliver_pending`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from ..catalog import Catalog
+from ..clock import Clock
+from ..config import Settings
+from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
+from ..files import FileStore
+from ..messages import MessageRenderer
+from ..models import Client, Dossier, OutboxMessage, Provider
+from ..ports import Notifier
+from ..statuses import Status, allowed_triggers, fire
+from ..store import SQLiteStore
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    """The composition of one Domicili instance, shared by every use case."""
+
+    store: SQLiteStore
+    files: FileStore
+    notifier: Notifier
+    clock: Clock
+    settings: Settings
+    catalog: Catalog = field(default_factory=Catalog)
+    renderer: MessageRenderer = field(default_factory=MessageRenderer)
+    #: When set, every lookup is limited to this provider's records.
+    provider_scope: int | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # -- lookups honouring tenancy ---------------------------------------------
+    def provider(self, provider_id: int) -> Provider:
+        if self.provider_scope is not None and provider_id != self.provider_scope:
+            raise ProviderNotFound(provider_id)
+        provider = self.store.get_provider(provider_id)
+        if provider is None:
+            raise ProviderNotFound(provider_id)
+        return provider
+
+    def dossier(self, dossier_id: int) -> Dossier:
+        dossier = self.store.get_dossier(dossier_id, self.provider_scope)
+        if dossier is None:
+            raise DossierNotFound(dossier_id)
+        return dossier
+
+    def client(self, client_id: int) -> Client:
+        client = self.store.get_client(client_id)
+        if client is None:  # a dossier always has its client (foreign key)
+            raise LookupError(f"client {client_id} missing")
+        return client
+
+    # -- state changes ---------------------------------------------------------
+    def check_trigger(self, dossier: Dossier, trigger: str) -> None:
+        """Refuse early, naming the status, when the table does not allow ``trigger``."""
+        if trigger not in allowed_triggers(dossier.status):
+            raise InvalidTransition(
+                dossier.id or 0,
+                dossier.status.value,
+                dossier.status.label,
+                trigger,
+                allowed_triggers(dossier.status),
+            )
+
+    def move(self, dossier: Dossier, trigger: str, **fields: Any) -> Status:
+        """Fire ``trigger`` on the status table, persist the new status and log it."""
+        assert dossier.id is not None
+        before = dossier.status
+        self.check_trigger(dossier, trigger)
+        after = fire(before, trigger)
+        now = self.now()
+        self.store.update_dossier(dossier.id, status=after, updated_at=now, **fields)
+        self.event(
+            f"dossier.{trigger}",
+            dossier,
+            {"from": before.code, "to": after.code, **_jsonable(fields)},
+        )
+        dossier.status = after
+        for name, value in fields.items():
+            setattr(dossier, name, value)
+        return after
+
+    def event(
+        self,
+        type_: str,
+        dossier: Dossier | None = None,
+        data: dict[str, Any] | None = None,
+        *,
+        provider_id: int | None = None,
+    ) -> int:
+        return self.store.append_event(
+            type_,
+            at=self.now(),
+            dossier_id=dossier.id if dossier else None,
+            provider_id=dossier.provider_id if dossier else provider_id,
+            data=data,
+        )
+
+    def notify(
+        self,
+        template: str,
+        channel: Literal["email", "sms"],
+        to: str,
+        *,
+        dossier: Dossier | None = None,
+        provider_id: int | None = None,
+        **context: Any,
+    ) -> int:
+        """Render a message and queue it in the current transaction."""
+        rendered = self.renderer.render(template, channel, dossier=dossier, **context)
+        return self.store.queue_message(
+            OutboxMessage(
+                channel=channel,
+                to=to,
+                subject=rendered.subject,
+                body=rendered.body,
+                template=template,
+                dossier_id=dossier.id if dossier else None,
+                provider_id=dossier.provider_id if dossier else provider_id,
+                created_at=self.now(),
+            )
+        )
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    from ..clock import iso
+
+    return {k: iso(v) if isinstance(v, datetime) else v for k, v in fields.items()}

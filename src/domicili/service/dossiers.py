@@ -1,0 +1,219 @@
+"""The life of a dossier up to the first payment: request, decision, deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..answers import DemandeAnswers
+from ..clock import PARIS, paris_date
+from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
+from ..models import Client, Dossier, Provider
+from ..money import format_eur, parse_euros, vat_amount, vat_rule_for_departement
+from ..statuses import Status
+from .context import Context
+from .pieces import _check_kind, attach_file, pieces
+
+__all__ = [
+    "accept",
+    "create_demande",
+    "dismiss",
+    "format_deadline",
+    "message_context",
+    "payment_deadline",
+    "reactivate",
+]
+
+
+def first_payment_cents(ctx: Context, provider: Provider) -> int:
+    """What a client pays first: the commitment period at the default price, VAT included."""
+    monthly = parse_euros(ctx.settings.pricing.monthly_price_ht, field="pricing.monthly_price_ht")
+    ht = monthly * ctx.settings.pricing.commitment_months
+    rule = vat_rule_for_departement(provider.departement or "")
+    return ht + vat_amount(ht, rule.rate_bp)
+
+
+def payment_deadline(ctx: Context) -> datetime:
+    """The end (23:59:59, Paris) of the last day of the payment window."""
+    last_day = paris_date(ctx.now()) + timedelta(days=ctx.settings.payment.deadline_days)
+    return datetime.combine(last_day, time(23, 59, 59), tzinfo=PARIS)
+
+
+def format_deadline(at: datetime) -> str:
+    from babel.dates import format_date
+
+    return str(format_date(at.astimezone(PARIS).date(), "full", locale="fr_FR"))
+
+
+def message_context(
+    ctx: Context, dossier: Dossier, client: Client | None = None, provider: Provider | None = None
+) -> dict[str, Any]:
+    """What every client message about a dossier can say."""
+    client = client or ctx.client(dossier.client_id)
+    provider = provider or ctx.provider(dossier.provider_id)
+    return {
+        "client": client,
+        "provider": provider,
+        "amount_due": format_eur(dossier.amount_due_cents),
+        "deadline": format_deadline(dossier.payment_due_at) if dossier.payment_due_at else "",
+        "payment_instructions": payment_instructions(provider, dossier),
+    }
+
+
+def payment_instructions(provider: Provider, dossier: Dossier) -> str:
+    if provider.iban:
+        bic = f" — BIC {provider.bic}" if provider.bic else ""
+        return (
+            f"Règlement par virement à l'ordre de {provider.name} :\n"
+            f"IBAN {provider.iban}{bic}\n"
+            f"Référence à indiquer : {dossier.reference}"
+        )
+    return (
+        f"Pour régler, contactez {provider.name} ({provider.email}, {provider.phone}) "
+        f"en rappelant la référence {dossier.reference}."
+    )
+
+
+def _read_documents(answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
+    docs = {}
+    for kind, path in answers.documents.items():
+        try:
+            docs[kind] = (Path(path).read_bytes(), Path(path).name)
+        except OSError as exc:
+            raise JustificatifRejected(
+                f"documents.{kind}: cannot read {path}: {exc.strerror or exc}.",
+                field=f"documents.{kind}",
+            ) from None
+    return docs
+
+
+def create_demande(
+    ctx: Context,
+    answers: DemandeAnswers,
+    provider_ids: list[int],
+    documents: dict[str, tuple[bytes, str]] | None = None,
+) -> tuple[Client, list[Dossier]]:
+    """One client, one dossier per chosen provider, each submitted (S1) and notified."""
+    targets = list(dict.fromkeys(provider_ids))
+    if not targets:
+        raise InvalidInput("Choose at least one provider (--to PROVIDER_ID).", field="to")
+    docs = documents if documents is not None else _read_documents(answers)
+    client = answers.client.model_copy()
+    for kind, (data, name) in docs.items():
+        _check_kind(ctx, client, kind)
+        ctx.files.check(data, filename=name, max_bytes=ctx.files.max_bytes)
+    now = ctx.now()
+    with ctx.store.transaction():
+        providers = [ctx.provider(pid) for pid in targets]
+        for provider in providers:
+            problem = provider.agrement_problem(paris_date(now))
+            if problem:
+                raise AgrementInvalid(provider.id or 0, problem)
+        client.created_at = now
+        client.id = ctx.store.insert_client(client)
+        dossiers = []
+        for provider in providers:
+            assert provider.id is not None
+            dossier = Dossier(
+                provider_id=provider.id,
+                client_id=client.id,
+                status=Status.DRAFT,
+                created_at=now,
+                updated_at=now,
+                amount_due_cents=first_payment_cents(ctx, provider),
+            )
+            dossier.id = ctx.store.insert_dossier(dossier)
+            ctx.event("dossier.created", dossier, {"client_id": client.id})
+            for kind, (data, name) in docs.items():
+                attach_file(ctx, dossier, kind, data, name)
+            ctx.move(dossier, "submit")
+            views = pieces(ctx, dossier, client)
+            required = [p for p in views if p.required]
+            ctx.notify(
+                "new_request",
+                "email",
+                provider.email,
+                dossier=dossier,
+                client=client,
+                provider=provider,
+                amount_due=format_eur(dossier.amount_due_cents),
+                received=sum(p.state != "missing" for p in required),
+                expected=len(required),
+            )
+            ctx.notify(
+                "request_received",
+                "email",
+                client.email,
+                dossier=dossier,
+                client=client,
+                provider=provider,
+                pieces=views,
+            )
+            dossiers.append(dossier)
+    return client, dossiers
+
+
+def accept(ctx: Context, dossier_id: int) -> Dossier:
+    """S1 → S2: every piece required before acceptance validated, agrément valid today."""
+    with ctx.store.transaction():
+        dossier = ctx.dossier(dossier_id)
+        ctx.check_trigger(dossier, "accept")
+        provider = ctx.provider(dossier.provider_id)
+        problem = provider.agrement_problem(paris_date(ctx.now()))
+        if problem:
+            raise AgrementInvalid(dossier.provider_id, problem)
+        client = ctx.client(dossier.client_id)
+        missing = {
+            p.kind: p.state
+            for p in pieces(ctx, dossier, client)
+            if p.required and p.state != "validated"
+        }
+        if missing:
+            raise MissingJustificatifs(dossier_id, missing)
+        deadline = payment_deadline(ctx)
+        ctx.move(dossier, "accept", payment_due_at=deadline, accepted_at=ctx.now())
+        _notify_client(ctx, dossier, "accepted", client, provider, sms=True)
+    return dossier
+
+
+def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
+    """S1/S2 → S7. The reason stays internal: the client is told nothing of it."""
+    if not reason or not reason.strip():
+        raise InvalidInput(
+            "A dismissal needs an internal reason (--reason TEXT); it is never sent to the client.",
+            field="reason",
+        )
+    with ctx.store.transaction():
+        dossier = ctx.dossier(dossier_id)
+        ctx.move(dossier, "dismiss", dismissal_reason=reason.strip())
+        _notify_client(ctx, dossier, "dismissed")
+    return dossier
+
+
+def reactivate(ctx: Context, dossier_id: int) -> Dossier:
+    """S8 → S2 with a fresh payment window."""
+    with ctx.store.transaction():
+        dossier = ctx.dossier(dossier_id)
+        ctx.move(dossier, "reactivate", payment_due_at=payment_deadline(ctx))
+        _notify_client(ctx, dossier, "reactivated")
+    return dossier
+
+
+def _notify_client(
+    ctx: Context,
+    dossier: Dossier,
+    template: str,
+    client: Client | None = None,
+    provider: Provider | None = None,
+    *,
+    sms: bool = False,
+    **extra: Any,
+) -> None:
+    from ..identifiers import is_mobile
+
+    context = message_context(ctx, dossier, client, provider) | extra
+    client = context["client"]
+    ctx.notify(template, "email", client.email, dossier=dossier, **context)
+    if sms and ctx.renderer.has(template, "sms") and is_mobile(client.phone):
+        ctx.notify(template, "sms", client.phone, dossier=dossier, **context)

@@ -1,0 +1,218 @@
+"""Justificatifs of a dossier: adding files, their current state, and review saves."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from ..catalog import JustificatifState, Requirement
+from ..errors import InvalidInput, Refused
+from ..models import Client, Dossier, JustificatifRevision
+from ..statuses import Status
+from .context import Context
+
+__all__ = ["PieceView", "add_justificatif", "attach_file", "pieces", "review"]
+
+#: Statuses in which pieces can still be sent and reviewed.
+OPEN_STATUSES = frozenset(
+    {
+        Status.PENDING_REVIEW,
+        Status.AWAITING_PAYMENT,
+        Status.AWAITING_SIGNATURE,
+        Status.ACTIVE,
+        Status.TERMINATION_SCHEDULED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PieceView:
+    """One kind of piece for one dossier, as people and JSON see it."""
+
+    kind: str
+    label: str
+    requirement: str
+    required: bool
+    state: str
+    state_label: str
+    revision: int | None
+    filename: str | None
+    sha256: str | None
+    submitted_at: datetime | None
+    reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pieces(ctx: Context, dossier: Dossier, client: Client | None = None) -> list[PieceView]:
+    """Every applicable kind with its current state (``missing`` when never sent)."""
+    assert dossier.id is not None
+    client = client or ctx.client(dossier.client_id)
+    latest = ctx.store.latest_revisions(dossier.id)
+    out = []
+    for kind, req in ctx.catalog.applicable(
+        company=client.is_company, en_formation=client.en_formation
+    ):
+        rev = latest.get(kind.kind)
+        state = rev.state if rev else JustificatifState.MISSING
+        out.append(
+            PieceView(
+                kind=kind.kind,
+                label=kind.label,
+                requirement=req.value,
+                required=req is Requirement.BEFORE_ACCEPTANCE,
+                state=state.value,
+                state_label=state.label,
+                revision=rev.revision if rev else None,
+                filename=rev.filename if rev else None,
+                sha256=rev.sha256 if rev else None,
+                submitted_at=rev.submitted_at if rev else None,
+                reason=rev.reason if rev and state is JustificatifState.INVALIDATED else None,
+            )
+        )
+    return out
+
+
+def _check_kind(ctx: Context, client: Client, kind: str) -> None:
+    if kind not in ctx.catalog:
+        known = ", ".join(k.kind for k in ctx.catalog.kinds)
+        raise InvalidInput(
+            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind"
+        )
+    req = ctx.catalog.get(kind).requirement(
+        company=client.is_company, en_formation=client.en_formation
+    )
+    if req is Requirement.NOT_APPLICABLE:
+        who = "a company" if client.is_company else "an individual entrepreneur"
+        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind")
+
+
+def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename: str) -> int:
+    """Store ``data`` (content-addressed) and add it as the next revision of ``kind``.
+
+    Runs inside the caller's transaction; returns the revision number.
+    """
+    assert dossier.id is not None
+    stored = ctx.files.put(data, filename=filename)
+    now = ctx.now()
+    ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, now)
+    previous = ctx.store.latest_revisions(dossier.id).get(kind)
+    revision = previous.revision + 1 if previous else 1
+    ctx.store.insert_revision(
+        JustificatifRevision(
+            dossier_id=dossier.id,
+            kind=kind,
+            revision=revision,
+            state=JustificatifState.SUBMITTED,
+            sha256=stored.sha256,
+            filename=_display_name(filename),
+            content_type=stored.content_type,
+            size=stored.size,
+            submitted_at=now,
+        )
+    )
+    ctx.event(
+        "justificatif.submitted",
+        dossier,
+        {"kind": kind, "revision": revision, "sha256": stored.sha256},
+    )
+    return revision
+
+
+def _display_name(filename: str) -> str:
+    """The last component of what the person called the file (metadata only)."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:200] or "fichier"
+
+
+def add_justificatif(
+    ctx: Context, dossier_id: int, kind: str, data: bytes, filename: str
+) -> PieceView:
+    """A new file for one piece of a dossier (a new revision when one exists)."""
+    ctx.files.check(data, filename=_display_name(filename), max_bytes=ctx.files.max_bytes)
+    with ctx.store.transaction():
+        dossier = ctx.dossier(dossier_id)
+        client = ctx.client(dossier.client_id)
+        _check_kind(ctx, client, kind)
+        if dossier.status not in OPEN_STATUSES:
+            raise Refused(
+                f"Dossier {dossier_id} is {dossier.status.value} "
+                f"({dossier.status.label}): it takes no more pieces."
+            )
+        attach_file(ctx, dossier, kind, data, filename)
+    return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
+
+
+def review(
+    ctx: Context,
+    dossier_id: int,
+    *,
+    validate: list[str] | tuple[str, ...] = (),
+    invalidate: dict[str, str] | None = None,
+) -> list[PieceView]:
+    """One review save: mark pieces validated / invalidated, then one recap to the client."""
+    invalidate = invalidate or {}
+    if not validate and not invalidate:
+        raise InvalidInput(
+            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
+        )
+    both = set(validate) & set(invalidate)
+    if both:
+        raise InvalidInput(
+            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
+        )
+    for kind, reason in invalidate.items():
+        if not reason or not reason.strip():
+            raise InvalidInput(
+                f"{kind}: an invalidation needs a reason the client can act on "
+                "(--invalidate KIND=REASON).",
+                field=kind,
+            )
+    with ctx.store.transaction():
+        dossier = ctx.dossier(dossier_id)
+        client = ctx.client(dossier.client_id)
+        if dossier.status not in OPEN_STATUSES:
+            raise Refused(
+                f"Dossier {dossier_id} is {dossier.status.value} "
+                f"({dossier.status.label}): its pieces can no longer be reviewed."
+            )
+        latest = ctx.store.latest_revisions(dossier_id)
+        now = ctx.now()
+        changes: list[tuple[str, JustificatifState, str | None]] = [
+            (k, JustificatifState.VALIDATED, None) for k in validate
+        ]
+        changes += [(k, JustificatifState.INVALIDATED, r.strip()) for k, r in invalidate.items()]
+        for kind, state, why in changes:
+            _check_kind(ctx, client, kind)
+            rev = latest.get(kind)
+            if rev is None or rev.id is None:
+                raise Refused(
+                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review."
+                )
+            ctx.store.update_revision(rev.id, state=state, reason=why, reviewed_at=now)
+        ctx.event(
+            "justificatif.reviewed",
+            dossier,
+            {"validated": sorted(validate), "invalidated": dict(sorted(invalidate.items()))},
+        )
+        views = pieces(ctx, dossier, client)
+        provider = ctx.provider(dossier.provider_id)
+        wanted = [
+            p
+            for p in views
+            if p.requirement in ("before_acceptance",) and p.state in ("missing", "invalidated")
+        ]
+        ctx.notify(
+            "justificatif_recap",
+            "email",
+            client.email,
+            dossier=dossier,
+            client=client,
+            provider=provider,
+            pieces=views,
+            to_send=wanted,
+            any_invalidated=any(p.state == "invalidated" for p in views),
+        )
+    return views

@@ -1,0 +1,64 @@
+"""``sweep``: the periodic job — payment reminders and expiry of overdue dossiers.
+
+Idempotent: each reminder is recorded with the deadline it was about, so running
+the sweep twice sends nothing more; a reactivated dossier has a new deadline and
+gets its own reminders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..statuses import Status
+from .context import Context
+from .dossiers import _notify_client
+
+__all__ = ["SweepReport", "sweep"]
+
+
+@dataclass
+class SweepReport:
+    reminders: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"reminders": self.reminders, "expired": self.expired}
+
+
+def sweep(ctx: Context) -> SweepReport:
+    report = SweepReport()
+    now = ctx.now()
+    days = sorted(set(ctx.settings.payment.reminder_days), reverse=True)
+    horizon = now + timedelta(days=max(days, default=0))
+    due = ctx.store.dossiers_awaiting_payment_due_before(horizon)
+    for candidate in due:
+        assert candidate.id is not None
+        assert candidate.payment_due_at is not None
+        # Each dossier in its own transaction: one failure does not undo the others.
+        with ctx.store.transaction():
+            dossier = ctx.store.get_dossier(candidate.id)
+            if (
+                dossier is None
+                or dossier.status is not Status.AWAITING_PAYMENT
+                or dossier.payment_due_at is None
+            ):
+                continue  # changed by someone else since the query
+            deadline = dossier.payment_due_at
+            if deadline <= now:
+                ctx.move(dossier, "expire")
+                _notify_client(ctx, dossier, "expired")
+                report.expired.append(candidate.id)
+                continue
+            passed = [d for d in days if now >= deadline - timedelta(days=d)]
+            unsent = [d for d in passed if not ctx.store.reminder_sent(candidate.id, deadline, d)]
+            if not unsent:
+                continue
+            # Late sweeps send one reminder (the most urgent), and mark the others done.
+            for d in unsent:
+                ctx.store.record_reminder(candidate.id, deadline, d, now)
+            days_left = max(1, (deadline - now + timedelta(hours=23, minutes=59)).days)
+            ctx.event("dossier.payment_reminder", dossier, {"days_before": min(unsent)})
+            _notify_client(ctx, dossier, "payment_reminder", sms=True, days_left=days_left)
+            report.reminders.append(candidate.id)
+    return report

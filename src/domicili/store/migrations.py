@@ -1,0 +1,217 @@
+"""Numbered schema migrations, each recorded in the ``migrations`` table.
+
+A migration is a function decorated with :func:`migration`; they run in order,
+inside one ``BEGIN IMMEDIATE`` transaction each. A database that records a
+migration this code does not know was made by a newer domicili and is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+__all__ = ["MIGRATIONS", "Migration", "migration"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(
+    number: int,
+) -> Callable[[Callable[[sqlite_utils.Database], None]], Callable[[sqlite_utils.Database], None]]:
+    def register(
+        fn: Callable[[sqlite_utils.Database], None],
+    ) -> Callable[[sqlite_utils.Database], None]:
+        assert not MIGRATIONS or MIGRATIONS[-1].number == number - 1, (
+            "migrations are numbered 1, 2, …"
+        )
+        MIGRATIONS.append(Migration(number, fn.__name__, fn))
+        return fn
+
+    return register
+
+
+@migration(1)
+def core_tables(db: sqlite_utils.Database) -> None:
+    db.table("providers").create(
+        {
+            "id": int,
+            "name": str,
+            "legal_form": str,
+            "siren": str,
+            "vat_number": str,
+            "agrement_numero": str,
+            "agrement_prefecture": str,
+            "agrement_date": str,
+            "address": str,
+            "postcode": str,
+            "city": str,
+            "departement": str,
+            "email": str,
+            "phone": str,
+            "iban": str,
+            "bic": str,
+            "suspended": int,
+            "suspension_reason": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={
+            "name",
+            "siren",
+            "agrement_numero",
+            "agrement_prefecture",
+            "agrement_date",
+            "address",
+            "postcode",
+            "city",
+            "email",
+            "phone",
+            "suspended",
+            "created_at",
+        },
+        defaults={"suspended": 0},
+    )
+    db.table("providers").create_index(["siren"], unique=True)
+    db.table("clients").create(
+        {
+            "id": int,
+            "kind": str,
+            "name": str,
+            "legal_form": str,
+            "siren": str,
+            "en_formation": int,
+            "activity": str,
+            "email": str,
+            "phone": str,
+            "representative": str,
+            "beneficial_owners": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={
+            "kind",
+            "name",
+            "en_formation",
+            "email",
+            "phone",
+            "representative",
+            "beneficial_owners",
+            "created_at",
+        },
+    )
+    db.table("dossiers").create(
+        {
+            "id": int,
+            "provider_id": int,
+            "client_id": int,
+            "status": str,
+            "amount_due_cents": int,
+            "offer_id": int,
+            "payment_due_at": str,
+            "accepted_at": str,
+            "dismissal_reason": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("provider_id", "providers", "id"), ("client_id", "clients", "id")],
+        not_null={
+            "provider_id",
+            "client_id",
+            "status",
+            "amount_due_cents",
+            "created_at",
+            "updated_at",
+        },
+    )
+    db.table("dossiers").create_index(["provider_id", "status"])
+    db.table("dossiers").create_index(["status", "payment_due_at"])
+    db.table("dossiers").create_index(["client_id"])
+    db.table("blobs").create(
+        {"sha256": str, "size": int, "content_type": str, "created_at": str},
+        pk="sha256",
+        not_null={"size", "content_type", "created_at"},
+    )
+    db.table("justificatifs").create(
+        {
+            "id": int,
+            "dossier_id": int,
+            "kind": str,
+            "revision": int,
+            "state": str,
+            "sha256": str,
+            "filename": str,
+            "content_type": str,
+            "size": int,
+            "submitted_at": str,
+            "reviewed_at": str,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("dossier_id", "dossiers", "id"), ("sha256", "blobs", "sha256")],
+        not_null={
+            "dossier_id",
+            "kind",
+            "revision",
+            "state",
+            "sha256",
+            "filename",
+            "content_type",
+            "size",
+            "submitted_at",
+        },
+    )
+    db.table("justificatifs").create_index(["dossier_id", "kind", "revision"], unique=True)
+    db.table("events").create(
+        {
+            "id": int,
+            "at": str,
+            "type": str,
+            "dossier_id": int,
+            "provider_id": int,
+            "data": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="id",
+        not_null={"at", "type", "data", "prev_hash", "hash"},
+    )
+    db.table("events").create_index(["dossier_id"])
+    db.table("outbox").create(
+        {
+            "id": int,
+            "channel": str,
+            "recipient": str,
+            "subject": str,
+            "body": str,
+            "template": str,
+            "dossier_id": int,
+            "provider_id": int,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"channel", "recipient", "body", "template", "status", "attempts", "created_at"},
+        defaults={"attempts": 0, "status": "pending"},
+    )
+    db.table("outbox").create_index(["status"])
+    db.table("outbox").create_index(["dossier_id"])
+    db.table("reminders").create(
+        {"dossier_id": int, "deadline": str, "days_before": int, "sent_at": str},
+        pk=("dossier_id", "deadline", "days_before"),
+        foreign_keys=[("dossier_id", "dossiers", "id")],
+        not_null={"sent_at"},
+    )

@@ -1,0 +1,432 @@
+"""The SQLite store: the only code that speaks SQL (through sqlite-utils).
+
+WAL, ``foreign_keys=ON`` and a busy timeout on every connection; each state change
+runs inside ``BEGIN IMMEDIATE`` (see :meth:`SQLiteStore.transaction`) so that
+concurrent processes queue instead of failing on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..catalog import JustificatifState
+from ..clock import iso
+from ..errors import DatabaseError
+from ..models import Client, Dossier, Event, JustificatifRevision, OutboxMessage, Provider
+from ..statuses import Status
+from .migrations import MIGRATIONS
+
+__all__ = ["GENESIS_HASH", "SQLiteStore", "event_hash"]
+
+GENESIS_HASH = "0" * 64
+
+
+def event_hash(
+    prev_hash: str,
+    at: str,
+    type_: str,
+    dossier_id: int | None,
+    provider_id: int | None,
+    data_json: str,
+) -> str:
+    """The link of the audit chain: sha256 over the previous hash and this event."""
+    payload = "\x1f".join(
+        [prev_hash, at, type_, str(dossier_id or ""), str(provider_id or ""), data_json]
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class SQLiteStore:
+    """Persistence of providers, clients, dossiers, pieces, events and the outbox."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = str(path)
+        if self.path != ":memory:" and not create and not Path(self.path).exists():
+            raise DatabaseError(
+                f"No database at {self.path}; run `domicili init` (or pass --db PATH)."
+            )
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if self.path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(
+                f"{self.path} cannot be opened as a domicili database: {exc}."
+            ) from exc
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._depth = 0
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema -----------------------------------------------------------------
+    def schema_version(self) -> int:
+        try:
+            if not self.db.table("migrations").exists():
+                return 0
+            row = self.conn.execute("SELECT max(id) FROM migrations").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"{self.path} is not a domicili database ({exc}).") from exc
+        return int(row[0] or 0)
+
+    def migrate(self) -> list[str]:
+        """Bring the schema forward; refuse a database made by a newer domicili."""
+        known = MIGRATIONS[-1].number
+        current = self.schema_version()
+        if current > known:
+            raise DatabaseError(
+                f"{self.path} was written by a newer domicili (schema {current}, this one knows "
+                f"{known}); upgrade domicili to use it."
+            )
+        applied = []
+        for m in MIGRATIONS:
+            if m.number <= current:
+                continue
+            with self.transaction():
+                if not self.db.table("migrations").exists():
+                    self.db.table("migrations").create(
+                        {"id": int, "name": str, "applied_at": str}, pk="id"
+                    )
+                m.apply(self.db)
+                self.conn.execute(
+                    "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, datetime('now'))",
+                    (m.number, m.name),
+                )
+            applied.append(m.name)
+        return applied
+
+    # -- transactions -----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(f"The database {self.path} is busy ({exc}); try again.") from exc
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def _one(
+        self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
+    ) -> dict[str, Any] | None:
+        cur = self.conn.execute(sql, params)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cur.description], row, strict=True))
+
+    def _all(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    # -- providers --------------------------------------------------------------
+    def insert_provider(self, provider: Provider) -> int:
+        row = provider.model_dump(exclude={"id"}, mode="json")
+        row["suspended"] = int(provider.suspended)
+        return _pk(self.db.table("providers").insert(row))
+
+    def update_provider(self, provider_id: int, **fields: Any) -> None:
+        self.db.table("providers").update(provider_id, _columns(fields))
+
+    def get_provider(self, provider_id: int) -> Provider | None:
+        row = self._one("SELECT * FROM providers WHERE id = ?", (provider_id,))
+        return Provider.model_validate(_provider_row(row)) if row else None
+
+    def provider_id_by_siren(self, siren: str) -> int | None:
+        row = self._one("SELECT id FROM providers WHERE siren = ?", (siren,))
+        return int(row["id"]) if row else None
+
+    def list_providers(self) -> list[Provider]:
+        return [
+            Provider.model_validate(_provider_row(r))
+            for r in self._all("SELECT * FROM providers ORDER BY id")
+        ]
+
+    # -- clients ----------------------------------------------------------------
+    def insert_client(self, client: Client) -> int:
+        row = client.model_dump(exclude={"id"}, mode="json")
+        row["en_formation"] = int(client.en_formation)
+        row["representative"] = _json(row["representative"])
+        row["beneficial_owners"] = _json(row["beneficial_owners"])
+        return _pk(self.db.table("clients").insert(row))
+
+    def get_client(self, client_id: int) -> Client | None:
+        row = self._one("SELECT * FROM clients WHERE id = ?", (client_id,))
+        if row is None:
+            return None
+        row["representative"] = json.loads(row["representative"])
+        row["beneficial_owners"] = json.loads(row["beneficial_owners"])
+        row["en_formation"] = bool(row["en_formation"])
+        return Client.model_validate(row)
+
+    # -- dossiers ---------------------------------------------------------------
+    def insert_dossier(self, dossier: Dossier) -> int:
+        row = dossier.model_dump(exclude={"id"}, mode="json")
+        return _pk(self.db.table("dossiers").insert(row))
+
+    def get_dossier(self, dossier_id: int, provider_id: int | None = None) -> Dossier | None:
+        if provider_id is None:
+            row = self._one("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
+        else:
+            row = self._one(
+                "SELECT * FROM dossiers WHERE id = ? AND provider_id = ?", (dossier_id, provider_id)
+            )
+        return Dossier.model_validate(row) if row else None
+
+    def update_dossier(self, dossier_id: int, **fields: Any) -> None:
+        cols = _columns(fields)
+        assigns = ", ".join(f"{name} = :{name}" for name in cols)
+        cols["_id"] = dossier_id
+        self.conn.execute(f"UPDATE dossiers SET {assigns} WHERE id = :_id", cols)
+
+    def list_dossiers(
+        self,
+        *,
+        provider_id: int | None = None,
+        status: Status | None = None,
+        limit: int | None = None,
+    ) -> list[Dossier]:
+        where: list[str] = []
+        params: list[Any] = []
+        if provider_id is not None:
+            where.append("provider_id = ?")
+            params.append(provider_id)
+        if status is not None:
+            where.append("status = ?")
+            params.append(status.value)
+        sql = "SELECT * FROM dossiers"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [Dossier.model_validate(r) for r in self._all(sql, tuple(params))]
+
+    def dossiers_awaiting_payment_due_before(self, before: datetime) -> list[Dossier]:
+        """Dossiers in S2 whose payment deadline is at or before ``before`` (sweep)."""
+        rows = self._all(
+            "SELECT * FROM dossiers WHERE status = ? AND payment_due_at <= ? "
+            "ORDER BY payment_due_at, id",
+            (Status.AWAITING_PAYMENT.value, iso(before)),
+        )
+        return [Dossier.model_validate(r) for r in rows]
+
+    def count_dossiers_by_status(self, provider_id: int | None = None) -> dict[str, int]:
+        sql = "SELECT status, count(*) AS n FROM dossiers"
+        params: tuple[Any, ...] = ()
+        if provider_id is not None:
+            sql += " WHERE provider_id = ?"
+            params = (provider_id,)
+        return {r["status"]: r["n"] for r in self._all(sql + " GROUP BY status", params)}
+
+    # -- reminders --------------------------------------------------------------
+    def reminder_sent(self, dossier_id: int, deadline: datetime, days_before: int) -> bool:
+        return (
+            self._one(
+                "SELECT 1 AS x FROM reminders "
+                "WHERE dossier_id = ? AND deadline = ? AND days_before = ?",
+                (dossier_id, iso(deadline), days_before),
+            )
+            is not None
+        )
+
+    def record_reminder(
+        self, dossier_id: int, deadline: datetime, days_before: int, at: datetime
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO reminders (dossier_id, deadline, days_before, sent_at) "
+            "VALUES (?, ?, ?, ?)",
+            (dossier_id, iso(deadline), days_before, iso(at)),
+        )
+
+    # -- justificatifs and their files -----------------------------------------
+    def record_blob(self, sha256: str, size: int, content_type: str, at: datetime) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, content_type, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (sha256, size, content_type, iso(at)),
+        )
+
+    def insert_revision(self, rev: JustificatifRevision) -> int:
+        row = rev.model_dump(exclude={"id"}, mode="json")
+        return _pk(self.db.table("justificatifs").insert(row))
+
+    def update_revision(self, revision_id: int, **fields: Any) -> None:
+        self.db.table("justificatifs").update(revision_id, _columns(fields))
+
+    def revisions(self, dossier_id: int) -> list[JustificatifRevision]:
+        rows = self._all(
+            "SELECT * FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
+            (dossier_id,),
+        )
+        return [JustificatifRevision.model_validate(r) for r in rows]
+
+    def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]:
+        """The current revision of each kind submitted to a dossier."""
+        return {rev.kind: rev for rev in self.revisions(dossier_id)}
+
+    # -- audit log --------------------------------------------------------------
+    def append_event(
+        self,
+        type_: str,
+        *,
+        at: datetime,
+        dossier_id: int | None = None,
+        provider_id: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        last = self._one("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
+        prev = last["hash"] if last else GENESIS_HASH
+        at_text, data_json = iso(at), _json(data or {})
+        digest = event_hash(prev, at_text, type_, dossier_id, provider_id, data_json)
+        cur = self.conn.execute(
+            "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (at_text, type_, dossier_id, provider_id, data_json, prev, digest),
+        )
+        return int(cur.lastrowid or 0)
+
+    def events(self, dossier_id: int | None = None) -> list[Event]:
+        if dossier_id is None:
+            rows = self._all("SELECT * FROM events ORDER BY id")
+        else:
+            rows = self._all("SELECT * FROM events WHERE dossier_id = ? ORDER BY id", (dossier_id,))
+        for r in rows:
+            r["data"] = json.loads(r["data"])
+        return [Event.model_validate(r) for r in rows]
+
+    def iter_event_rows(self, batch: int = 10_000) -> Iterator[tuple[Any, ...]]:
+        """Raw rows of the whole log in order, streamed (for ``audit verify``)."""
+        cur = self.conn.execute(
+            "SELECT id, at, type, dossier_id, provider_id, data, prev_hash, hash "
+            "FROM events ORDER BY id"
+        )
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    # -- outbox -----------------------------------------------------------------
+    def queue_message(self, msg: OutboxMessage) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
+            "provider_id, status, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (
+                msg.channel,
+                msg.to,
+                msg.subject,
+                msg.body,
+                msg.template,
+                msg.dossier_id,
+                msg.provider_id,
+                "pending",
+                iso(msg.created_at) if msg.created_at else None,
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def pending_messages(self, max_attempts: int) -> list[OutboxMessage]:
+        rows = self._all(
+            "SELECT * FROM outbox WHERE status != 'sent' AND attempts < ? ORDER BY id",
+            (max_attempts,),
+        )
+        return [_message(r) for r in rows]
+
+    def claim_message(self, message_id: int) -> bool:
+        """Count one delivery attempt; False when another process already sent it."""
+        cur = self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND status != 'sent'",
+            (message_id,),
+        )
+        return cur.rowcount == 1
+
+    def mark_message(
+        self, message_id: int, status: str, *, at: datetime | None = None, error: str | None = None
+    ) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
+            (status, iso(at) if at else None, error, message_id),
+        )
+
+    def list_messages(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        status: str | None = None,
+    ) -> list[OutboxMessage]:
+        where: list[str] = []
+        params: list[Any] = []
+        for col, value in (
+            ("provider_id", provider_id),
+            ("dossier_id", dossier_id),
+            ("status", status),
+        ):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(value)
+        sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
+        return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+
+
+def _pk(table: Any) -> int:
+    return int(table.last_pk)
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif isinstance(value, Status | JustificatifState):
+            value = value.value
+        elif isinstance(value, bool):
+            value = int(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+def _provider_row(row: dict[str, Any]) -> dict[str, Any]:
+    row["suspended"] = bool(row["suspended"])
+    return row
+
+
+def _message(row: dict[str, Any]) -> OutboxMessage:
+    row["to"] = row.pop("recipient")
+    return OutboxMessage.model_validate(row)
