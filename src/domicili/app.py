@@ -95,6 +95,7 @@ class Domicili:
             catalog=Catalog(),
             renderer=MessageRenderer(self.settings.templates.dir),
             provider_scope=provider,
+            deliver_after_commit=auto_deliver,
         )
         if provider is not None:
             self.ctx.provider(provider)  # fail early on an unknown --provider
@@ -119,10 +120,12 @@ class Domicili:
         return self.ctx.store
 
     def _changing(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        result = fn(*args, **kwargs)
-        if self.auto_deliver:
-            self.deliver()
-        return result
+        """Run a use case, then deliver the messages its committed transactions queued."""
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if self.auto_deliver:
+                outbox.deliver(self.ctx, self.store.take_committed_messages())
 
     def info(self) -> dict[str, Any]:
         return {
@@ -217,9 +220,14 @@ class Domicili:
 
     # -- periodic work, outbox, audit -------------------------------------------
     def sweep(self) -> SweepReport:
-        return self._changing(sweep.sweep, self.ctx)
+        """Reminders and expiry, then a retry of every message still waiting."""
+        report = self._changing(sweep.sweep, self.ctx)
+        if self.auto_deliver:
+            self.deliver()
+        return report
 
     def deliver(self) -> DeliveryReport:
+        """Deliver (again) every message not sent yet."""
         return outbox.deliver_pending(self.ctx)
 
     def outbox(

@@ -6,6 +6,8 @@ Each function returns the compact canonical form or raises
 
 from __future__ import annotations
 
+import functools
+
 from .errors import InvalidIdentifier
 
 __all__ = [
@@ -99,6 +101,7 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_mobile(e164: str) -> bool:
     """True when an E.164 number can receive SMS (mobile or fixed-or-mobile)."""
     import phonenumbers

@@ -7,6 +7,7 @@ of the same name in the configured template folder wins over the packaged one.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from .errors import TemplateError
 __all__ = ["MessageRenderer", "RenderedMessage", "format_phone"]
 
 
+@functools.lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
     """``+33142000000`` → ``01 42 00 00 00`` (French numbers), international otherwise."""
     import phonenumbers
@@ -57,6 +59,7 @@ class MessageRenderer:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             autoescape=False,  # plain-text emails and SMS, never HTML
+            auto_reload=False,  # templates do not change while a command runs
         )
         env.filters["phone"] = format_phone
         return env

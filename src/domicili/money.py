@@ -7,6 +7,7 @@ points (``2000`` = 20 %) so that every computation stays in integers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -88,6 +89,7 @@ def parse_euros(text: str | int | float | Decimal, *, field: str = "amount") -> 
     return int(cents)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_eur(cents: int) -> str:
     """``123456`` → ``"1 234,56 €"`` the French way (narrow no-break spaces)."""
     from babel.numbers import format_currency  # babel costs ~40 ms: only when shown

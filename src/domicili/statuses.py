@@ -9,8 +9,10 @@ validated, agrément valid…), then calls :func:`fire`, which drives a
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "STATUSES",
@@ -127,24 +129,32 @@ def allowed_triggers(status: Status) -> list[str]:
 class _Holder:
     """What the machine drives: it only carries a status (see STACK.md on pydantic)."""
 
-    def __init__(self, status: Status) -> None:
-        self.state = status.value
+    state: str = Status.DRAFT.value
 
 
-def _machine_for(holder: _Holder) -> object:
-    from transitions import Machine
+_lock = threading.Lock()
+_machine: tuple[_Holder, Any] | None = None
 
-    return Machine(
-        model=holder,
-        states=[s.value for s in Status],
-        transitions=[
-            {"trigger": t.trigger, "source": [s.value for s in t.sources], "dest": t.dest.value}
-            for t in TRANSITIONS
-        ],
-        initial=holder.state,
-        auto_transitions=False,
-        send_event=False,
-    )
+
+def _shared_machine() -> tuple[_Holder, Any]:
+    """One machine built from the table on first use, re-pointed at each call."""
+    global _machine
+    if _machine is None:
+        from transitions import Machine
+
+        holder = _Holder()
+        machine = Machine(
+            model=holder,
+            states=[s.value for s in Status],
+            transitions=[
+                {"trigger": t.trigger, "source": [s.value for s in t.sources], "dest": t.dest.value}
+                for t in TRANSITIONS
+            ],
+            initial=Status.DRAFT.value,
+            auto_transitions=False,
+        )
+        _machine = (holder, machine)
+    return _machine
 
 
 def fire(status: Status, trigger: str) -> Status:
@@ -155,16 +165,17 @@ def fire(status: Status, trigger: str) -> Status:
     """
     from transitions import MachineError
 
-    holder = _Holder(status)
-    _machine_for(holder)
-    method = getattr(holder, trigger, None)
-    if method is None:
-        raise LookupError(f"unknown trigger {trigger!r}")
-    try:
-        method()
-    except MachineError as exc:
-        raise LookupError(str(exc)) from exc
-    return Status(holder.state)
+    with _lock:
+        holder, machine = _shared_machine()
+        machine.set_state(status.value, model=holder)
+        method = getattr(holder, trigger, None) if trigger in machine.events else None
+        if method is None:
+            raise LookupError(f"unknown trigger {trigger!r}")
+        try:
+            method()
+        except MachineError as exc:
+            raise LookupError(str(exc)) from exc
+        return Status(holder.state)
 
 
 def mermaid() -> str:

@@ -38,6 +38,8 @@ class Context:
     renderer: MessageRenderer = field(default_factory=MessageRenderer)
     #: When set, every lookup is limited to this provider's records.
     provider_scope: int | None = None
+    #: Queue messages already claimed, for delivery right after commit (the facade does).
+    deliver_after_commit: bool = False
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -122,7 +124,7 @@ class Context:
         """Render a message and queue it in the current transaction."""
         rendered = self.renderer.render(template, channel, dossier=dossier, **context)
         return self.store.queue_message(
-            OutboxMessage(
+            OutboxMessage.model_construct(  # fields built here, not typed by a person
                 channel=channel,
                 to=to,
                 subject=rendered.subject,
@@ -130,8 +132,11 @@ class Context:
                 template=template,
                 dossier_id=dossier.id if dossier else None,
                 provider_id=dossier.provider_id if dossier else provider_id,
+                status="pending",
+                attempts=0,
                 created_at=self.now(),
-            )
+            ),
+            claim=self.deliver_after_commit,
         )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..answers import DemandeAnswers
+from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
 from ..models import Client, Dossier, Provider
@@ -164,10 +165,13 @@ def accept(ctx: Context, dossier_id: int) -> Dossier:
         if problem:
             raise AgrementInvalid(dossier.provider_id, problem)
         client = ctx.client(dossier.client_id)
+        states = ctx.store.current_states(dossier_id)
         missing = {
-            p.kind: p.state
-            for p in pieces(ctx, dossier, client)
-            if p.required and p.state != "validated"
+            kind.kind: states.get(kind.kind, "missing")
+            for kind, req in ctx.catalog.applicable(
+                company=client.is_company, en_formation=client.en_formation
+            )
+            if req is Requirement.BEFORE_ACCEPTANCE and states.get(kind.kind) != "validated"
         }
         if missing:
             raise MissingJustificatifs(dossier_id, missing)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..errors import AdapterError
+from ..models import OutboxMessage
 from .context import Context
 
-__all__ = ["DeliveryReport", "deliver_pending"]
+__all__ = ["STALE_CLAIM", "DeliveryReport", "deliver", "deliver_pending"]
 
 
 @dataclass
@@ -16,24 +18,39 @@ class DeliveryReport:
     failed: int = 0
 
 
+#: A claim older than this is taken over (the process that made it stopped).
+STALE_CLAIM = timedelta(minutes=10)
+
+
 def deliver_pending(ctx: Context) -> DeliveryReport:
-    """Try every message not yet sent; a failure stays queued for the next run."""
+    """Try every message not yet sent (or claimed by a process that stopped)."""
+    with ctx.store.transaction():
+        messages = ctx.store.claim_pending_messages(
+            max_attempts=ctx.settings.notifications.max_attempts,
+            now=ctx.now(),
+            stale_after=STALE_CLAIM,
+        )
+    return deliver(ctx, messages)
+
+
+def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
+    """Deliver messages already claimed; record every outcome in one transaction."""
     report = DeliveryReport()
-    max_attempts = ctx.settings.notifications.max_attempts
-    for message in ctx.store.pending_messages(max_attempts):
+    if not messages:
+        return report
+    outcomes: list[tuple[int, str | None]] = []
+    for message in messages:
         assert message.id is not None
-        with ctx.store.transaction():
-            claimed = ctx.store.claim_message(message.id)
-        if not claimed:
-            continue
         try:
             ctx.notifier.deliver(message)
         except AdapterError as exc:
-            with ctx.store.transaction():
-                ctx.store.mark_message(message.id, "failed", error=str(exc))
-            report.failed += 1
-            continue
-        with ctx.store.transaction():
-            ctx.store.mark_message(message.id, "sent", at=ctx.now())
-        report.sent += 1
+            outcomes.append((message.id, str(exc)))
+        except Exception as exc:  # a plugin's own error: keep the message, record why
+            outcomes.append((message.id, f"{type(exc).__name__}: {exc}"))
+        else:
+            outcomes.append((message.id, None))
+    with ctx.store.transaction():
+        ctx.store.mark_messages(outcomes, ctx.now())
+    report.sent = sum(error is None for _, error in outcomes)
+    report.failed = len(outcomes) - report.sent
     return report

@@ -201,6 +201,7 @@ def core_tables(db: sqlite_utils.Database) -> None:
             "attempts": int,
             "last_error": str,
             "created_at": str,
+            "claimed_at": str,
             "sent_at": str,
         },
         pk="id",

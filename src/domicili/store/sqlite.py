@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import sqlite_utils
 from ..catalog import JustificatifState
 from ..clock import iso
 from ..errors import DatabaseError
-from ..models import Client, Dossier, Event, JustificatifRevision, OutboxMessage, Provider
+from ..models import TRUSTED, Client, Dossier, Event, JustificatifRevision, OutboxMessage, Provider
 from ..statuses import Status
 from .migrations import MIGRATIONS
 
@@ -74,6 +74,8 @@ class SQLiteStore:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._depth = 0
+        self._claimed_in_txn: list[OutboxMessage] = []
+        self.committed_messages: list[OutboxMessage] = []
         self.migrate()
 
     def close(self) -> None:
@@ -135,11 +137,14 @@ class SQLiteStore:
             yield
         except BaseException:
             self._depth = 0
+            self._claimed_in_txn = []
             self.conn.execute("ROLLBACK")
             raise
         else:
             self._depth = 0
             self.conn.execute("COMMIT")
+            self.committed_messages.extend(self._claimed_in_txn)
+            self._claimed_in_txn = []
 
     def _one(
         self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
@@ -166,7 +171,7 @@ class SQLiteStore:
 
     def get_provider(self, provider_id: int) -> Provider | None:
         row = self._one("SELECT * FROM providers WHERE id = ?", (provider_id,))
-        return Provider.model_validate(_provider_row(row)) if row else None
+        return Provider.model_validate(_provider_row(row), context=TRUSTED) if row else None
 
     def provider_id_by_siren(self, siren: str) -> int | None:
         row = self._one("SELECT id FROM providers WHERE siren = ?", (siren,))
@@ -174,7 +179,7 @@ class SQLiteStore:
 
     def list_providers(self) -> list[Provider]:
         return [
-            Provider.model_validate(_provider_row(r))
+            Provider.model_validate(_provider_row(r), context=TRUSTED)
             for r in self._all("SELECT * FROM providers ORDER BY id")
         ]
 
@@ -193,7 +198,7 @@ class SQLiteStore:
         row["representative"] = json.loads(row["representative"])
         row["beneficial_owners"] = json.loads(row["beneficial_owners"])
         row["en_formation"] = bool(row["en_formation"])
-        return Client.model_validate(row)
+        return Client.model_validate(row, context=TRUSTED)
 
     # -- dossiers ---------------------------------------------------------------
     def insert_dossier(self, dossier: Dossier) -> int:
@@ -297,6 +302,14 @@ class SQLiteStore:
         )
         return [JustificatifRevision.model_validate(r) for r in rows]
 
+    def current_states(self, dossier_id: int) -> dict[str, str]:
+        """kind → state of the latest revision of each piece (cheap: no models built)."""
+        rows = self.conn.execute(
+            "SELECT kind, state FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
+            (dossier_id,),
+        ).fetchall()
+        return dict(rows)
+
     def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]:
         """The current revision of each kind submitted to a dossier."""
         return {rev.kind: rev for rev in self.revisions(dossier_id)}
@@ -341,10 +354,19 @@ class SQLiteStore:
             yield from rows
 
     # -- outbox -----------------------------------------------------------------
-    def queue_message(self, msg: OutboxMessage) -> int:
+    def queue_message(self, msg: OutboxMessage, *, claim: bool = False) -> int:
+        """Queue a message in the current transaction.
+
+        With ``claim``, the message is queued already claimed by this process (one
+        attempt counted): it is handed over in :attr:`committed_messages` once the
+        transaction commits, for immediate delivery, and no other deliverer takes it
+        unless this process stops before marking it.
+        """
+        created = iso(msg.created_at) if msg.created_at else None
         cur = self.conn.execute(
             "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
-            "provider_id, status, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            "provider_id, status, attempts, created_at, claimed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 msg.channel,
                 msg.to,
@@ -353,33 +375,56 @@ class SQLiteStore:
                 msg.template,
                 msg.dossier_id,
                 msg.provider_id,
-                "pending",
-                iso(msg.created_at) if msg.created_at else None,
+                "sending" if claim else "pending",
+                int(claim),
+                created,
+                created if claim else None,
             ),
         )
-        return int(cur.lastrowid or 0)
+        message_id = int(cur.lastrowid or 0)
+        if claim:
+            self._claimed_in_txn.append(msg.model_copy(update={"id": message_id}))
+        return message_id
 
-    def pending_messages(self, max_attempts: int) -> list[OutboxMessage]:
+    def take_committed_messages(self) -> list[OutboxMessage]:
+        """Messages queued with ``claim=True`` by transactions that have committed."""
+        taken, self.committed_messages = self.committed_messages, []
+        return taken
+
+    def claim_pending_messages(
+        self, *, max_attempts: int, now: datetime, stale_after: timedelta
+    ) -> list[OutboxMessage]:
+        """Mark deliverable messages ``sending`` (one attempt more) and return them.
+
+        A message already ``sending`` is taken again only when its claim is older than
+        ``stale_after`` (the process that claimed it died), so two deliverers never send
+        the same message twice. Call inside a transaction.
+        """
         rows = self._all(
-            "SELECT * FROM outbox WHERE status != 'sent' AND attempts < ? ORDER BY id",
-            (max_attempts,),
+            "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
+            "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) ORDER BY id",
+            (max_attempts, iso(now - stale_after)),
+        )
+        self.conn.executemany(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            [(iso(now), r["id"]) for r in rows],
         )
         return [_message(r) for r in rows]
 
-    def claim_message(self, message_id: int) -> bool:
-        """Count one delivery attempt; False when another process already sent it."""
-        cur = self.conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND status != 'sent'",
-            (message_id,),
-        )
-        return cur.rowcount == 1
-
-    def mark_message(
-        self, message_id: int, status: str, *, at: datetime | None = None, error: str | None = None
-    ) -> None:
-        self.conn.execute(
+    def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
+        """Record delivery outcomes: ``(id, None)`` sent, ``(id, error)`` failed."""
+        self.conn.executemany(
             "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
-            (status, iso(at) if at else None, error, message_id),
+            [
+                (
+                    "sent" if error is None else "failed",
+                    iso(at) if error is None else None,
+                    error,
+                    message_id,
+                )
+                for message_id, error in outcomes
+            ],
         )
 
     def list_messages(
@@ -429,4 +474,7 @@ def _provider_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def _message(row: dict[str, Any]) -> OutboxMessage:
     row["to"] = row.pop("recipient")
+    row.pop("claimed_at", None)
+    if row["status"] == "sending":
+        row["status"] = "pending"
     return OutboxMessage.model_validate(row)

@@ -1,0 +1,139 @@
+"""Fakes for tests, here and in applications that embed domicili.
+
+::
+
+    from domicili.testing import make_app
+
+    app, clock, notifier = make_app()          # in-memory SQLite, fixed clock
+    provider = app.add_provider(**sample_provider())
+    clock.advance(days=8); app.sweep()
+    assert notifier.sent[-1].template == "expired"
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .app import Domicili
+from .clock import FixedClock
+from .config import Settings
+from .errors import AdapterError
+from .models import OutboxMessage
+
+__all__ = [
+    "FailingNotifier",
+    "RecordingNotifier",
+    "make_app",
+    "sample_answers",
+    "sample_pdf",
+    "sample_provider",
+    "valid_siren",
+]
+
+from .demo import sample_pdf
+
+DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class RecordingNotifier:
+    """Keeps every delivered message in ``sent`` instead of sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutboxMessage] = []
+
+    def deliver(self, message: OutboxMessage) -> None:
+        self.sent.append(message)
+
+    def to(self, recipient: str) -> list[OutboxMessage]:
+        return [m for m in self.sent if m.to == recipient]
+
+    def templates(self) -> list[str]:
+        return [m.template for m in self.sent]
+
+
+class FailingNotifier:
+    """Fails the first ``failures`` deliveries (AdapterError), then records like the above."""
+
+    def __init__(self, failures: int = 1) -> None:
+        self.failures = failures
+        self.sent: list[OutboxMessage] = []
+
+    def deliver(self, message: OutboxMessage) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise AdapterError("simulated delivery failure")
+        self.sent.append(message)
+
+
+def make_app(
+    db: str | Path = ":memory:",
+    *,
+    start: datetime = DEFAULT_START,
+    settings: Settings | None = None,
+    provider: int | None = None,
+) -> tuple[Domicili, FixedClock, RecordingNotifier]:
+    """A facade on ``db`` with a fixed clock and a recording notifier."""
+    clock = FixedClock(start)
+    notifier = RecordingNotifier()
+    app = Domicili(
+        db, settings=settings or Settings(), clock=clock, notifier=notifier, provider=provider
+    )
+    return app, clock, notifier
+
+
+def valid_siren(seed: int) -> str:
+    """A SIREN with a valid Luhn key, different for each seed (for test data)."""
+    from stdnum import luhn
+
+    body = f"{seed % 100_000_000:08d}"
+    return body + str(luhn.calc_check_digit(body))
+
+
+def sample_provider(seed: int = 1, **overrides: Any) -> dict[str, Any]:
+    """Fields of a valid provider in Paris with a current agrément."""
+    fields: dict[str, Any] = dict(
+        name=f"Domiciliation Test {seed}",
+        legal_form="SAS",
+        siren=valid_siren(seed),
+        agrement_numero=f"2024-075-{seed:04d}",
+        agrement_prefecture="Préfecture de police",
+        agrement_date="2024-01-15",
+        address=f"{seed} rue de Rivoli",
+        postcode="75004",
+        city="Paris",
+        email=f"contact{seed}@domiciliation.example",
+        phone="01 42 00 00 00",
+    )
+    fields.update(overrides)
+    return fields
+
+
+def sample_answers(
+    kind: str = "company", *, en_formation: bool = True, **client_overrides: Any
+) -> dict[str, Any]:
+    """Answers of a valid questionnaire (company en formation by default)."""
+    client: dict[str, Any] = {
+        "kind": kind,
+        "name": "Atelier Lumière" if kind == "company" else "Camille Durand",
+        "legal_form": "SAS" if kind == "company" else "EI",
+        "en_formation": en_formation,
+        "email": "camille@atelier.example",
+        "phone": "06 12 34 56 78",
+        "representative": {
+            "first_name": "Camille",
+            "last_name": "Durand",
+            "address": "12 rue des Lilas",
+            "postcode": "69003",
+            "city": "Lyon",
+        },
+    }
+    if not en_formation:
+        client["siren"] = valid_siren(77)
+    if kind == "company":
+        client["beneficial_owners"] = [
+            {"first_name": "Camille", "last_name": "Durand", "share_percent": 100}
+        ]
+    client.update(client_overrides)
+    return {"client": client}
