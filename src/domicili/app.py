@@ -22,18 +22,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
+from .annuaire import SearchResult
 from .answers import DemandeAnswers, load_answers, parse_answers
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
 from .config import Settings, load_settings
-from .errors import JustificatifRejected
+from .errors import JustificatifRejected, Refused
 from .files import FileStore
+from .geography import Departement, Region, geography
 from .messages import MessageRenderer
-from .models import Client, Dossier, OutboxMessage, Provider
+from .models import Client, Dossier, Offer, OutboxMessage, Provider
 from .ports import Notifier
-from .service import audit, dossiers, outbox, pieces, providers, sweep, views
+from .service import audit, dossiers, imports, outbox, pieces, providers, sweep, views
 from .service.audit import AuditReport
 from .service.context import Context
+from .service.imports import ImportReport
 from .service.outbox import DeliveryReport
 from .service.pieces import PieceView
 from .service.sweep import SweepReport
@@ -70,8 +73,14 @@ class Domicili:
     ) -> None:
         self.settings = settings or load_settings()
         store = SQLiteStore(db, create=create)
-        base = Path(":memory:") if str(db) == ":memory:" else Path(db)
-        data_dir = base.parent / f"{base.name}-files"
+        #: A throw-away database keeps its files in a throw-away folder, not in the cwd.
+        self._scratch: Path | None = None
+        if str(db) == ":memory:":
+            import tempfile
+
+            self._scratch = data_dir = Path(tempfile.mkdtemp(prefix="domicili-memory-"))
+        else:
+            data_dir = Path(db).parent / f"{Path(db).name}-files"
         outbox_dir = data_dir / "outbox"
         if notifier is None:
             from .adapters import load_notifier
@@ -103,6 +112,10 @@ class Domicili:
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None:
         self.ctx.store.close()
+        if self._scratch is not None:
+            import shutil
+
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> Domicili:
         return self
@@ -149,6 +162,62 @@ class Domicili:
     def list_providers(self) -> list[Provider]:
         return providers.list_providers(self.ctx)
 
+    def suspend_provider(self, provider_id: int, reason: str | None = None) -> Provider:
+        """The agrément is suspended: hidden from the directory, cannot accept or sign."""
+        return providers.set_suspended(self.ctx, provider_id, True, reason)
+
+    def resume_provider(self, provider_id: int) -> Provider:
+        return providers.set_suspended(self.ctx, provider_id, False)
+
+    def import_providers(
+        self,
+        file: str | Path,
+        *,
+        skip_invalid: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Bulk import from CSV or YAML; SIREN is the key (same rows again = update)."""
+        return imports.import_providers(
+            self.ctx, Path(file), skip_invalid=skip_invalid, progress=progress
+        )
+
+    # -- offers and the directory ------------------------------------------------
+    def add_offer(self, provider_id: int, **fields: Any) -> Offer:
+        return providers.add_offer(self.ctx, provider_id, **fields)
+
+    def list_offers(self, provider_id: int | None = None) -> list[Offer]:
+        return providers.list_offers(self.ctx, provider_id)
+
+    def search(
+        self,
+        *,
+        departement: str | None = None,
+        region: str | None = None,
+        services: Iterable[str] = (),
+        max_price_ht_cents: int | None = None,
+        sort: str = "price",
+        limit: int | None = None,
+    ) -> list[SearchResult]:
+        """Providers listed in the directory for a place (agrément valid, not suspended)."""
+        return providers.search(
+            self.ctx,
+            departement=departement,
+            region=region,
+            services=tuple(services),
+            max_price_ht_cents=max_price_ht_cents,
+            sort=sort,
+            limit=limit,
+        )
+
+    @staticmethod
+    def regions() -> list[Region]:
+        return geography().regions()
+
+    @staticmethod
+    def departements(region: str | None = None) -> list[Departement]:
+        geo = geography()
+        return geo.departements(geo.region(region).code if region else None)
+
     # -- requests -----------------------------------------------------------------
     def create_demande(
         self,
@@ -167,6 +236,16 @@ class Domicili:
         elif isinstance(answers, dict):
             answers = parse_answers(answers)
         return self._changing(dossiers.create_demande, self.ctx, answers, list(to), documents)
+
+    def listed_provider_ids(self, departement: str) -> list[int]:
+        """Every provider listed in a département (for ``demande create --all``)."""
+        found = [r.provider_id for r in self.search(departement=departement, sort="name")]
+        if not found:
+            raise Refused(
+                f"No provider is listed in département {departement}; "
+                "`domicili annuaire search` shows where providers are."
+            )
+        return found
 
     # -- dossiers -----------------------------------------------------------------
     def list_dossiers(

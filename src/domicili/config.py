@@ -22,6 +22,9 @@ the file: adapters read them from the environment.
 
     [templates]
     dir = "mes-modeles"        # overrides message and document templates by file name
+
+    [annuaire.services]        # services added to the built-in vocabulary
+    coworking = "Accès à un espace de coworking"
 """
 
 from __future__ import annotations
@@ -62,6 +65,11 @@ class NotificationSettings(_Section):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class AnnuaireSettings(_Section):
+    #: Extra service codes → French label, added to the built-in vocabulary.
+    services: dict[str, str] = Field(default_factory=dict)
+
+
 class TemplateSettings(_Section):
     dir: Path | None = None
 
@@ -72,6 +80,12 @@ class Settings(_Section):
     files: FileSettings = Field(default_factory=FileSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     templates: TemplateSettings = Field(default_factory=TemplateSettings)
+    annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings)
+
+    def service_vocabulary(self) -> dict[str, str]:
+        from .annuaire import SERVICES
+
+        return SERVICES | self.annuaire.services
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

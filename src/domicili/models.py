@@ -30,6 +30,7 @@ __all__ = [
     "Email",
     "Event",
     "JustificatifRevision",
+    "Offer",
     "OutboxMessage",
     "Person",
     "Phone",
@@ -131,6 +132,10 @@ class Provider(_Model):
     bic: Bic | None = None
     suspended: bool = False
     suspension_reason: str | None = None
+    #: Départements where the provider takes clients (default: its own).
+    departements: list[str] = Field(default_factory=list)
+    #: Service codes it offers (see :data:`domicili.annuaire.SERVICES`).
+    services: list[str] = Field(default_factory=lambda: ["domiciliation"])
     created_at: datetime | None = None
 
     @property
@@ -147,6 +152,35 @@ class Provider(_Model):
         if on >= self.agrement_expires:
             return f"its agrément expired on {self.agrement_expires.isoformat()}"
         return None
+
+
+class Offer(_Model):
+    """A priced offer a provider publishes in the directory."""
+
+    id: int | None = None
+    provider_id: int
+    name: Text
+    price_ht_cents: int = Field(gt=0)
+    period: Literal["month", "quarter", "year"] = "month"
+    commitment_months: int = Field(3, ge=3, le=120)
+    setup_fee_cents: int = Field(0, ge=0)
+    services: list[str] = Field(default_factory=lambda: ["domiciliation"])
+    is_default: bool = False
+    created_at: datetime | None = None
+
+    @property
+    def period_months(self) -> int:
+        return {"month": 1, "quarter": 3, "year": 12}[self.period]
+
+    @property
+    def monthly_ht_cents(self) -> int:
+        """Price per month before VAT, rounded to the cent (to compare offers)."""
+        return round(self.price_ht_cents / self.period_months)
+
+    @property
+    def first_payment_ht_cents(self) -> int:
+        """First period plus the setup fee, before VAT."""
+        return self.price_ht_cents + self.setup_fee_cents
 
 
 class Person(_Model):

@@ -104,9 +104,9 @@ def cli(
 
 
 def _register() -> None:
-    from . import demande, dossier, justificatif, misc, provider
+    from . import annuaire, demande, dossier, justificatif, misc, offer, provider
 
-    for module in (provider, demande, dossier, justificatif, misc):
+    for module in (provider, offer, annuaire, demande, dossier, justificatif, misc):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -22,25 +22,49 @@ def demande() -> None:
 @click.option(
     "--answers",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="Answers file (YAML); see examples/demande-*.yaml.",
+    help="Answers file (YAML); without it the questions are asked here.",
 )
 @click.option(
     "--to",
     "to",
     type=int,
     multiple=True,
-    required=True,
     help="Provider to send the request to (repeat for several).",
+)
+@click.option("--departement", help="With --all: the département whose providers receive it.")
+@click.option(
+    "--all", "all_listed", is_flag=True, help="Send to every provider listed in --departement."
 )
 @json_option
 @click.pass_obj
-def demande_create(state: State, answers: Path, to: tuple[int, ...], as_json: bool) -> None:
+def demande_create(
+    state: State,
+    answers: Path | None,
+    to: tuple[int, ...],
+    departement: str | None,
+    all_listed: bool,
+    as_json: bool,
+) -> None:
     """Send one questionnaire to one or several providers: one dossier each (S1).
 
     Example: domicili demande create --answers examples/demande-societe.yaml --to 1 --to 2
     """
-    client, dossiers = state.app(create=True).create_demande(answers, to=to)
+    if all_listed != (departement is not None):
+        raise click.UsageError("--all and --departement CODE go together.")
+    if not to and not all_listed:
+        raise click.UsageError(
+            "Choose providers: --to ID (repeatable) or --departement CODE --all."
+        )
+    app = state.app(create=True)
+    targets = list(to)
+    if departement is not None:
+        targets += app.listed_provider_ids(departement)
+    if answers is None:
+        from .questionnaire import ask_answers
+
+        client, dossiers = app.create_demande(ask_answers(app.ctx.catalog), to=targets)
+    else:
+        client, dossiers = app.create_demande(answers, to=targets)
     from ..service.views import dossier_summary
 
     data = {
@@ -49,10 +73,18 @@ def demande_create(state: State, answers: Path, to: tuple[int, ...], as_json: bo
     }
 
     def human() -> None:
+        from ..money import format_eur
+
         table(
-            ["Dossier", "Réf.", "Prestataire", "Statut"],
+            ["Dossier", "Réf.", "Prestataire", "Statut", "1er paiement TTC"],
             [
-                (d.id, d.reference, d.provider_id, f"{d.status.code} {d.status.label}")
+                (
+                    d.id,
+                    d.reference,
+                    d.provider_id,
+                    f"{d.status.code} {d.status.label}",
+                    format_eur(d.amount_due_cents),
+                )
                 for d in dossiers
             ],
             title=f"Demande de {client.display_name}",

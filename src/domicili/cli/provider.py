@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -39,6 +39,8 @@ def _show(p: Provider) -> None:
             + (" (suspendu)" if p.suspended else ""),
         ),
         ("Adresse", f"{p.address}, {p.postcode} {p.city} ({p.departement})"),
+        ("Dépts", ", ".join(p.departements)),
+        ("Services", ", ".join(p.services)),
         ("Contact", f"{p.email} · {p.phone}"),
         ("IBAN", p.iban),
         ("BIC", p.bic),
@@ -68,6 +70,21 @@ def _show(p: Provider) -> None:
 @click.option("--phone", required=True)
 @click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
 @click.option("--bic", help="BIC of that account.")
+@click.option("--departement", help="Département of the address (checked against the postcode).")
+@click.option("--insee-commune", help="INSEE code of the commune (decides the département).")
+@click.option(
+    "--serves",
+    "departements",
+    multiple=True,
+    metavar="DEPARTEMENT",
+    help="Département where it takes clients (repeatable; default: its own).",
+)
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    help="Service offered (repeatable; default: domiciliation).",
+)
 @json_option
 @click.pass_obj
 def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: Any) -> None:
@@ -78,7 +95,10 @@ def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: A
     --agrement-date 2024-01-15 --address "10 rue de Rivoli" --postcode 75004 --city Paris
     --email contact@lumiere.fr --phone "01 42 00 00 00"
     """
-    fields = {k: v for k, v in fields.items() if v is not None}
+    fields = {k: v for k, v in fields.items() if v is not None and v != ()}
+    for key in ("departements", "services"):
+        if key in fields:
+            fields[key] = list(fields[key])
     p = state.app(create=True).add_provider(agrement_date=agrement_date.date(), **fields)
     emit(provider_dict(p), as_json, lambda: _show(p))
     note(f"Provider {p.id} added.")
@@ -96,6 +116,16 @@ def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: A
 @click.option("--phone")
 @click.option("--iban")
 @click.option("--bic")
+@click.option(
+    "--serves",
+    "departements",
+    multiple=True,
+    metavar="DEPARTEMENT",
+    help="Départements served (replaces the list; repeatable).",
+)
+@click.option(
+    "--service", "services", multiple=True, help="Services offered (replaces the list; repeatable)."
+)
 @json_option
 @click.pass_obj
 def provider_update(state: State, /, provider_id: int, as_json: bool, **changes: Any) -> None:
@@ -103,7 +133,11 @@ def provider_update(state: State, /, provider_id: int, as_json: bool, **changes:
 
     Example: domicili provider update 1 --iban "FR76 3000 6000 0112 3456 7890 189" --bic AGRIFRPP
     """
-    changes = {k: v for k, v in changes.items() if v is not None}
+    changes = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in changes.items()
+        if v is not None and v != ()
+    }
     if not changes:
         raise click.UsageError("Give at least one field to change (see --help).")
     p = state.app().update_provider(provider_id, **changes)
@@ -118,8 +152,11 @@ def provider_list(state: State, as_json: bool) -> None:
 
     Example: domicili provider list --json
     """
-    providers = state.app().list_providers()
-    today = date.today()
+    from ..clock import paris_date
+
+    app = state.app()
+    providers = app.list_providers()
+    today = paris_date(app.ctx.now())
 
     def human() -> None:
         table(
@@ -150,6 +187,70 @@ def provider_show(state: State, provider_id: int, as_json: bool) -> None:
     """
     p = state.app().get_provider(provider_id)
     emit(provider_dict(p), as_json, lambda: _show(p))
+
+
+@provider.command("suspend")
+@click.argument("provider_id", type=int)
+@click.option("--reason", help="Why (e.g. the préfecture's decision and its date).")
+@json_option
+@click.pass_obj
+def provider_suspend(state: State, provider_id: int, reason: str | None, as_json: bool) -> None:
+    """Record that the agrément is suspended: hidden from the directory, cannot accept.
+
+    Example: domicili provider suspend 3 --reason "Arrêté préfectoral du 02/03/2026"
+    """
+    p = state.app().suspend_provider(provider_id, reason)
+    emit(provider_dict(p), as_json, lambda: _show(p))
+    note(f"Provider {provider_id} suspended; hidden from the directory.")
+
+
+@provider.command("resume")
+@click.argument("provider_id", type=int)
+@json_option
+@click.pass_obj
+def provider_resume(state: State, provider_id: int, as_json: bool) -> None:
+    """Lift a suspension of the agrément.
+
+    Example: domicili provider resume 3
+    """
+    p = state.app().resume_provider(provider_id)
+    emit(provider_dict(p), as_json, lambda: _show(p))
+    note(f"Provider {provider_id} resumed.")
+
+
+@provider.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the valid rows and report the others (default: all or nothing).",
+)
+@json_option
+@click.pass_obj
+def provider_import(state: State, file: Path, skip_invalid: bool, as_json: bool) -> None:
+    """Import providers (and an offer each) from CSV or YAML; SIREN is the key.
+
+    Importing the same rows again updates them. Columns: see the README.
+    Example: domicili provider import annuaire.csv --skip-invalid
+    """
+    import sys
+
+    from ..service.imports import read_rows
+
+    app = state.app(create=True)
+    total = 2 * len(read_rows(file))  # checking, then writing
+    with click.progressbar(length=total, label="Import", file=sys.stderr, show_pos=False) as bar:
+        report = app.import_providers(file, skip_invalid=skip_invalid, progress=bar.update)
+
+    def human() -> None:
+        click.echo(
+            f"{report.created} provider(s) created, {report.updated} updated, "
+            f"{len(report.skipped)} invalid row(s) skipped."
+        )
+        for line, reason in report.skipped:
+            click.echo(f"  line {line}: {reason}")
+
+    emit(report.as_dict(), as_json, human)
 
 
 COMMANDS = [provider]

@@ -10,11 +10,12 @@ from ..answers import DemandeAnswers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
-from ..models import Client, Dossier, Provider
+from ..models import Client, Dossier, Offer, Provider
 from ..money import format_eur, parse_euros, vat_amount, vat_rule_for_departement
 from ..statuses import Status
 from .context import Context
 from .pieces import _check_kind, attach_file, pieces
+from .providers import offer_for
 
 __all__ = [
     "accept",
@@ -27,12 +28,26 @@ __all__ = [
 ]
 
 
-def first_payment_cents(ctx: Context, provider: Provider) -> int:
-    """What a client pays first: the commitment period at the default price, VAT included."""
-    monthly = parse_euros(ctx.settings.pricing.monthly_price_ht, field="pricing.monthly_price_ht")
-    ht = monthly * ctx.settings.pricing.commitment_months
-    rule = vat_rule_for_departement(provider.departement or "")
-    return ht + vat_amount(ht, rule.rate_bp)
+def default_offer(ctx: Context, provider: Provider) -> Offer:
+    """The implicit offer of a provider that has published none (``[pricing]`` settings):
+    billed by quarter, in advance, at the configured monthly price."""
+    assert provider.id is not None
+    pricing = ctx.settings.pricing
+    monthly = parse_euros(pricing.monthly_price_ht, field="pricing.monthly_price_ht")
+    return Offer(
+        provider_id=provider.id,
+        name="Domiciliation",
+        price_ht_cents=monthly * 3,
+        period="quarter",
+        commitment_months=pricing.commitment_months,
+        services=["domiciliation"],
+    )
+
+
+def first_payment_cents(offer: Offer, provider: Provider) -> int:
+    """The first payment: first period plus setup fee, VAT of the provider's département."""
+    ht = offer.first_payment_ht_cents
+    return ht + vat_amount(ht, vat_rule_for_departement(provider.departement or "").rate_bp)
 
 
 def payment_deadline(ctx: Context) -> datetime:
@@ -116,13 +131,17 @@ def create_demande(
         dossiers = []
         for provider in providers:
             assert provider.id is not None
+            offer = offer_for(ctx, provider, answers.offers.get(provider.id))
+            if offer is None:
+                offer = default_offer(ctx, provider)
             dossier = Dossier(
                 provider_id=provider.id,
                 client_id=client.id,
                 status=Status.DRAFT,
+                offer_id=offer.id,
                 created_at=now,
                 updated_at=now,
-                amount_due_cents=first_payment_cents(ctx, provider),
+                amount_due_cents=first_payment_cents(offer, provider),
             )
             dossier.id = ctx.store.insert_dossier(dossier)
             ctx.event("dossier.created", dossier, {"client_id": client.id})

@@ -1,4 +1,4 @@
-"""Use cases about providers (domiciliataires)."""
+"""Use cases about providers (domiciliataires), their offers and the directory."""
 
 from __future__ import annotations
 
@@ -6,22 +6,61 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InvalidInput
-from ..geography import geography
-from ..models import Provider
+from ..annuaire import SearchResult, check_services
+from ..clock import paris_date
+from ..errors import InvalidInput, OfferNotFound
+from ..geography import Geography, geography
+from ..models import Offer, Provider
 from .context import Context
 from .errors import from_validation
 
-__all__ = ["add_provider", "list_providers", "update_provider"]
+__all__ = [
+    "add_offer",
+    "add_provider",
+    "list_offers",
+    "list_providers",
+    "search",
+    "set_suspended",
+    "update_provider",
+    "validate_provider",
+]
 
 
-def add_provider(ctx: Context, **fields: Any) -> Provider:
-    """Register a provider; its département follows from its postcode."""
+def validate_provider(
+    ctx: Context, fields: dict[str, Any], *, insee_commune: str | None = None
+) -> Provider:
+    """A provider checked against the annuaire: postcode ↔ département, served
+    départements and services known; its own département served by default."""
+    geo = geography()
     try:
-        provider = Provider(created_at=ctx.now(), **fields)
+        provider = Provider.model_validate(fields)
     except ValidationError as exc:
         raise from_validation(exc) from None
-    provider.departement = geography().departement_for_postcode(provider.postcode).code
+    departement = geo.departement_for_postcode(provider.postcode, insee_commune=insee_commune)
+    if provider.departement and provider.departement != departement.code:
+        geo.check_postcode_in_departement(provider.postcode, provider.departement, insee_commune)
+    provider.departement = departement.code
+    provider.departements = _departements(geo, provider.departements or [departement.code])
+    provider.services = check_services(
+        provider.services or ["domiciliation"], ctx.settings.service_vocabulary(), field="services"
+    )
+    return provider
+
+
+def _departements(geo: Geography, codes: list[str]) -> list[str]:
+    out = []
+    for code in codes:
+        found = geo.departement(code).code
+        if found not in out:
+            out.append(found)
+    return out
+
+
+def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: Any) -> Provider:
+    """Register a provider; its département follows from its postcode."""
+    provider = validate_provider(
+        ctx, {"created_at": ctx.now(), **fields}, insee_commune=insee_commune
+    )
     with ctx.store.transaction():
         if ctx.store.provider_id_by_siren(provider.siren) is not None:
             raise InvalidInput(
@@ -38,30 +77,144 @@ def add_provider(ctx: Context, **fields: Any) -> Provider:
     return provider
 
 
-def update_provider(ctx: Context, provider_id: int, **changes: Any) -> Provider:
+def update_provider(
+    ctx: Context, provider_id: int, *, insee_commune: str | None = None, **changes: Any
+) -> Provider:
     """Change some fields of a provider (validated as a whole)."""
     with ctx.store.transaction():
         current = ctx.provider(provider_id)
         data = current.model_dump()
         data.update({k: v for k, v in changes.items() if v is not None})
-        try:
-            updated = Provider.model_validate(data)
-        except ValidationError as exc:
-            raise from_validation(exc) from None
-        updated.departement = geography().departement_for_postcode(updated.postcode).code
-        diff = {
-            k: v
-            for k, v in updated.model_dump(mode="json").items()
-            if v != current.model_dump(mode="json")[k]
-        }
+        if "postcode" in changes and "departement" not in changes:
+            data["departement"] = None
+        updated = validate_provider(ctx, data, insee_commune=insee_commune)
+        before, after = current.model_dump(mode="json"), updated.model_dump(mode="json")
+        diff = {k: getattr(updated, k) for k, v in after.items() if v != before[k]}
         if diff:
             ctx.store.update_provider(provider_id, **diff)
             ctx.event("provider.updated", provider_id=provider_id, data={"fields": sorted(diff)})
     return updated
 
 
+def set_suspended(
+    ctx: Context, provider_id: int, suspended: bool, reason: str | None = None
+) -> Provider:
+    """Record a suspension of the agrément (hidden from the directory, cannot accept)."""
+    with ctx.store.transaction():
+        provider = ctx.provider(provider_id)
+        provider.suspended = suspended
+        provider.suspension_reason = reason if suspended else None
+        ctx.store.update_provider(
+            provider_id, suspended=suspended, suspension_reason=provider.suspension_reason
+        )
+        ctx.event(
+            "provider.suspended" if suspended else "provider.resumed",
+            provider_id=provider_id,
+            data={"reason": reason},
+        )
+    return provider
+
+
 def list_providers(ctx: Context) -> list[Provider]:
-    providers = ctx.store.list_providers()
     if ctx.provider_scope is not None:
-        providers = [p for p in providers if p.id == ctx.provider_scope]
-    return providers
+        return [ctx.provider(ctx.provider_scope)]
+    return ctx.store.list_providers()
+
+
+def add_offer(ctx: Context, provider_id: int, **fields: Any) -> Offer:
+    """Publish an offer; the first one of a provider is its default."""
+    with ctx.store.transaction():
+        ctx.provider(provider_id)
+        try:
+            offer = Offer.model_validate(
+                {"provider_id": provider_id, "created_at": ctx.now(), **fields}
+            )
+        except ValidationError as exc:
+            raise from_validation(exc) from None
+        offer.services = check_services(offer.services, ctx.settings.service_vocabulary())
+        if not ctx.store.list_offers(provider_id):
+            offer.is_default = True
+        offer.id = ctx.store.insert_offer(offer)
+        ctx.event(
+            "offer.added",
+            provider_id=provider_id,
+            data={
+                "offer_id": offer.id,
+                "price_ht_cents": offer.price_ht_cents,
+                "period": offer.period,
+            },
+        )
+    return offer
+
+
+def list_offers(ctx: Context, provider_id: int | None = None) -> list[Offer]:
+    if provider_id is not None:
+        ctx.provider(provider_id)
+    return ctx.store.list_offers(provider_id if provider_id is not None else ctx.provider_scope)
+
+
+def offer_for(ctx: Context, provider: Provider, offer_id: int | None) -> Offer | None:
+    """The offer a request picks at a provider: the chosen one, else the default."""
+    assert provider.id is not None
+    offers = ctx.store.list_offers(provider.id)
+    if offer_id is not None:
+        for offer in offers:
+            if offer.id == offer_id:
+                return offer
+        raise OfferNotFound(f"{offer_id} at provider {provider.id}")
+    return next((o for o in offers if o.is_default), offers[0] if offers else None)
+
+
+def search(
+    ctx: Context,
+    *,
+    departement: str | None = None,
+    region: str | None = None,
+    services: list[str] | tuple[str, ...] = (),
+    max_price_ht_cents: int | None = None,
+    sort: str = "price",
+    limit: int | None = None,
+) -> list[SearchResult]:
+    """Listed providers serving a place, with their cheapest offer that fits.
+
+    ``max_price_ht_cents`` caps the monthly price before VAT.
+    """
+    geo = geography()
+    places: list[str] | None = None
+    if departement is not None:
+        places = [geo.departement(departement).code]
+    if region is not None:
+        in_region = [d.code for d in geo.departements(geo.region(region).code)]
+        places = in_region if places is None else [d for d in places if d in in_region]
+        if not places:
+            raise InvalidInput(f"Département {departement} is not in région {region}.")
+    if max_price_ht_cents is not None and max_price_ht_cents <= 0:
+        raise InvalidInput("--max-price must be more than 0 €.", field="max_price")
+    if sort not in ("price", "name"):
+        raise InvalidInput(f"Unknown sort {sort!r}; use price or name.", field="sort")
+    wanted = check_services(list(services), ctx.settings.service_vocabulary())
+    rows = ctx.store.search_providers(
+        on=paris_date(ctx.now()),
+        departements=places,
+        services=wanted,
+        max_monthly_ht_cents=max_price_ht_cents,
+        sort=sort,
+        limit=limit,
+    )
+    return [
+        SearchResult(
+            provider_id=r["id"],
+            name=r["name"],
+            city=r["city"],
+            postcode=r["postcode"],
+            departement=r["departement"],
+            services=r["services"],
+            offer_id=r["offer_id"],
+            offer_name=r["offer_name"],
+            monthly_ht_cents=r["monthly_ht_cents"],
+            price_ht_cents=r["price_ht_cents"],
+            period=r["period"],
+            agrement_expires=r["agrement_expires"],
+        )
+        for r in rows
+    ]

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import sqlite_utils
+
+from ..models import add_years
 
 __all__ = ["MIGRATIONS", "Migration", "migration"]
 
@@ -216,3 +219,60 @@ def core_tables(db: sqlite_utils.Database) -> None:
         foreign_keys=[("dossier_id", "dossiers", "id")],
         not_null={"sent_at"},
     )
+
+
+@migration(2)
+def annuaire(db: sqlite_utils.Database) -> None:
+    """The directory: agrément expiry as data, served départements, services, offers."""
+    db.table("providers").add_column("agrement_expires", str)
+    db.table("provider_departements").create(
+        {"provider_id": int, "departement": str},
+        pk=("provider_id", "departement"),
+        foreign_keys=[("provider_id", "providers", "id")],
+    )
+    db.table("provider_departements").create_index(["departement", "provider_id"])
+    db.table("provider_services").create(
+        {"provider_id": int, "service": str},
+        pk=("provider_id", "service"),
+        foreign_keys=[("provider_id", "providers", "id")],
+    )
+    db.table("provider_services").create_index(["service", "provider_id"])
+    db.table("offers").create(
+        {
+            "id": int,
+            "provider_id": int,
+            "name": str,
+            "price_ht_cents": int,
+            "period": str,
+            "commitment_months": int,
+            "setup_fee_cents": int,
+            "services": str,
+            "is_default": int,
+            "monthly_ht_cents": int,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("provider_id", "providers", "id")],
+        not_null={
+            "provider_id",
+            "name",
+            "price_ht_cents",
+            "period",
+            "commitment_months",
+            "setup_fee_cents",
+            "services",
+            "is_default",
+            "monthly_ht_cents",
+            "created_at",
+        },
+    )
+    db.table("offers").create_index(["provider_id", "monthly_ht_cents"])
+    db.table("providers").create_index(["suspended", "agrement_expires"])
+    # Providers registered before: agrément expiry, and they serve their own département.
+    for provider_id, agrement_date, departement in db.execute(
+        "SELECT id, agrement_date, departement FROM providers"
+    ).fetchall():
+        expires = add_years(date.fromisoformat(agrement_date), 6).isoformat()
+        db.execute("UPDATE providers SET agrement_expires = ? WHERE id = ?", [expires, provider_id])
+        db.execute("INSERT INTO provider_departements VALUES (?, ?)", [provider_id, departement])
+        db.execute("INSERT INTO provider_services VALUES (?, 'domiciliation')", [provider_id])

@@ -1,0 +1,132 @@
+"""``domicili offer …``: the priced offers providers publish."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._output import emit, json_option, note, table
+
+if TYPE_CHECKING:
+    from ..models import Offer
+    from . import State
+
+
+@click.group()
+def offer() -> None:
+    """Offers: price, period, commitment and services."""
+
+
+def offer_dict(o: Offer) -> dict[str, Any]:
+    data = o.model_dump(mode="json")
+    data["monthly_ht_cents"] = o.monthly_ht_cents
+    data["first_payment_ht_cents"] = o.first_payment_ht_cents
+    return data
+
+
+def _table(offers: list[Offer]) -> None:
+    from ..annuaire import PERIOD_LABELS
+    from ..money import format_eur
+
+    table(
+        [
+            "ID",
+            "Prestataire",
+            "Offre",
+            "Prix HT",
+            "Engagement",
+            "Frais de dossier",
+            "Services",
+            "Défaut",
+        ],
+        [
+            (
+                o.id,
+                o.provider_id,
+                o.name,
+                f"{format_eur(o.price_ht_cents)} / {PERIOD_LABELS[o.period]}",
+                f"{o.commitment_months} mois",
+                format_eur(o.setup_fee_cents),
+                ", ".join(o.services),
+                "oui" if o.is_default else "",
+            )
+            for o in offers
+        ],
+    )
+
+
+@offer.command("add")
+@click.argument("provider_id", type=int)
+@click.option("--name", required=True, help="Name shown to clients.")
+@click.option("--price-ht", required=True, help="Price per period before VAT, in euros.")
+@click.option(
+    "--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True
+)
+@click.option(
+    "--commitment-months",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Minimum term (at least 3 months).",
+)
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    help="Included service (repeatable; default: domiciliation).",
+)
+@click.option("--setup-fee", default="0", help="One-off fee before VAT, in euros.")
+@click.option("--default", "is_default", is_flag=True, help="Make it the provider's default.")
+@json_option
+@click.pass_obj
+def offer_add(
+    state: State,
+    provider_id: int,
+    name: str,
+    price_ht: str,
+    period: str,
+    commitment_months: int,
+    services: tuple[str, ...],
+    setup_fee: str,
+    is_default: bool,
+    as_json: bool,
+) -> None:
+    """Publish an offer; the first offer of a provider is its default.
+
+    Example: domicili offer add 1 --name "Essentiel" --price-ht 29 --period month
+    --commitment-months 3 --service domiciliation --service numerisation --setup-fee 50
+    """
+    from ..money import parse_euros
+
+    price = parse_euros(price_ht, field="--price-ht")
+    if price <= 0:
+        raise click.BadParameter("must be more than 0 €.", param_hint="--price-ht")
+    o = state.app().add_offer(
+        provider_id,
+        name=name,
+        price_ht_cents=price,
+        period=period,
+        commitment_months=commitment_months,
+        services=list(services) or ["domiciliation"],
+        setup_fee_cents=parse_euros(setup_fee, field="--setup-fee"),
+        is_default=is_default,
+    )
+    emit(offer_dict(o), as_json, lambda: _table([o]))
+    note(f"Offer {o.id} published for provider {provider_id}.")
+
+
+@offer.command("list")
+@click.argument("provider_id", type=int, required=False)
+@json_option
+@click.pass_obj
+def offer_list(state: State, provider_id: int | None, as_json: bool) -> None:
+    """List offers (of one provider, or all).
+
+    Example: domicili offer list 1
+    """
+    offers = state.app().list_offers(provider_id)
+    emit([offer_dict(o) for o in offers], as_json, lambda: _table(offers))
+
+
+COMMANDS = [offer]

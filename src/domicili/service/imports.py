@@ -1,0 +1,234 @@
+"""Bulk import of providers (and their offer) from CSV or YAML.
+
+Every row is checked first; any invalid row stops the import before anything is
+written (all-or-nothing), unless ``skip_invalid`` imports the valid ones. The SIREN
+is the key: importing the same rows again updates those providers, never duplicates.
+
+CSV columns (UTF-8, ``,`` or ``;`` separated, header on line 1): ``name, legal_form,
+siren, vat_number, agrement_numero, agrement_prefecture, agrement_date, address,
+postcode, city, email, phone, iban, bic, insee_commune, departements, services,
+offer_name, offer_price_ht, offer_period, offer_commitment_months, offer_setup_fee``;
+lists (``departements``, ``services``) are separated by ``|``. YAML: a list of
+mappings with the same keys (lists as YAML lists).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import DomiciliError, ImportRowsError, InvalidInput
+from ..models import Offer, Provider
+from ..money import parse_euros
+from .context import Context
+from .errors import from_validation
+from .providers import validate_provider
+
+__all__ = ["ImportReport", "import_providers", "read_rows"]
+
+PROVIDER_FIELDS = {
+    "name",
+    "legal_form",
+    "siren",
+    "vat_number",
+    "agrement_numero",
+    "agrement_prefecture",
+    "agrement_date",
+    "address",
+    "postcode",
+    "city",
+    "email",
+    "phone",
+    "iban",
+    "bic",
+    "departements",
+    "services",
+}
+OFFER_FIELDS = {
+    "offer_name",
+    "offer_price_ht",
+    "offer_period",
+    "offer_commitment_months",
+    "offer_setup_fee",
+}
+KNOWN = PROVIDER_FIELDS | OFFER_FIELDS | {"insee_commune"}
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": [{"line": line, "reason": why} for line, why in self.skipped],
+        }
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """``(line number, row)`` pairs from a CSV or YAML file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc}.") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _yaml_rows(path, text)
+    if path.suffix.lower() != ".csv":
+        raise InvalidInput(f"{path}: give a .csv or .yaml file.")
+    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;") if text else "excel"
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    unknown = sorted(set(reader.fieldnames or []) - KNOWN)
+    if unknown:
+        raise InvalidInput(
+            f"{path}: unknown column(s) {', '.join(unknown)}; known columns: "
+            f"{', '.join(sorted(KNOWN))}."
+        )
+    rows = []
+    for row in reader:
+        clean = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip()}
+        for key in ("departements", "services"):
+            if key in clean:
+                clean[key] = [p.strip() for p in clean[key].split("|") if p.strip()]
+        rows.append((reader.line_num, clean))
+    return rows
+
+
+def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path} is not valid YAML: {exc}.") from None
+    if not isinstance(data, list) or node is None:
+        raise InvalidInput(f"{path}: expected a list of providers.")
+    rows = []
+    for item_node, item in zip(node.value, data, strict=True):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict):
+            rows.append((line, {"__error__": "expected a mapping of fields"}))
+            continue
+        rows.append((line, {str(k): v for k, v in item.items() if v is not None}))
+    return rows
+
+
+def _offer_fields(row: dict[str, Any]) -> dict[str, Any] | None:
+    if not any(k in row for k in OFFER_FIELDS):
+        return None
+    if "offer_price_ht" not in row:
+        raise InvalidInput("offer_price_ht: required when an offer is given.")
+    price = parse_euros(row["offer_price_ht"], field="offer_price_ht")
+    if price <= 0:
+        raise InvalidInput("offer_price_ht: must be more than 0 €.")
+    return {
+        "name": row.get("offer_name", "Domiciliation"),
+        "price_ht_cents": price,
+        "period": row.get("offer_period", "month"),
+        "commitment_months": row.get("offer_commitment_months", 3),
+        "setup_fee_cents": parse_euros(row.get("offer_setup_fee", 0), field="offer_setup_fee"),
+        "services": row.get("services") or ["domiciliation"],
+    }
+
+
+def _check_row(ctx: Context, row: dict[str, Any]) -> tuple[Provider, dict[str, Any] | None]:
+    if "__error__" in row:
+        raise InvalidInput(row["__error__"])
+    unknown = sorted(set(row) - KNOWN)
+    if unknown:
+        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}")
+    fields = {k: v for k, v in row.items() if k in PROVIDER_FIELDS}
+    provider = validate_provider(
+        ctx, {"created_at": ctx.now(), **fields}, insee_commune=row.get("insee_commune")
+    )
+    offer = _offer_fields(row)
+    if offer is not None:
+        try:
+            Offer.model_validate({"provider_id": 0, **offer})
+        except ValidationError as exc:
+            raise from_validation(exc, prefix="offer_") from None
+    return provider, offer
+
+
+def import_providers(
+    ctx: Context,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    rows = read_rows(path)
+    report = ImportReport()
+    valid: list[tuple[int, Provider, dict[str, Any] | None]] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            provider, offer = _check_row(ctx, row)
+            if provider.siren in seen:
+                raise InvalidInput(f"SIREN {provider.siren} already on line {seen[provider.siren]}")
+            seen[provider.siren] = line
+            valid.append((line, provider, offer))
+        except DomiciliError as exc:
+            errors.append((line, str(exc).rstrip(".")))
+        if progress:
+            progress(1)
+    if errors and not skip_invalid:
+        raise ImportRowsError(errors)
+    report.skipped = errors
+    with ctx.store.transaction():
+        for _line, provider, offer in valid:
+            existing = ctx.store.provider_id_by_siren(provider.siren)
+            if existing is None:
+                provider.id = ctx.store.insert_provider(provider)
+                report.created += 1
+            else:
+                provider.id = existing
+                current = ctx.store.get_provider(existing)
+                assert current is not None
+                fields = provider.model_dump(
+                    exclude={"id", "created_at", "suspended", "suspension_reason"}
+                )
+                ctx.store.update_provider(existing, **fields)
+                report.updated += 1
+            if offer is not None:
+                _upsert_offer(ctx, provider.id, offer)
+            if progress:
+                progress(1)
+        ctx.event(
+            "provider.imported",
+            data={
+                "file": path.name,
+                "created": report.created,
+                "updated": report.updated,
+                "skipped": len(report.skipped),
+            },
+        )
+    return report
+
+
+def _upsert_offer(ctx: Context, provider_id: int, fields: dict[str, Any]) -> None:
+    offers = ctx.store.list_offers(provider_id)
+    same = next((o for o in offers if o.name == fields["name"]), None)
+    if same is None:
+        ctx.store.insert_offer(
+            Offer.model_validate(
+                {
+                    "provider_id": provider_id,
+                    "created_at": ctx.now(),
+                    "is_default": not offers,
+                    **fields,
+                }
+            )
+        )
+    else:
+        ctx.store.update_offer(same.model_copy(update=fields))
