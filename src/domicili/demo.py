@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .app import Domicili
-from .clock import FixedClock, clock_from_env
+from .clock import FixedClock, clock_from_env, paris_date
 from .config import Settings
 from .money import format_eur
 
@@ -87,19 +87,76 @@ PROVIDERS = [
         bic="AGRIFRPP",
     ),
     dict(
-        name="Rhône Sièges",
+        name="Seine Sièges",
         legal_form="SARL",
         siren="552100554",
-        agrement_numero="69-2023-117",
-        agrement_prefecture="Préfecture du Rhône",
+        agrement_numero="92-2023-117",
+        agrement_prefecture="Préfecture des Hauts-de-Seine",
         agrement_date="2023-06-01",
-        address="45 quai Victor Augagneur",
+        address="45 avenue du Général Leclerc",
+        postcode="92100",
+        city="Boulogne-Billancourt",
+        email="bonjour@seine-sieges.fr",
+        phone="01 46 00 00 00",
+        departements=["92", "75"],
+        services=["domiciliation", "numerisation", "reexpedition", "salle_reunion"],
+    ),
+    dict(
+        name="Rhône Sièges",
+        legal_form="SAS",
+        siren="404833048",
+        agrement_numero="69-2019-044",
+        agrement_prefecture="Préfecture du Rhône",
+        agrement_date="2019-03-01",
+        address="8 quai Victor Augagneur",
         postcode="69003",
         city="Lyon",
-        email="bonjour@rhone-sieges.fr",
+        email="contact@rhone-sieges.fr",
         phone="04 72 00 00 00",
     ),
 ]
+
+#: provider index → offers it publishes
+OFFERS = {
+    0: [
+        dict(
+            name="Essentiel",
+            price_ht_cents=2900,
+            period="month",
+            commitment_months=3,
+            services=["domiciliation"],
+            setup_fee_cents=0,
+        ),
+        dict(
+            name="Courrier scanné",
+            price_ht_cents=11700,
+            period="quarter",
+            commitment_months=3,
+            services=["domiciliation", "numerisation"],
+            setup_fee_cents=5000,
+        ),
+    ],
+    1: [
+        dict(
+            name="Sérénité",
+            price_ht_cents=39000,
+            period="year",
+            commitment_months=12,
+            services=["domiciliation", "numerisation", "reexpedition"],
+            setup_fee_cents=0,
+        )
+    ],
+    2: [
+        dict(
+            name="Lyon Centre",
+            price_ht_cents=2500,
+            period="month",
+            commitment_months=6,
+            services=["domiciliation"],
+            setup_fee_cents=0,
+        )
+    ],
+}
 
 
 def _step(title: str, command: str | None = None) -> None:
@@ -138,18 +195,44 @@ def run_demo(folder: Path | None = None) -> Path:
     click.secho(f"domicili demo — database {db}", bold=True)
     with Domicili(db, settings=Settings(), clock=clock) as app:
         _step(
-            "Two domiciliataires register with their agrément",
-            "provider add --name 'Lumière Domiciliation' --siren 732829320 …",
+            "Three domiciliataires register with their agrément and the places they serve",
+            "provider add --name 'Seine Sièges' --siren 552100554 … --serves 92 --serves 75",
         )
         providers = [app.add_provider(**p) for p in PROVIDERS]
         for p in providers:
             _say(
-                f"#{p.id} {p.name} — {p.city} ({p.departement}), agrément n° "
-                f"{p.agrement_numero} valid until {p.agrement_expires:%d/%m/%Y}"
+                f"#{p.id} {p.name} — {p.city} ({p.departement}), serves "
+                f"{', '.join(p.departements)}; agrément n° {p.agrement_numero}: "
+                + (
+                    p.agrement_problem(paris_date(clock.now()))
+                    or f"valid until {p.agrement_expires:%d/%m/%Y}"
+                )
             )
 
+        _step("They publish their offers", "offer add 1 --name Essentiel --price-ht 29 …")
+        for index, offers in OFFERS.items():
+            provider_id = providers[index].id
+            assert provider_id is not None
+            for fields in offers:
+                offer = app.add_offer(provider_id, **fields)
+                _say(
+                    f"#{offer.id} {providers[index].name}: {offer.name}, "
+                    f"{format_eur(offer.price_ht_cents)} HT per {offer.period}, "
+                    f"{', '.join(offer.services)}"
+                )
+
         _step(
-            "A company being created sends one request to both providers",
+            "A client looks for scanned mail in Paris, under 40 € HT a month",
+            "annuaire search --departement 75 --service numerisation --max-price 40",
+        )
+        found = app.search(departement="75", services=["numerisation"], max_price_ht_cents=4000)
+        for r in found:
+            monthly = format_eur(r.monthly_ht_cents or 0)
+            _say(f"#{r.provider_id} {r.name} ({r.city}) — {r.offer_name}: {monthly} HT/month")
+        _say("Rhône Sièges neither serves Paris nor holds a valid agrément: never listed")
+
+        _step(
+            "A company being created sends one request to both, choosing an offer",
             "demande create --answers demande.yaml --to 1 --to 2",
         )
         answers = dict(
@@ -160,19 +243,21 @@ def run_demo(folder: Path | None = None) -> Path:
                 "statuts": pieces_dir / "statuts.pdf",
                 "beneficiaires_effectifs": pieces_dir / "beneficiaires_effectifs.pdf",
             },
+            offers={r.provider_id: r.offer_id for r in found if r.offer_id is not None},
         )
-        _client, dossiers = app.create_demande(answers, to=[p.id for p in providers if p.id])
+        _client, dossiers = app.create_demande(answers, to=[r.provider_id for r in found])
         for d in dossiers:
             _say(
                 f"dossier {d.reference} → provider #{d.provider_id}: {d.status.code} "
-                f"{d.status.label}, first payment {format_eur(d.amount_due_cents)}"
+                f"{d.status.label}, first payment {format_eur(d.amount_due_cents)} TTC"
             )
         mine, other = dossiers[0], dossiers[1]
+        names = {p.id: p.name for p in providers}
         assert mine.id is not None
         assert other.id is not None
 
         _step(
-            "Provider 1 reviews the pieces: the proof of address is too old",
+            f"{names[mine.provider_id]} reviews the pieces: the proof of address is too old",
             f"justificatif review {mine.id} --validate identite --validate statuts "
             "--validate beneficiaires_effectifs --invalidate justificatif_domicile='…'",
         )
@@ -204,7 +289,7 @@ def run_demo(folder: Path | None = None) -> Path:
         app.review(mine.id, validate=["justificatif_domicile"])
         _say("revision 2 validated; revision 1 stays in the file")
 
-        _step("Provider 1 accepts the dossier", f"dossier accept {mine.id}")
+        _step(f"{names[mine.provider_id]} accepts the dossier", f"dossier accept {mine.id}")
         accepted = app.accept(mine.id)
         _say(
             f"{accepted.status.code} {accepted.status.label}; "
@@ -215,7 +300,7 @@ def run_demo(folder: Path | None = None) -> Path:
         )
 
         _step(
-            "Provider 2 closes its dossier sans suite (the reason stays internal)",
+            f"{names[other.provider_id]} closes its dossier sans suite (the reason stays internal)",
             f"dossier dismiss {other.id} --reason 'Capacité d'accueil atteinte'",
         )
         app.dismiss(other.id, "Capacité d'accueil atteinte")

@@ -27,11 +27,11 @@ def from_validation(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
         return InvalidInput(f"{field}: {text or msg}.", field=field)
     field = prefix + loc
     leaf, sep, text = msg.partition(": ")
-    if err["type"] == "value_error" and isinstance(err.get("input"), dict) and sep:
+    nested_rule = err["type"] == "value_error" and isinstance(err.get("input"), dict)
+    if nested_rule and sep and leaf.isidentifier():
         # A rule of a nested model (e.g. client): anchor on the field its message names.
-        if leaf.isidentifier():
-            field = f"{field}.{leaf}"
-            return InvalidInput(f"{field}: {text}.", field=field)
+        field = f"{field}.{leaf}"
+        return InvalidInput(f"{field}: {text}.", field=field)
     if err["type"] == "missing":
         msg = "this field is required"
     elif err["type"] == "extra_forbidden":

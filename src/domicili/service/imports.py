@@ -28,7 +28,7 @@ from ..models import Offer, Provider
 from ..money import parse_euros
 from .context import Context
 from .errors import from_validation
-from .providers import validate_provider
+from .providers import _offer_services_listed, validate_provider
 
 __all__ = ["ImportReport", "import_providers", "read_rows"]
 
@@ -202,6 +202,7 @@ def import_providers(
                 report.updated += 1
             if offer is not None:
                 _upsert_offer(ctx, provider.id, offer)
+                _offer_services_listed(ctx, provider.id, offer["services"])
             if progress:
                 progress(1)
         ctx.event(

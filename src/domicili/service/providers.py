@@ -135,6 +135,7 @@ def add_offer(ctx: Context, provider_id: int, **fields: Any) -> Offer:
         if not ctx.store.list_offers(provider_id):
             offer.is_default = True
         offer.id = ctx.store.insert_offer(offer)
+        _offer_services_listed(ctx, provider_id, offer.services)
         ctx.event(
             "offer.added",
             provider_id=provider_id,
@@ -145,6 +146,14 @@ def add_offer(ctx: Context, provider_id: int, **fields: Any) -> Offer:
             },
         )
     return offer
+
+
+def _offer_services_listed(ctx: Context, provider_id: int, services: list[str]) -> None:
+    """A service sold in an offer is a service the provider offers (directory filters)."""
+    provider = ctx.provider(provider_id)
+    missing = [s for s in services if s not in provider.services]
+    if missing:
+        ctx.store.update_provider(provider_id, services=provider.services + missing)
 
 
 def list_offers(ctx: Context, provider_id: int | None = None) -> list[Offer]:

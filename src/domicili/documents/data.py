@@ -1,0 +1,335 @@
+"""The plain data the documents are rendered from.
+
+Every model is frozen: a document is a function of its data, and the same data
+(``issued_at`` included) always gives the same bytes. Money is integer cents,
+VAT rates are basis points (``2000`` = 20 %), as everywhere in domicili.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from ..money import VatRule, vat_amount
+
+__all__ = [
+    "AttestationData",
+    "ClientData",
+    "ContractData",
+    "InvoiceData",
+    "InvoiceLine",
+    "PartyData",
+    "ProviderData",
+    "SignatureRecord",
+    "VatGroup",
+]
+
+
+def _printable(value: str) -> str:
+    """Refuse control characters: they cannot be printed nor written in XML."""
+    if any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError("contains a control character")
+    return value
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_printable)
+]
+#: An optional text: may be absent, never holds control characters.
+OptText = Annotated[str, AfterValidator(_printable)] | None
+Siren = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3} ?\d{3} ?\d{3}$")]
+
+#: Service code whose mail handling means opening the client's letters.
+SCANNING = "numerisation"
+
+DEFAULT_PENALTY_RATE = "trois fois le taux d’intérêt légal"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PartyData(_Frozen):
+    """A person or business named on a document."""
+
+    name: Text
+    legal_form: OptText = None
+    siren: Siren | None = None
+    vat_number: OptText = None
+    address: Text
+    postcode: Text
+    city: Text
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "FR"
+    email: OptText = None
+    phone: OptText = None
+    #: Full name of the legal representative (company) or of the entrepreneur.
+    representative: OptText = None
+
+    @property
+    def siren_compact(self) -> str | None:
+        return self.siren.replace(" ", "") if self.siren else None
+
+
+class ProviderData(PartyData):
+    """The domiciliataire, with its prefectoral agrément."""
+
+    agrement_numero: Text
+    agrement_prefecture: Text
+    agrement_date: date
+    agrement_expires: date
+    #: Registry city for the "RCS <ville>" mention, when registered at the RCS.
+    rcs_city: OptText = None
+    #: Share capital, printed after the legal form when known.
+    capital_cents: int | None = Field(default=None, ge=0)
+    iban: OptText = None
+    bic: OptText = None
+
+    @model_validator(mode="after")
+    def _agrement_dates(self) -> ProviderData:
+        if self.agrement_expires <= self.agrement_date:
+            raise ValueError("agrement_expires must be after agrement_date")
+        return self
+
+
+class ClientData(PartyData):
+    """The domicilié: an individual entrepreneur or a company (possibly en formation)."""
+
+    kind: Literal["individual", "company"]
+    en_formation: bool = False
+    #: Who signs for a company en formation, on its behalf.
+    founder: OptText = None
+
+    @model_validator(mode="after")
+    def _formation(self) -> ClientData:
+        if self.en_formation:
+            if self.kind != "company":
+                raise ValueError("only a company can be en formation")
+            if not self.founder:
+                raise ValueError("a company en formation needs its founder, who signs for it")
+            if self.siren:
+                raise ValueError("a company en formation has no SIREN yet")
+        return self
+
+    @property
+    def signatory(self) -> str | None:
+        return self.founder if self.en_formation else self.representative
+
+
+def _services(value: object) -> object:
+    """Accept ``[("numerisation", "Numérisation du courrier"), …]`` or a mapping."""
+    if isinstance(value, dict):
+        return tuple(value.items())
+    return value
+
+
+class ContractData(_Frozen):
+    """A domiciliation contract (C. com. R123-168)."""
+
+    reference: Text
+    provider: ProviderData
+    client: ClientData
+    #: The domiciliation address: normally the provider's own.
+    address: Text
+    postcode: Text
+    city: Text
+    start_date: date
+    term_months: int = Field(ge=3, le=120)
+    notice_months: int = Field(default=1, ge=0, le=12)
+    tacit_renewal: bool = True
+    services: tuple[tuple[Text, Text], ...] = Field(min_length=1)
+    price_ht_cents: int = Field(ge=0)
+    period_label: Text = "mois"
+    vat: VatRule
+    payment_terms: Text = "payable d’avance, par prélèvement ou virement"
+    #: Months a company en formation has to bring its registration extract (Kbis).
+    kbis_due_months: int = Field(default=3, ge=1, le=12)
+    issued_at: datetime
+    place: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_services(cls, values: object) -> object:
+        if isinstance(values, dict) and "services" in values:
+            values = {**values, "services": _services(values["services"])}
+        return values
+
+    @model_validator(mode="after")
+    def _notice_fits(self) -> ContractData:
+        if self.notice_months >= self.term_months:
+            raise ValueError("notice_months must be shorter than term_months")
+        return self
+
+    @property
+    def service_codes(self) -> frozenset[str]:
+        return frozenset(code for code, _ in self.services)
+
+    @property
+    def mail_opening(self) -> bool:
+        """Whether the client authorises the provider to open its mail (scanning)."""
+        return SCANNING in self.service_codes
+
+    @property
+    def vat_cents(self) -> int:
+        return vat_amount(self.price_ht_cents, self.vat.rate_bp)
+
+    @property
+    def price_ttc_cents(self) -> int:
+        return self.price_ht_cents + self.vat_cents
+
+
+class AttestationData(_Frozen):
+    """An attestation de domiciliation, used to register the client's company."""
+
+    reference: Text
+    provider: ProviderData
+    client: ClientData
+    address: Text
+    postcode: Text
+    city: Text
+    start_date: date
+    term_months: int = Field(ge=3, le=120)
+    tacit_renewal: bool = True
+    issued_at: datetime
+    place: Text
+
+
+class InvoiceLine(_Frozen):
+    """One line of an invoice or credit note; credit notes carry positive amounts too."""
+
+    description: Text
+    period_start: date | None = None
+    period_end: date | None = None
+    quantity: int = Field(default=1, ge=1, le=1_000_000)
+    unit_price_ht_cents: int = Field(ge=0, le=10**11)
+    vat_rate_bp: int = Field(ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _period(self) -> InvoiceLine:
+        if (self.period_start is None) != (self.period_end is None):
+            raise ValueError("give both period_start and period_end, or neither")
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+    @property
+    def amount_ht_cents(self) -> int:
+        return self.quantity * self.unit_price_ht_cents
+
+
+class VatGroup(_Frozen):
+    """The VAT of all the lines that share one rate."""
+
+    rate_bp: int
+    category: str
+    basis_cents: int
+    vat_cents: int
+
+
+class InvoiceData(_Frozen):
+    """An invoice or a credit note (CGI ann. II 242 nonies A, C. com. L441-9)."""
+
+    number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[\w./-]{1,35}$")]
+    kind: Literal["invoice", "credit_note"] = "invoice"
+    issue_date: date
+    due_date: date
+    seller: ProviderData
+    buyer: ClientData
+    lines: tuple[InvoiceLine, ...] = Field(min_length=1)
+    vat: VatRule
+    credited_invoice_number: OptText = None
+    #: A credit note cancels the credited invoice, or else corrects part of it.
+    credit_cancels_invoice: bool = True
+    credit_reason: OptText = None
+    penalty_rate_text: Text = DEFAULT_PENALTY_RATE
+    discount_text: Text = "aucun escompte n’est accordé en cas de paiement anticipé"
+    payment_means_text: Text = "virement bancaire"
+    issued_at: datetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InvoiceData:
+        if self.due_date < self.issue_date:
+            raise ValueError("due_date is before issue_date")
+        if self.kind == "credit_note" and not self.credited_invoice_number:
+            raise ValueError("a credit note names the invoice it credits")
+        if self.kind == "invoice" and self.credited_invoice_number:
+            raise ValueError("only a credit note names a credited invoice")
+        if self.vat.category == "S":
+            if any(line.vat_rate_bp == 0 for line in self.lines):
+                raise ValueError("a line at 0 % needs a VAT rule that does not apply VAT")
+            if not self.seller.vat_number:
+                raise ValueError("an invoice with VAT shows the seller's VAT number")
+        elif any(line.vat_rate_bp != 0 for line in self.lines):
+            raise ValueError("VAT is not applied: every line must be at 0 %")
+        return self
+
+    @property
+    def type_code(self) -> str:
+        """UNTDID 1001 document type: 380 commercial invoice, 381 credit note."""
+        return "381" if self.kind == "credit_note" else "380"
+
+    @property
+    def vat_groups(self) -> tuple[VatGroup, ...]:
+        """VAT per rate, each rounded half up once (EN 16931 BT-116/BT-117)."""
+        return _vat_groups(self.lines, self.vat.category)
+
+    @property
+    def total_ht_cents(self) -> int:
+        return sum(line.amount_ht_cents for line in self.lines)
+
+    @property
+    def total_vat_cents(self) -> int:
+        return sum(group.vat_cents for group in self.vat_groups)
+
+    @property
+    def total_ttc_cents(self) -> int:
+        return self.total_ht_cents + self.total_vat_cents
+
+
+def _vat_groups(lines: Iterable[InvoiceLine], category: str) -> tuple[VatGroup, ...]:
+    bases: dict[int, int] = {}
+    for line in lines:
+        bases[line.vat_rate_bp] = bases.get(line.vat_rate_bp, 0) + line.amount_ht_cents
+    return tuple(
+        VatGroup(
+            rate_bp=rate,
+            category=category,
+            basis_cents=basis,
+            vat_cents=vat_amount(basis, rate),
+        )
+        for rate, basis in sorted(bases.items(), reverse=True)
+    )
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class SignatureRecord(_Frozen):
+    """One electronic signature, as printed on the signature certificate."""
+
+    party: Literal["provider", "client"]
+    #: The signer's full name.
+    name: Text
+    #: The business signed for, when it differs from the signer (a company, en formation or not).
+    on_behalf_of: OptText = None
+    signed_at: datetime
+    #: How the signature was made, e.g. "Code à usage unique envoyé par SMS".
+    method: Text
+    #: What was checked, e.g. "Code saisi correctement au 1er essai (+33 6 •• •• •• 78)".
+    code_check: Text
+    email: OptText = None
+    ip_address: OptText = None
+
+
+def is_sha256(value: str) -> bool:
+    return bool(_SHA256.match(value))
