@@ -18,6 +18,7 @@ queued through the configured notifier.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
@@ -31,12 +32,24 @@ from .errors import JustificatifRejected, Refused
 from .files import FileStore
 from .geography import Departement, Region, geography
 from .messages import MessageRenderer
-from .models import Client, Dossier, Offer, OutboxMessage, Provider
+from .models import Client, Dossier, Invoice, Offer, OutboxMessage, Provider
 from .ports import Notifier
-from .service import audit, dossiers, imports, outbox, pieces, providers, sweep, views
+from .service import (
+    audit,
+    dossiers,
+    imports,
+    invoices,
+    outbox,
+    paperwork,
+    pieces,
+    providers,
+    sweep,
+    views,
+)
 from .service.audit import AuditReport
 from .service.context import Context
 from .service.imports import ImportReport
+from .service.invoices import ExportReport
 from .service.outbox import DeliveryReport
 from .service.pieces import PieceView
 from .service.sweep import SweepReport
@@ -296,6 +309,55 @@ class Domicili:
         return self._changing(
             pieces.review, self.ctx, dossier_id, validate=list(validate), invalidate=invalidate
         )
+
+    # -- documents and invoices -------------------------------------------------
+    def render_contract(self, dossier_id: int) -> bytes:
+        """The contrat de domiciliation as PDF (from acceptance on)."""
+        return paperwork.render_contract(self.ctx, dossier_id)
+
+    def render_attestation(self, dossier_id: int) -> bytes:
+        """The attestation de domiciliation as PDF, only while the domiciliation is in force."""
+        return paperwork.render_attestation(self.ctx, dossier_id)
+
+    def issue_invoice(
+        self,
+        dossier_id: int,
+        *,
+        period_start: date,
+        paid: bool = False,
+        lines: list[Any] | None = None,
+    ) -> Invoice:
+        """Issue the next invoice of a dossier (numbered in the provider's series)."""
+        return self._changing(
+            invoices.issue_invoice,
+            self.ctx,
+            dossier_id,
+            period_start=period_start,
+            paid=paid,
+            lines=lines,
+        )
+
+    def list_invoices(
+        self, *, year: int | None = None, month: int | None = None, dossier_id: int | None = None
+    ) -> list[Invoice]:
+        return invoices.list_invoices(self.ctx, year=year, month=month, dossier_id=dossier_id)
+
+    def get_invoice(self, number: str) -> Invoice:
+        return invoices.find_invoice(self.ctx, number)
+
+    def invoice_pdf(self, number: str) -> bytes:
+        """The Factur-X PDF exactly as issued."""
+        return invoices.invoice_pdf(self.ctx, number)
+
+    def credit_note(self, number: str, reason: str) -> Invoice:
+        """Cancel an invoice with a credit note (avoir) in the same series."""
+        return self._changing(invoices.credit_note, self.ctx, number, reason)
+
+    def export_invoices(
+        self, folder: str | Path, *, year: int, month: int | None = None
+    ) -> ExportReport:
+        """Every invoice PDF of a year or month, and a CSV summary, into ``folder``."""
+        return invoices.export(self.ctx, Path(folder), year=year, month=month)
 
     # -- periodic work, outbox, audit -------------------------------------------
     def sweep(self) -> SweepReport:

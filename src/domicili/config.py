@@ -23,6 +23,10 @@ the file: adapters read them from the environment.
     [templates]
     dir = "mes-modeles"        # overrides message and document templates by file name
 
+    [invoices]
+    number_format = "F{year}-{seq:06d}"   # one unbroken series per provider (and year)
+    payment_days = 30
+
     [annuaire.services]        # services added to the built-in vocabulary
     coworking = "Accès à un espace de coworking"
 """
@@ -70,6 +74,14 @@ class AnnuaireSettings(_Section):
     services: dict[str, str] = Field(default_factory=dict)
 
 
+class InvoiceSettings(_Section):
+    #: Number format: ``{year}`` starts a new series each year, ``{seq}`` is the number in it.
+    number_format: str = "F{year}-{seq:06d}"
+    #: Days between issue and due date for invoices not paid on issue.
+    payment_days: int = Field(30, ge=0, le=60)
+    penalty_rate_text: str = "trois fois le taux d'intérêt légal"
+
+
 class TemplateSettings(_Section):
     dir: Path | None = None
 
@@ -81,6 +93,7 @@ class Settings(_Section):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     templates: TemplateSettings = Field(default_factory=TemplateSettings)
     annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings)
+    invoices: InvoiceSettings = Field(default_factory=InvoiceSettings)
 
     def service_vocabulary(self) -> dict[str, str]:
         from .annuaire import SERVICES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -70,7 +71,7 @@ COMPANY_ANSWERS = {
     },
 }
 
-PROVIDERS = [
+PROVIDERS: list[dict[str, Any]] = [
     dict(
         name="Lumière Domiciliation",
         legal_form="SAS",
@@ -117,7 +118,7 @@ PROVIDERS = [
 ]
 
 #: provider index → offers it publishes
-OFFERS = {
+OFFERS: dict[int, list[dict[str, Any]]] = {
     0: [
         dict(
             name="Essentiel",

@@ -19,6 +19,7 @@ __all__ = [
     "normalize_siren",
     "normalize_siret",
     "normalize_vat",
+    "vat_number_for_siren",
 ]
 
 
@@ -59,6 +60,12 @@ def normalize_vat(value: str, *, field: str = "vat_number") -> str:
             f"{field}: {value!r} is not a valid French VAT number (FR + 2 characters + SIREN).",
             field=field,
         ) from None
+
+
+def vat_number_for_siren(siren: str) -> str:
+    """The French intra-community VAT number a SIREN receives (key = (12 + 3 × (SIREN mod 97)) mod 97)."""
+    key = (12 + 3 * (int(siren) % 97)) % 97
+    return f"FR{key:02d}{siren}"
 
 
 def normalize_iban(value: str, *, field: str = "iban") -> str:

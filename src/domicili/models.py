@@ -29,6 +29,7 @@ __all__ = [
     "Dossier",
     "Email",
     "Event",
+    "Invoice",
     "JustificatifRevision",
     "Offer",
     "OutboxMessage",
@@ -267,6 +268,8 @@ class Dossier(_Model):
     accepted_at: datetime | None = None
     #: Internal only: never sent to the client (CMF L561-18).
     dismissal_reason: str | None = None
+    #: First day of the domiciliation (set when the first payment is recorded).
+    start_date: date | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -290,6 +293,31 @@ class JustificatifRevision(_Model):
     submitted_at: datetime
     reviewed_at: datetime | None = None
     reason: str | None = None
+
+
+class Invoice(_Model):
+    """An issued invoice or credit note (immutable); ``data`` is what was printed."""
+
+    id: int | None = None
+    provider_id: int
+    number: str
+    series: str
+    sequence: int
+    kind: Literal["invoice", "credit_note"]
+    dossier_id: int | None
+    client_id: int | None
+    issue_date: date
+    due_date: date
+    period_start: date | None = None
+    period_end: date | None = None
+    total_ht_cents: int
+    total_vat_cents: int
+    total_ttc_cents: int
+    credited_invoice_id: int | None = None
+    reason: str | None = None
+    data: dict[str, Any]
+    pdf_sha256: str
+    created_at: datetime
 
 
 class Event(_Model):

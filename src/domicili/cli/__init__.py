@@ -104,9 +104,19 @@ def cli(
 
 
 def _register() -> None:
-    from . import annuaire, demande, dossier, justificatif, misc, offer, provider
+    from . import (
+        annuaire,
+        demande,
+        documents,
+        dossier,
+        justificatif,
+        misc,
+        offer,
+        provider,
+    )
 
-    for module in (provider, offer, annuaire, demande, dossier, justificatif, misc):
+    modules = (provider, offer, annuaire, demande, dossier, justificatif, documents, misc)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 

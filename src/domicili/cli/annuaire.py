@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def annuaire() -> None:
-    """The directory: régions, départements, and providers listed in them."""
+    """The directory: régions, départements, and providers listed in them.
+
+    Example: domicili annuaire search --departement 69
+    """
 
 
 @annuaire.command("regions")

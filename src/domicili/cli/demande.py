@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def demande() -> None:
-    """Requests from clients ("Demander une offre")."""
+    """Requests from clients ("Demander une offre").
+
+    Example: domicili demande create --answers examples/demande-societe.yaml --to 1
+    """
 
 
 @demande.command("create")

@@ -31,7 +31,10 @@ class StatusType(click.ParamType):  # type: ignore[type-arg]
 
 @click.group()
 def dossier() -> None:
-    """Dossiers: one client's request to one provider, then its contract file."""
+    """Dossiers: one client's request to one provider, then its contract file.
+
+    Example: domicili dossier show 1
+    """
 
 
 def _summary(d: Dossier) -> dict[str, Any]:

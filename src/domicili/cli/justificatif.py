@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def justificatif() -> None:
-    """Supporting documents (pièces justificatives) of a dossier."""
+    """Supporting documents (pièces justificatives) of a dossier.
+
+    Example: domicili justificatif list 1
+    """
 
 
 def _table(views: list[PieceView]) -> None:

@@ -52,7 +52,10 @@ def sweep(state: State, as_json: bool) -> None:
 
 @click.group()
 def outbox() -> None:
-    """Notifications (email, SMS) queued and delivered."""
+    """Notifications (email, SMS) queued and delivered.
+
+    Example: domicili outbox list --status pending
+    """
 
 
 @outbox.command("list")
@@ -128,7 +131,10 @@ def outbox_deliver(state: State, as_json: bool) -> None:
 
 @click.group()
 def audit() -> None:
-    """The hash-chained log of every state change."""
+    """The hash-chained log of every state change.
+
+    Example: domicili audit verify
+    """
 
 
 @audit.command("verify")

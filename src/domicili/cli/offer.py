@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def offer() -> None:
-    """Offers: price, period, commitment and services."""
+    """Offers: price, period, commitment and services.
+
+    Example: domicili offer list 1
+    """
 
 
 def offer_dict(o: Offer) -> dict[str, Any]:

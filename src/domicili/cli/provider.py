@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def provider() -> None:
-    """Providers (domiciliataires) and their agrément."""
+    """Providers (domiciliataires) and their agrément.
+
+    Example: domicili provider list
+    """
 
 
 def provider_dict(p: Provider) -> dict[str, Any]:

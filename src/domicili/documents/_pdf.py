@@ -119,13 +119,21 @@ class Document(FPDF):
         self.ln(1.5)
         self.set_font(FONT, "", 7.5)
         self.set_text_color(*MUTED)
-        self.cell(self.epw * 0.75, 4, self.footer_left)
+        self.cell(self.epw * 0.75, 4, self._fit(self.footer_left, self.epw * 0.75 - 2))
         label = self.page_label.format(n=self.page_no(), nb="{nb}")
         self.cell(self.epw * 0.25, 4, label, align="R")
         self.ln(4)
         self.set_font(FONT, "", 6.5)
         self.multi_cell(0, 3, self.footer_legal, align="C")
         self.set_text_color(*TEXT)
+
+    def _fit(self, text: str, width: float) -> str:
+        """``text`` shortened with « … » to fit ``width`` in the current font."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     # ----------------------------------------------------------------- blocks
 
@@ -151,6 +159,15 @@ class Document(FPDF):
             new_y=YPos.NEXT,
         )
         self.set_text_color(*TEXT)
+
+    def text_height(
+        self, text: str, *, width: float, size: float, height: float, bold: bool = False
+    ) -> float:
+        """Height ``text_line`` will take for ``text`` wrapped in ``width``."""
+        self.set_font(FONT, "B" if bold else "", size)
+        lines = self.multi_cell(width, height, text, dry_run=True, output="LINES")
+        assert isinstance(lines, list)  # what output="LINES" returns
+        return height * max(1, len(lines))
 
     def rule(self, *, color: Sequence[int] = RULE, width: float = 0.3, gap: float = 3) -> None:
         self.ln(gap / 2)

@@ -1,4 +1,4 @@
-"""Invoices and credit notes: a one-page PDF/A-3 with its Factur-X XML inside."""
+"""Invoices and credit notes: a PDF/A-3 that people read, with its Factur-X XML inside."""
 
 from __future__ import annotations
 
@@ -95,18 +95,24 @@ def _buyer_block(pdf: Document, buyer: ClientData) -> None:
         lines.append(f"SIREN {_format.siren(buyer.siren)}")
     if buyer.vat_number:
         lines.append(f"TVA {buyer.vat_number}")
-    height = 6 + 5.5 + 4.2 * len(lines) + 3
+    inner = width - 8
+    height = (
+        7
+        + pdf.text_height(buyer.name, width=inner, size=10.5, height=5.5, bold=True)
+        + sum(pdf.text_height(line, width=inner, size=8.5, height=4.2) for line in lines)
+        + 3
+    )
     top = pdf.get_y() + 1
     pdf.set_fill_color(*SHADE)
     pdf.set_draw_color(*RULE)
     pdf.rect(left, top, width, height, style="DF")
     pdf.set_xy(left + 4, top + 3)
-    pdf.text_line("FACTURÉ À", size=7.5, bold=True, color=MUTED, height=4, width=width - 8)
+    pdf.text_line("FACTURÉ À", size=7.5, bold=True, color=MUTED, height=4, width=inner)
     pdf.set_x(left + 4)
-    pdf.text_line(buyer.name, size=10.5, bold=True, color=ACCENT, height=5.5, width=width - 8)
+    pdf.text_line(buyer.name, size=10.5, bold=True, color=ACCENT, height=5.5, width=inner)
     for line in lines:
         pdf.set_x(left + 4)
-        pdf.text_line(line, size=8.5, height=4.2, width=width - 8)
+        pdf.text_line(line, size=8.5, height=4.2, width=inner)
     pdf.set_xy(pdf.l_margin, top + height + 6)
 
 
@@ -151,7 +157,7 @@ def _lines_table(pdf: Document, data: InvoiceData) -> None:
 
 
 def _totals(pdf: Document, data: InvoiceData) -> None:
-    from ._pdf import ACCENT, FONT, RULE
+    from ._pdf import ACCENT, FONT, RULE, TEXT
 
     rows: list[tuple[str, str]] = [("Total HT", _format.eur(data.total_ht_cents))]
     for group in data.vat_groups:
@@ -191,8 +197,6 @@ def _totals(pdf: Document, data: InvoiceData) -> None:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    from ._pdf import TEXT
-
     pdf.set_text_color(*TEXT)
     if data.vat.exemption_mention:
         pdf.ln(2)

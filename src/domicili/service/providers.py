@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .. import identifiers
 from ..annuaire import SearchResult, check_services
 from ..clock import paris_date
 from ..errors import InvalidInput, OfferNotFound
@@ -40,6 +41,9 @@ def validate_provider(
     if provider.departement and provider.departement != departement.code:
         geo.check_postcode_in_departement(provider.postcode, provider.departement, insee_commune)
     provider.departement = departement.code
+    if provider.vat_number is None:
+        # Every French business subject to VAT has this number; it is derived from the SIREN.
+        provider.vat_number = identifiers.vat_number_for_siren(provider.siren)
     provider.departements = _departements(geo, provider.departements or [departement.code])
     provider.services = check_services(
         provider.services or ["domiciliation"], ctx.settings.service_vocabulary(), field="services"

@@ -276,3 +276,76 @@ def annuaire(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE providers SET agrement_expires = ? WHERE id = ?", [expires, provider_id])
         db.execute("INSERT INTO provider_departements VALUES (?, ?)", [provider_id, departement])
         db.execute("INSERT INTO provider_services VALUES (?, 'domiciliation')", [provider_id])
+
+
+@migration(3)
+def invoices(db: sqlite_utils.Database) -> None:
+    """Invoices and credit notes: one gapless series per provider, immutable once issued."""
+    db.table("dossiers").add_column("start_date", str)
+    db.table("invoice_series").create(
+        {"provider_id": int, "series": str, "last_number": int},
+        pk=("provider_id", "series"),
+        foreign_keys=[("provider_id", "providers", "id")],
+        not_null={"last_number"},
+    )
+    db.table("invoices").create(
+        {
+            "id": int,
+            "provider_id": int,
+            "number": str,
+            "series": str,
+            "sequence": int,
+            "kind": str,
+            "dossier_id": int,
+            "client_id": int,
+            "issue_date": str,
+            "due_date": str,
+            "period_start": str,
+            "period_end": str,
+            "total_ht_cents": int,
+            "total_vat_cents": int,
+            "total_ttc_cents": int,
+            "credited_invoice_id": int,
+            "reason": str,
+            "data": str,
+            "pdf_sha256": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("provider_id", "providers", "id"),
+            ("dossier_id", "dossiers", "id"),
+            ("client_id", "clients", "id"),
+            ("credited_invoice_id", "invoices", "id"),
+            ("pdf_sha256", "blobs", "sha256"),
+        ],
+        not_null={
+            "provider_id",
+            "number",
+            "series",
+            "sequence",
+            "kind",
+            "issue_date",
+            "due_date",
+            "total_ht_cents",
+            "total_vat_cents",
+            "total_ttc_cents",
+            "data",
+            "pdf_sha256",
+            "created_at",
+        },
+    )
+    db.table("invoices").create_index(["provider_id", "number"], unique=True)
+    db.table("invoices").create_index(["provider_id", "series", "sequence"], unique=True)
+    db.table("invoices").create_index(["dossier_id"])
+    db.table("invoices").create_index(["issue_date"])
+    db.table("invoices").create_index(["credited_invoice_id"])
+    # An issued invoice is never edited nor deleted (CGI: corrections by credit note only).
+    db.execute(
+        "CREATE TRIGGER invoices_no_update BEFORE UPDATE ON invoices "
+        "BEGIN SELECT RAISE(ABORT, 'an issued invoice cannot be changed; issue a credit note'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER invoices_no_delete BEFORE DELETE ON invoices "
+        "BEGIN SELECT RAISE(ABORT, 'an issued invoice cannot be deleted; issue a credit note'); END"
+    )

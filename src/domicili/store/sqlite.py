@@ -25,6 +25,7 @@ from ..models import (
     TRUSTED,
     Client,
     Dossier,
+    Invoice,
     Event,
     JustificatifRevision,
     Offer,
@@ -487,6 +488,56 @@ class SQLiteStore:
     def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]:
         """The current revision of each kind submitted to a dossier."""
         return {rev.kind: rev for rev in self.revisions(dossier_id)}
+
+    # -- invoices ---------------------------------------------------------------
+    def next_invoice_sequence(self, provider_id: int, series: str) -> int:
+        """Allocate the next number of a series; call inside the issuing transaction so that
+        a failed issue rolls the number back (no gap) and concurrent issuers queue."""
+        row = self.conn.execute(
+            "INSERT INTO invoice_series (provider_id, series, last_number) VALUES (?, ?, 1) "
+            "ON CONFLICT (provider_id, series) DO UPDATE SET last_number = last_number + 1 "
+            "RETURNING last_number",
+            (provider_id, series),
+        ).fetchone()
+        return int(row[0])
+
+    def insert_invoice(self, invoice: Invoice) -> int:
+        row = invoice.model_dump(exclude={"id"}, mode="json")
+        row["data"] = _json(invoice.data)
+        return _pk(self.db.table("invoices").insert(row))
+
+    def invoices(
+        self,
+        *,
+        provider_id: int | None = None,
+        number: str | None = None,
+        dossier_id: int | None = None,
+        credited_invoice_id: int | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> list[Invoice]:
+        where: list[str] = []
+        params: list[Any] = []
+        for col, value in (
+            ("provider_id", provider_id),
+            ("number", number),
+            ("dossier_id", dossier_id),
+            ("credited_invoice_id", credited_invoice_id),
+        ):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(value)
+        if date_from is not None:
+            where.append("issue_date >= ?")
+            params.append(date_from.isoformat())
+        if date_to is not None:
+            where.append("issue_date < ?")
+            params.append(date_to.isoformat())
+        sql = "SELECT * FROM invoices" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._all(sql + " ORDER BY provider_id, series, sequence", tuple(params))
+        for r in rows:
+            r["data"] = json.loads(r["data"])
+        return [Invoice.model_validate(r) for r in rows]
 
     # -- audit log --------------------------------------------------------------
     def append_event(

@@ -1,0 +1,237 @@
+"""``domicili contract|attestation|invoice …``: the PDFs of a dossier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._output import emit, json_option, note, table
+
+if TYPE_CHECKING:
+    from ..models import Invoice
+    from . import State
+
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="PDF file to write.",
+)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write atomically: a failed command never leaves half a PDF behind."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.group()
+def contract() -> None:
+    """The contrat de domiciliation.
+
+    Example: domicili contract render 1 -o contrat.pdf
+    """
+
+
+@contract.command("render")
+@click.argument("dossier_id", type=int)
+@OUTPUT
+@click.pass_obj
+def contract_render(state: State, dossier_id: int, output: Path) -> None:
+    """Write the contract of a dossier as PDF.
+
+    Example: domicili contract render 1 -o contrat-D-000001.pdf
+    """
+    _write(output, state.app().render_contract(dossier_id))
+    note(f"Contract of dossier {dossier_id} written to {output}.")
+
+
+@click.group()
+def attestation() -> None:
+    """The attestation de domiciliation (for the company's registration).
+
+    Example: domicili attestation render 1 -o attestation.pdf
+    """
+
+
+@attestation.command("render")
+@click.argument("dossier_id", type=int)
+@OUTPUT
+@click.pass_obj
+def attestation_render(state: State, dossier_id: int, output: Path) -> None:
+    """Write the attestation of an active domiciliation as PDF.
+
+    Example: domicili attestation render 1 -o attestation-D-000001.pdf
+    """
+    _write(output, state.app().render_attestation(dossier_id))
+    note(f"Attestation of dossier {dossier_id} written to {output}.")
+
+
+@click.group()
+def invoice() -> None:
+    """Invoices and credit notes (Factur-X PDF/A-3, one unbroken series per provider).
+
+    Example: domicili invoice list --year 2026
+    """
+
+
+def invoice_dict(inv: Invoice) -> dict[str, Any]:
+    data = inv.model_dump(mode="json", exclude={"data"})
+    data["buyer"] = inv.data.get("buyer", {}).get("name")
+    return data
+
+
+def _table(invoices: list[Invoice]) -> None:
+    from ..money import format_eur
+
+    table(
+        [
+            "Numéro",
+            "Type",
+            "Date",
+            "Échéance",
+            "Prestataire",
+            "Client",
+            "Dossier",
+            "Total HT",
+            "TVA",
+            "Total TTC",
+        ],
+        [
+            (
+                i.number,
+                "avoir" if i.kind == "credit_note" else "facture",
+                f"{i.issue_date:%d/%m/%Y}",
+                f"{i.due_date:%d/%m/%Y}",
+                i.provider_id,
+                i.data.get("buyer", {}).get("name"),
+                i.dossier_id,
+                format_eur(i.total_ht_cents),
+                format_eur(i.total_vat_cents),
+                format_eur(i.total_ttc_cents),
+            )
+            for i in invoices
+        ],
+    )
+
+
+@invoice.command("list")
+@click.option("--year", type=int, help="Only invoices issued this year.")
+@click.option("--month", type=click.IntRange(1, 12), help="With --year: only this month.")
+@click.option("--dossier", "dossier_id", type=int, help="Only the invoices of this dossier.")
+@json_option
+@click.pass_obj
+def invoice_list(
+    state: State, year: int | None, month: int | None, dossier_id: int | None, as_json: bool
+) -> None:
+    """List invoices and credit notes in series order.
+
+    Example: domicili invoice list --year 2026 --json
+    """
+    found = state.app().list_invoices(year=year, month=month, dossier_id=dossier_id)
+    emit([invoice_dict(i) for i in found], as_json, lambda: _table(found))
+
+
+@invoice.command("show")
+@click.argument("number")
+@json_option
+@click.pass_obj
+def invoice_show(state: State, number: str, as_json: bool) -> None:
+    """Show one invoice with its lines and mentions.
+
+    Example: domicili invoice show F2026-000001
+    """
+    from ..money import format_eur
+
+    inv = state.app().get_invoice(number)
+
+    def human() -> None:
+        _table([inv])
+        for line in inv.data.get("lines", []):
+            period = (
+                f" du {line['period_start']} au {line['period_end']}"
+                if line.get("period_start")
+                else ""
+            )
+            click.echo(
+                f"  {line['quantity']} × {line['description']}{period}: "
+                f"{format_eur(line['unit_price_ht_cents'])} HT"
+            )
+        if inv.reason:
+            click.echo(f"  Motif de l'avoir : {inv.reason}")
+        click.echo(f"  PDF sha256 {inv.pdf_sha256}")
+
+    data = invoice_dict(inv)
+    data["lines"] = inv.data.get("lines", [])
+    emit(data, as_json, human)
+
+
+@invoice.command("pdf")
+@click.argument("number")
+@OUTPUT
+@click.pass_obj
+def invoice_pdf(state: State, number: str, output: Path) -> None:
+    """Write the Factur-X PDF of an invoice, exactly as issued.
+
+    Example: domicili invoice pdf F2026-000001 -o F2026-000001.pdf
+    """
+    _write(output, state.app().invoice_pdf(number))
+    note(f"Invoice {number} written to {output}.")
+
+
+@invoice.command("credit-note")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the invoice is cancelled (printed).")
+@json_option
+@click.pass_obj
+def invoice_credit_note(state: State, number: str, reason: str, as_json: bool) -> None:
+    """Cancel an invoice with a credit note (avoir); invoices are never edited.
+
+    Example: domicili invoice credit-note F2026-000001 --reason "Erreur sur la période"
+    """
+    avoir = state.app().credit_note(number, reason)
+    emit(invoice_dict(avoir), as_json, lambda: _table([avoir]))
+    note(f"Credit note {avoir.number} issued; it cancels invoice {number}.")
+
+
+@invoice.command("export")
+@click.option("--year", type=int, required=True)
+@click.option("--month", type=click.IntRange(1, 12))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the PDFs and the CSV summary.",
+)
+@json_option
+@click.pass_obj
+def invoice_export(state: State, year: int, month: int | None, output: Path, as_json: bool) -> None:
+    """Every invoice PDF of a year or a month, with a CSV summary, for the accountant.
+
+    Example: domicili invoice export --year 2026 --month 3 -o export-2026-03
+    """
+    report = state.app().export_invoices(output, year=year, month=month)
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda: click.echo(
+            f"{report.invoices} invoice(s) written to {report.folder}; summary {report.summary}."
+        ),
+    )
+
+
+COMMANDS = [contract, attestation, invoice]

@@ -1,0 +1,337 @@
+"""Invoices: gapless numbering, immutable records, credit notes, accountant exports.
+
+The number is allocated inside the issuing transaction (``BEGIN IMMEDIATE``): two
+processes issuing at once queue on the lock, and an issue that fails rolls its
+number back with everything else, so the series never has a gap or a duplicate.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
+from ..models import Dossier, Invoice
+from ..money import vat_rule_for_departement
+from .context import Context
+from .paperwork import client_data, dossier_offer, provider_data
+
+if TYPE_CHECKING:
+    from ..documents import InvoiceData, InvoiceLine
+
+__all__ = [
+    "ExportReport",
+    "credit_note",
+    "export",
+    "find_invoice",
+    "invoice_pdf",
+    "issue_invoice",
+    "list_invoices",
+    "period_end",
+]
+
+
+def format_number(pattern: str, *, year: int, seq: int) -> str:
+    try:
+        return pattern.format(year=year, seq=seq)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"invoices.number_format {pattern!r} is not usable ({exc}); use {{year}} and "
+            "{seq}, e.g. F{year}-{seq:06d}."
+        ) from None
+
+
+def _series(pattern: str, year: int) -> str:
+    """The series a number belongs to: one per year when the format shows the year."""
+    return str(year) if "{year" in pattern else "all"
+
+
+def period_end(start: date, months: int) -> date:
+    """The last day of a period of ``months`` starting on ``start``."""
+    from ..documents.contract import add_months
+
+    return add_months(start, months) - timedelta(days=1)
+
+
+def _allocate(ctx: Context, provider_id: int, issue_date: date) -> tuple[str, str, int]:
+    pattern = ctx.settings.invoices.number_format
+    series = _series(pattern, issue_date.year)
+    seq = ctx.store.next_invoice_sequence(provider_id, series)
+    return format_number(pattern, year=issue_date.year, seq=seq), series, seq
+
+
+def _store(
+    ctx: Context,
+    data: InvoiceData,
+    *,
+    provider_id: int,
+    series: str,
+    seq: int,
+    dossier: Dossier | None,
+    credited: Invoice | None = None,
+    reason: str | None = None,
+) -> Invoice:
+    from ..documents import render_invoice
+
+    templates = ctx.settings.templates.dir
+    pdf = render_invoice(data, template_dir=templates / "documents" if templates else None)
+    stored = ctx.files.put(pdf, filename=f"{data.number}.pdf")
+    ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, ctx.now())
+    periods = [line for line in data.lines if line.period_start]
+    invoice = Invoice(
+        provider_id=provider_id,
+        number=data.number,
+        series=series,
+        sequence=seq,
+        kind=data.kind,
+        dossier_id=dossier.id if dossier else None,
+        client_id=dossier.client_id if dossier else None,
+        issue_date=data.issue_date,
+        due_date=data.due_date,
+        period_start=periods[0].period_start if periods else None,
+        period_end=periods[0].period_end if periods else None,
+        total_ht_cents=data.total_ht_cents,
+        total_vat_cents=data.total_vat_cents,
+        total_ttc_cents=data.total_ttc_cents,
+        credited_invoice_id=credited.id if credited else None,
+        reason=reason,
+        data=data.model_dump(mode="json"),
+        pdf_sha256=stored.sha256,
+        created_at=ctx.now(),
+    )
+    invoice.id = ctx.store.insert_invoice(invoice)
+    ctx.event(
+        f"{data.kind}.issued",
+        dossier,
+        {
+            "number": invoice.number,
+            "total_ttc_cents": invoice.total_ttc_cents,
+            "pdf_sha256": invoice.pdf_sha256,
+        },
+        provider_id=provider_id,
+    )
+    return invoice
+
+
+def issue_invoice(
+    ctx: Context,
+    dossier_id: int,
+    *,
+    period_start: date,
+    lines: list[InvoiceLine] | None = None,
+    paid: bool = False,
+    payment_means: str | None = None,
+) -> Invoice:
+    """Issue the invoice of a dossier for the period starting on ``period_start``.
+
+    Without ``lines``, bills one period of the dossier's offer, plus the setup fee on
+    the dossier's first invoice. ``paid`` marks an invoice settled on issue (due today).
+    Joins the caller's transaction when there is one.
+    """
+    from ..documents import InvoiceData, InvoiceLine
+
+    with ctx.store.transaction():
+        dossier = ctx.dossier(dossier_id)
+        provider = ctx.provider(dossier.provider_id)
+        client = ctx.client(dossier.client_id)
+        offer = dossier_offer(ctx, dossier, provider)
+        rule = vat_rule_for_departement(provider.departement or "")
+        if lines is None:
+            end = period_end(period_start, offer.period_months)
+            lines = [
+                InvoiceLine(
+                    description=f"Domiciliation commerciale — offre « {offer.name} » "
+                    f"({', '.join(offer.services)})",
+                    period_start=period_start,
+                    period_end=end,
+                    quantity=1,
+                    unit_price_ht_cents=offer.price_ht_cents,
+                    vat_rate_bp=rule.rate_bp,
+                )
+            ]
+            first = not ctx.store.invoices(dossier_id=dossier_id)
+            if first and offer.setup_fee_cents:
+                lines.append(
+                    InvoiceLine(
+                        description="Frais d'ouverture de dossier",
+                        quantity=1,
+                        unit_price_ht_cents=offer.setup_fee_cents,
+                        vat_rate_bp=rule.rate_bp,
+                    )
+                )
+        from ..clock import paris_date
+
+        today = paris_date(ctx.now())
+        number, series, seq = _allocate(ctx, provider.id or 0, today)
+        due = today if paid else today + timedelta(days=ctx.settings.invoices.payment_days)
+        data = InvoiceData(
+            number=number,
+            kind="invoice",
+            issue_date=today,
+            due_date=due,
+            seller=provider_data(provider),
+            buyer=client_data(client, provider),
+            lines=tuple(lines),
+            vat=rule,
+            penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
+            payment_means_text=payment_means or ("payée" if paid else "virement bancaire"),
+            issued_at=ctx.now(),
+        )
+        return _store(
+            ctx, data, provider_id=provider.id or 0, series=series, seq=seq, dossier=dossier
+        )
+
+
+def find_invoice(ctx: Context, number: str) -> Invoice:
+    found = ctx.store.invoices(provider_id=ctx.provider_scope, number=number.strip())
+    if not found:
+        raise InvoiceNotFound(number)
+    if len(found) > 1:
+        raise InvalidInput(
+            f"Several providers have an invoice {number}; choose one with --provider ID."
+        )
+    return found[0]
+
+
+def list_invoices(
+    ctx: Context,
+    *,
+    year: int | None = None,
+    month: int | None = None,
+    dossier_id: int | None = None,
+) -> list[Invoice]:
+    start, end = _period(year, month)
+    if dossier_id is not None:
+        ctx.dossier(dossier_id)
+    return ctx.store.invoices(
+        provider_id=ctx.provider_scope, dossier_id=dossier_id, date_from=start, date_to=end
+    )
+
+
+def _period(year: int | None, month: int | None) -> tuple[date | None, date | None]:
+    if year is None:
+        if month is not None:
+            raise InvalidInput("--month needs --year.")
+        return None, None
+    if month is None:
+        return date(year, 1, 1), date(year + 1, 1, 1)
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"--month {month}: a month is 1 to 12.")
+    return date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
+
+
+def invoice_pdf(ctx: Context, number: str) -> bytes:
+    """The PDF exactly as issued."""
+    return ctx.files.read(find_invoice(ctx, number).pdf_sha256)
+
+
+def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
+    """Cancel an invoice by a credit note (avoir) of the same amounts, in the same series."""
+    from ..documents import InvoiceData
+
+    if not reason or not reason.strip():
+        raise InvalidInput("A credit note needs a reason (--reason TEXT).", field="reason")
+    with ctx.store.transaction():
+        original = find_invoice(ctx, number)
+        if original.kind == "credit_note":
+            raise Refused(f"{number} is a credit note; only an invoice can be credited.")
+        if ctx.store.invoices(credited_invoice_id=original.id):
+            raise Refused(f"Invoice {number} is already cancelled by a credit note.")
+        printed = InvoiceData.model_validate(original.data)
+        from ..clock import paris_date
+
+        today = paris_date(ctx.now())
+        new_number, series, seq = _allocate(ctx, original.provider_id, today)
+        data = printed.model_copy(
+            update={
+                "number": new_number,
+                "kind": "credit_note",
+                "issue_date": today,
+                "due_date": today,
+                "credited_invoice_number": original.number,
+                "credit_cancels_invoice": True,
+                "credit_reason": reason.strip(),
+                "payment_means_text": "remboursement ou imputation sur une prochaine facture",
+                "issued_at": ctx.now(),
+            }
+        )
+        data = InvoiceData.model_validate(data.model_dump())
+        dossier = ctx.store.get_dossier(original.dossier_id) if original.dossier_id else None
+        return _store(
+            ctx,
+            data,
+            provider_id=original.provider_id,
+            series=series,
+            seq=seq,
+            dossier=dossier,
+            credited=original,
+            reason=reason.strip(),
+        )
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    folder: Path
+    invoices: int
+    summary: Path
+
+    def as_dict(self) -> dict[str, object]:
+        return {"folder": str(self.folder), "invoices": self.invoices, "summary": str(self.summary)}
+
+
+def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -> ExportReport:
+    """Every PDF of a period and a CSV summary (for the accountant)."""
+    found = list_invoices(ctx, year=year, month=month)
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [
+            "numero",
+            "type",
+            "date",
+            "echeance",
+            "prestataire_id",
+            "client",
+            "client_siren",
+            "total_ht",
+            "tva",
+            "total_ttc",
+            "facture_annulee",
+            "fichier",
+        ]
+    )
+    numbers = {i.id: i.number for i in ctx.store.invoices(provider_id=ctx.provider_scope)}
+    for inv in found:
+        name = f"{inv.number}.pdf" if ctx.provider_scope else f"{inv.provider_id}-{inv.number}.pdf"
+        (folder / name).write_bytes(ctx.files.read(inv.pdf_sha256))
+        buyer = inv.data.get("buyer", {})
+        writer.writerow(
+            [
+                inv.number,
+                "avoir" if inv.kind == "credit_note" else "facture",
+                inv.issue_date.isoformat(),
+                inv.due_date.isoformat(),
+                inv.provider_id,
+                buyer.get("name", ""),
+                buyer.get("siren") or "",
+                _dec(inv.total_ht_cents),
+                _dec(inv.total_vat_cents),
+                _dec(inv.total_ttc_cents),
+                numbers.get(inv.credited_invoice_id, "") if inv.credited_invoice_id else "",
+                name,
+            ]
+        )
+    label = f"{year}-{month:02d}" if month else str(year)
+    summary = folder / f"factures-{label}.csv"
+    summary.write_text(buffer.getvalue(), encoding="utf-8")
+    return ExportReport(folder, len(found), summary)
+
+
+def _dec(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"

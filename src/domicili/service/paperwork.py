@@ -1,0 +1,184 @@
+"""Documents of a dossier: the data the contract, attestation and invoices are drawn from.
+
+This module turns stored records into the plain models of :mod:`domicili.documents`;
+rendering (fpdf2, factur-x) is imported only when a PDF is actually made.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..annuaire import PERIOD_LABELS
+from ..clock import paris_date
+from ..errors import Refused
+from ..models import Client, Dossier, Offer, Provider
+from ..money import vat_rule_for_departement
+from ..statuses import Status
+from .context import Context
+from .providers import offer_for
+
+if TYPE_CHECKING:
+    from ..documents import AttestationData, ClientData, ContractData, ProviderData
+
+__all__ = [
+    "attestation_data",
+    "client_data",
+    "contract_data",
+    "dossier_offer",
+    "provider_data",
+    "render_attestation",
+    "render_contract",
+]
+
+#: Statuses in which the domiciliation is in force (an attestation can be issued).
+IN_FORCE = frozenset({Status.ACTIVE, Status.TERMINATION_SCHEDULED})
+
+
+def provider_data(provider: Provider) -> ProviderData:
+    from ..documents import ProviderData
+
+    return ProviderData(
+        name=provider.name,
+        legal_form=provider.legal_form,
+        siren=provider.siren,
+        vat_number=provider.vat_number,
+        address=provider.address,
+        postcode=provider.postcode,
+        city=provider.city,
+        email=provider.email,
+        phone=_phone(provider.phone),
+        agrement_numero=provider.agrement_numero,
+        agrement_prefecture=provider.agrement_prefecture,
+        agrement_date=provider.agrement_date,
+        agrement_expires=provider.agrement_expires,
+        iban=provider.iban,
+        bic=provider.bic,
+    )
+
+
+def client_data(client: Client, provider: Provider) -> ClientData:
+    """The client as a party: a company's seat is the domiciliation address; an
+    individual is identified by the home address given in the questionnaire."""
+    from ..documents import ClientData
+
+    rep = client.representative
+    if client.is_company or not rep.address or not rep.postcode or not rep.city:
+        address, postcode, city = provider.address, provider.postcode, provider.city
+    else:
+        address, postcode, city = rep.address, rep.postcode, rep.city
+    company_en_formation = client.is_company and client.en_formation
+    return ClientData(
+        name=client.name,
+        legal_form=client.legal_form,
+        siren=client.siren,
+        address=address,
+        postcode=postcode,
+        city=city,
+        email=client.email,
+        phone=_phone(client.phone),
+        representative=rep.full_name,
+        kind=client.kind,
+        en_formation=company_en_formation,
+        founder=rep.full_name if company_en_formation else None,
+    )
+
+
+def _phone(e164: str) -> str:
+    from ..messages import format_phone
+
+    return format_phone(e164)
+
+
+def dossier_offer(ctx: Context, dossier: Dossier, provider: Provider) -> Offer:
+    """The offer the dossier was made on (or the provider's implicit one)."""
+    from .dossiers import default_offer
+
+    if dossier.offer_id is not None:
+        offer = ctx.store.get_offer(dossier.offer_id)
+        if offer is not None:
+            return offer
+    return offer_for(ctx, provider, None) or default_offer(ctx, provider)
+
+
+def _start(ctx: Context, dossier: Dossier) -> date:
+    return dossier.start_date or paris_date(ctx.now())
+
+
+def contract_data(ctx: Context, dossier: Dossier) -> ContractData:
+    from ..documents import ContractData
+
+    provider = ctx.provider(dossier.provider_id)
+    client = ctx.client(dossier.client_id)
+    offer = dossier_offer(ctx, dossier, provider)
+    vocabulary = ctx.settings.service_vocabulary()
+    return ContractData(
+        reference=dossier.reference,
+        provider=provider_data(provider),
+        client=client_data(client, provider),
+        address=provider.address,
+        postcode=provider.postcode,
+        city=provider.city,
+        start_date=_start(ctx, dossier),
+        term_months=offer.commitment_months,
+        notice_months=1,
+        tacit_renewal=True,
+        services=tuple((code, vocabulary.get(code, code)) for code in offer.services),
+        price_ht_cents=offer.price_ht_cents,
+        period_label=PERIOD_LABELS[offer.period],
+        vat=vat_rule_for_departement(provider.departement or ""),
+        issued_at=ctx.now(),
+        place=provider.city,
+    )
+
+
+def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
+    from ..documents import AttestationData
+
+    if dossier.status not in IN_FORCE:
+        raise Refused(
+            f"Dossier {dossier.id} is {dossier.status.value} ({dossier.status.label}): an "
+            "attestation de domiciliation is issued only while the domiciliation is in force "
+            "(contract signed by both parties)."
+        )
+    provider = ctx.provider(dossier.provider_id)
+    offer = dossier_offer(ctx, dossier, provider)
+    return AttestationData(
+        reference=dossier.reference,
+        provider=provider_data(provider),
+        client=client_data(ctx.client(dossier.client_id), provider),
+        address=provider.address,
+        postcode=provider.postcode,
+        city=provider.city,
+        start_date=_start(ctx, dossier),
+        term_months=offer.commitment_months,
+        tacit_renewal=True,
+        issued_at=ctx.now(),
+        place=provider.city,
+    )
+
+
+def render_contract(ctx: Context, dossier_id: int) -> bytes:
+    """The contrat de domiciliation of a dossier, as PDF."""
+    from ..documents import render_contract as draw
+
+    dossier = ctx.dossier(dossier_id)
+    if dossier.status in (Status.DRAFT, Status.DISMISSED):
+        raise Refused(
+            f"Dossier {dossier_id} is {dossier.status.value} "
+            f"({dossier.status.label}): there is no contract to draw up."
+        )
+    return draw(contract_data(ctx, dossier), template_dir=_templates(ctx))
+
+
+def render_attestation(ctx: Context, dossier_id: int) -> bytes:
+    """The attestation de domiciliation, only while the domiciliation is in force."""
+    from ..documents import render_attestation as draw
+
+    return draw(attestation_data(ctx, ctx.dossier(dossier_id)), template_dir=_templates(ctx))
+
+
+def _templates(ctx: Context) -> Path | None:
+    folder = ctx.settings.templates.dir
+    return folder / "documents" if folder is not None else None

@@ -1,0 +1,237 @@
+"""Shared fixtures: a facade over fakes, sample files, and a database dump for "nothing changed".
+
+Test modules get these through fixtures only (no helper imports), so that every test
+file stays independent and pytest can collect them by their unique names.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from domicili.app import Domicili
+from domicili.clock import FixedClock
+from domicili.testing import (
+    RecordingNotifier,
+    make_app,
+    sample_answers,
+    sample_pdf,
+    sample_provider,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
+CLI_NOW = "2026-03-02T10:00:00+01:00"
+
+#: A minimal JPEG and PNG header: enough for content sniffing.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's DOMICILI_* variables or writes in the working folder."""
+    for name in (
+        "DOMICILI_DB",
+        "DOMICILI_NOW",
+        "DOMICILI_PROVIDER",
+        "DOMICILI_CONFIG",
+        "DOMICILI_DEBUG",
+        "DOMICILI_SMTP_PASSWORD",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+
+class World:
+    """A facade over fakes plus the few steps most tests start from."""
+
+    def __init__(self, app: Domicili, clock: FixedClock, notifier: RecordingNotifier) -> None:
+        self.app, self.clock, self.notifier = app, clock, notifier
+        self._seed = 0
+
+    def provider(self, **overrides: Any) -> int:
+        self._seed += 1
+        provider = self.app.add_provider(**sample_provider(self._seed, **overrides))
+        assert provider.id is not None
+        return provider.id
+
+    def demande(
+        self,
+        *providers: int,
+        kind: str = "company",
+        en_formation: bool = True,
+        **client: Any,
+    ) -> list[int]:
+        """One request sent to ``providers`` (a new provider when none); the dossier ids."""
+        targets = list(providers) or [self.provider()]
+        answers = sample_answers(kind, en_formation=en_formation, **client)
+        _client, dossiers = self.app.create_demande(answers, to=targets)
+        return [d.id for d in dossiers if d.id is not None]
+
+    def required(self, dossier_id: int) -> list[str]:
+        return [p.kind for p in self.app.justificatifs(dossier_id) if p.required]
+
+    def send_pieces(self, dossier_id: int, kinds: list[str] | None = None) -> list[str]:
+        kinds = kinds if kinds is not None else self.required(dossier_id)
+        for kind in kinds:
+            self.app.add_justificatif(
+                dossier_id, kind, sample_pdf(f"{kind} {dossier_id}"), f"{kind}.pdf"
+            )
+        return kinds
+
+    def ready(self, dossier_id: int) -> None:
+        """Every piece required before acceptance sent and validated."""
+        self.app.review(dossier_id, validate=self.send_pieces(dossier_id))
+
+    def accepted(self, **client: Any) -> int:
+        (dossier_id,) = self.demande(**client)
+        self.ready(dossier_id)
+        self.app.accept(dossier_id)
+        return dossier_id
+
+    def sent_since(self, mark: int) -> list[Any]:
+        return self.notifier.sent[mark:]
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    app, clock, notifier = make_app(start=START)
+    try:
+        yield World(app, clock, notifier)
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def file_world(tmp_path: Path) -> Iterator[World]:
+    """Like ``world`` but on a real SQLite file in ``tmp_path`` (db at ``app.store.path``)."""
+    app, clock, notifier = make_app(tmp_path / "domicili.db", start=START)
+    try:
+        yield World(app, clock, notifier)
+    finally:
+        app.close()
+
+
+def dump_database(path: Path) -> list[str]:
+    """Every table's schema and rows, as SQL text (compared before/after a refused command)."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def files_under(root: Path, *, skip: tuple[str, ...] = ()) -> set[str]:
+    """Relative paths of every file under ``root`` except SQLite's own (db, -wal, -shm)."""
+    out = set()
+    for p in root.rglob("*"):
+        if not p.is_file() or p.name.endswith(("-wal", "-shm", ".db")):
+            continue
+        rel = p.relative_to(root).as_posix()
+        if not rel.startswith(skip):
+            out.add(rel)
+    return out
+
+
+@pytest.fixture
+def dump() -> Any:
+    return dump_database
+
+
+@pytest.fixture
+def files() -> Any:
+    return files_under
+
+
+class Cli:
+    """The real ``domicili`` command through click's runner, on a database in ``tmp_path``.
+
+    Every call fails the test if the output holds a traceback or if an exception other
+    than the documented exits escaped the command.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db = root / "cabinet.db"
+        self.now = CLI_NOW
+        self.runner = CliRunner()
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / f"{self.db.name}-files" / "outbox"
+
+    def __call__(
+        self, *args: object, now: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        from domicili.cli import cli
+
+        environment: dict[str, str | None] = {
+            "DOMICILI_NOW": now or self.now,
+            "DOMICILI_DB": None,
+            "DOMICILI_PROVIDER": None,
+            "DOMICILI_CONFIG": None,
+            **(env or {}),
+        }
+        argv = ["--db", str(self.db), *(str(a) for a in args)]
+        result = self.runner.invoke(cli, argv, env=environment)
+        assert "Traceback" not in result.output, result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+    def ok(self, *args: object, **kwargs: Any) -> Result:
+        result = self(*args, **kwargs)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def json(self, *args: object, **kwargs: Any) -> Any:
+        return json.loads(self.ok(*args, "--json", **kwargs).stdout)
+
+    def add_provider(self, seed: int, **overrides: str) -> int:
+        fields = sample_provider(seed, **overrides)
+        argv: list[str] = ["provider", "add"]
+        for name, value in fields.items():
+            argv += [f"--{name.replace('_', '-')}", str(value)]
+        return int(self.json(*argv)["id"])
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def make_cli() -> type[Cli]:
+    """The ``Cli`` class, for fixtures that build a database once per module."""
+    return Cli
+
+
+@pytest.fixture(scope="session")
+def societe_answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example answers of a company en formation, with its pieces next to it."""
+    example = EXAMPLES / "demande-societe.yaml"
+    if example.is_file():
+        return example
+    folder = tmp_path_factory.mktemp("exemple")
+    (folder / "pieces").mkdir(parents=True)
+    documents = {}
+    for kind in ("identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"):
+        (folder / "pieces" / f"{kind}.pdf").write_bytes(sample_pdf(kind))
+        documents[kind] = f"pieces/{kind}.pdf"
+    answers = sample_answers()
+    answers["client"]["email"] = "contact@atelier-lumiere.fr"
+    answers["documents"] = documents
+    file = folder / "demande-societe.yaml"
+    file.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    return file

@@ -1,0 +1,184 @@
+"""Sample data for the document tests: a Paris provider and its clients.
+
+A plain module (not conftest.py) so that tests import its builders by name.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pypdf import PdfReader
+
+from domicili.documents import (
+    AttestationData,
+    ClientData,
+    ContractData,
+    InvoiceData,
+    InvoiceLine,
+    ProviderData,
+)
+from domicili.money import vat_rule_for_departement
+
+PROVIDER_SIREN = "123456782"
+CLIENT_SIREN = "890123458"
+ISSUED_AT = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
+
+
+def provider(**changes: Any) -> ProviderData:
+    fields: dict[str, Any] = {
+        "name": "Bureaux Réunis Opéra",
+        "legal_form": "SAS",
+        "capital_cents": 1_000_000,
+        "siren": PROVIDER_SIREN,
+        "rcs_city": "Paris",
+        "vat_number": "FR11123456782",
+        "address": "12 rue de la Chaussée-d'Antin",
+        "postcode": "75009",
+        "city": "Paris",
+        "email": "contact@bureaux-opera.fr",
+        "phone": "+33142000000",
+        "representative": "Hélène Lefèvre",
+        "agrement_numero": "2020-DOM-0042",
+        "agrement_prefecture": "préfecture de police de Paris",
+        "agrement_date": date(2020, 6, 15),
+        "agrement_expires": date(2026, 6, 15),
+        "iban": "FR7630006000011234567890189",
+        "bic": "AGRIFRPPXXX",
+    }
+    fields.update(changes)
+    return ProviderData(**fields)
+
+
+def company(**changes: Any) -> ClientData:
+    fields: dict[str, Any] = {
+        "name": "Cœur de Lyon Conseil",
+        "legal_form": "SARL",
+        "siren": CLIENT_SIREN,
+        "vat_number": "FR59890123458",
+        "address": "4 place Bellecour",
+        "postcode": "69002",
+        "city": "Lyon",
+        "email": "gerance@coeur-conseil.fr",
+        "representative": "Benoît Œhmichen",
+        "kind": "company",
+    }
+    fields.update(changes)
+    return ClientData(**fields)
+
+
+def company_en_formation(**changes: Any) -> ClientData:
+    fields: dict[str, Any] = {
+        "name": "Étoile Numérique",
+        "legal_form": "SAS",
+        "address": "8 allée des Tilleuls",
+        "postcode": "92100",
+        "city": "Boulogne-Billancourt",
+        "kind": "company",
+        "en_formation": True,
+        "founder": "Chloé Dubois-Garnier",
+    }
+    fields.update(changes)
+    return ClientData(**fields)
+
+
+def individual(**changes: Any) -> ClientData:
+    fields: dict[str, Any] = {
+        "name": "Atelier Zoé Martin",
+        "representative": "Zoé Martin",
+        "address": "3 rue des Lilas",
+        "postcode": "75020",
+        "city": "Paris",
+        "kind": "individual",
+    }
+    fields.update(changes)
+    return ClientData(**fields)
+
+
+SERVICES = (
+    ("domiciliation", "Domiciliation du siège social"),
+    ("reexpedition", "Réexpédition hebdomadaire du courrier"),
+)
+SCANNING = ("numerisation", "Numérisation du courrier et envoi par courriel")
+
+
+def contract(**changes: Any) -> ContractData:
+    fields: dict[str, Any] = {
+        "reference": "D-000042",
+        "provider": provider(),
+        "client": company(),
+        "address": "12 rue de la Chaussée-d'Antin",
+        "postcode": "75009",
+        "city": "Paris",
+        "start_date": date(2025, 3, 10),
+        "term_months": 12,
+        "services": SERVICES,
+        "price_ht_cents": 3_900,
+        "vat": vat_rule_for_departement("75"),
+        "issued_at": ISSUED_AT,
+        "place": "Paris",
+    }
+    fields.update(changes)
+    return ContractData(**fields)
+
+
+def attestation(**changes: Any) -> AttestationData:
+    fields: dict[str, Any] = {
+        "reference": "D-000042",
+        "provider": provider(),
+        "client": company_en_formation(),
+        "address": "12 rue de la Chaussée-d'Antin",
+        "postcode": "75009",
+        "city": "Paris",
+        "start_date": date(2025, 3, 10),
+        "term_months": 6,
+        "issued_at": ISSUED_AT,
+        "place": "Paris",
+    }
+    fields.update(changes)
+    return AttestationData(**fields)
+
+
+def invoice(**changes: Any) -> InvoiceData:
+    departement = changes.pop("departement", "75")
+    rule = vat_rule_for_departement(departement)
+    fields: dict[str, Any] = {
+        "number": "F-2025-0007",
+        "issue_date": date(2025, 3, 3),
+        "due_date": date(2025, 3, 17),
+        "seller": provider(),
+        "buyer": company(),
+        "lines": (
+            InvoiceLine(
+                description="Domiciliation du siège social",
+                period_start=date(2025, 3, 1),
+                period_end=date(2025, 3, 31),
+                quantity=1,
+                unit_price_ht_cents=3_900,
+                vat_rate_bp=rule.rate_bp,
+            ),
+            InvoiceLine(
+                description="Réexpédition du courrier (frais d'affranchissement)",
+                quantity=3,
+                unit_price_ht_cents=217,
+                vat_rate_bp=rule.rate_bp,
+            ),
+        ),
+        "vat": rule,
+        "issued_at": ISSUED_AT,
+    }
+    fields.update(changes)
+    return InvoiceData(**fields)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All the text of a PDF, pages joined, spaces of every kind made plain."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and runs of spaces collapsed, for phrase searches."""
+    return " ".join(text.split())

@@ -1,0 +1,119 @@
+"""The hash-chained audit log on a real file: tampering is found and the first bad event named."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from domicili.store.sqlite import event_hash
+from domicili.testing import make_app, sample_provider
+
+if TYPE_CHECKING:
+    from conftest import World
+
+
+def tamper(db: str | Path, sql: str, *params: object) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def history(world: World) -> list[int]:
+    """Build some history (two requests, reviews, an acceptance); return every event id."""
+    world.accepted()
+    (other,) = world.demande()
+    world.app.dismiss(other, "Doublon")
+    return [e.id for e in world.app.store.events()]
+
+
+def test_an_untouched_log_verifies(file_world: World) -> None:
+    ids = history(file_world)
+    report = file_world.app.verify_audit()
+    assert report.ok
+    assert report.events == len(ids) > 10
+    assert report.first_bad_id is None
+
+
+def test_each_event_links_to_the_hash_of_the_one_before(file_world: World) -> None:
+    history(file_world)
+    events = file_world.app.store.events()
+    assert events[0].prev_hash == "0" * 64
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.prev_hash == before.hash
+    assert len({e.hash for e in events}) == len(events)
+
+
+def test_an_altered_event_is_named(file_world: World) -> None:
+    ids = history(file_world)
+    target = ids[len(ids) // 2]
+    tamper(
+        file_world.app.store.path,
+        "UPDATE events SET data = ? WHERE id = ?",
+        '{"from":"S1","to":"S7"}',
+        target,
+    )
+    report = file_world.app.verify_audit()
+    assert not report.ok
+    assert report.first_bad_id == target
+    assert report.problem is not None
+    assert "altered" in report.problem
+
+
+def test_an_altered_time_is_found_too(file_world: World) -> None:
+    ids = history(file_world)
+    tamper(
+        file_world.app.store.path,
+        "UPDATE events SET at = '2020-01-01T00:00:00+00:00' WHERE id = ?",
+        ids[3],
+    )
+    assert file_world.app.verify_audit().first_bad_id == ids[3]
+
+
+def test_a_deleted_event_is_found_at_the_next_one(file_world: World) -> None:
+    ids = history(file_world)
+    removed = ids[4]
+    tamper(file_world.app.store.path, "DELETE FROM events WHERE id = ?", removed)
+    report = file_world.app.verify_audit()
+    assert not report.ok
+    assert report.first_bad_id == ids[5]
+    assert report.problem is not None
+    assert "removed" in report.problem
+
+
+def test_rehashing_an_altered_event_still_breaks_the_chain(file_world: World) -> None:
+    ids = history(file_world)
+    target = ids[2]
+    (row,) = [r for r in file_world.app.store.iter_event_rows() if r[0] == target]
+    _id, at, type_, dossier_id, provider_id, _data, prev_hash, _digest = row
+    forged = '{"forged":true}'
+    tamper(
+        file_world.app.store.path,
+        "UPDATE events SET data = ?, hash = ? WHERE id = ?",
+        forged,
+        event_hash(prev_hash, at, type_, dossier_id, provider_id, forged),
+        target,
+    )
+    assert file_world.app.verify_audit().first_bad_id == ids[3]
+
+
+def test_the_first_of_several_altered_events_is_named(file_world: World) -> None:
+    ids = history(file_world)
+    for target in (ids[7], ids[2], ids[9]):
+        tamper(file_world.app.store.path, "UPDATE events SET type = 'x' WHERE id = ?", target)
+    assert file_world.app.verify_audit().first_bad_id == ids[2]
+
+
+def test_tampering_is_still_found_after_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "domicili.db"
+    app, _clock, _notifier = make_app(db)
+    with app:
+        app.add_provider(**sample_provider(1))
+        app.add_provider(**sample_provider(2))
+    tamper(db, "UPDATE events SET provider_id = 2 WHERE id = 1")
+    again, _clock, _notifier = make_app(db)
+    with again:
+        assert again.verify_audit().first_bad_id == 1

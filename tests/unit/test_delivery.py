@@ -1,0 +1,134 @@
+"""Outbox delivery: after commit, retried on failure, each message delivered once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from domicili.app import Domicili
+from domicili.clock import FixedClock
+from domicili.config import Settings
+from domicili.errors import MissingJustificatifs
+from domicili.models import OutboxMessage
+from domicili.testing import FailingNotifier, sample_answers, sample_pdf, sample_provider
+
+if TYPE_CHECKING:
+    from conftest import World
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+KINDS = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
+
+
+class RaisingNotifier:
+    """A third-party notifier that fails with its own exception type."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def deliver(self, message: OutboxMessage) -> None:
+        self.calls += 1
+        raise RuntimeError("provider SDK exploded")
+
+
+def app_with(notifier: object, *, auto_deliver: bool = True) -> Domicili:
+    return Domicili(
+        ":memory:",
+        settings=Settings(),
+        clock=FixedClock(START),
+        notifier=notifier,  # type: ignore[arg-type]
+        auto_deliver=auto_deliver,
+    )
+
+
+def dossier_ready(app: Domicili) -> int:
+    provider = app.add_provider(**sample_provider(1))
+    _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id or 0])
+    assert dossier.id is not None
+    for kind in KINDS:
+        app.add_justificatif(dossier.id, kind, sample_pdf(kind), f"{kind}.pdf")
+    app.review(dossier.id, validate=KINDS)
+    return dossier.id
+
+
+def test_every_message_is_delivered_right_after_the_change_commits(world: World) -> None:
+    (dossier_id,) = world.demande()
+    delivered = {m.id for m in world.notifier.sent}
+    queued = world.app.outbox()
+    assert {m.id for m in queued} == delivered
+    assert {m.status for m in queued} == {"sent"}
+    assert all(m.dossier_id == dossier_id for m in queued)
+
+
+def test_a_failed_delivery_keeps_the_message_queued_and_a_retry_sends_it_once() -> None:
+    notifier = FailingNotifier(failures=0)
+    app = app_with(notifier)
+    with app:
+        dossier_id = dossier_ready(app)
+        notifier.failures = 1  # the acceptance email fails once
+        accepted = app.accept(dossier_id)  # the decision itself stands
+        assert accepted.status.code == "S2"
+        email = next(m for m in app.outbox(dossier_id=dossier_id) if m.template == "accepted")
+        assert email.status != "sent"
+        assert email.last_error is not None
+        assert "simulated delivery failure" in email.last_error
+        assert email.id not in {m.id for m in notifier.sent}
+
+        report = app.deliver()
+        assert (report.sent, report.failed) == (1, 0)
+        assert app.deliver().sent == 0
+        assert [m.id for m in notifier.sent].count(email.id) == 1
+        (stored,) = [m for m in app.outbox() if m.id == email.id]
+        assert stored.status == "sent"
+        assert stored.attempts == 2
+
+
+def test_the_sweep_retries_messages_left_over_by_a_failed_delivery() -> None:
+    notifier = FailingNotifier(failures=0)
+    app = app_with(notifier)
+    with app:
+        dossier_id = dossier_ready(app)
+        notifier.failures = 2  # the acceptance email and SMS both fail
+        app.accept(dossier_id)
+        waiting = [m.id for m in app.outbox() if m.status != "sent"]
+        assert len(waiting) == 2
+        app.sweep()
+        assert [m.id for m in app.outbox() if m.status != "sent"] == []
+        app.sweep()
+        sent_ids = [m.id for m in notifier.sent]
+        assert len(sent_ids) == len(set(sent_ids))
+
+
+def test_a_notifier_raising_its_own_error_does_not_undo_the_change() -> None:
+    app = app_with(RaisingNotifier())
+    with app:
+        provider = app.add_provider(**sample_provider(1))
+        _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id or 0])
+        assert dossier.id is not None
+        assert app.get_dossier(dossier.id).dossier.status.code == "S1"
+        errors = {m.last_error for m in app.outbox()}
+        assert errors == {"RuntimeError: provider SDK exploded"}
+
+
+def test_without_auto_delivery_messages_wait_for_deliver() -> None:
+    notifier = FailingNotifier(failures=0)
+    app = app_with(notifier, auto_deliver=False)
+    with app:
+        provider = app.add_provider(**sample_provider(1))
+        app.create_demande(sample_answers(), to=[provider.id or 0])
+        assert notifier.sent == []
+        assert {m.status for m in app.outbox()} == {"pending"}
+        assert app.deliver().sent == 2
+        assert app.deliver().sent == 0
+        assert len(notifier.sent) == 2
+
+
+def test_a_refused_operation_queues_no_message(world: World) -> None:
+    (dossier_id,) = world.demande()
+    queued = world.app.outbox()
+    with pytest.raises(MissingJustificatifs):
+        world.app.accept(dossier_id)
+    assert world.app.outbox() == queued
+
