@@ -32,8 +32,17 @@ from .errors import JustificatifRejected, Refused
 from .files import FileStore
 from .geography import Departement, Region, geography
 from .messages import MessageRenderer
-from .models import Client, Dossier, Invoice, Offer, OutboxMessage, Provider
-from .ports import Notifier
+from .models import (
+    Client,
+    Dossier,
+    Invoice,
+    Offer,
+    OutboxMessage,
+    Payment,
+    Provider,
+    Signature,
+)
+from .ports import Notifier, PaymentEvent
 from .service import (
     audit,
     dossiers,
@@ -41,8 +50,10 @@ from .service import (
     invoices,
     outbox,
     paperwork,
+    payments,
     pieces,
     providers,
+    signatures,
     sweep,
     views,
 )
@@ -51,6 +62,7 @@ from .service.context import Context
 from .service.imports import ImportReport
 from .service.invoices import ExportReport
 from .service.outbox import DeliveryReport
+from .service.payments import PaymentOutcome
 from .service.pieces import PieceView
 from .service.sweep import SweepReport
 from .service.views import DossierDetails
@@ -310,6 +322,73 @@ class Domicili:
             pieces.review, self.ctx, dossier_id, validate=list(validate), invalidate=invalidate
         )
 
+    # -- payments and signatures ------------------------------------------------
+    def record_payment(
+        self,
+        dossier_id: int,
+        *,
+        method: str,
+        amount_cents: int | None = None,
+        reference: str | None = None,
+    ) -> PaymentOutcome:
+        """Staff record a transfer, cheque, card or cash payment (default: the amount due)."""
+        return self._changing(
+            payments.record_manual,
+            self.ctx,
+            dossier_id,
+            method=method,
+            amount_cents=amount_cents,
+            reference=reference,
+        )
+
+    def simulate_checkout(self, token: str, *, succeed: bool = True) -> PaymentOutcome:
+        """Pay (or fail) a simulated card-checkout link, as a client would."""
+        return self._changing(payments.simulate_checkout, self.ctx, token, succeed=succeed)
+
+    def handle_stripe_webhook(self, payload: bytes, signature_header: str) -> PaymentOutcome:
+        """Verify and apply a Stripe webhook; answer 200 to Stripe unless it raises."""
+        return self._changing(payments.stripe_webhook, self.ctx, payload, signature_header)
+
+    def handle_payment_event(self, event: PaymentEvent) -> PaymentOutcome:
+        """Apply an event from any payment adapter (idempotent by ``event.event_id``)."""
+        return self._changing(payments.handle_payment_event, self.ctx, event)
+
+    def list_payments(
+        self, *, status: str | None = None, dossier_id: int | None = None
+    ) -> list[Payment]:
+        return payments.list_payments(self.ctx, status=status, dossier_id=dossier_id)
+
+    def sign(
+        self, dossier_id: int, party: str, code: str, *, document_sha256: str | None = None
+    ) -> Signature:
+        """Record a party's signature (``client`` or ``provider``) with its one-time code."""
+        return self._changing(
+            signatures.sign,
+            self.ctx,
+            dossier_id,
+            party,
+            code,
+            document_sha256=document_sha256,
+        )
+
+    def resend_code(self, dossier_id: int, party: str) -> None:
+        """Send a party a new signature code (after expiry or lock)."""
+        self._changing(signatures.resend_code, self.ctx, dossier_id, party)
+
+    def signatures(self, dossier_id: int) -> list[Signature]:
+        return self.store.signatures(self.ctx.dossier(dossier_id).id or 0)
+
+    def signed_contract(self, dossier_id: int) -> bytes:
+        """The contract with its signature certificate (once both parties signed)."""
+        dossier = self.ctx.dossier(dossier_id)
+        if dossier.signed_contract_sha256 is None:
+            raise Refused(
+                f"Dossier {dossier_id} is {dossier.status.value} "
+                f"({dossier.status.label}): the contract is not signed by both "
+                "parties yet."
+            )
+        return self.ctx.files.read(dossier.signed_contract_sha256)
+
     # -- documents and invoices -------------------------------------------------
     def render_contract(self, dossier_id: int) -> bytes:
         """The contrat de domiciliation as PDF (from acceptance on)."""
@@ -363,6 +442,7 @@ class Domicili:
     def sweep(self) -> SweepReport:
         """Reminders and expiry, then a retry of every message still waiting."""
         report = self._changing(sweep.sweep, self.ctx)
+        report.signature_reminders = self._changing(signatures.signature_reminders, self.ctx)
         if self.auto_deliver:
             self.deliver()
         return report

@@ -8,6 +8,13 @@ the file: adapters read them from the environment.
     [payment]
     deadline_days = 7          # days to pay after acceptance
     reminder_days = [3, 1]     # reminders this many days before the deadline
+    checkout_url = "https://paiement.example.fr/checkout/{token}"   # card-payment links
+    signature_reminder_days = [2, 5]   # remind parties who have not signed
+
+    [signature]
+    method = "otp"             # one-time codes by SMS
+    code_minutes = 15
+    max_attempts = 5
 
     [pricing]                  # used when a provider has published no offer
     monthly_price_ht = "35.00"
@@ -52,6 +59,17 @@ class _Section(BaseModel):
 class PaymentSettings(_Section):
     deadline_days: int = Field(7, ge=1, le=90)
     reminder_days: list[int] = Field(default_factory=lambda: [3, 1])
+    #: When set, acceptance messages carry a card-payment link (``{token}`` is replaced).
+    checkout_url: str | None = None
+    #: Days after the contract is sent when a party that has not signed is reminded.
+    signature_reminder_days: list[int] = Field(default_factory=lambda: [2, 5])
+
+
+class SignatureSettings(_Section):
+    #: Entry point of the group ``domicili.signatures``.
+    method: str = "otp"
+    code_minutes: int = Field(15, ge=1, le=60)
+    max_attempts: int = Field(5, ge=1, le=10)
 
 
 class PricingSettings(_Section):
@@ -94,6 +112,7 @@ class Settings(_Section):
     templates: TemplateSettings = Field(default_factory=TemplateSettings)
     annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings)
     invoices: InvoiceSettings = Field(default_factory=InvoiceSettings)
+    signature: SignatureSettings = Field(default_factory=SignatureSettings)
 
     def service_vocabulary(self) -> dict[str, str]:
         from .annuaire import SERVICES

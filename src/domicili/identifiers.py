@@ -63,7 +63,10 @@ def normalize_vat(value: str, *, field: str = "vat_number") -> str:
 
 
 def vat_number_for_siren(siren: str) -> str:
-    """The French intra-community VAT number a SIREN receives (key = (12 + 3 × (SIREN mod 97)) mod 97)."""
+    """The French intra-community VAT number of a SIREN.
+
+    Its key is (12 + 3 × (SIREN mod 97)) mod 97.
+    """
     key = (12 + 3 * (int(siren) % 97)) % 97
     return f"FR{key:02d}{siren}"
 

@@ -24,6 +24,7 @@ from .statuses import Status
 
 __all__ = [
     "TRUSTED",
+    "Attachment",
     "BeneficialOwner",
     "Client",
     "Dossier",
@@ -33,9 +34,11 @@ __all__ = [
     "JustificatifRevision",
     "Offer",
     "OutboxMessage",
+    "Payment",
     "Person",
     "Phone",
     "Provider",
+    "Signature",
     "Siren",
     "add_years",
 ]
@@ -97,7 +100,14 @@ Email = Annotated[str, AfterValidator(_email)]
 VatNumber = Annotated[str, AfterValidator(_vat)]
 Iban = Annotated[str, AfterValidator(_iban)]
 Bic = Annotated[str, AfterValidator(_bic)]
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{5}$")]
+def _postcode(value: str) -> str:
+    value = value.strip()
+    if not (len(value) == 5 and value.isascii() and value.isdigit()):
+        raise ValueError(f"{value!r} is not a French postcode (5 digits, e.g. 75004)")
+    return value
+
+
+Postcode = Annotated[str, AfterValidator(_postcode)]
 
 
 def add_years(day: date, years: int) -> date:
@@ -270,6 +280,11 @@ class Dossier(_Model):
     dismissal_reason: str | None = None
     #: First day of the domiciliation (set when the first payment is recorded).
     start_date: date | None = None
+    #: SHA-256 of the contract PDF sent for signature; a signature binds exactly this.
+    contract_sha256: str | None = None
+    contract_sent_at: datetime | None = None
+    #: SHA-256 of the contract with its signature certificate (both parties signed).
+    signed_contract_sha256: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -333,6 +348,51 @@ class Event(_Model):
     hash: str
 
 
+class Attachment(_Model):
+    """A file sent with an email: stored content-addressed, named for the reader."""
+
+    filename: str
+    content_type: str = "application/pdf"
+    sha256: str
+    #: Where the bytes are, filled in just before delivery (not stored).
+    path: str | None = None
+
+
+class Payment(_Model):
+    """Money received (or attempted) for a dossier, from any payment adapter."""
+
+    id: int | None = None
+    dossier_id: int
+    provider_id: int
+    adapter: str
+    method: str
+    external_id: str | None = None
+    amount_cents: int
+    #: succeeded | failed | pending | held (kept for review, not applied)
+    status: Literal["succeeded", "failed", "pending", "held"]
+    reference: str | None = None
+    review_reason: str | None = None
+    invoice_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Signature(_Model):
+    """One party's electronic signature of the exact contract sent (its SHA-256)."""
+
+    id: int | None = None
+    dossier_id: int
+    party: Literal["client", "provider"]
+    signer: str
+    on_behalf_of: str | None = None
+    signed_at: datetime
+    document_sha256: str
+    method: str
+    code_check: str
+    phone: str | None = None
+    email: str | None = None
+
+
 class OutboxMessage(_Model):
     """A notification queued with the change that caused it, delivered after commit."""
 
@@ -349,3 +409,4 @@ class OutboxMessage(_Model):
     last_error: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    attachments: list[Attachment] = Field(default_factory=list)

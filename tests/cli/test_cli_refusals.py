@@ -228,3 +228,22 @@ def test_a_file_that_is_not_a_database_is_refused(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "Error:" in result.stderr
     assert cli.db.read_text(encoding="utf-8") == "pas une base\n" * 100
+
+
+def test_a_refused_first_command_leaves_no_new_database_behind(
+    cli: Cli, societe_answers: Path, tmp_path: Path
+) -> None:
+    bad_provider = provider_argv(siren="552100555")
+    assert cli(*bad_provider).exit_code == 1
+    assert cli("demande", "create", "--answers", societe_answers, "--to", "1").exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd"]
+    assert cli(*provider_argv()).exit_code == 0  # the same command, corrected, creates it
+    assert cli.db.is_file()
+
+
+def test_a_refusal_keeps_an_existing_database_and_its_files(cli: Cli, tmp_path: Path) -> None:
+    cli.ok(*provider_argv())
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert cli(*provider_argv(email="x@cabinet.example")).exit_code == 1  # same SIREN
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert [p["id"] for p in cli.json("provider", "list")] == [1]

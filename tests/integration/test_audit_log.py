@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +43,7 @@ def test_each_event_links_to_the_hash_of_the_one_before(file_world: World) -> No
     history(file_world)
     events = file_world.app.store.events()
     assert events[0].prev_hash == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert len({e.hash for e in events}) == len(events)
 

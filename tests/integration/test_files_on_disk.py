@@ -55,12 +55,12 @@ def test_the_name_a_person_gives_a_file_never_becomes_a_path(
     file_world: World, tmp_path: Path, given: str, shown: str
 ) -> None:
     (dossier_id,) = file_world.demande()
-    before = {p for p in tmp_path.parent.rglob("*")}
+    before = set(tmp_path.parent.rglob("*"))
     data = sample_pdf(f"piece {given}")
     view = file_world.app.add_justificatif(dossier_id, "identite", data, given)
     assert view.filename == shown
     digest = hashlib.sha256(data).hexdigest()
-    created = {p for p in tmp_path.parent.rglob("*")} - before
+    created = set(tmp_path.parent.rglob("*")) - before
     inside = file_world.app.data_dir
     assert all(p.is_relative_to(inside) for p in created), created
     assert [p.name for p in stored_files(file_world)] == [digest[2:]]

@@ -198,9 +198,7 @@ def test_siren_is_the_key_whatever_its_spacing(app: Any, tmp_path: Path) -> None
     assert [p.siren for p in app.list_providers()] == [siren]
 
 
-def test_reimport_changes_fields_lists_offer_and_agrement_expiry(
-    app: Any, tmp_path: Path
-) -> None:
+def test_reimport_changes_fields_lists_offer_and_agrement_expiry(app: Any, tmp_path: Path) -> None:
     app.import_providers(write_csv(tmp_path / "a.csv", [row(1)]))
     changed = row(
         1,
@@ -302,9 +300,7 @@ def test_every_invalid_row_is_reported(app: Any, db: Path, tmp_path: Path) -> No
     assert dump(db) == before
 
 
-def test_skip_invalid_imports_the_valid_rows_and_lists_the_others(
-    app: Any, tmp_path: Path
-) -> None:
+def test_skip_invalid_imports_the_valid_rows_and_lists_the_others(app: Any, tmp_path: Path) -> None:
     rows = [row(1), row(2, postcode="6900"), row(3), row(4, services=["coworking"])]
     report = app.import_providers(write_csv(tmp_path / "a.csv", rows), skip_invalid=True)
     assert (report.created, report.updated) == (2, 0)

@@ -165,8 +165,10 @@ def test_the_acceptance_email_reaches_the_smtp_server_intact(
     assert got.sender == "bureau@lumiere.example"
     assert got.recipients == ["camille@atelier.example"]
     mail = got.mail
-    assert mail["Subject"] == queued.subject == (
-        "Votre demande de domiciliation est acceptée (D-000001)"
+    assert (
+        mail["Subject"]
+        == queued.subject
+        == ("Votre demande de domiciliation est acceptée (D-000001)")
     )
     assert mail["From"] == "bureau@lumiere.example"
     assert mail["X-Domicili-Dossier"] == str(dossier_id)

@@ -97,7 +97,7 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(
 ) -> None:
     db = tmp_path / "notes.db"
     db.write_bytes(content)
-    with pytest.raises(DatabaseError, match="notes.db"):
+    with pytest.raises(DatabaseError, match=r"notes\.db"):
         make_app(db)
     assert db.read_bytes() == content
 
@@ -114,7 +114,7 @@ def test_opening_a_missing_database_without_create_refuses_and_creates_nothing(
 def test_the_whole_state_survives_closing_and_reopening(tmp_path: Path) -> None:
     db = tmp_path / "domicili.db"
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    app, clock, _notifier = make_app(db, start=start)
+    app, _clock, _notifier = make_app(db, start=start)
     with app:
         provider = app.add_provider(
             name="Lumière Domiciliation",

@@ -220,9 +220,7 @@ def test_domicili_toml_annuaire_services_add_to_the_builtin_ones(tmp_path: Path)
         (date(2019, 12, 31), date(2025, 12, 31)),
     ],
 )
-def test_agrement_expires_six_years_after_its_date(
-    app: Any, granted: date, expires: date
-) -> None:
+def test_agrement_expires_six_years_after_its_date(app: Any, granted: date, expires: date) -> None:
     provider = app.add_provider(**sample_provider(1, agrement_date=granted.isoformat()))
     assert provider.agrement_expires == expires
     (stored,) = app.store.conn.execute(
@@ -363,7 +361,12 @@ def test_search_gives_the_cheapest_offer_including_every_requested_service(app: 
     provider_id = add(app, 1, services=["domiciliation", "numerisation", "reexpedition"])
     offer(app, provider_id, 19, name="Essentiel")
     cheapest_scan = offer(
-        app, provider_id, 90, name="Scan", period="quarter", services=["domiciliation", "numerisation"]
+        app,
+        provider_id,
+        90,
+        name="Scan",
+        period="quarter",
+        services=["domiciliation", "numerisation"],
     )
     offer(app, provider_id, 45, name="Tout compris", services=["numerisation", "reexpedition"])
     (plain,) = app.search(departement="75")
@@ -444,9 +447,7 @@ def test_search_result_carries_the_provider_and_its_expiry(app: Any) -> None:
         ({"sort": "distance"}, "Unknown sort"),
     ],
 )
-def test_bad_search_is_refused_in_one_sentence(
-    app: Any, query: dict[str, Any], says: str
-) -> None:
+def test_bad_search_is_refused_in_one_sentence(app: Any, query: dict[str, Any], says: str) -> None:
     add(app, 1)
     with pytest.raises(InvalidInput) as info:
         app.search(**query)

@@ -196,7 +196,7 @@ def test_a_document_named_in_the_answers_but_missing_is_refused(
     answers = sample_answers()
     answers["documents"] = {"identite": str(tmp_path / "absent.pdf")}
     provider = world.provider()
-    with pytest.raises(InvalidInput, match="documents.identite") as caught:
+    with pytest.raises(InvalidInput, match=r"documents\.identite") as caught:
         world.app.create_demande(answers, to=[provider])
     assert caught.value.field == "documents.identite"
     assert world.app.list_dossiers() == []

@@ -11,7 +11,7 @@ from domicili.catalog import Catalog, Requirement
 if TYPE_CHECKING:
     from conftest import World
 
-B, L, O = "before_acceptance", "later", "optional"
+B, LATER, OPT = "before_acceptance", "later", "optional"
 
 CASES = {
     "individual": (
@@ -20,8 +20,8 @@ CASES = {
             "identite": B,
             "justificatif_domicile": B,
             "kbis": B,
-            "pouvoir": O,
-            "procuration_postale": O,
+            "pouvoir": OPT,
+            "procuration_postale": OPT,
         },
     ),
     "company registered": (
@@ -32,8 +32,8 @@ CASES = {
             "statuts": B,
             "beneficiaires_effectifs": B,
             "kbis": B,
-            "pouvoir": O,
-            "procuration_postale": O,
+            "pouvoir": OPT,
+            "procuration_postale": OPT,
         },
     ),
     "company en formation": (
@@ -43,9 +43,9 @@ CASES = {
             "justificatif_domicile": B,
             "statuts": B,
             "beneficiaires_effectifs": B,
-            "kbis": L,
-            "pouvoir": O,
-            "procuration_postale": O,
+            "kbis": LATER,
+            "pouvoir": OPT,
+            "procuration_postale": OPT,
         },
     ),
 }

@@ -131,4 +131,3 @@ def test_a_refused_operation_queues_no_message(world: World) -> None:
     with pytest.raises(MissingJustificatifs):
         world.app.accept(dossier_id)
     assert world.app.outbox() == queued
-

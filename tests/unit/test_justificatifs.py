@@ -97,7 +97,7 @@ def test_the_size_limit_follows_the_settings() -> None:
 
 def test_a_missing_file_path_is_refused_with_its_name(world: World, tmp_path: Path) -> None:
     (dossier_id,) = world.demande()
-    with pytest.raises(JustificatifRejected, match="absent.pdf"):
+    with pytest.raises(JustificatifRejected, match=r"absent\.pdf"):
         world.app.add_justificatif(dossier_id, "identite", tmp_path / "absent.pdf")
 
 

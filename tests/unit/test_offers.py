@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from domicili.config import PricingSettings, Settings
 from domicili.errors import InvalidInput, OfferNotFound, ProviderNotFound
@@ -146,7 +147,12 @@ def test_offer_for_an_unknown_provider_is_refused(app: Any) -> None:
 
 @pytest.mark.parametrize(
     ("price", "period", "monthly"),
-    [(2900, "month", 2900), (9000, "quarter", 3000), (10000, "quarter", 3333), (30000, "year", 2500)],
+    [
+        (2900, "month", 2900),
+        (9000, "quarter", 3000),
+        (10000, "quarter", 3333),
+        (30000, "year", 2500),
+    ],
 )
 def test_monthly_price_compares_offers_of_any_period(price: int, period: str, monthly: int) -> None:
     offer = Offer(provider_id=1, name="Offre", price_ht_cents=price, period=period)
@@ -182,8 +188,6 @@ def test_offers_chosen_in_an_answers_file_are_read(app: Any, tmp_path: Path) -> 
     publish(app, provider_id, 29)
     chosen = publish(app, provider_id, 300, period="year")
     answers = tmp_path / "demande.yaml"
-    import yaml
-
     answers.write_text(
         yaml.safe_dump({**sample_answers(), "offers": {provider_id: chosen.id}}), encoding="utf-8"
     )
@@ -240,7 +244,9 @@ def test_vat_follows_the_seat_not_the_departements_served(app: Any) -> None:
 
 
 def test_vat_is_rounded_half_up_to_the_cent() -> None:
-    provider = Provider.model_validate({**sample_provider(1, postcode="97400"), "departement": "974"})
+    provider = Provider.model_validate(
+        {**sample_provider(1, postcode="97400"), "departement": "974"}
+    )
     offer = Offer(provider_id=1, name="Offre", price_ht_cents=100)  # 8.5 cents of VAT
     assert first_payment_cents(offer, provider) == 109
     assert vat_rule_for_departement("976").exemption_mention is not None
@@ -259,7 +265,11 @@ def test_implicit_offer_is_billed_by_quarter_from_pricing_settings() -> None:
     try:
         provider = app.get_provider(add(app))
         offer = default_offer(app.ctx, provider)
-        assert (offer.period, offer.price_ht_cents, offer.commitment_months) == ("quarter", 12150, 12)
+        assert (offer.period, offer.price_ht_cents, offer.commitment_months) == (
+            "quarter",
+            12150,
+            12,
+        )
         assert offer.services == ["domiciliation"]
         (dossier,) = request(app, provider.id)
         assert dossier.amount_due_cents == 14580
@@ -288,7 +298,9 @@ def test_documents_of_a_request_are_stored_once_and_attached_to_each_dossier(app
     identite = sample_pdf("identite Camille Durand")
     docs = {"identite": (identite, "identite.pdf"), "statuts": (sample_pdf("statuts"), "s.pdf")}
     _client, dossiers = app.create_demande(sample_answers(), to=[one, two, three], documents=docs)
-    stored = {p.relative_to(app.ctx.files.root) for p in app.ctx.files.root.rglob("*") if p.is_file()}
+    stored = {
+        p.relative_to(app.ctx.files.root) for p in app.ctx.files.root.rglob("*") if p.is_file()
+    }
     assert len(stored) == 2
     (blobs,) = app.store.conn.execute("SELECT count(*) FROM blobs").fetchone()
     assert blobs == 2

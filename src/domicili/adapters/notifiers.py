@@ -31,6 +31,17 @@ def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     if message.dossier_id is not None:
         mail["X-Domicili-Dossier"] = str(message.dossier_id)
     mail.set_content(message.body)
+    for attachment in message.attachments:
+        if attachment.path is None:
+            raise AdapterError(
+                f"Attachment {attachment.filename} of message {message.id} has no file to send."
+            )
+        try:
+            data = Path(attachment.path).read_bytes()
+        except OSError as exc:
+            raise AdapterError(f"Cannot read attachment {attachment.filename}: {exc}.") from exc
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return mail
 
 

@@ -26,12 +26,17 @@ class State:
     def __init__(self, db: Path, provider: int | None, config: Path | None, as_json: bool) -> None:
         self.db, self.provider, self.config, self.as_json = db, provider, config, as_json
         self._app: Domicili | None = None
+        #: What this command created itself (removed again if the command is refused).
+        self._created: list[Path] = []
 
     def app(self, *, create: bool = False) -> Domicili:
         if self._app is None:
             from ..app import Domicili
             from ..config import load_settings
 
+            if create:
+                files = self.db.parent / f"{self.db.name}-files"
+                self._created = [p for p in (self.db, files) if not p.exists()]
             self._app = Domicili(
                 self.db, settings=load_settings(self.config), provider=self.provider, create=create
             )
@@ -41,6 +46,21 @@ class State:
         if self._app is not None:
             self._app.close()
 
+    def discard_created(self) -> None:
+        """A refused command leaves no new database behind (nothing changed)."""
+        if self.db not in self._created:
+            return
+        import shutil
+
+        self.close()
+        self._app = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        for path in self._created:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+        self._created = []
+
 
 class DomiciliGroup(click.Group):
     """Turns domicili errors into one sentence on stderr and the documented exit code."""
@@ -49,6 +69,8 @@ class DomiciliGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DomiciliError as exc:
+            if isinstance(ctx.obj, State):
+                ctx.obj.discard_created()
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -112,10 +134,11 @@ def _register() -> None:
         justificatif,
         misc,
         offer,
+        payment,
         provider,
     )
 
-    modules = (provider, offer, annuaire, demande, dossier, justificatif, documents, misc)
+    modules = (provider, offer, annuaire, demande, dossier, justificatif, payment, documents, misc)
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)

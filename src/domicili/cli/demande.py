@@ -65,6 +65,9 @@ def demande_create(
     if answers is None:
         from .questionnaire import ask_answers
 
+        for provider_id in targets:  # refuse an unknown provider before any question
+            app.get_provider(provider_id)
+
         client, dossiers = app.create_demande(ask_answers(app.ctx.catalog), to=targets)
     else:
         client, dossiers = app.create_demande(answers, to=targets)

@@ -59,6 +59,66 @@ def contract_render(state: State, dossier_id: int, output: Path) -> None:
     note(f"Contract of dossier {dossier_id} written to {output}.")
 
 
+@contract.command("sign")
+@click.argument("dossier_id", type=int)
+@click.option("--party", type=click.Choice(["client", "provider"]), required=True)
+@click.option("--otp", required=True, help="The one-time code received by SMS.")
+@click.option(
+    "--sha256",
+    "document_sha256",
+    help="SHA-256 of the contract the signer read (refused if it differs).",
+)
+@json_option
+@click.pass_obj
+def contract_sign(
+    state: State, dossier_id: int, party: str, otp: str, document_sha256: str | None, as_json: bool
+) -> None:
+    """Sign the contract for a party with its one-time code.
+
+    When the second party signs, the domiciliation is active (S4).
+    Example: domicili contract sign 1 --party client --otp 123456
+    """
+    app = state.app()
+    signature = app.sign(dossier_id, party, otp, document_sha256=document_sha256)
+    status = app.get_dossier(dossier_id).dossier.status
+    emit(
+        signature.model_dump(mode="json"),
+        as_json,
+        lambda: click.echo(
+            f"Signed by the {party} ({signature.signer}); document SHA-256 "
+            f"{signature.document_sha256}."
+        ),
+    )
+    if status.code == "S4":
+        note(f"Both parties have signed: dossier {dossier_id} is {status.code} {status.label}.")
+
+
+@contract.command("resend-code")
+@click.argument("dossier_id", type=int)
+@click.option("--party", type=click.Choice(["client", "provider"]), required=True)
+@click.pass_obj
+def contract_resend_code(state: State, dossier_id: int, party: str) -> None:
+    """Send a party a new signature code (the previous one stops working).
+
+    Example: domicili contract resend-code 1 --party client
+    """
+    state.app().resend_code(dossier_id, party)
+    note(f"A new code was sent to the {party} of dossier {dossier_id}.")
+
+
+@contract.command("signed")
+@click.argument("dossier_id", type=int)
+@OUTPUT
+@click.pass_obj
+def contract_signed(state: State, dossier_id: int, output: Path) -> None:
+    """Write the signed contract, with its signature certificate, as PDF.
+
+    Example: domicili contract signed 1 -o contrat-signe.pdf
+    """
+    _write(output, state.app().signed_contract(dossier_id))
+    note(f"Signed contract of dossier {dossier_id} written to {output}.")
+
+
 @click.group()
 def attestation() -> None:
     """The attestation de domiciliation (for the company's registration).

@@ -45,7 +45,8 @@ def sweep(state: State, as_json: bool) -> None:
         report.as_dict(),
         as_json,
         lambda: click.echo(
-            f"{len(report.reminders)} reminder(s) sent, {len(report.expired)} dossier(s) expired."
+            f"{len(report.reminders)} payment reminder(s) sent, {len(report.expired)} dossier(s) "
+            f"expired, {len(report.signature_reminders)} signature reminder(s) sent."
         ),
     )
 

@@ -238,12 +238,21 @@ def provider_import(state: State, file: Path, skip_invalid: bool, as_json: bool)
     """
     import sys
 
+    from ..errors import ImportRowsError
     from ..service.imports import read_rows
 
     app = state.app(create=True)
     total = 2 * len(read_rows(file))  # checking, then writing
-    with click.progressbar(length=total, label="Import", file=sys.stderr, show_pos=False) as bar:
-        report = app.import_providers(file, skip_invalid=skip_invalid, progress=bar.update)
+    try:
+        with click.progressbar(
+            length=total, label="Import", file=sys.stderr, show_pos=False
+        ) as bar:
+            report = app.import_providers(file, skip_invalid=skip_invalid, progress=bar.update)
+    except ImportRowsError as exc:
+        # The error sentence names the first rows only: list every invalid row here.
+        for line, reason in exc.rows:
+            note(f"  line {line}: {reason}")
+        raise
 
     def human() -> None:
         click.echo(

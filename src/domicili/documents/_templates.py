@@ -47,10 +47,15 @@ def _environment(override: str | None) -> jinja2.Environment:
 
 
 def render(name: str, context: dict[str, Any], template_dir: Path | None = None) -> str:
-    """Render template ``name`` with ``context``; ``template_dir`` files win over packaged ones."""
-    if template_dir is not None and not Path(template_dir).is_dir():
-        raise TemplateError(f"Template folder {template_dir} does not exist.")
-    env = _environment(None if template_dir is None else str(Path(template_dir).resolve()))
+    """Render template ``name`` with ``context``; ``template_dir`` files win over packaged ones.
+
+    A ``template_dir`` that does not exist overrides nothing: a provider adds the folder
+    and its files only for the documents it wants to change.
+    """
+    override = None
+    if template_dir is not None and Path(template_dir).is_dir():
+        override = str(Path(template_dir).resolve())
+    env = _environment(override)
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:

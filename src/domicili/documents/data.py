@@ -254,6 +254,8 @@ class InvoiceData(_Frozen):
     penalty_rate_text: Text = DEFAULT_PENALTY_RATE
     discount_text: Text = "aucun escompte n’est accordé en cas de paiement anticipé"
     payment_means_text: Text = "virement bancaire"
+    #: The day the invoice was settled, when it is issued already paid ("acquittée").
+    paid_on: date | None = None
     issued_at: datetime
 
     @model_validator(mode="after")

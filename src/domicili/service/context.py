@@ -17,7 +17,7 @@ from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
 from ..files import FileStore
 from ..messages import MessageRenderer
-from ..models import Client, Dossier, OutboxMessage, Provider
+from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
 from ..ports import Notifier
 from ..statuses import Status, allowed_triggers, fire
 from ..store import SQLiteStore
@@ -119,6 +119,7 @@ class Context:
         *,
         dossier: Dossier | None = None,
         provider_id: int | None = None,
+        attachments: list[Attachment] | None = None,
         **context: Any,
     ) -> int:
         """Render a message and queue it in the current transaction."""
@@ -135,6 +136,7 @@ class Context:
                 status="pending",
                 attempts=0,
                 created_at=self.now(),
+                attachments=attachments or [],
             ),
             claim=self.deliver_after_commit,
         )

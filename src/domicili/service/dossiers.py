@@ -50,6 +50,30 @@ def first_payment_cents(offer: Offer, provider: Provider) -> int:
     return ht + vat_amount(ht, vat_rule_for_departement(provider.departement or "").rate_bp)
 
 
+def _link_url(ctx: Context, dossier: Dossier) -> str | None:
+    """The open card-payment link of a dossier awaiting payment, if links are enabled."""
+    url = ctx.settings.payment.checkout_url
+    if url is None or dossier.id is None or dossier.status is not Status.AWAITING_PAYMENT:
+        return None
+    link = ctx.store.open_payment_link(dossier.id)
+    if link is None:
+        return None
+    from ..adapters.payments import CheckoutPayments
+
+    return CheckoutPayments(url).url(link["token"])
+
+
+def open_payment_link(ctx: Context, dossier: Dossier) -> None:
+    """A fresh card-payment link for the amount due (replaces an earlier one)."""
+    if ctx.settings.payment.checkout_url is None or dossier.id is None:
+        return
+    from ..adapters.payments import CheckoutPayments
+
+    token = CheckoutPayments.new_token()
+    ctx.store.insert_payment_link(token, dossier.id, dossier.amount_due_cents, ctx.now())
+    ctx.event("payment.link_opened", dossier, {"token": token})
+
+
 def payment_deadline(ctx: Context) -> datetime:
     """The end (23:59:59, Paris) of the last day of the payment window."""
     last_day = paris_date(ctx.now()) + timedelta(days=ctx.settings.payment.deadline_days)
@@ -73,22 +97,28 @@ def message_context(
         "provider": provider,
         "amount_due": format_eur(dossier.amount_due_cents),
         "deadline": format_deadline(dossier.payment_due_at) if dossier.payment_due_at else "",
-        "payment_instructions": payment_instructions(provider, dossier),
+        "payment_instructions": payment_instructions(provider, dossier, _link_url(ctx, dossier)),
     }
 
 
-def payment_instructions(provider: Provider, dossier: Dossier) -> str:
+def payment_instructions(provider: Provider, dossier: Dossier, link: str | None = None) -> str:
+    """How to pay: the card link when there is one, and the bank details or a contact."""
+    lines = []
+    if link:
+        lines.append(f"Payer en ligne par carte bancaire : {link}")
     if provider.iban:
         bic = f" — BIC {provider.bic}" if provider.bic else ""
-        return (
-            f"Règlement par virement à l'ordre de {provider.name} :\n"
+        lines.append(
+            f"{'Ou par' if link else 'Par'} virement à l'ordre de {provider.name} :\n"
             f"IBAN {provider.iban}{bic}\n"
             f"Référence à indiquer : {dossier.reference}"
         )
-    return (
-        f"Pour régler, contactez {provider.name} ({provider.email}, {provider.phone}) "
-        f"en rappelant la référence {dossier.reference}."
-    )
+    elif not link:
+        lines.append(
+            f"Pour régler, contactez {provider.name} ({provider.email}) "
+            f"en rappelant la référence {dossier.reference}."
+        )
+    return "\n".join(lines)
 
 
 def _read_documents(answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
@@ -196,6 +226,7 @@ def accept(ctx: Context, dossier_id: int) -> Dossier:
             raise MissingJustificatifs(dossier_id, missing)
         deadline = payment_deadline(ctx)
         ctx.move(dossier, "accept", payment_due_at=deadline, accepted_at=ctx.now())
+        open_payment_link(ctx, dossier)
         _notify_client(ctx, dossier, "accepted", client, provider, sms=True)
     return dossier
 
@@ -219,6 +250,7 @@ def reactivate(ctx: Context, dossier_id: int) -> Dossier:
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         ctx.move(dossier, "reactivate", payment_due_at=payment_deadline(ctx))
+        open_payment_link(ctx, dossier)
         _notify_client(ctx, dossier, "reactivated")
     return dossier
 

@@ -6,7 +6,7 @@ is the key: importing the same rows again updates those providers, never duplica
 
 CSV columns (UTF-8, ``,`` or ``;`` separated, header on line 1): ``name, legal_form,
 siren, vat_number, agrement_numero, agrement_prefecture, agrement_date, address,
-postcode, city, email, phone, iban, bic, insee_commune, departements, services,
+postcode, city, email, phone, iban, bic, departement, insee_commune, departements, services,
 offer_name, offer_price_ht, offer_period, offer_commitment_months, offer_setup_fee``;
 lists (``departements``, ``services``) are separated by ``|``. YAML: a list of
 mappings with the same keys (lists as YAML lists).
@@ -47,6 +47,7 @@ PROVIDER_FIELDS = {
     "phone",
     "iban",
     "bic",
+    "departement",
     "departements",
     "services",
 }

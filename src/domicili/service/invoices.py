@@ -178,7 +178,8 @@ def issue_invoice(
             lines=tuple(lines),
             vat=rule,
             penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
-            payment_means_text=payment_means or ("payée" if paid else "virement bancaire"),
+            payment_means_text=payment_means or "virement bancaire",
+            paid_on=today if paid else None,
             issued_at=ctx.now(),
         )
         return _store(
@@ -256,6 +257,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "credit_cancels_invoice": True,
                 "credit_reason": reason.strip(),
                 "payment_means_text": "remboursement ou imputation sur une prochaine facture",
+                "paid_on": None,
                 "issued_at": ctx.now(),
             }
         )

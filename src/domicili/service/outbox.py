@@ -41,6 +41,8 @@ def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
     outcomes: list[tuple[int, str | None]] = []
     for message in messages:
         assert message.id is not None
+        for attachment in message.attachments:
+            attachment.path = str(ctx.files.path(attachment.sha256))
         try:
             ctx.notifier.deliver(message)
         except AdapterError as exc:

@@ -169,16 +169,16 @@ def render_contract(ctx: Context, dossier_id: int) -> bytes:
             f"Dossier {dossier_id} is {dossier.status.value} "
             f"({dossier.status.label}): there is no contract to draw up."
         )
-    return draw(contract_data(ctx, dossier), template_dir=_templates(ctx))
+    return draw(contract_data(ctx, dossier), template_dir=templates_dir(ctx))
 
 
 def render_attestation(ctx: Context, dossier_id: int) -> bytes:
     """The attestation de domiciliation, only while the domiciliation is in force."""
     from ..documents import render_attestation as draw
 
-    return draw(attestation_data(ctx, ctx.dossier(dossier_id)), template_dir=_templates(ctx))
+    return draw(attestation_data(ctx, ctx.dossier(dossier_id)), template_dir=templates_dir(ctx))
 
 
-def _templates(ctx: Context) -> Path | None:
+def templates_dir(ctx: Context) -> Path | None:
     folder = ctx.settings.templates.dir
     return folder / "documents" if folder is not None else None

@@ -21,9 +21,14 @@ __all__ = ["SweepReport", "sweep"]
 class SweepReport:
     reminders: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
+    signature_reminders: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[int]]:
-        return {"reminders": self.reminders, "expired": self.expired}
+        return {
+            "reminders": self.reminders,
+            "expired": self.expired,
+            "signature_reminders": self.signature_reminders,
+        }
 
 
 def sweep(ctx: Context) -> SweepReport:

@@ -349,3 +349,115 @@ def invoices(db: sqlite_utils.Database) -> None:
         "CREATE TRIGGER invoices_no_delete BEFORE DELETE ON invoices "
         "BEGIN SELECT RAISE(ABORT, 'an issued invoice cannot be deleted; issue a credit note'); END"
     )
+
+
+@migration(4)
+def payments_and_signatures(db: sqlite_utils.Database) -> None:
+    """First payment (links, events, payments) and the electronic signature of the contract."""
+    db.table("dossiers").add_column("contract_sha256", str)
+    db.table("dossiers").add_column("contract_sent_at", str)
+    db.table("dossiers").add_column("signed_contract_sha256", str)
+    db.table("outbox").add_column("attachments", str)
+    db.table("payment_links").create(
+        {
+            "token": str,
+            "dossier_id": int,
+            "amount_cents": int,
+            "status": str,
+            "created_at": str,
+            "closed_at": str,
+        },
+        pk="token",
+        foreign_keys=[("dossier_id", "dossiers", "id")],
+        not_null={"dossier_id", "amount_cents", "status", "created_at"},
+    )
+    db.table("payment_links").create_index(["dossier_id"])
+    db.table("payment_events").create(
+        {"adapter": str, "event_id": str, "type": str, "received_at": str, "outcome": str},
+        pk=("adapter", "event_id"),
+        not_null={"type", "received_at", "outcome"},
+    )
+    db.table("payments").create(
+        {
+            "id": int,
+            "dossier_id": int,
+            "provider_id": int,
+            "adapter": str,
+            "method": str,
+            "external_id": str,
+            "amount_cents": int,
+            "status": str,
+            "reference": str,
+            "review_reason": str,
+            "invoice_id": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("dossier_id", "dossiers", "id"),
+            ("provider_id", "providers", "id"),
+            ("invoice_id", "invoices", "id"),
+        ],
+        not_null={
+            "dossier_id",
+            "provider_id",
+            "adapter",
+            "method",
+            "amount_cents",
+            "status",
+            "created_at",
+            "updated_at",
+        },
+    )
+    db.table("payments").create_index(["dossier_id"])
+    db.table("payments").create_index(["adapter", "external_id"], unique=True)
+    db.table("payments").create_index(["status"])
+    db.table("signature_codes").create(
+        {
+            "dossier_id": int,
+            "party": str,
+            "salt": str,
+            "code_hash": str,
+            "expires_at": str,
+            "attempts": int,
+            "locked": int,
+            "created_at": str,
+        },
+        pk=("dossier_id", "party"),
+        foreign_keys=[("dossier_id", "dossiers", "id")],
+        not_null={"salt", "code_hash", "expires_at", "attempts", "locked", "created_at"},
+    )
+    db.table("signatures").create(
+        {
+            "id": int,
+            "dossier_id": int,
+            "party": str,
+            "signer": str,
+            "on_behalf_of": str,
+            "signed_at": str,
+            "document_sha256": str,
+            "method": str,
+            "code_check": str,
+            "phone": str,
+            "email": str,
+        },
+        pk="id",
+        foreign_keys=[("dossier_id", "dossiers", "id")],
+        not_null={
+            "dossier_id",
+            "party",
+            "signer",
+            "signed_at",
+            "document_sha256",
+            "method",
+            "code_check",
+        },
+    )
+    db.table("signatures").create_index(["dossier_id", "party"], unique=True)
+    db.table("signature_reminders").create(
+        {"dossier_id": int, "party": str, "day": int, "sent_at": str},
+        pk=("dossier_id", "party", "day"),
+        foreign_keys=[("dossier_id", "dossiers", "id")],
+        not_null={"sent_at"},
+    )

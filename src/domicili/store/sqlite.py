@@ -25,12 +25,14 @@ from ..models import (
     TRUSTED,
     Client,
     Dossier,
-    Invoice,
     Event,
+    Invoice,
     JustificatifRevision,
     Offer,
     OutboxMessage,
+    Payment,
     Provider,
+    Signature,
     add_years,
 )
 from ..statuses import Status
@@ -321,8 +323,9 @@ class SQLiteStore:
         for service in services:
             where.append("p.id IN (SELECT provider_id FROM provider_services WHERE service = ?)")
             params.append(service)
-        offer_filter = "".join(" AND o.services LIKE ?" for _ in services)
-        offer_params = [f'%"{s}"%' for s in services]
+        # Services are stored as a JSON list: match the quoted code, wildcards escaped.
+        offer_filter = "".join(" AND o.services LIKE ? ESCAPE '\\'" for _ in services)
+        offer_params = [f'%"{_like_escape(s)}"%' for s in services]
         sql = (
             "SELECT p.id, p.name, p.city, p.postcode, p.departement, p.agrement_expires, "
             "o.id AS offer_id, o.name AS offer_name, o.monthly_ht_cents, o.price_ht_cents, "
@@ -539,6 +542,161 @@ class SQLiteStore:
             r["data"] = json.loads(r["data"])
         return [Invoice.model_validate(r) for r in rows]
 
+    # -- payments ---------------------------------------------------------------
+    def record_payment_event(
+        self, adapter: str, event_id: str, type_: str, at: datetime, outcome: str
+    ) -> bool:
+        """Remember an adapter's event id; False when it was seen before (a replay)."""
+        cur = self.conn.execute(
+            "INSERT INTO payment_events (adapter, event_id, type, received_at, outcome) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (adapter, event_id) DO NOTHING",
+            (adapter, event_id, type_, iso(at), outcome),
+        )
+        return cur.rowcount == 1
+
+    def set_payment_event_outcome(self, adapter: str, event_id: str, outcome: str) -> None:
+        self.conn.execute(
+            "UPDATE payment_events SET outcome = ? WHERE adapter = ? AND event_id = ?",
+            (outcome, adapter, event_id),
+        )
+
+    def insert_payment(self, payment: Payment) -> int:
+        return _pk(
+            self.db.table("payments").insert(payment.model_dump(exclude={"id"}, mode="json"))
+        )
+
+    def update_payment(self, payment_id: int, **fields: Any) -> None:
+        self.db.table("payments").update(payment_id, _columns(fields))
+
+    def payment_by_external_id(self, adapter: str, external_id: str) -> Payment | None:
+        row = self._one(
+            "SELECT * FROM payments WHERE adapter = ? AND external_id = ?", (adapter, external_id)
+        )
+        return Payment.model_validate(row) if row else None
+
+    def payments(
+        self,
+        *,
+        dossier_id: int | None = None,
+        provider_id: int | None = None,
+        status: str | None = None,
+    ) -> list[Payment]:
+        where: list[str] = []
+        params: list[Any] = []
+        for col, value in (
+            ("dossier_id", dossier_id),
+            ("provider_id", provider_id),
+            ("status", status),
+        ):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(value)
+        sql = "SELECT * FROM payments" + (" WHERE " + " AND ".join(where) if where else "")
+        return [Payment.model_validate(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+
+    def insert_payment_link(
+        self, token: str, dossier_id: int, amount_cents: int, at: datetime
+    ) -> None:
+        self.conn.execute(
+            "UPDATE payment_links SET status = 'replaced', closed_at = ? "
+            "WHERE dossier_id = ? AND status = 'open'",
+            (iso(at), dossier_id),
+        )
+        self.conn.execute(
+            "INSERT INTO payment_links (token, dossier_id, amount_cents, status, created_at) "
+            "VALUES (?, ?, ?, 'open', ?)",
+            (token, dossier_id, amount_cents, iso(at)),
+        )
+
+    def payment_link(self, token: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM payment_links WHERE token = ?", (token,))
+
+    def open_payment_link(self, dossier_id: int) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM payment_links WHERE dossier_id = ? AND status = 'open' "
+            "ORDER BY created_at DESC LIMIT 1",
+            (dossier_id,),
+        )
+
+    def close_payment_link(self, token: str, status: str, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE payment_links SET status = ?, closed_at = ? WHERE token = ?",
+            (status, iso(at), token),
+        )
+
+    # -- signatures -------------------------------------------------------------
+    def set_signature_code(
+        self,
+        dossier_id: int,
+        party: str,
+        salt: str,
+        code_hash: str,
+        expires_at: datetime,
+        at: datetime,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO signature_codes (dossier_id, party, salt, code_hash, expires_at, "
+            "attempts, locked, created_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?) "
+            "ON CONFLICT (dossier_id, party) DO UPDATE SET salt = excluded.salt, "
+            "code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, "
+            "locked = 0, created_at = excluded.created_at",
+            (dossier_id, party, salt, code_hash, iso(expires_at), iso(at)),
+        )
+
+    def signature_code(self, dossier_id: int, party: str) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM signature_codes WHERE dossier_id = ? AND party = ?", (dossier_id, party)
+        )
+
+    def count_code_attempt(self, dossier_id: int, party: str, *, lock_at: int) -> int:
+        """One more wrong attempt; the code locks when ``lock_at`` is reached."""
+        self.conn.execute(
+            "UPDATE signature_codes SET attempts = attempts + 1, "
+            "locked = CASE WHEN attempts + 1 >= ? THEN 1 ELSE locked END "
+            "WHERE dossier_id = ? AND party = ?",
+            (lock_at, dossier_id, party),
+        )
+        row = self.signature_code(dossier_id, party)
+        return int(row["attempts"]) if row else 0
+
+    def delete_signature_code(self, dossier_id: int, party: str) -> None:
+        self.conn.execute(
+            "DELETE FROM signature_codes WHERE dossier_id = ? AND party = ?", (dossier_id, party)
+        )
+
+    def insert_signature(self, signature: Signature) -> int:
+        return _pk(
+            self.db.table("signatures").insert(signature.model_dump(exclude={"id"}, mode="json"))
+        )
+
+    def signatures(self, dossier_id: int) -> list[Signature]:
+        rows = self._all("SELECT * FROM signatures WHERE dossier_id = ? ORDER BY id", (dossier_id,))
+        return [Signature.model_validate(r) for r in rows]
+
+    def signature_reminder_sent(self, dossier_id: int, party: str, day: int) -> bool:
+        return (
+            self._one(
+                "SELECT 1 AS x FROM signature_reminders WHERE dossier_id = ? AND party = ? "
+                "AND day = ?",
+                (dossier_id, party, day),
+            )
+            is not None
+        )
+
+    def record_signature_reminder(
+        self, dossier_id: int, party: str, day: int, at: datetime
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO signature_reminders VALUES (?, ?, ?, ?)", (dossier_id, party, day, iso(at))
+        )
+
+    def dossiers_awaiting_signature(self) -> list[Dossier]:
+        rows = self._all(
+            "SELECT * FROM dossiers WHERE status = ? ORDER BY id",
+            (Status.AWAITING_SIGNATURE.value,),
+        )
+        return [Dossier.model_validate(r) for r in rows]
+
     # -- audit log --------------------------------------------------------------
     def append_event(
         self,
@@ -590,8 +748,8 @@ class SQLiteStore:
         created = iso(msg.created_at) if msg.created_at else None
         cur = self.conn.execute(
             "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
-            "provider_id, status, attempts, created_at, claimed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "provider_id, status, attempts, created_at, claimed_at, attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 msg.channel,
                 msg.to,
@@ -604,6 +762,7 @@ class SQLiteStore:
                 int(claim),
                 created,
                 created if claim else None,
+                _json([a.model_dump() for a in msg.attachments]) if msg.attachments else None,
             ),
         )
         message_id = int(cur.lastrowid or 0)
@@ -673,6 +832,10 @@ class SQLiteStore:
         return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _pk(table: Any) -> int:
     return int(table.last_pk)
 
@@ -702,6 +865,7 @@ def _offer(row: dict[str, Any]) -> Offer:
 def _message(row: dict[str, Any]) -> OutboxMessage:
     row["to"] = row.pop("recipient")
     row.pop("claimed_at", None)
+    row["attachments"] = json.loads(row["attachments"]) if row.get("attachments") else []
     if row["status"] == "sending":
         row["status"] = "pending"
     return OutboxMessage.model_validate(row)

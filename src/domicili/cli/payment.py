@@ -1,0 +1,133 @@
+"""``domicili payment …``: the first payment, by staff, card checkout or Stripe webhook."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from ._output import emit, json_option, note, table
+
+if TYPE_CHECKING:
+    from ..service.payments import PaymentOutcome
+    from . import State
+
+
+@click.group()
+def payment() -> None:
+    """Payments: record, simulate a card checkout, receive Stripe webhooks, review.
+
+    Example: domicili payment record 1 --method transfer --reference VIR-2026-0042
+    """
+
+
+def _outcome(result: PaymentOutcome, as_json: bool) -> None:
+    emit(result.as_dict(), as_json, lambda: click.echo(result.message))
+    if result.outcome == "held":
+        note("The payment is kept for review; the provider was told.")
+        raise click.exceptions.Exit(1)
+
+
+@payment.command("record")
+@click.argument("dossier_id", type=int)
+@click.option(
+    "--method",
+    type=click.Choice(["transfer", "cheque", "card", "cash"]),
+    required=True,
+    help="How the client paid.",
+)
+@click.option("--amount", help="Amount received in euros (default: the amount due).")
+@click.option("--reference", help="Bank or cheque reference (the same one twice is refused).")
+@json_option
+@click.pass_obj
+def payment_record(
+    state: State,
+    dossier_id: int,
+    method: str,
+    amount: str | None,
+    reference: str | None,
+    as_json: bool,
+) -> None:
+    """Record a payment received by transfer, cheque, card terminal or cash.
+
+    The amount must be the amount due; the invoice is issued and the contract sent
+    to both parties for signature.
+    Example: domicili payment record 1 --method transfer --reference VIR-2026-0042
+    """
+    from ..money import parse_euros
+
+    cents = parse_euros(amount, field="--amount") if amount is not None else None
+    _outcome(
+        state.app().record_payment(
+            dossier_id, method=method, amount_cents=cents, reference=reference
+        ),
+        as_json,
+    )
+
+
+@payment.command("simulate")
+@click.argument("link_id")
+@click.option("--succeed/--fail", default=True, help="The card is accepted, or refused.")
+@json_option
+@click.pass_obj
+def payment_simulate(state: State, link_id: str, succeed: bool, as_json: bool) -> None:
+    """Pay a simulated card-checkout link (the token at the end of the link).
+
+    Example: domicili payment simulate pl_3f2a9c0d1e4b5a6c7d8e --succeed
+    """
+    _outcome(state.app().simulate_checkout(link_id, succeed=succeed), as_json)
+
+
+@payment.command("webhook")
+@click.argument("adapter", type=click.Choice(["stripe"]))
+@click.option("--signature", required=True, help="The Stripe-Signature header, as received.")
+@json_option
+@click.pass_obj
+def payment_webhook(state: State, adapter: str, signature: str, as_json: bool) -> None:
+    """Apply a webhook whose body is read on standard input (signature checked).
+
+    Replays and out-of-order events change nothing; the secret comes from
+    DOMICILI_STRIPE_WEBHOOK_SECRET.
+    Example: domicili payment webhook stripe --signature "$HEADER" < event.json
+    """
+    payload = sys.stdin.buffer.read()
+    _outcome(state.app().handle_stripe_webhook(payload, signature), as_json)
+
+
+@payment.command("list")
+@click.option("--status", type=click.Choice(["succeeded", "failed", "pending", "held"]))
+@click.option("--dossier", "dossier_id", type=int)
+@json_option
+@click.pass_obj
+def payment_list(state: State, status: str | None, dossier_id: int | None, as_json: bool) -> None:
+    """List payments; `--status held` shows those kept for review.
+
+    Example: domicili payment list --status held
+    """
+    from ..money import format_eur
+
+    found = state.app().list_payments(status=status, dossier_id=dossier_id)
+    emit(
+        [p.model_dump(mode="json") for p in found],
+        as_json,
+        lambda: table(
+            ["ID", "Dossier", "Source", "Moyen", "Montant", "État", "Référence", "À examiner"],
+            [
+                (
+                    p.id,
+                    p.dossier_id,
+                    p.adapter,
+                    p.method,
+                    format_eur(p.amount_cents),
+                    p.status,
+                    p.reference,
+                    p.review_reason,
+                )
+                for p in found
+            ],
+        ),
+    )
+
+
+COMMANDS = [payment]

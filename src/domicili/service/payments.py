@@ -1,0 +1,315 @@
+"""The first payment: whatever its source, applied once, never lost.
+
+Every adapter event is remembered by ``(adapter, event_id)``, so a replayed webhook
+changes nothing; a payment is one row per ``(adapter, external_id)``, so several
+events about the same payment (processing, then succeeded) never make two. A
+succeeded payment that cannot be applied — wrong amount, dossier no longer awaiting
+payment, already paid — is kept as ``held`` for the provider to review, with a
+message to the provider; it is never silently applied or dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from ..clock import paris_date
+from ..errors import PaymentRefused
+from ..models import Dossier, Payment
+from ..money import format_eur
+from ..ports import PaymentEvent
+from ..statuses import Status
+from .context import Context
+from .dossiers import _notify_client, message_context
+
+__all__ = [
+    "PaymentOutcome",
+    "handle_payment_event",
+    "record_manual",
+    "simulate_checkout",
+    "stripe_webhook",
+]
+
+Outcome = Literal["applied", "pending", "failed", "held", "duplicate", "ignored"]
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What became of a payment event; ``message`` is a sentence for people."""
+
+    outcome: Outcome
+    message: str
+    dossier_id: int | None = None
+    payment_id: int | None = None
+    invoice_number: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def handle_payment_event(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
+    """Apply one adapter event in one transaction (idempotent)."""
+    with ctx.store.transaction():
+        now = ctx.now()
+        if not ctx.store.record_payment_event(
+            event.adapter, event.event_id, event.kind, now, "received"
+        ):
+            return PaymentOutcome(
+                "duplicate",
+                f"Event {event.event_id} was already handled; nothing changed.",
+                event.dossier_id,
+            )
+        outcome = _apply(ctx, event)
+        ctx.store.set_payment_event_outcome(event.adapter, event.event_id, outcome.outcome)
+    return outcome
+
+
+def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
+    dossier = (
+        ctx.store.get_dossier(event.dossier_id, ctx.provider_scope)
+        if event.dossier_id is not None
+        else None
+    )
+    if dossier is None or dossier.id is None:
+        ctx.event(
+            "payment.unmatched",
+            data={
+                "adapter": event.adapter,
+                "event_id": event.event_id,
+                "amount_cents": event.amount_cents,
+            },
+        )
+        return PaymentOutcome(
+            "ignored",
+            f"Event {event.event_id} names no known dossier; "
+            "it is recorded in the audit log for review.",
+        )
+    existing = (
+        ctx.store.payment_by_external_id(event.adapter, event.external_id)
+        if event.external_id
+        else None
+    )
+    if existing is not None and existing.status in ("succeeded", "held"):
+        return PaymentOutcome(
+            "duplicate",
+            f"Payment {existing.id} is already recorded ({existing.status}); nothing changed.",
+            dossier.id,
+            existing.id,
+        )
+    if event.kind == "processing":
+        if existing is not None:
+            return PaymentOutcome(
+                "duplicate", f"Payment {existing.id} is already known.", dossier.id, existing.id
+            )
+        payment = _save(ctx, event, dossier, "pending", None, existing)
+        ctx.event(
+            "payment.pending",
+            dossier,
+            {"payment_id": payment.id, "amount_cents": event.amount_cents},
+        )
+        return PaymentOutcome(
+            "pending",
+            "Payment in progress (e.g. a SEPA debit); the dossier moves on when it is confirmed.",
+            dossier.id,
+            payment.id,
+        )
+    if event.kind == "failed":
+        payment = _save(ctx, event, dossier, "failed", event.failure_reason, existing)
+        ctx.event(
+            "payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason}
+        )
+        if dossier.status is Status.AWAITING_PAYMENT:
+            _notify_client(
+                ctx, dossier, "payment_failed", sms=True, failure_reason=event.failure_reason
+            )
+        return PaymentOutcome(
+            "failed",
+            "Payment failed; the client was told how to retry before the deadline.",
+            dossier.id,
+            payment.id,
+        )
+    return _succeeded(ctx, event, dossier, existing)
+
+
+def _save(
+    ctx: Context,
+    event: PaymentEvent,
+    dossier: Dossier,
+    status: str,
+    reason: str | None,
+    existing: Payment | None,
+) -> Payment:
+    now = ctx.now()
+    if existing is not None and existing.id is not None:
+        ctx.store.update_payment(
+            existing.id,
+            status=status,
+            review_reason=reason,
+            amount_cents=event.amount_cents,
+            updated_at=now,
+        )
+        return existing.model_copy(update={"status": status, "review_reason": reason})
+    assert dossier.id is not None
+    payment = Payment(
+        dossier_id=dossier.id,
+        provider_id=dossier.provider_id,
+        adapter=event.adapter,
+        method=event.method,
+        external_id=event.external_id,
+        amount_cents=event.amount_cents,
+        status=status,
+        reference=event.reference,
+        review_reason=reason,
+        created_at=now,
+        updated_at=now,
+    )
+    payment.id = ctx.store.insert_payment(payment)
+    return payment
+
+
+def _hold_reason(dossier: Dossier, event: PaymentEvent) -> str | None:
+    if dossier.status is not Status.AWAITING_PAYMENT:
+        already = dossier.status in (Status.AWAITING_SIGNATURE, Status.ACTIVE)
+        return (
+            f"the dossier is already paid ({dossier.status.code} {dossier.status.label})"
+            if already
+            else f"the dossier is {dossier.status.code} {dossier.status.label}"
+        )
+    if event.amount_cents != dossier.amount_due_cents:
+        return (
+            f"{format_eur(event.amount_cents)} received but {format_eur(dossier.amount_due_cents)}"
+            " is due"
+        )
+    return None
+
+
+def _succeeded(
+    ctx: Context, event: PaymentEvent, dossier: Dossier, existing: Payment | None
+) -> PaymentOutcome:
+    from .invoices import issue_invoice
+    from .signatures import send_contract
+
+    assert dossier.id is not None
+    reason = _hold_reason(dossier, event)
+    if reason is not None:
+        payment = _save(ctx, event, dossier, "held", reason, existing)
+        ctx.event(
+            "payment.held",
+            dossier,
+            {"payment_id": payment.id, "reason": reason, "amount_cents": event.amount_cents},
+        )
+        context = message_context(ctx, dossier)
+        ctx.notify(
+            "payment_held",
+            "email",
+            context["provider"].email,
+            dossier=dossier,
+            client=context["client"],
+            reason=reason,
+            amount=format_eur(event.amount_cents),
+            method=event.method,
+            reference=event.reference,
+        )
+        return PaymentOutcome(
+            "held",
+            f"Payment not applied: {reason}; it is kept for review "
+            "(`domicili payment list --status held`).",
+            dossier.id,
+            payment.id,
+        )
+    payment = _save(ctx, event, dossier, "succeeded", None, existing)
+    start = paris_date(ctx.now())
+    from ..adapters.payments import METHODS
+
+    invoice = issue_invoice(
+        ctx,
+        dossier.id,
+        period_start=start,
+        paid=True,
+        payment_means=METHODS.get(event.method, event.method),
+    )
+    assert payment.id is not None
+    ctx.store.update_payment(payment.id, invoice_id=invoice.id, updated_at=ctx.now())
+    link = ctx.store.open_payment_link(dossier.id)
+    if link is not None:
+        ctx.store.close_payment_link(
+            link["token"], "paid" if link["token"] == event.reference else "closed", ctx.now()
+        )
+    ctx.move(dossier, "pay", start_date=start)
+    send_contract(
+        ctx,
+        dossier,
+        invoice_number=invoice.number,
+        amount_paid=event.amount_cents,
+        invoice_sha256=invoice.pdf_sha256,
+    )
+    return PaymentOutcome(
+        "applied",
+        f"Payment of {format_eur(event.amount_cents)} applied: "
+        f"invoice {invoice.number} issued, contract sent to both parties "
+        "for signature.",
+        dossier.id,
+        payment.id,
+        invoice.number,
+    )
+
+
+def record_manual(
+    ctx: Context,
+    dossier_id: int,
+    *,
+    method: str,
+    amount_cents: int | None = None,
+    reference: str | None = None,
+) -> PaymentOutcome:
+    """Staff record a transfer, cheque, card or cash payment.
+
+    A wrong amount is refused outright (nothing recorded: fix the figure). A payment
+    for a dossier that no longer awaits it is kept for review.
+    """
+    from ..adapters.payments import ManualPayments
+
+    dossier = ctx.dossier(dossier_id)
+    amount = dossier.amount_due_cents if amount_cents is None else amount_cents
+    if dossier.status is Status.AWAITING_PAYMENT and amount != dossier.amount_due_cents:
+        raise PaymentRefused(
+            f"Dossier {dossier_id}: {format_eur(amount)} does not match the "
+            f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded."
+        )
+    return handle_payment_event(ctx, ManualPayments().event(dossier_id, amount, method, reference))
+
+
+def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutcome:
+    """Pay (or fail to pay) a checkout link, as the card form would."""
+    from ..adapters.payments import CheckoutPayments
+
+    link = ctx.store.payment_link(token.strip())
+    if link is None:
+        raise PaymentRefused(f"No payment link {token}; the acceptance email shows it.")
+    if link["status"] not in ("open",):
+        raise PaymentRefused(
+            f"Payment link {token} is {link['status']}: it takes no payment; "
+            "the latest email of the dossier has the current link."
+        )
+    adapter = CheckoutPayments(ctx.settings.payment.checkout_url or "{token}")
+    return handle_payment_event(
+        ctx, adapter.event(token, link["dossier_id"], link["amount_cents"], succeed=succeed)
+    )
+
+
+def stripe_webhook(ctx: Context, payload: bytes, signature_header: str) -> PaymentOutcome:
+    """Verify and apply a Stripe webhook (``payment_intent.*``)."""
+    from ..adapters.payments import StripeWebhooks
+
+    event = StripeWebhooks().parse(payload, signature_header, ctx.now())
+    if event is None:
+        return PaymentOutcome("ignored", "Event type not used by domicili; nothing changed.")
+    return handle_payment_event(ctx, event)
+
+
+def list_payments(
+    ctx: Context, *, status: str | None = None, dossier_id: int | None = None
+) -> list[Payment]:
+    if dossier_id is not None:
+        ctx.dossier(dossier_id)
+    return ctx.store.payments(dossier_id=dossier_id, provider_id=ctx.provider_scope, status=status)

@@ -1,0 +1,377 @@
+"""Electronic signature of the contract by both parties (simple signature, one-time codes).
+
+The contract PDF is rendered once when it is sent and kept with its SHA-256; each
+signature records who signed, when, the hash it binds and how the code was checked.
+A stored contract whose bytes no longer match the hash sent cannot be signed. When
+the second party signs, the dossier becomes active and the signed contract gains a
+certificate page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any, Literal
+
+from ..clock import PARIS, iso
+from ..errors import InvalidInput, SignatureRefused
+from ..models import Attachment, Dossier, Signature
+from ..statuses import Status
+from .context import Context
+from .dossiers import message_context
+
+__all__ = ["resend_code", "send_contract", "sign", "signature_method", "signature_reminders"]
+
+Party = Literal["client", "provider"]
+PARTIES: tuple[Party, ...] = ("client", "provider")
+
+
+def signature_method(ctx: Context) -> Any:
+    from importlib.metadata import entry_points
+
+    from ..adapters.signatures import OtpSignature
+    from ..errors import ConfigError
+
+    settings = ctx.settings.signature
+    found = {ep.name: ep for ep in entry_points(group="domicili.signatures")}
+    if settings.method == "otp" and "otp" not in found:
+        factory: Any = OtpSignature
+    elif settings.method in found:
+        factory = found[settings.method].load()
+    else:
+        raise ConfigError(
+            f"Unknown signature method {settings.method!r}; installed: "
+            f"{', '.join(sorted(found)) or 'otp'}."
+        )
+    return factory(lifetime_minutes=settings.code_minutes, max_attempts=settings.max_attempts)
+
+
+def signing_reference(dossier: Dossier) -> str:
+    return f"SIG-{dossier.reference}-{(dossier.contract_sha256 or '')[:12].upper()}"
+
+
+def _party_contact(ctx: Context, dossier: Dossier, party: Party) -> tuple[str, str, str, str]:
+    """(name of the signer, on behalf of, email, phone) for a party."""
+    context = message_context(ctx, dossier)
+    if party == "client":
+        client = context["client"]
+        rep = client.representative
+        on_behalf = (
+            f"la société {client.name} en formation"
+            if client.is_company and client.en_formation
+            else client.name
+            if client.is_company
+            else ""
+        )
+        return rep.full_name, on_behalf, client.email, rep.phone or client.phone
+    provider = context["provider"]
+    return f"{provider.name} (représentant légal)", provider.name, provider.email, provider.phone
+
+
+def _issue_code(ctx: Context, dossier: Dossier, party: Party) -> str:
+    assert dossier.id is not None
+    method = signature_method(ctx)
+    code = method.new_code()
+    salt = secrets.token_hex(16)
+    ctx.store.set_signature_code(
+        dossier.id,
+        party,
+        salt,
+        method.digest(code, salt),
+        ctx.now() + timedelta(minutes=method.lifetime_minutes),
+        ctx.now(),
+    )
+    return str(code)
+
+
+def _send_code(
+    ctx: Context,
+    dossier: Dossier,
+    party: Party,
+    template: str,
+    attachments: list[Attachment],
+    **extra: Any,
+) -> None:
+    from ..identifiers import is_mobile
+
+    code = _issue_code(ctx, dossier, party)
+    signer, _on_behalf, email, phone = _party_contact(ctx, dossier, party)
+    context = message_context(ctx, dossier)
+    sms_phone = phone if is_mobile(phone) else None
+    common = dict(
+        context,
+        party=party,
+        greeting=signer.removesuffix(" (représentant légal)"),
+        code=code,
+        code_phone=sms_phone,
+        code_minutes=ctx.settings.signature.code_minutes,
+        signing_reference=signing_reference(dossier),
+        contract_sha256=dossier.contract_sha256,
+        **extra,
+    )
+    ctx.notify(template, "email", email, dossier=dossier, attachments=attachments, **common)
+    if sms_phone:
+        ctx.notify("signature_code", "sms", sms_phone, dossier=dossier, **common)
+
+
+def send_contract(
+    ctx: Context, dossier: Dossier, *, invoice_number: str, amount_paid: int, invoice_sha256: str
+) -> None:
+    """Render and keep the contract, then send it to both parties with a code each."""
+    from ..documents import render_contract
+    from ..money import format_eur
+    from .paperwork import contract_data, templates_dir
+
+    assert dossier.id is not None
+    pdf = render_contract(contract_data(ctx, dossier), template_dir=templates_dir(ctx))
+    stored = ctx.files.put(pdf, filename="contrat.pdf")
+    ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, ctx.now())
+    ctx.store.update_dossier(dossier.id, contract_sha256=stored.sha256, contract_sent_at=ctx.now())
+    dossier.contract_sha256, dossier.contract_sent_at = stored.sha256, ctx.now()
+    ctx.event("contract.sent", dossier, {"sha256": stored.sha256})
+    contract = Attachment(filename=f"contrat-{dossier.reference}.pdf", sha256=stored.sha256)
+    invoice = Attachment(filename=f"facture-{invoice_number}.pdf", sha256=invoice_sha256)
+    for party in PARTIES:
+        _send_code(
+            ctx,
+            dossier,
+            party,
+            "contract_to_sign",
+            [contract, invoice] if party == "client" else [contract],
+            invoice_number=invoice_number,
+            amount_paid=format_eur(amount_paid),
+        )
+
+
+def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
+    """A new code for a party (the old one stops working; attempts start again)."""
+    party = _check_party(party_name)
+    with ctx.store.transaction():
+        dossier = _awaiting(ctx, dossier_id)
+        if any(s.party == party for s in ctx.store.signatures(dossier_id)):
+            raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+        _send_code(ctx, dossier, party, "signature_reminder", [], sent_on=_sent_on(dossier))
+        ctx.event("signature.code_sent", dossier, {"party": party})
+
+
+def _sent_on(dossier: Dossier) -> str:
+    from babel.dates import format_date
+
+    sent = dossier.contract_sent_at
+    return str(format_date(sent.astimezone(PARIS).date(), "long", locale="fr_FR")) if sent else ""
+
+
+def _check_party(party: str) -> Party:
+    for known in PARTIES:
+        if party == known:
+            return known
+    raise InvalidInput(f"Unknown party {party!r}; use client or provider.", field="party")
+
+
+def _awaiting(ctx: Context, dossier_id: int) -> Dossier:
+    dossier = ctx.dossier(dossier_id)
+    if dossier.status is not Status.AWAITING_SIGNATURE:
+        raise SignatureRefused(
+            f"Dossier {dossier_id} is {dossier.status.value} ({dossier.status.label}): "
+            "there is no contract awaiting signature."
+        )
+    return dossier
+
+
+def sign(
+    ctx: Context,
+    dossier_id: int,
+    party_name: str,
+    code: str,
+    *,
+    document_sha256: str | None = None,
+) -> Signature:
+    """Record a party's signature after checking its code; the second one activates."""
+    party = _check_party(party_name)
+    with ctx.store.transaction():
+        dossier = _awaiting(ctx, dossier_id)
+        if any(s.party == party for s in ctx.store.signatures(dossier_id)):
+            raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+        sent = dossier.contract_sha256
+        if sent is None:
+            raise SignatureRefused(f"Dossier {dossier_id} has no contract sent for signature.")
+        if document_sha256 is not None and document_sha256.strip().lower() != sent:
+            raise SignatureRefused(
+                f"The document presented (SHA-256 {document_sha256[:12]}…) is not the contract "
+                f"sent ({sent[:12]}…); only the contract sent can be signed."
+            )
+        import hashlib
+
+        if hashlib.sha256(ctx.files.read(sent)).hexdigest() != sent:
+            raise SignatureRefused(
+                f"The contract of dossier {dossier_id} was changed after it was sent; it "
+                "cannot be signed."
+            )
+        record = _check_code(ctx, dossier, party, code)
+    if record is None:
+        raise SignatureRefused(_wrong_code_message(ctx, dossier_id, party))
+    return record
+
+
+def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Signature | None:
+    """Inside the transaction: a Signature when the code is right, else None (attempt counted)."""
+    assert dossier.id is not None
+    method = signature_method(ctx)
+    row = ctx.store.signature_code(dossier.id, party)
+    if row is None:
+        raise SignatureRefused(
+            f"No code was sent to the {party} of dossier {dossier.id}; "
+            f"ask for one with `domicili contract resend-code {dossier.id} "
+            f"--party {party}`."
+        )
+    if row["locked"]:
+        raise SignatureRefused(
+            f"The code of the {party} is locked after {method.max_attempts} "
+            f"wrong attempts; ask for a new one with `domicili contract "
+            f"resend-code {dossier.id} --party {party}`."
+        )
+    if row["expires_at"] <= iso(ctx.now()):
+        raise SignatureRefused(
+            f"The code of the {party} has expired ({method.lifetime_minutes} "
+            f"minutes); ask for a new one with `domicili contract "
+            f"resend-code {dossier.id} --party {party}`."
+        )
+    if not method.matches(code, row["salt"], row["code_hash"]):
+        ctx.store.count_code_attempt(dossier.id, party, lock_at=method.max_attempts)
+        ctx.event("signature.wrong_code", dossier, {"party": party})
+        return None
+    signer, on_behalf, email, phone = _party_contact(ctx, dossier, party)
+    attempt = row["attempts"] + 1
+    record = Signature(
+        dossier_id=dossier.id,
+        party=party,
+        signer=signer,
+        on_behalf_of=on_behalf or None,
+        signed_at=ctx.now(),
+        document_sha256=dossier.contract_sha256 or "",
+        method=method.label,
+        email=email,
+        phone=phone,
+        code_check=f"Code à usage unique vérifié (essai n° {attempt}), envoyé au {_masked(phone)}",
+    )
+    record.id = ctx.store.insert_signature(record)
+    ctx.store.delete_signature_code(dossier.id, party)
+    ctx.event("contract.signed", dossier, {"party": party, "sha256": record.document_sha256})
+    if len(ctx.store.signatures(dossier.id)) == len(PARTIES):
+        _activate(ctx, dossier)
+    return record
+
+
+def _masked(phone: str) -> str:
+    """``+33612345678`` → ``+336••••••78``: enough to recognise, not to reuse."""
+    return phone[:4] + "•" * max(0, len(phone) - 6) + phone[-2:]
+
+
+def _wrong_code_message(ctx: Context, dossier_id: int, party: Party) -> str:
+    row = ctx.store.signature_code(dossier_id, party)
+    max_attempts = signature_method(ctx).max_attempts
+    if row is not None and row["locked"]:
+        return (
+            f"Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
+            f"a new one with `domicili contract resend-code {dossier_id} --party {party}`."
+        )
+    left = max_attempts - (row["attempts"] if row else 0)
+    return f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left."
+
+
+def _activate(ctx: Context, dossier: Dossier) -> None:
+    """Both signed: S3 → S4, the signed contract (with certificate) sent to both."""
+    from ..documents import SignatureRecord, append_signature_page, render_attestation
+    from .paperwork import attestation_data, templates_dir
+
+    assert dossier.id is not None
+    assert dossier.contract_sha256 is not None
+    records = [
+        SignatureRecord(
+            party=s.party,
+            name=s.signer,
+            on_behalf_of=s.on_behalf_of,
+            signed_at=s.signed_at,
+            method=s.method,
+            code_check=s.code_check,
+            email=s.email,
+        )
+        for s in ctx.store.signatures(dossier.id)
+    ]
+    signed = append_signature_page(
+        ctx.files.read(dossier.contract_sha256), records, dossier.contract_sha256
+    )
+    stored = ctx.files.put(signed, filename="contrat-signe.pdf")
+    ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, ctx.now())
+    ctx.move(dossier, "sign", signed_contract_sha256=stored.sha256)
+    # Remote onboarding needs two verification measures (CMF R561-5-2); record which.
+    ctx.event(
+        "dossier.aml_measures",
+        dossier,
+        {
+            "measures": [
+                "premier paiement depuis un compte au nom du client",
+                "signature électronique du contrat",
+            ]
+        },
+    )
+    attestation = render_attestation(
+        attestation_data(ctx, dossier), template_dir=templates_dir(ctx)
+    )
+    att = ctx.files.put(attestation, filename="attestation.pdf")
+    ctx.store.record_blob(att.sha256, att.size, att.content_type, ctx.now())
+    contract = Attachment(filename=f"contrat-signe-{dossier.reference}.pdf", sha256=stored.sha256)
+    certificate = Attachment(
+        filename=f"attestation-domiciliation-{dossier.reference}.pdf", sha256=att.sha256
+    )
+    context = message_context(ctx, dossier)
+    from babel.dates import format_date
+
+    start = format_date(dossier.start_date, "long", locale="fr_FR") if dossier.start_date else ""
+    for party in PARTIES:
+        signer, _on_behalf, email, _phone = _party_contact(ctx, dossier, party)
+        ctx.notify(
+            "activated",
+            "email",
+            email,
+            dossier=dossier,
+            attachments=[contract, certificate] if party == "client" else [contract],
+            **dict(
+                context,
+                party=party,
+                start_date=start,
+                greeting=signer.removesuffix(" (représentant légal)"),
+            ),
+        )
+
+
+def signature_reminders(ctx: Context) -> list[int]:
+    """Remind each party that has not signed, on the configured days after sending."""
+    days = sorted(set(ctx.settings.payment.signature_reminder_days))
+    reminded = []
+    now = ctx.now()
+    for candidate in ctx.store.dossiers_awaiting_signature():
+        assert candidate.id is not None
+        if candidate.contract_sent_at is None:
+            continue
+        with ctx.store.transaction():
+            dossier = ctx.store.get_dossier(candidate.id)
+            if dossier is None or dossier.status is not Status.AWAITING_SIGNATURE:
+                continue
+            signed = {s.party for s in ctx.store.signatures(candidate.id)}
+            assert dossier.contract_sent_at is not None
+            for party in PARTIES:
+                if party in signed:
+                    continue
+                due = [d for d in days if now >= dossier.contract_sent_at + timedelta(days=d)]
+                unsent = [
+                    d for d in due if not ctx.store.signature_reminder_sent(candidate.id, party, d)
+                ]
+                if not unsent:
+                    continue
+                for d in unsent:
+                    ctx.store.record_signature_reminder(candidate.id, party, d, now)
+                _send_code(ctx, dossier, party, "signature_reminder", [], sent_on=_sent_on(dossier))
+                ctx.event("signature.reminder", dossier, {"party": party})
+                reminded.append(candidate.id)
+    return reminded

@@ -1,0 +1,368 @@
+"""``demande create`` without --answers: the questionnaire asked at the terminal, in French."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from domicili.cli import cli
+from domicili.testing import sample_pdf, sample_provider, valid_siren
+
+NOW = "2026-03-02T10:00:00+01:00"
+
+Run = Callable[..., Result]
+Tries = str | list[str]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "domicili.db"
+
+
+@pytest.fixture
+def run(db: Path) -> Run:
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(
+            cli, ["--db", str(db), *args], input=input, env={"DOMICILI_NOW": NOW}
+        )
+
+    return invoke
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def add_provider(run: Run, seed: int, **overrides: Any) -> int:
+    args = []
+    for key, value in sample_provider(seed, **overrides).items():
+        args += ["--" + key.replace("_", "-"), str(value)]
+    result = ok(run("provider", "add", *args, "--json"))
+    return int(json.loads(result.stdout)["id"])
+
+
+def lines(*answers: Tries) -> str:
+    """The typed input: each answer, or each try of it, on its own line."""
+    out: list[str] = []
+    for answer in answers:
+        out += answer if isinstance(answer, list) else [answer]
+    return "\n".join(out) + "\n"
+
+
+def company(
+    *,
+    email: Tries = "contact@atelier.example",
+    phone: Tries = "06 12 34 56 78",
+    birth_date: Tries = "12/04/1988",
+    postcode: Tries = "69003",
+    owners: list[list[Tries]] | None = None,
+    documents: list[Tries] | None = None,
+    send: str = "y",
+) -> str:
+    """Answers of a company being registered (no SIREN yet), one line per question."""
+    owners = owners if owners is not None else [["", "", "100"]]
+    typed_owners: list[Tries] = []
+    for index, owner in enumerate(owners):
+        if index:
+            typed_owners.append("y")  # add another beneficial owner
+        typed_owners += owner
+    typed_owners.append("n")
+    return lines(
+        "1",  # a company
+        "Atelier Lumière",
+        "",  # legal form: SAS by default
+        "n",  # not registered yet
+        "Conception d'éclairages",
+        email,
+        phone,
+        "Camille",
+        "Durand",
+        birth_date,
+        "",  # representative's phone: the contact phone by default
+        "12 rue des Lilas",
+        postcode,
+        "Lyon",
+        *typed_owners,
+        *(documents or ["", "", "", "", ""]),  # identite, domicile, statuts, BE, kbis
+        send,
+    )
+
+
+def client_of(run: Run, dossier_id: int) -> dict[str, Any]:
+    result = ok(run("dossier", "show", str(dossier_id), "--json"))
+    return dict(json.loads(result.stdout)["client"])
+
+
+def created(result: Result) -> list[dict[str, Any]]:
+    return list(json.loads(ok(result).stdout)["dossiers"])
+
+
+# ---------------------------------------------------------------------- answering
+
+
+def test_questionnaire_creates_the_request_from_the_typed_answers(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=company())
+    (dossier,) = created(result)
+    assert (dossier["provider_id"], dossier["status_code"]) == (provider_id, "S1")
+    assert dossier["amount_due_cents"] == 12600
+    client = client_of(run, dossier["id"])
+    assert client["kind"] == "company"
+    assert (client["name"], client["legal_form"], client["en_formation"]) == (
+        "Atelier Lumière",
+        "SAS",
+        True,
+    )
+    assert client["siren"] is None
+    assert client["activity"] == "Conception d'éclairages"
+    assert (client["email"], client["phone"]) == ("contact@atelier.example", "+33612345678")
+    representative = client["representative"]
+    assert representative["birth_date"] == "1988-04-12"
+    assert representative["phone"] == "+33612345678"
+    assert (representative["postcode"], representative["city"]) == ("69003", "Lyon")
+    assert client["beneficial_owners"] == [
+        {
+            "first_name": "Camille",
+            "last_name": "Durand",
+            "birth_date": None,
+            "nationality": None,
+            "share_percent": 100.0,
+        }
+    ]
+
+
+def test_questions_and_summary_are_in_french_on_stderr(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    result = ok(run("demande", "create", "--to", str(provider_id), "--json", input=company()))
+    asked = result.stderr
+    for label in (
+        "Vous êtes : (1) une société, (2) un entrepreneur individuel",
+        "Dénomination de la société",
+        "L'entreprise est-elle déjà immatriculée (SIREN) ?",
+        "Bénéficiaires effectifs",
+        "Pièce d'identité du dirigeant ou de l'entrepreneur",
+        "Récapitulatif",
+        "Société : Atelier Lumière (SAS) — en formation",
+        "Bénéficiaire effectif : Camille Durand (100 %)",
+        "Envoyer cette demande ?",
+    ):
+        assert label in asked
+    assert "Dénomination" not in result.stdout
+    assert json.loads(result.stdout)["client"]["name"] == "Atelier Lumière"
+
+
+def test_the_summary_table_shows_the_first_payment(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    result = ok(run("demande", "create", "--to", str(provider_id), input=company()))
+    assert "Demande de Atelier Lumière (en formation)" in result.stdout
+    assert "126,00" in result.stdout
+    assert "1 dossier(s) sent" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("answers", "complaint"),
+    [
+        ({"email": ["pas-un-email", "contact@atelier.example"]}, "is not an email address"),
+        ({"phone": ["12", "06 12 34 56 78"]}, "'12' is not a phone number"),
+        ({"birth_date": ["31/04/1988", "1988-04-12"]}, "une date au format JJ/MM/AAAA"),
+        ({"postcode": ["6900", "69003"]}, "un code postal a 5 chiffres"),
+        ({"owners": [["", "", ["150", "0", "100"]]]}, "un pourcentage entre 0 et 100"),
+        ({"documents": [["absent.pdf", ""], "", "", "", ""]}, "absent.pdf n'existe pas"),
+    ],
+)
+def test_an_invalid_answer_is_asked_again(
+    run: Run, answers: dict[str, Any], complaint: str
+) -> None:
+    provider_id = add_provider(run, 1)
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=company(**answers))
+    (dossier,) = created(result)
+    assert complaint in result.stderr
+    client = client_of(run, dossier["id"])
+    assert client["email"] == "contact@atelier.example"
+    assert client["phone"] == "+33612345678"
+    assert client["representative"]["birth_date"] == "1988-04-12"
+    assert client["representative"]["postcode"] == "69003"
+    assert client["beneficial_owners"][0]["share_percent"] == 100.0
+
+
+def test_each_invalid_answer_is_asked_again_until_valid(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    typed = company(email=["a", "b@", "camille@atelier.example"], postcode=["1", "x", "75011"])
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
+    (dossier,) = created(result)
+    assert result.stderr.count("E-mail de contact:") == 3
+    assert result.stderr.count("Code postal:") == 3
+    client = client_of(run, dossier["id"])
+    assert client["email"] == "camille@atelier.example"
+    assert client["representative"]["postcode"] == "75011"
+
+
+def test_several_beneficial_owners(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    typed = company(owners=[["", "", "60"], ["Louis", "Martin", "40"]])
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
+    (dossier,) = created(result)
+    owners = client_of(run, dossier["id"])["beneficial_owners"]
+    assert [(o["first_name"], o["last_name"], o["share_percent"]) for o in owners] == [
+        ("Camille", "Durand", 60.0),
+        ("Louis", "Martin", 40.0),
+    ]
+
+
+def test_a_registered_individual_gives_a_siren_and_no_beneficial_owner(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    typed = lines(
+        "2",  # an individual entrepreneur
+        "Julien Petit",
+        "",  # EI by default
+        "y",  # registered
+        ["123456789", valid_siren(4242)],
+        "Conseil en informatique",
+        "julien@petit.example",
+        "07 81 23 45 67",
+        "Julien",
+        "Petit",
+        "03/09/1990",
+        "",
+        "3 impasse des Tilleuls",
+        "33000",
+        "Bordeaux",
+        "",  # identite
+        "",  # justificatif_domicile
+        "",  # kbis
+        "y",
+    )
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
+    (dossier,) = created(result)
+    assert "SIREN (9 chiffres)" in result.stderr
+    assert result.stderr.count("SIREN (9 chiffres):") == 2
+    assert "Bénéficiaires effectifs" not in result.stderr
+    assert "Statuts" not in result.stderr
+    assert "Extrait Kbis" in result.stderr
+    assert "Entrepreneur : Julien Petit (EI) — SIREN " + valid_siren(4242) in result.stderr
+    client = client_of(run, dossier["id"])
+    assert (client["kind"], client["legal_form"], client["siren"]) == (
+        "individual",
+        "EI",
+        valid_siren(4242),
+    )
+    assert client["en_formation"] is False
+    assert client["beneficial_owners"] == []
+
+
+def test_declining_at_the_summary_writes_nothing(run: Run, db: Path) -> None:
+    provider_id = add_provider(run, 1)
+    before = dump(db)
+    result = run("demande", "create", "--to", str(provider_id), input=company(send="n"))
+    assert result.exit_code == 1
+    assert "Récapitulatif" in result.stderr
+    assert "Aborted" in result.stderr
+    assert dump(db) == before
+
+
+def test_shares_above_one_hundred_percent_are_refused_and_nothing_written(
+    run: Run, db: Path
+) -> None:
+    provider_id = add_provider(run, 1)
+    before = dump(db)
+    typed = company(owners=[["", "", "60"], ["Louis", "Martin", "60"]])
+    result = run("demande", "create", "--to", str(provider_id), input=typed)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "more than 100 %" in result.stderr
+    assert dump(db) == before
+
+
+# ------------------------------------------------------------- targets and documents
+
+
+def test_documents_typed_are_stored_once_and_attached_to_each_dossier(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    one, two = add_provider(run, 1), add_provider(run, 2)
+    identite, statuts = tmp_path / "identite.pdf", tmp_path / "statuts.pdf"
+    identite.write_bytes(sample_pdf("identite Camille Durand"))
+    statuts.write_bytes(sample_pdf("statuts Atelier Lumière"))
+    typed = company(documents=[str(identite), "", str(statuts), "", ""])
+    result = run("demande", "create", "--to", str(one), "--to", str(two), "--json", input=typed)
+    dossiers = created(result)
+    assert [d["provider_id"] for d in dossiers] == [one, two]
+    attached = rows(
+        db, "SELECT dossier_id, kind, sha256 FROM justificatifs ORDER BY dossier_id, kind"
+    )
+    assert [(d, k) for d, k, _sha in attached] == [
+        (dossiers[0]["id"], "identite"),
+        (dossiers[0]["id"], "statuts"),
+        (dossiers[1]["id"], "identite"),
+        (dossiers[1]["id"], "statuts"),
+    ]
+    assert attached[0][2] == attached[2][2]
+    assert attached[1][2] == attached[3][2]
+    assert rows(db, "SELECT count(*) FROM blobs") == [(2,)]
+    store = tmp_path / "domicili.db-files" / "justificatifs"
+    stored = sorted(p for p in store.rglob("*") if p.is_file())
+    assert len(stored) == 2
+    assert {p.read_bytes() for p in stored} == {identite.read_bytes(), statuts.read_bytes()}
+    assert "Pièce identite : " + str(identite) in result.stderr
+
+
+def test_questionnaire_sent_to_every_listed_provider_of_a_departement(run: Run, db: Path) -> None:
+    first = add_provider(run, 1)
+    second = add_provider(run, 2, postcode="92100", city="Boulogne-Billancourt")
+    add_provider(run, 3, postcode="69003", city="Lyon")
+    ok(run("provider", "update", str(second), "--serves", "92", "--serves", "75"))
+    suspended = add_provider(run, 4)
+    ok(run("provider", "suspend", str(suspended)))
+    result = run("demande", "create", "--departement", "75", "--all", "--json", input=company())
+    dossiers = created(result)
+    assert sorted(d["provider_id"] for d in dossiers) == [first, second]
+    assert len({d["client_id"] for d in dossiers}) == 1
+    assert rows(db, "SELECT count(*) FROM clients") == [(1,)]
+
+
+def test_all_without_listed_provider_is_refused_before_any_question(run: Run, db: Path) -> None:
+    add_provider(run, 1)
+    before = dump(db)
+    result = run("demande", "create", "--departement", "13", "--all", input=company())
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: No provider is listed in département 13; "
+        "`domicili annuaire search` shows where providers are.\n"
+    )
+    assert dump(db) == before
+
+
+def test_unknown_provider_is_refused_after_the_questions_and_writes_nothing(
+    run: Run, db: Path
+) -> None:
+    provider_id = add_provider(run, 1)
+    before = dump(db)
+    result = run("demande", "create", "--to", str(provider_id), "--to", "99", input=company())
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Provider 99 not found; `domicili provider list` shows them."
+    )
+    assert dump(db) == before
