@@ -15,6 +15,7 @@ import click
 from .app import Domicili
 from .clock import FixedClock, clock_from_env, paris_date
 from .config import Settings
+from .errors import DomiciliError
 from .money import format_eur
 
 __all__ = ["run_demo", "sample_pdf"]
@@ -98,7 +99,7 @@ PROVIDERS: list[dict[str, Any]] = [
         postcode="92100",
         city="Boulogne-Billancourt",
         email="bonjour@seine-sieges.fr",
-        phone="01 46 00 00 00",
+        phone="06 70 00 00 00",
         departements=["92", "75"],
         services=["domiciliation", "numerisation", "reexpedition", "salle_reunion"],
     ),
@@ -167,6 +168,15 @@ def _step(title: str, command: str | None = None) -> None:
         click.secho(f"  $ domicili {command}", fg="cyan")
 
 
+def _code(sms: str) -> str:
+    """The six-digit code in a signature SMS."""
+    import re
+
+    found = re.search(r"code de signature .* est (\d{6})", sms)
+    assert found is not None, sms
+    return found.group(1)
+
+
 def _say(text: str) -> None:
     click.echo(f"  {text}")
 
@@ -194,7 +204,10 @@ def run_demo(folder: Path | None = None) -> Path:
         (pieces_dir / f"{name}.pdf").write_bytes(sample_pdf(f"Piece : {name}"))
 
     click.secho(f"domicili demo — database {db}", bold=True)
-    with Domicili(db, settings=Settings(), clock=clock) as app:
+    settings = Settings()
+    # The demo's card payments go through the simulated checkout.
+    settings.payment.checkout_url = "https://paiement.example.fr/checkout/{token}"
+    with Domicili(db, settings=settings, clock=clock) as app:
         _step(
             "Three domiciliataires register with their agrément and the places they serve",
             "provider add --name 'Seine Sièges' --siren 552100554 … --serves 92 --serves 75",
@@ -273,8 +286,6 @@ def run_demo(folder: Path | None = None) -> Path:
             "Accepting now is refused: a required piece is not validated",
             f"dossier accept {mine.id}",
         )
-        from .errors import DomiciliError
-
         try:
             app.accept(mine.id)
         except DomiciliError as exc:
@@ -332,6 +343,83 @@ def run_demo(folder: Path | None = None) -> Path:
         if again.payment_due_at:
             _say(
                 f"{again.status.code} {again.status.label}; pay by {again.payment_due_at:%d/%m/%Y}"
+            )
+
+        link = app.store.open_payment_link(mine.id)
+        assert link is not None
+        token = link["token"]
+        _step(
+            "The client's card is refused: told at once how to retry",
+            f"payment simulate {token} --fail",
+        )
+        _say(app.simulate_checkout(token, succeed=False).message)
+
+        _step(
+            "The client pays by card: invoice issued, contract sent to both parties",
+            f"payment simulate {token} --succeed",
+        )
+        paid = app.simulate_checkout(token, succeed=True)
+        _say(paid.message)
+
+        _step(
+            "Paying the same link again is refused: no double charge",
+            f"payment simulate {token} --succeed",
+        )
+        try:
+            app.simulate_checkout(token, succeed=True)
+        except DomiciliError as exc:
+            _say(f"refused (exit 1): {exc}")
+
+        codes = {
+            m.to: m.body for m in app.outbox(dossier_id=mine.id) if m.template == "signature_code"
+        }
+        client_phone = "+33612345678"
+        client_code = _code(codes[client_phone])
+        provider_code = _code(next(body for to, body in codes.items() if to != client_phone))
+        _step(
+            "The client mistypes the code received by SMS, then signs",
+            f"contract sign {mine.id} --party client --otp {client_code}",
+        )
+        try:
+            app.sign(mine.id, "client", "000000" if client_code != "000000" else "111111")
+        except DomiciliError as exc:
+            _say(f"refused (exit 1): {exc}")
+        signed = app.sign(mine.id, "client", client_code)
+        _say(
+            f"signed by {signed.signer} for {signed.on_behalf_of}; "
+            f"document SHA-256 {signed.document_sha256[:16]}…"
+        )
+
+        _step(
+            "The provider signs: the domiciliation is active",
+            f"contract sign {mine.id} --party provider --otp {provider_code}",
+        )
+        app.sign(mine.id, "provider", provider_code)
+        active = app.get_dossier(mine.id).dossier
+        _say(
+            f"{active.status.code} {active.status.label} since {active.start_date:%d/%m/%Y}"
+            if active.start_date
+            else active.status.label
+        )
+
+        _step(
+            "The documents, as the provider and the client receive them",
+            f"invoice pdf {paid.invoice_number} -o facture.pdf; contract signed {mine.id} "
+            f"-o contrat-signe.pdf; attestation render {mine.id} -o attestation.pdf",
+        )
+        papers = {
+            f"facture-{paid.invoice_number}.pdf": app.invoice_pdf(paid.invoice_number or ""),
+            f"contrat-signe-{mine.reference}.pdf": app.signed_contract(mine.id),
+            f"attestation-{mine.reference}.pdf": app.render_attestation(mine.id),
+        }
+        for name, data in papers.items():
+            (folder / name).write_bytes(data)
+            _say(f"{folder / name} ({len(data) // 1024} KB)")
+        for inv in app.list_invoices():
+            _say(
+                f"invoice {inv.number}: {format_eur(inv.total_ht_cents)} HT + "
+                f"{format_eur(inv.total_vat_cents)} TVA = {format_eur(inv.total_ttc_cents)} "
+                "TTC, Factur-X (EN 16931) embedded"
             )
 
         _step("Every message went through the outbox", "outbox list")

@@ -100,6 +100,8 @@ Email = Annotated[str, AfterValidator(_email)]
 VatNumber = Annotated[str, AfterValidator(_vat)]
 Iban = Annotated[str, AfterValidator(_iban)]
 Bic = Annotated[str, AfterValidator(_bic)]
+
+
 def _postcode(value: str) -> str:
     value = value.strip()
     if not (len(value) == 5 and value.isascii() and value.isdigit()):

@@ -291,7 +291,7 @@ def _activate(ctx: Context, dossier: Dossier) -> None:
             party=s.party,
             name=s.signer,
             on_behalf_of=s.on_behalf_of,
-            signed_at=s.signed_at,
+            signed_at=s.signed_at.astimezone(PARIS),
             method=s.method,
             code_check=s.code_check,
             email=s.email,
