@@ -88,8 +88,9 @@ def bench_transitions(n: int) -> None:
         facade = n / (time.perf_counter() - t)
         app.close()
 
-        # The floor: the same rows written with raw sqlite3 — status update, one event with
-        # its hash link, one queued email (two for accept: email + SMS), marked sent.
+        # The floor: the same rows written with raw sqlite3, in the same two transactions
+        # per decision — the change (status, its event with the hash link, the queued email,
+        # plus the SMS for an acceptance), then the messages marked delivered.
         conn = sqlite3.connect(Path(tmp) / "facade.db", isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -110,18 +111,21 @@ def bench_transitions(n: int) -> None:
                 " hash) VALUES (?, ?, ?, 1, '{}', ?, ?)",
                 (now, "dossier.bench", dossier_id, prev, digest),
             )
-            for _ in range(1 if i % 2 else 2):
-                cur = conn.execute(
-                    "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id,"
-                    " provider_id, status, attempts, created_at) VALUES"
-                    " ('email', 'c@example.fr', 'Objet', 'Corps', 't', ?, 1, 'pending', 0, ?)",
-                    (dossier_id, now),
-                )
-                conn.execute("COMMIT")
-                conn.execute("BEGIN IMMEDIATE")
+            queued = [
                 conn.execute(
-                    "UPDATE outbox SET status='sent', sent_at=? WHERE id=?", (now, cur.lastrowid)
-                )
+                    "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id,"
+                    " provider_id, status, attempts, created_at, claimed_at) VALUES"
+                    " ('email', 'c@example.fr', 'Objet', 'Corps', 't', ?, 1, 'sending', 1, ?, ?)",
+                    (dossier_id, now, now),
+                ).lastrowid
+                for _ in range(1 if i % 2 else 2)
+            ]
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "UPDATE outbox SET status='sent', sent_at=?, last_error=NULL WHERE id=?",
+                [(now, q) for q in queued],
+            )
             conn.execute("COMMIT")
         raw = n / (time.perf_counter() - t)
         conn.close()

@@ -28,7 +28,7 @@ from .answers import DemandeAnswers, load_answers, parse_answers
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
 from .config import Settings, load_settings
-from .errors import JustificatifRejected, Refused
+from .errors import DomiciliError, JustificatifRejected, Refused
 from .files import FileStore
 from .geography import Departement, Region, geography
 from .messages import MessageRenderer
@@ -132,7 +132,11 @@ class Domicili:
             deliver_after_commit=auto_deliver,
         )
         if provider is not None:
-            self.ctx.provider(provider)  # fail early on an unknown --provider
+            try:
+                self.ctx.provider(provider)  # fail early on an unknown --provider
+            except DomiciliError:
+                self.close()
+                raise
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None:

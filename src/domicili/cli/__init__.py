@@ -82,6 +82,17 @@ class DomiciliGroup(click.Group):
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
             ctx.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a defect: still one sentence, and the transaction rolled back
+            if os.environ.get("DOMICILI_DEBUG"):
+                raise
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}: {exc}. The operation was rolled "
+                "back; run again with DOMICILI_DEBUG=1 to see the details and report them.",
+                err=True,
+            )
+            ctx.exit(1)
 
 
 @click.group(

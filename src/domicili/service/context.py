@@ -8,7 +8,7 @@ transaction. Messages are delivered only after commit (:func:`deliver_pending`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..catalog import Catalog
@@ -92,7 +92,8 @@ class Context:
         )
         dossier.status = after
         for name, value in fields.items():
-            setattr(dossier, name, value)
+            # Read back as stored: times in UTC, whatever zone they were computed in.
+            setattr(dossier, name, value.astimezone(UTC) if isinstance(value, datetime) else value)
         return after
 
     def event(

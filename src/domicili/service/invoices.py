@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from ..models import Dossier, Invoice
 from ..money import vat_rule_for_departement
@@ -37,6 +39,8 @@ __all__ = [
 
 def format_number(pattern: str, *, year: int, seq: int) -> str:
     try:
+        if "{seq" not in pattern:
+            raise ValueError("no {seq}: every invoice would get the same number")
         return pattern.format(year=year, seq=seq)
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(
@@ -168,20 +172,26 @@ def issue_invoice(
         today = paris_date(ctx.now())
         number, series, seq = _allocate(ctx, provider.id or 0, today)
         due = today if paid else today + timedelta(days=ctx.settings.invoices.payment_days)
-        data = InvoiceData(
-            number=number,
-            kind="invoice",
-            issue_date=today,
-            due_date=due,
-            seller=provider_data(provider),
-            buyer=client_data(client, provider),
-            lines=tuple(lines),
-            vat=rule,
-            penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
-            payment_means_text=payment_means or "virement bancaire",
-            paid_on=today if paid else None,
-            issued_at=ctx.now(),
-        )
+        try:
+            data = InvoiceData(
+                number=number,
+                kind="invoice",
+                issue_date=today,
+                due_date=due,
+                seller=provider_data(provider),
+                buyer=client_data(client, provider),
+                lines=tuple(lines),
+                vat=rule,
+                penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
+                payment_means_text=payment_means or "virement bancaire",
+                paid_on=today if paid else None,
+                issued_at=ctx.now(),
+            )
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            msg = str(err["msg"]).removeprefix("Value error, ").rstrip(".")
+            where = ".".join(str(p) for p in err["loc"]) or "lines"
+            raise InvalidInput(f"Invoice {where}: {msg}.", field="lines") from None
         return _store(
             ctx, data, provider_id=provider.id or 0, series=series, seq=seq, dossier=dossier
         )
