@@ -157,8 +157,8 @@ def files() -> Any:
 class Cli:
     """The real ``domicili`` command through click's runner, on a database in ``tmp_path``.
 
-    Every call fails the test if the output holds a traceback or if an exception other
-    than the documented exits escaped the command.
+    Every call fails the test if the output holds a traceback, reports an unexpected
+    error, or if an exception other than the documented exits escaped the command.
     """
 
     def __init__(self, root: Path) -> None:
@@ -186,6 +186,7 @@ class Cli:
         argv = ["--db", str(self.db), *(str(a) for a in args)]
         result = self.runner.invoke(cli, argv, env=environment)
         assert "Traceback" not in result.output, result.output
+        assert "Error: unexpected" not in result.output, result.output  # a defect, not a refusal
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result

@@ -61,6 +61,7 @@ class Shell:
             check=False,
         )
         assert "Traceback" not in result.stderr + result.stdout, result.stderr
+        assert "Error: unexpected" not in result.stderr, result.stderr
         assert result.returncode == code, (args, result.stdout, result.stderr)
         return result
 
