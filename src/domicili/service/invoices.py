@@ -64,6 +64,13 @@ def period_end(start: date, months: int) -> date:
 def _allocate(ctx: Context, provider_id: int, issue_date: date) -> tuple[str, str, int]:
     pattern = ctx.settings.invoices.number_format
     series = _series(pattern, issue_date.year)
+    last = ctx.store.last_invoice_date(provider_id, series)
+    if last is not None and issue_date < last:
+        raise Refused(
+            f"The last invoice of this series is dated {last:%d/%m/%Y}, after today "
+            f"({issue_date:%d/%m/%Y}): numbers must follow the dates. Check the clock "
+            "(DOMICILI_NOW)."
+        )
     seq = ctx.store.next_invoice_sequence(provider_id, series)
     return format_number(pattern, year=issue_date.year, seq=seq), series, seq
 
@@ -179,7 +186,7 @@ def issue_invoice(
                 issue_date=today,
                 due_date=due,
                 seller=provider_data(provider),
-                buyer=client_data(client, provider),
+                buyer=client_data(client, provider, for_invoice=True),
                 lines=tuple(lines),
                 vat=rule,
                 penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
@@ -322,6 +329,7 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
         name = f"{inv.number}.pdf" if ctx.provider_scope else f"{inv.provider_id}-{inv.number}.pdf"
         (folder / name).write_bytes(ctx.files.read(inv.pdf_sha256))
         buyer = inv.data.get("buyer", {})
+        sign = -1 if inv.kind == "credit_note" else 1  # a credit note reduces the turnover
         writer.writerow(
             [
                 inv.number,
@@ -331,9 +339,9 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
                 inv.provider_id,
                 buyer.get("name", ""),
                 buyer.get("siren") or "",
-                _dec(inv.total_ht_cents),
-                _dec(inv.total_vat_cents),
-                _dec(inv.total_ttc_cents),
+                _dec(sign * inv.total_ht_cents),
+                _dec(sign * inv.total_vat_cents),
+                _dec(sign * inv.total_ttc_cents),
                 numbers.get(inv.credited_invoice_id, "") if inv.credited_invoice_id else "",
                 name,
             ]

@@ -58,16 +58,22 @@ def provider_data(provider: Provider) -> ProviderData:
     )
 
 
-def client_data(client: Client, provider: Provider) -> ClientData:
-    """The client as a party: a company's seat is the domiciliation address; an
-    individual is identified by the home address given in the questionnaire."""
+def client_data(client: Client, provider: Provider, *, for_invoice: bool = False) -> ClientData:
+    """The client as a party.
+
+    An individual is identified by the home address given in the questionnaire; the
+    founder of a company en formation is described at his home address on the contract
+    and attestation. On invoices a company is billed at its seat, the domiciliation address.
+    """
     from ..documents import ClientData
 
     rep = client.representative
-    if client.is_company or not rep.address or not rep.postcode or not rep.city:
-        address, postcode, city = provider.address, provider.postcode, provider.city
+    home = (rep.address, rep.postcode, rep.city)
+    use_home = all(home) and (not client.is_company or (client.en_formation and not for_invoice))
+    if use_home:
+        address, postcode, city = (str(part) for part in home)
     else:
-        address, postcode, city = rep.address, rep.postcode, rep.city
+        address, postcode, city = provider.address, provider.postcode, provider.city
     company_en_formation = client.is_company and client.en_formation
     return ClientData(
         name=client.name,

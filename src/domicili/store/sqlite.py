@@ -504,6 +504,14 @@ class SQLiteStore:
         ).fetchone()
         return int(row[0])
 
+    def last_invoice_date(self, provider_id: int, series: str) -> date | None:
+        row = self._one(
+            "SELECT issue_date FROM invoices WHERE provider_id = ? AND series = ? "
+            "ORDER BY sequence DESC LIMIT 1",
+            (provider_id, series),
+        )
+        return date.fromisoformat(row["issue_date"]) if row else None
+
     def insert_invoice(self, invoice: Invoice) -> int:
         row = invoice.model_dump(exclude={"id"}, mode="json")
         row["data"] = _json(invoice.data)
