@@ -97,6 +97,13 @@ def bench_transitions(n: int) -> None:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("UPDATE dossiers SET status='pending_review'")
         now = iso(START)
+        # Messages and events of the same size as the facade's.
+        subject, body = conn.execute(
+            "SELECT subject, body FROM outbox WHERE template = 'accepted' LIMIT 1"
+        ).fetchone()
+        data = conn.execute(
+            "SELECT data FROM events WHERE type = 'dossier.accept' LIMIT 1"
+        ).fetchone()[0]
         t = time.perf_counter()
         for i, dossier_id in enumerate(ids):
             conn.execute("BEGIN IMMEDIATE")
@@ -108,15 +115,15 @@ def bench_transitions(n: int) -> None:
             digest = hashlib.sha256(f"{prev}{now}{dossier_id}".encode()).hexdigest()
             conn.execute(
                 "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash,"
-                " hash) VALUES (?, ?, ?, 1, '{}', ?, ?)",
-                (now, "dossier.bench", dossier_id, prev, digest),
+                " hash) VALUES (?, ?, ?, 1, ?, ?, ?)",
+                (now, "dossier.bench", dossier_id, data, prev, digest),
             )
             queued = [
                 conn.execute(
                     "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id,"
                     " provider_id, status, attempts, created_at, claimed_at) VALUES"
-                    " ('email', 'c@example.fr', 'Objet', 'Corps', 't', ?, 1, 'sending', 1, ?, ?)",
-                    (dossier_id, now, now),
+                    " ('email', 'c@example.fr', ?, ?, 'accepted', ?, 1, 'sending', 1, ?, ?)",
+                    (subject, body, dossier_id, now, now),
                 ).lastrowid
                 for _ in range(1 if i % 2 else 2)
             ]
