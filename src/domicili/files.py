@@ -16,7 +16,13 @@ from pathlib import Path
 
 from .errors import JustificatifRejected
 
-__all__ = ["DEFAULT_MAX_BYTES", "FileStore", "StoredFile", "sniff_content_type"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FileStore",
+    "StoredFile",
+    "sniff_content_type",
+    "write_atomic",
+]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -25,6 +31,20 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one,
+    never half of it (a temporary file in the same folder, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def sniff_content_type(data: bytes) -> str | None:
@@ -76,15 +96,7 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(target, data)
         return StoredFile(digest, len(data), content_type)
 
     def path(self, sha256: str) -> Path:

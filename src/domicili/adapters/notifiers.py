@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 import smtplib
-import tempfile
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
 from ..errors import AdapterError
+from ..files import write_atomic
 from ..models import OutboxMessage
 
 __all__ = ["BUILTIN", "NullNotifier", "OutboxFolderNotifier", "SmtpNotifier"]
@@ -70,13 +70,8 @@ class OutboxFolderNotifier:
             data = to_email(message, self.sender).as_bytes()
         else:
             data = f"To: {message.to}\n\n{message.body}\n".encode()
-        target = self.path_for(message)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".sending-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
+            write_atomic(self.path_for(message), data)
         except OSError as exc:
             raise AdapterError(f"Cannot write to the outbox folder {self.folder}: {exc}.") from exc
 

@@ -24,18 +24,9 @@ OUTPUT = click.option(
 
 def _write(path: Path, data: bytes) -> None:
     """Write atomically: a failed command never leaves half a PDF behind."""
-    import os
-    import tempfile
+    from ..files import write_atomic
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
 
 
 @click.group()

@@ -527,17 +527,12 @@ class SQLiteStore:
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> list[Invoice]:
-        where: list[str] = []
-        params: list[Any] = []
-        for col, value in (
-            ("provider_id", provider_id),
-            ("number", number),
-            ("dossier_id", dossier_id),
-            ("credited_invoice_id", credited_invoice_id),
-        ):
-            if value is not None:
-                where.append(f"{col} = ?")
-                params.append(value)
+        where, params = _equal(
+            provider_id=provider_id,
+            number=number,
+            dossier_id=dossier_id,
+            credited_invoice_id=credited_invoice_id,
+        )
         if date_from is not None:
             where.append("issue_date >= ?")
             params.append(date_from.isoformat())
@@ -589,16 +584,7 @@ class SQLiteStore:
         provider_id: int | None = None,
         status: str | None = None,
     ) -> list[Payment]:
-        where: list[str] = []
-        params: list[Any] = []
-        for col, value in (
-            ("dossier_id", dossier_id),
-            ("provider_id", provider_id),
-            ("status", status),
-        ):
-            if value is not None:
-                where.append(f"{col} = ?")
-                params.append(value)
+        where, params = _equal(dossier_id=dossier_id, provider_id=provider_id, status=status)
         sql = "SELECT * FROM payments" + (" WHERE " + " AND ".join(where) if where else "")
         return [Payment.model_validate(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
 
@@ -826,18 +812,15 @@ class SQLiteStore:
         dossier_id: int | None = None,
         status: str | None = None,
     ) -> list[OutboxMessage]:
-        where: list[str] = []
-        params: list[Any] = []
-        for col, value in (
-            ("provider_id", provider_id),
-            ("dossier_id", dossier_id),
-            ("status", status),
-        ):
-            if value is not None:
-                where.append(f"{col} = ?")
-                params.append(value)
+        where, params = _equal(provider_id=provider_id, dossier_id=dossier_id, status=status)
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
         return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+
+
+def _equal(**filters: Any) -> tuple[list[str], list[Any]]:
+    """``col = ?`` conditions and their parameters for the filters that are set."""
+    where = [f"{col} = ?" for col, value in filters.items() if value is not None]
+    return where, [value for value in filters.values() if value is not None]
 
 
 def _like_escape(text: str) -> str:
