@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import DomiciliError
+from ._output import ID
 
 if TYPE_CHECKING:
     from ..app import Domicili
@@ -109,7 +110,7 @@ class DomiciliGroup(click.Group):
 )
 @click.option(
     "--provider",
-    type=int,
+    type=ID,
     envvar="DOMICILI_PROVIDER",
     help="Scope every command to this provider's records.",
 )

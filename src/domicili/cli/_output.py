@@ -13,7 +13,12 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["emit", "json_option", "note", "table", "want_json"]
+__all__ = ["ID", "YEAR", "emit", "json_option", "note", "table", "want_json"]
+
+#: An identifier as SQLite stores it: a positive 64-bit integer.
+ID = click.IntRange(min=1, max=2**63 - 1)
+#: A calendar year a person means.
+YEAR = click.IntRange(min=2000, max=2999)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

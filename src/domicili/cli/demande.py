@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from . import State
@@ -30,7 +30,7 @@ def demande() -> None:
 @click.option(
     "--to",
     "to",
-    type=int,
+    type=ID,
     multiple=True,
     help="Provider to send the request to (repeat for several).",
 )

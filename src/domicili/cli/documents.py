@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, YEAR, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Invoice
@@ -38,7 +38,7 @@ def contract() -> None:
 
 
 @contract.command("render")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @OUTPUT
 @click.pass_obj
 def contract_render(state: State, dossier_id: int, output: Path) -> None:
@@ -51,7 +51,7 @@ def contract_render(state: State, dossier_id: int, output: Path) -> None:
 
 
 @contract.command("sign")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @click.option("--party", type=click.Choice(["client", "provider"]), required=True)
 @click.option("--otp", required=True, help="The one-time code received by SMS.")
 @click.option(
@@ -85,7 +85,7 @@ def contract_sign(
 
 
 @contract.command("resend-code")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @click.option("--party", type=click.Choice(["client", "provider"]), required=True)
 @click.pass_obj
 def contract_resend_code(state: State, dossier_id: int, party: str) -> None:
@@ -98,7 +98,7 @@ def contract_resend_code(state: State, dossier_id: int, party: str) -> None:
 
 
 @contract.command("signed")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @OUTPUT
 @click.pass_obj
 def contract_signed(state: State, dossier_id: int, output: Path) -> None:
@@ -119,7 +119,7 @@ def attestation() -> None:
 
 
 @attestation.command("render")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @OUTPUT
 @click.pass_obj
 def attestation_render(state: State, dossier_id: int, output: Path) -> None:
@@ -180,9 +180,9 @@ def _table(invoices: list[Invoice]) -> None:
 
 
 @invoice.command("list")
-@click.option("--year", type=int, help="Only invoices issued this year.")
+@click.option("--year", type=YEAR, help="Only invoices issued this year.")
 @click.option("--month", type=click.IntRange(1, 12), help="With --year: only this month.")
-@click.option("--dossier", "dossier_id", type=int, help="Only the invoices of this dossier.")
+@click.option("--dossier", "dossier_id", type=ID, help="Only the invoices of this dossier.")
 @json_option
 @click.pass_obj
 def invoice_list(
@@ -259,7 +259,7 @@ def invoice_credit_note(state: State, number: str, reason: str, as_json: bool) -
 
 
 @invoice.command("export")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=YEAR, required=True)
 @click.option("--month", type=click.IntRange(1, 12))
 @click.option(
     "-o",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Dossier
@@ -117,7 +117,7 @@ def _show(details: DossierDetails) -> None:
 
 
 @dossier.command("show")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @json_option
 @click.pass_obj
 def dossier_show(state: State, dossier_id: int, as_json: bool) -> None:
@@ -137,7 +137,7 @@ def _changed(d: Dossier, as_json: bool, sentence: str) -> None:
 
 
 @dossier.command("accept")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @json_option
 @click.pass_obj
 def dossier_accept(state: State, dossier_id: int, as_json: bool) -> None:
@@ -152,7 +152,7 @@ def dossier_accept(state: State, dossier_id: int, as_json: bool) -> None:
 
 
 @dossier.command("dismiss")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @click.option("--reason", required=True, help="Internal reason; never sent to the client.")
 @json_option
 @click.pass_obj
@@ -170,7 +170,7 @@ def dossier_dismiss(state: State, dossier_id: int, reason: str, as_json: bool) -
 
 
 @dossier.command("reactivate")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @json_option
 @click.pass_obj
 def dossier_reactivate(state: State, dossier_id: int, as_json: bool) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..service.pieces import PieceView
@@ -41,7 +41,7 @@ def _table(views: list[PieceView]) -> None:
 
 
 @justificatif.command("add")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @click.argument("kind")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @json_option
@@ -57,7 +57,7 @@ def justificatif_add(state: State, dossier_id: int, kind: str, file: Path, as_js
 
 
 @justificatif.command("list")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @json_option
 @click.pass_obj
 def justificatif_list(state: State, dossier_id: int, as_json: bool) -> None:
@@ -84,7 +84,7 @@ def _split_invalidation(
 
 
 @justificatif.command("review")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @click.option(
     "--validate",
     "validate",

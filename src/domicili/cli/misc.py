@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import emit, json_option, table
+from ._output import ID, emit, json_option, table
 
 if TYPE_CHECKING:
     from . import State
@@ -60,7 +60,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--dossier", "dossier_id", type=int, help="Only messages about this dossier.")
+@click.option("--dossier", "dossier_id", type=ID, help="Only messages about this dossier.")
 @click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
 @click.option("--full", is_flag=True, help="Print each message body.")
 @json_option

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Offer
@@ -60,7 +60,7 @@ def _table(offers: list[Offer]) -> None:
 
 
 @offer.command("add")
-@click.argument("provider_id", type=int)
+@click.argument("provider_id", type=ID)
 @click.option("--name", required=True, help="Name shown to clients.")
 @click.option("--price-ht", required=True, help="Price per period before VAT, in euros.")
 @click.option(
@@ -120,7 +120,7 @@ def offer_add(
 
 
 @offer.command("list")
-@click.argument("provider_id", type=int, required=False)
+@click.argument("provider_id", type=ID, required=False)
 @json_option
 @click.pass_obj
 def offer_list(state: State, provider_id: int | None, as_json: bool) -> None:

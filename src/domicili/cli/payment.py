@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..service.payments import PaymentOutcome
@@ -30,7 +30,7 @@ def _outcome(result: PaymentOutcome, as_json: bool) -> None:
 
 
 @payment.command("record")
-@click.argument("dossier_id", type=int)
+@click.argument("dossier_id", type=ID)
 @click.option(
     "--method",
     type=click.Choice(["transfer", "cheque", "card", "cash"]),
@@ -97,7 +97,7 @@ def payment_webhook(state: State, adapter: str, signature: str, as_json: bool) -
 
 @payment.command("list")
 @click.option("--status", type=click.Choice(["succeeded", "failed", "pending", "held"]))
-@click.option("--dossier", "dossier_id", type=int)
+@click.option("--dossier", "dossier_id", type=ID)
 @json_option
 @click.pass_obj
 def payment_list(state: State, status: str | None, dossier_id: int | None, as_json: bool) -> None:

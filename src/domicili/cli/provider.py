@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Provider
@@ -108,7 +108,7 @@ def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: A
 
 
 @provider.command("update")
-@click.argument("provider_id", type=int)
+@click.argument("provider_id", type=ID)
 @click.option("--name")
 @click.option("--legal-form")
 @click.option("--vat-number")
@@ -180,7 +180,7 @@ def provider_list(state: State, as_json: bool) -> None:
 
 
 @provider.command("show")
-@click.argument("provider_id", type=int)
+@click.argument("provider_id", type=ID)
 @json_option
 @click.pass_obj
 def provider_show(state: State, provider_id: int, as_json: bool) -> None:
@@ -193,7 +193,7 @@ def provider_show(state: State, provider_id: int, as_json: bool) -> None:
 
 
 @provider.command("suspend")
-@click.argument("provider_id", type=int)
+@click.argument("provider_id", type=ID)
 @click.option("--reason", help="Why (e.g. the préfecture's decision and its date).")
 @json_option
 @click.pass_obj
@@ -208,7 +208,7 @@ def provider_suspend(state: State, provider_id: int, reason: str | None, as_json
 
 
 @provider.command("resume")
-@click.argument("provider_id", type=int)
+@click.argument("provider_id", type=ID)
 @json_option
 @click.pass_obj
 def provider_resume(state: State, provider_id: int, as_json: bool) -> None:

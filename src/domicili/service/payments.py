@@ -60,7 +60,12 @@ def handle_payment_event(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
                 event.dossier_id,
             )
         outcome = _apply(ctx, event)
-        ctx.store.set_payment_event_outcome(event.adapter, event.event_id, outcome.outcome)
+        if outcome.outcome == "ignored":
+            # Not seen for good: the same event can still be applied where its dossier is
+            # known (another provider's scope); the audit log keeps the trace.
+            ctx.store.forget_payment_event(event.adapter, event.event_id)
+        else:
+            ctx.store.set_payment_event_outcome(event.adapter, event.event_id, outcome.outcome)
     return outcome
 
 

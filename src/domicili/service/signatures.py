@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Any, Literal
 
-from ..clock import PARIS, iso
+from ..clock import PARIS, iso, paris_date
 from ..errors import InvalidInput, SignatureRefused
 from ..models import Attachment, Dossier, Signature
 from ..statuses import Status
@@ -192,6 +192,13 @@ def sign(
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
             raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+        problem = ctx.provider(dossier.provider_id).agrement_problem(paris_date(ctx.now()))
+        if problem:
+            # C. com. R123-166-4: no new contract while the agrément is not in force.
+            raise SignatureRefused(
+                f"Dossier {dossier_id} cannot be signed: the provider's "
+                f"agrément is not in force ({problem})."
+            )
         sent = dossier.contract_sha256
         if sent is None:
             raise SignatureRefused(f"Dossier {dossier_id} has no contract sent for signature.")

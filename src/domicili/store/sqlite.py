@@ -557,6 +557,11 @@ class SQLiteStore:
         )
         return cur.rowcount == 1
 
+    def forget_payment_event(self, adapter: str, event_id: str) -> None:
+        self.conn.execute(
+            "DELETE FROM payment_events WHERE adapter = ? AND event_id = ?", (adapter, event_id)
+        )
+
     def set_payment_event_outcome(self, adapter: str, event_id: str, outcome: str) -> None:
         self.conn.execute(
             "UPDATE payment_events SET outcome = ? WHERE adapter = ? AND event_id = ?",

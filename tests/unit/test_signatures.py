@@ -1,0 +1,521 @@
+"""Electronic signature of the contract by one-time codes, through the facade over fakes.
+
+Codes are six digits, kept only hashed, valid 15 minutes and locked after 5 wrong
+attempts. Each signature binds the SHA-256 of the contract sent; the second one makes
+the domiciliation active and adds a certificate page to the signed contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from pypdf import PdfReader
+
+from domicili.adapters.signatures import OtpSignature
+from domicili.app import Domicili
+from domicili.clock import FixedClock
+from domicili.config import PaymentSettings, Settings
+from domicili.errors import InvalidInput, Refused, SignatureRefused
+from domicili.ports import SignatureMethod
+from domicili.testing import (
+    RecordingNotifier,
+    make_app,
+    sample_answers,
+    sample_pdf,
+    sample_provider,
+)
+
+if TYPE_CHECKING:
+    from conftest import World
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PROVIDER_MOBILE = "06 98 76 54 32"
+PHONES = {"client": "+33612345678", "provider": "+33698765432"}
+CLIENT_EMAIL = "camille@atelier.example"
+PROVIDER_EMAIL = "contact1@domiciliation.example"
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def paid_dossier(app: Domicili, *, seed: int = 1) -> int:
+    """A provider reachable by SMS, one dossier accepted and paid (S3)."""
+    provider = app.add_provider(**sample_provider(seed, phone=PROVIDER_MOBILE))
+    assert provider.id is not None
+    _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id])
+    assert dossier.id is not None
+    kinds = [p.kind for p in app.justificatifs(dossier.id) if p.required]
+    for kind in kinds:
+        app.add_justificatif(dossier.id, kind, sample_pdf(f"{kind} {seed}"), f"{kind}.pdf")
+    app.review(dossier.id, validate=kinds)
+    app.accept(dossier.id)
+    assert app.record_payment(dossier.id, method="transfer").outcome == "applied"
+    return dossier.id
+
+
+@dataclass
+class Paid:
+    """A facade over fakes on a copy of a database holding one paid dossier (S3)."""
+
+    app: Domicili
+    clock: FixedClock
+    notifier: RecordingNotifier
+    id: int
+
+    def code(self, party: str) -> str:
+        """The code in the last SMS sent to a party (read from the outbox)."""
+        texts = [m.body for m in self.app.outbox() if m.channel == "sms" and m.to == PHONES[party]]
+        found = re.findall(r"code de signature du contrat D-\d{6} est (\d{6})\.", "\n".join(texts))
+        assert found, f"no code was sent to the {party}"
+        return found[-1]
+
+    def sign(self, party: str, code: str | None = None, **kwargs: Any) -> Any:
+        return self.app.sign(self.id, party, self.code(party) if code is None else code, **kwargs)
+
+    @property
+    def status(self) -> str:
+        return self.app.get_dossier(self.id).dossier.status.code
+
+    @property
+    def contract_sha(self) -> str:
+        sha = self.app.get_dossier(self.id).dossier.contract_sha256
+        assert sha is not None
+        return sha
+
+    def mark(self) -> int:
+        return len(self.notifier.sent)
+
+    def since(self, mark: int) -> list[Any]:
+        return self.notifier.sent[mark:]
+
+
+def wrong(code: str) -> str:
+    """Another six-digit code."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def pages(pdf: bytes) -> list[str]:
+    """The text of each page, every kind of space made plain and runs collapsed."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return [
+        " ".join(page.extract_text().replace("\u00a0", " ").replace("\u202f", " ").split())
+        for page in reader.pages
+    ]
+
+
+@pytest.fixture(scope="module")
+def paid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database folder with one paid dossier (id 1), copied for each test."""
+    folder = tmp_path_factory.mktemp("paid")
+    app, _clock, _notifier = make_app(folder / "domicili.db", start=START)
+    try:
+        assert paid_dossier(app) == 1
+    finally:
+        app.close()
+    return folder
+
+
+def open_copy(template: Path, target: Path, settings: Settings | None = None) -> Paid:
+    shutil.copytree(template, target)
+    app, clock, notifier = make_app(target / "domicili.db", start=START, settings=settings)
+    return Paid(app, clock, notifier, 1)
+
+
+@pytest.fixture
+def paid(paid_db: Path, tmp_path: Path) -> Iterator[Paid]:
+    opened = open_copy(paid_db, tmp_path / "db")
+    try:
+        yield opened
+    finally:
+        opened.app.close()
+
+
+# -- the signature method is a plugin ----------------------------------------------------
+
+
+def test_otp_signature_is_found_through_the_signatures_entry_point_group() -> None:
+    found = {ep.name: ep for ep in entry_points(group="domicili.signatures")}
+    assert found["otp"].load() is OtpSignature
+    assert isinstance(OtpSignature(), SignatureMethod)
+
+
+def test_otp_codes_are_six_digits_and_match_only_their_own_digest() -> None:
+    method = OtpSignature(iterations=1_000)
+    codes = {method.new_code() for _ in range(50)}
+    assert all(re.fullmatch(r"\d{6}", c) for c in codes)
+    assert len(codes) > 1
+    digest = method.digest("123456", "00ff")
+    assert method.matches(" 123456 ", "00ff", digest)
+    assert not method.matches("123457", "00ff", digest)
+    assert not method.matches("123456", "00fe", digest)
+
+
+# -- codes -------------------------------------------------------------------------------
+
+
+def test_codes_are_stored_only_as_salted_hashes(paid: Paid) -> None:
+    codes = {party: paid.code(party) for party in PHONES}
+    conn = sqlite3.connect(paid.app.store.path)
+    try:
+        cursor = conn.execute("SELECT * FROM signature_codes WHERE dossier_id = ?", (paid.id,))
+        columns = [c[0] for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        conn.close()
+    assert sorted(r["party"] for r in rows) == ["client", "provider"]
+    for party, plain in codes.items():
+        row = next(r for r in rows if r["party"] == party)
+        values = list(row.values())
+        assert plain not in values
+        assert int(plain) not in values
+        assert re.fullmatch(r"[0-9a-f]{64}", row["code_hash"])
+        assert row["code_hash"] != hashlib.sha256(plain.encode()).hexdigest()
+        assert OtpSignature().matches(plain, row["salt"], row["code_hash"])
+    assert rows[0]["salt"] != rows[1]["salt"]
+
+
+def test_a_code_still_signs_just_before_fifteen_minutes(paid: Paid) -> None:
+    paid.clock.advance(minutes=14, seconds=59)
+    assert paid.sign("client").signed_at == START + timedelta(minutes=14, seconds=59)
+
+
+def test_a_code_expires_at_fifteen_minutes(paid: Paid) -> None:
+    paid.clock.advance(minutes=15)
+    with pytest.raises(SignatureRefused, match=r"expired \(15 minutes\).*resend-code 1"):
+        paid.sign("client")
+    assert paid.app.signatures(paid.id) == []
+    paid.app.resend_code(paid.id, "client")
+    assert paid.sign("client").party == "client"
+
+
+def test_resend_code_starts_a_new_fifteen_minutes(paid: Paid) -> None:
+    paid.clock.advance(minutes=30)
+    paid.app.resend_code(paid.id, "provider")
+    paid.clock.advance(minutes=14)
+    assert paid.sign("provider").party == "provider"
+
+
+def test_a_code_signs_only_for_the_party_it_was_sent_to(paid: Paid) -> None:
+    client_code = paid.code("client")
+    if client_code == paid.code("provider"):
+        pytest.skip("both parties drew the same code")
+    with pytest.raises(SignatureRefused, match="Wrong code for the provider"):
+        paid.sign("provider", client_code)
+    assert paid.app.signatures(paid.id) == []
+
+
+def test_wrong_codes_count_down_the_attempts_left(paid: Paid) -> None:
+    bad = wrong(paid.code("client"))
+    for left in (4, 3, 2, 1):
+        with pytest.raises(SignatureRefused, match=rf"{left} attempt\(s\) left"):
+            paid.sign("client", bad)
+    row = paid.app.store.signature_code(paid.id, "client")
+    assert row is not None
+    assert (row["attempts"], row["locked"]) == (4, 0)
+
+
+def test_five_wrong_codes_lock_and_then_even_the_right_code_is_refused(paid: Paid) -> None:
+    right = paid.code("client")
+    for _ in range(4):
+        with pytest.raises(SignatureRefused, match="attempt"):
+            paid.sign("client", wrong(right))
+    with pytest.raises(SignatureRefused, match="after 5 wrong attempts the code is locked"):
+        paid.sign("client", wrong(right))
+    with pytest.raises(SignatureRefused, match=r"locked.*resend-code 1 --party client"):
+        paid.sign("client", right)
+    assert paid.app.signatures(paid.id) == []
+    assert paid.status == "S3"
+    wrongs = [e for e in paid.app.store.events(paid.id) if e.type == "signature.wrong_code"]
+    assert len(wrongs) == 5
+
+
+def test_resend_code_unlocks_with_a_new_code_and_the_old_one_stops_working(paid: Paid) -> None:
+    old = paid.code("client")
+    for _ in range(5):
+        with pytest.raises(SignatureRefused):
+            paid.sign("client", wrong(old))
+    mark = paid.mark()
+    paid.app.resend_code(paid.id, "client")
+    assert sorted((m.template, m.channel, m.to) for m in paid.since(mark)) == [
+        ("signature_code", "sms", PHONES["client"]),
+        ("signature_reminder", "email", CLIENT_EMAIL),
+    ]
+    new = paid.code("client")
+    if new != old:
+        with pytest.raises(SignatureRefused, match="Wrong code"):
+            paid.sign("client", old)
+    assert paid.sign("client", new).party == "client"
+
+
+# -- who may sign what -------------------------------------------------------------------
+
+
+def test_a_party_cannot_sign_twice(paid: Paid) -> None:
+    right = paid.code("client")
+    paid.sign("client", right)
+    with pytest.raises(SignatureRefused, match="client has already signed dossier 1"):
+        paid.sign("client", right)
+    with pytest.raises(SignatureRefused, match="already signed"):
+        paid.app.resend_code(paid.id, "client")
+    assert [s.party for s in paid.app.signatures(paid.id)] == ["client"]
+    assert paid.status == "S3"
+
+
+@pytest.mark.parametrize("party", ["witness", "Client", ""])
+def test_an_unknown_party_is_refused(paid: Paid, party: str) -> None:
+    with pytest.raises(InvalidInput, match="use client or provider"):
+        paid.app.sign(paid.id, party, paid.code("client"))
+    with pytest.raises(InvalidInput, match="use client or provider"):
+        paid.app.resend_code(paid.id, party)
+    assert paid.app.signatures(paid.id) == []
+
+
+def test_signing_a_dossier_not_awaiting_signature_is_refused_naming_its_status(
+    world: World,
+) -> None:
+    app = world.app
+    provider = app.add_provider(**sample_provider(1, phone=PROVIDER_MOBILE))
+    assert provider.id is not None
+    (dossier_id,) = world.demande(provider.id)
+    with pytest.raises(SignatureRefused, match=r"is pending_review \(En attente"):
+        app.sign(dossier_id, "client", "123456")
+    world.ready(dossier_id)
+    app.accept(dossier_id)
+    with pytest.raises(SignatureRefused, match=r"is awaiting_payment \(Accepté"):
+        app.sign(dossier_id, "client", "123456")
+    with pytest.raises(SignatureRefused, match="awaiting_payment"):
+        app.resend_code(dossier_id, "provider")
+    with pytest.raises(Refused, match="awaiting_payment"):
+        app.render_attestation(dossier_id)
+    assert app.signatures(dossier_id) == []
+
+
+def test_signing_an_active_dossier_again_is_refused_naming_its_status(paid: Paid) -> None:
+    for party in PHONES:
+        paid.sign(party)
+    with pytest.raises(SignatureRefused, match=r"is active \(Domiciliation en cours\)"):
+        paid.sign("client", "123456")
+
+
+def test_a_contract_changed_after_it_was_sent_cannot_be_signed(paid: Paid) -> None:
+    sha = paid.contract_sha
+    blob = paid.app.ctx.files.path(sha)
+    original = blob.read_bytes()
+    blob.write_bytes(original + b"\n% clause ajoutee apres envoi\n")
+    right = paid.code("client")
+    with pytest.raises(SignatureRefused, match="changed after it was sent"):
+        paid.sign("client", right)
+    assert paid.app.signatures(paid.id) == []
+    row = paid.app.store.signature_code(paid.id, "client")
+    assert row is not None
+    assert row["attempts"] == 0
+    blob.write_bytes(original)
+    assert paid.sign("client", right).document_sha256 == sha
+
+
+def test_signing_with_the_hash_of_another_document_is_refused(paid: Paid) -> None:
+    other = hashlib.sha256(b"un autre contrat").hexdigest()
+    right = paid.code("client")
+    with pytest.raises(SignatureRefused, match="is not the contract sent"):
+        paid.sign("client", right, document_sha256=other)
+    assert paid.app.signatures(paid.id) == []
+    sha = paid.contract_sha
+    assert paid.sign("client", right, document_sha256=sha.upper()).document_sha256 == sha
+
+
+# -- what a signature records ------------------------------------------------------------
+
+
+def test_a_signature_records_who_when_the_document_hash_and_the_code_check(paid: Paid) -> None:
+    right = paid.code("client")
+    with pytest.raises(SignatureRefused):
+        paid.sign("client", wrong(right))
+    paid.clock.advance(minutes=3)
+    signature = paid.sign("client", right)
+    assert signature.party == "client"
+    assert signature.signer == "Camille Durand"
+    assert signature.on_behalf_of == "la société Atelier Lumière en formation"
+    assert signature.signed_at == START + timedelta(minutes=3)
+    assert signature.document_sha256 == paid.contract_sha
+    assert signature.method == OtpSignature.label
+    assert "essai n° 2" in signature.code_check
+    assert "+336••••••78" in signature.code_check
+    assert (signature.phone, signature.email) == (PHONES["client"], CLIENT_EMAIL)
+    assert paid.app.signatures(paid.id) == [signature]
+    assert paid.app.store.signature_code(paid.id, "client") is None
+    (event,) = [e for e in paid.app.store.events(paid.id) if e.type == "contract.signed"]
+    assert event.data == {"party": "client", "sha256": signature.document_sha256}
+
+
+def test_one_signature_leaves_the_dossier_awaiting_the_other(paid: Paid) -> None:
+    mark = paid.mark()
+    paid.sign("provider")
+    assert paid.status == "S3"
+    assert paid.since(mark) == []
+    with pytest.raises(Refused, match="not signed by both parties yet"):
+        paid.app.signed_contract(paid.id)
+
+
+# -- activation --------------------------------------------------------------------------
+
+
+def test_the_second_signature_activates_and_sends_the_signed_contract(paid: Paid) -> None:
+    app = paid.app
+    paid.sign("client")
+    paid.clock.advance(minutes=7)
+    mark = paid.mark()
+    paid.sign("provider")
+    dossier = app.get_dossier(paid.id).dossier
+    assert dossier.status.code == "S4"
+    assert dossier.signed_contract_sha256 is not None
+    signed = app.signed_contract(paid.id)
+    assert hashlib.sha256(signed).hexdigest() == dossier.signed_contract_sha256
+    mails = {m.to: m for m in paid.since(mark) if m.template == "activated"}
+    assert set(mails) == {CLIENT_EMAIL, PROVIDER_EMAIL}
+    client_files = {a.filename: a.sha256 for a in mails[CLIENT_EMAIL].attachments}
+    assert client_files["contrat-signe-D-000001.pdf"] == dossier.signed_contract_sha256
+    attestation = app.ctx.files.read(client_files["attestation-domiciliation-D-000001.pdf"])
+    assert "ATTESTATION" in " ".join(pages(attestation)).upper()
+    assert [a.filename for a in mails[PROVIDER_EMAIL].attachments] == ["contrat-signe-D-000001.pdf"]
+    assert app.verify_audit().ok
+
+
+def test_the_signed_contract_ends_with_a_page_listing_signers_times_and_the_hash(
+    paid: Paid,
+) -> None:
+    sha = paid.contract_sha
+    original = pages(paid.app.ctx.files.read(sha))
+    paid.clock.advance(minutes=5)
+    paid.sign("client")
+    paid.clock.advance(minutes=9)
+    paid.sign("provider")
+    signed = pages(paid.app.signed_contract(paid.id))
+    assert len(signed) == len(original) + 1
+    assert signed[:-1] == original
+    last = signed[-1]
+    assert "CERTIFICAT DE SIGNATURE" in last
+    assert sha in re.sub(r"\s", "", last)
+    assert "Signataire Camille Durand" in last
+    assert "Signataire Domiciliation Test 1" in last
+    # 09:05 and 09:14 UTC, shown as Paris time.
+    assert "Signé le 2 mars 2026 à 10 h 05" in last
+    assert "Signé le 2 mars 2026 à 10 h 14" in last
+
+
+def test_the_attestation_is_issued_only_once_the_dossier_is_active(paid: Paid) -> None:
+    with pytest.raises(Refused, match=r"awaiting_signature .*only while the domiciliation"):
+        paid.app.render_attestation(paid.id)
+    paid.sign("client")
+    with pytest.raises(Refused, match="awaiting_signature"):
+        paid.app.render_attestation(paid.id)
+    paid.sign("provider")
+    text = " ".join(pages(paid.app.render_attestation(paid.id)))
+    assert "Atelier Lumière" in text
+    assert "D-000001" in text
+
+
+# -- reminders ---------------------------------------------------------------------------
+
+
+def reminded(paid: Paid, mark: int) -> list[tuple[str, str]]:
+    """(template, recipient) of the signature reminders sent since ``mark``."""
+    return sorted(
+        (m.template, m.to)
+        for m in paid.since(mark)
+        if m.template in ("signature_reminder", "signature_code")
+    )
+
+
+EVERYONE = sorted(
+    [
+        ("signature_reminder", CLIENT_EMAIL),
+        ("signature_reminder", PROVIDER_EMAIL),
+        ("signature_code", PHONES["client"]),
+        ("signature_code", PHONES["provider"]),
+    ]
+)
+
+
+def test_unsigned_parties_are_reminded_two_and_five_days_after_sending_once_each(
+    paid: Paid,
+) -> None:
+    timeline = [
+        (timedelta(days=1, hours=23), []),
+        (timedelta(days=2), EVERYONE),
+        (timedelta(days=2, hours=1), []),
+        (timedelta(days=4), []),
+        (timedelta(days=5), EVERYONE),
+        (timedelta(days=9), []),
+    ]
+    for offset, expected in timeline:
+        paid.clock.set(START + offset)
+        mark = paid.mark()
+        report = paid.app.sweep()
+        assert reminded(paid, mark) == expected, offset
+        assert report.signature_reminders == ([paid.id, paid.id] if expected else [])
+
+
+def test_a_reminder_carries_a_fresh_code_that_signs(paid: Paid) -> None:
+    paid.clock.set(START + timedelta(days=2))
+    paid.app.sweep()
+    (email,) = [
+        m for m in paid.notifier.sent if m.template == "signature_reminder" and m.to == CLIENT_EMAIL
+    ]
+    assert "depuis le 2 mars 2026" in email.body
+    assert paid.sign("client").party == "client"
+
+
+def test_a_party_that_has_signed_is_not_reminded(paid: Paid) -> None:
+    paid.sign("client")
+    paid.clock.set(START + timedelta(days=2))
+    mark = paid.mark()
+    assert paid.app.sweep().signature_reminders == [paid.id]
+    assert reminded(paid, mark) == [
+        ("signature_code", PHONES["provider"]),
+        ("signature_reminder", PROVIDER_EMAIL),
+    ]
+
+
+def test_an_active_dossier_gets_no_signature_reminder(paid: Paid) -> None:
+    for party in PHONES:
+        paid.sign(party)
+    paid.clock.set(START + timedelta(days=6))
+    mark = paid.mark()
+    assert paid.app.sweep().signature_reminders == []
+    assert paid.since(mark) == []
+
+
+def test_signature_reminder_days_follow_the_settings(paid_db: Path, tmp_path: Path) -> None:
+    settings = Settings(payment=PaymentSettings(signature_reminder_days=[1]))
+    paid = open_copy(paid_db, tmp_path / "db", settings)
+    try:
+        paid.clock.set(START + timedelta(days=1))
+        assert paid.app.sweep().signature_reminders == [paid.id, paid.id]
+        paid.clock.set(START + timedelta(days=5))
+        assert paid.app.sweep().signature_reminders == []
+    finally:
+        paid.app.close()
+
+
+def test_no_signature_while_the_providers_agrement_is_suspended(paid: Paid) -> None:
+    provider_id = paid.app.get_dossier(paid.id).dossier.provider_id
+    paid.app.suspend_provider(provider_id, "Arrêté préfectoral")
+
+    with pytest.raises(SignatureRefused, match="agrément is not in force"):
+        paid.sign("client")
+    assert paid.app.signatures(paid.id) == []
+
+    paid.app.resume_provider(provider_id)
+    paid.sign("client")
+    assert [s.party for s in paid.app.signatures(paid.id)] == ["client"]
