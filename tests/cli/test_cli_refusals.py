@@ -152,7 +152,7 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
         ["justificatif", "review", "1", "--validate", "kbis"], 1, ["kbis: no file received"], {},
     ),
     "status that does not exist": (["dossier", "list", "--status", "S9"], 2, ["S9"], {}),
-    "id that is not a number": (["dossier", "show", "un"], 2, ["not a valid integer"], {}),
+    "id that is not a number": (["dossier", "show", "un"], 2, ["not an identifier"], {}),
     "negative limit": (["dossier", "list", "--limit", "0"], 2, ["--limit"], {}),
     "clock that is not a time": (
         ["dossier", "accept", "3"], 1, ["DOMICILI_NOW"], {"now": "mardi prochain"},

@@ -157,7 +157,7 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path) -> None:
     assert "intact" in verified.stdout
 
     usage = sh.run("dossier", "show", "premier", code=2)
-    assert "not a valid integer" in usage.stderr
+    assert "not an identifier" in usage.stderr
     missing = sh.run("dossier", "show", 99, code=1)
     assert missing.stderr.strip() == (
         "Error: Dossier 99 not found; `domicili dossier list` shows them."

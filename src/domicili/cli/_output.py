@@ -15,10 +15,27 @@ import click
 
 __all__ = ["ID", "YEAR", "emit", "json_option", "note", "table", "want_json"]
 
+
+class _Bounded(click.ParamType):  # type: ignore[type-arg]
+    """An integer within bounds, shown in help by its meaning rather than its range."""
+
+    def __init__(self, name: str, low: int, high: int, what: str) -> None:
+        self.name, self.low, self.high, self.what = name, low, high, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not {self.what}.", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{value!r} is not {self.what}.", param, ctx)
+        return number
+
+
 #: An identifier as SQLite stores it: a positive 64-bit integer.
-ID = click.IntRange(min=1, max=2**63 - 1)
+ID = _Bounded("ID", 1, 2**63 - 1, "an identifier (a whole number from 1)")
 #: A calendar year a person means.
-YEAR = click.IntRange(min=2000, max=2999)
+YEAR = _Bounded("YEAR", 2000, 2999, "a year such as 2026")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

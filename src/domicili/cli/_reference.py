@@ -1,0 +1,48 @@
+"""The CLI reference (``docs/cli.md``), generated from the commands' own help.
+
+    python -m domicili.cli._reference > docs/cli.md
+
+A test checks that the file in the repository is what this prints.
+"""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["reference"]
+
+
+def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+    found = [(path, command)]
+    if isinstance(command, click.Group):
+        for name in sorted(command.commands):
+            found += _walk(command.commands[name], [*path, name])
+    return found
+
+
+def reference() -> str:
+    """Every command's ``--help``, in one Markdown page."""
+    from . import cli
+
+    out = [
+        "# Command-line reference",
+        "",
+        "Generated from the commands themselves: "
+        "`python -m domicili.cli._reference > docs/cli.md`.",
+        "",
+    ]
+    for path, command in _walk(cli, ["domicili"]):
+        with click.Context(
+            command,
+            info_name=" ".join(path),
+            terminal_width=100,
+            max_content_width=100,
+            help_option_names=["-h", "--help"],
+        ) as ctx:
+            text = command.get_help(ctx)
+        out += [f"## {' '.join(path)}", "", "```text", text.rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    click.echo(reference(), nl=False)
