@@ -232,21 +232,8 @@ class SQLiteStore:
         if not rows:
             return []
         ids = [r["id"] for r in rows]
-        marks = ", ".join("?" * len(ids))
-        deps: dict[int, list[str]] = {}
-        for pid, dep in self.conn.execute(
-            f"SELECT provider_id, departement FROM provider_departements "
-            f"WHERE provider_id IN ({marks}) ORDER BY provider_id, departement",
-            ids,
-        ):
-            deps.setdefault(pid, []).append(dep)
-        services: dict[int, list[str]] = {}
-        for pid, service in self.conn.execute(
-            f"SELECT provider_id, service FROM provider_services "
-            f"WHERE provider_id IN ({marks}) ORDER BY provider_id, rowid",
-            ids,
-        ):
-            services.setdefault(pid, []).append(service)
+        deps = self._provider_lists("provider_departements", "departement", ids, "departement")
+        services = self._provider_lists("provider_services", "service", ids)
         out = []
         for row in rows:
             row.pop("agrement_expires", None)
@@ -347,19 +334,29 @@ class SQLiteStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self._all(sql, tuple(params))
-        if rows:
-            ids = [r["id"] for r in rows]
-            marks = ", ".join("?" * len(ids))
-            services_of: dict[int, list[str]] = {}
-            for pid, service in self.conn.execute(
-                f"SELECT provider_id, service FROM provider_services "
-                f"WHERE provider_id IN ({marks}) ORDER BY provider_id, rowid",
-                ids,
-            ):
-                services_of.setdefault(pid, []).append(service)
-            for r in rows:
-                r["services"] = services_of.get(r["id"], [])
+        listed = self._provider_lists("provider_services", "service", [r["id"] for r in rows])
+        for r in rows:
+            r["services"] = listed.get(r["id"], [])
         return rows
+
+    def _provider_lists(
+        self, table: str, column: str, ids: list[int], order: str = "rowid"
+    ) -> dict[int, list[str]]:
+        """provider id → values of a side table (départements, services), in their order.
+
+        Asked by chunks so that any number of providers stays under the SQL variable limit.
+        """
+        found: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for provider_id, value in self.conn.execute(
+                f"SELECT provider_id, {column} FROM {table} WHERE provider_id IN ({marks}) "
+                f"ORDER BY provider_id, {order}",
+                chunk,
+            ):
+                found.setdefault(provider_id, []).append(value)
+        return found
 
     # -- clients ----------------------------------------------------------------
     def insert_client(self, client: Client) -> int:
