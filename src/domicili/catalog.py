@@ -44,6 +44,16 @@ class Requirement(StrEnum):
     OPTIONAL = "optional"
     NOT_APPLICABLE = "not_applicable"
 
+    @property
+    def label(self) -> str:
+        """How the requirement reads in a table for people."""
+        return {
+            "before_acceptance": "oui",
+            "later": "après l'immatriculation",
+            "optional": "facultatif",
+            "not_applicable": "sans objet",
+        }[self.value]
+
 
 @dataclass(frozen=True)
 class JustificatifKind:

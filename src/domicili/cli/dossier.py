@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..catalog import Requirement
 from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def _show(details: DossierDetails) -> None:
         [
             (
                 p.kind,
-                "oui" if p.required else p.requirement,
+                Requirement(p.requirement).label,
                 p.state_label,
                 p.revision,
                 p.filename,

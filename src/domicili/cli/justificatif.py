@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..catalog import Requirement
 from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _table(views: list[PieceView]) -> None:
             (
                 p.kind,
                 p.label,
-                "oui" if p.required else p.requirement,
+                Requirement(p.requirement).label,
                 p.state_label,
                 p.revision,
                 p.filename,

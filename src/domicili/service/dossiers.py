@@ -110,7 +110,7 @@ def payment_instructions(provider: Provider, dossier: Dossier, link: str | None 
         bic = f" — BIC {provider.bic}" if provider.bic else ""
         lines.append(
             f"{'Ou par' if link else 'Par'} virement à l'ordre de {provider.name} :\n"
-            f"IBAN {provider.iban}{bic}\n"
+            f"IBAN {_spaced_iban(provider.iban)}{bic}\n"
             f"Référence à indiquer : {dossier.reference}"
         )
     elif not link:
@@ -119,6 +119,12 @@ def payment_instructions(provider: Provider, dossier: Dossier, link: str | None 
             f"en rappelant la référence {dossier.reference}."
         )
     return "\n".join(lines)
+
+
+def _spaced_iban(iban: str) -> str:
+    from stdnum import iban as stdnum_iban
+
+    return str(stdnum_iban.format(iban))
 
 
 def _read_documents(answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
