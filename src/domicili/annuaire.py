@@ -10,11 +10,11 @@ Services are data: the built-in vocabulary below, which a deployment extends in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from .errors import InvalidInput
 
-__all__ = ["PERIOD_MONTHS", "SERVICES", "SearchResult", "check_services"]
+__all__ = ["PERIOD_LABELS", "SERVICES", "SearchResult", "check_services"]
 
 #: service code → French label
 SERVICES: dict[str, str] = {
@@ -28,9 +28,6 @@ SERVICES: dict[str, str] = {
     "procuration_postale": "Réception des recommandés (procuration postale)",
 }
 
-Period = Literal["month", "quarter", "year"]
-#: Months in a billing period.
-PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 PERIOD_LABELS: dict[str, str] = {"month": "mois", "quarter": "trimestre", "year": "an"}
 
 

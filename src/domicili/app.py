@@ -28,7 +28,7 @@ from .answers import DemandeAnswers, load_answers, parse_answers
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
 from .config import Settings, load_settings
-from .errors import DomiciliError, JustificatifRejected, Refused
+from .errors import DomiciliError, InvalidInput, JustificatifRejected, Refused
 from .files import FileStore
 from .geography import Departement, Region, geography
 from .messages import MessageRenderer
@@ -281,7 +281,10 @@ class Domicili:
         self, status: Status | str | None = None, limit: int | None = None
     ) -> list[Dossier]:
         if isinstance(status, str):
-            status = parse_status(status)
+            try:
+                status = parse_status(status)
+            except ValueError as exc:
+                raise InvalidInput(f"{exc}.", field="status") from None
         return views.list_dossiers(self.ctx, status, limit)
 
     def get_dossier(self, dossier_id: int) -> DossierDetails:

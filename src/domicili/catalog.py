@@ -29,10 +29,11 @@ class JustificatifState(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "missing": "manquant",
-            "submitted": "reçu, en cours de vérification",
-            "validated": "validé",
-            "invalidated": "refusé",
+            # Epicene words: they agree with "pièce", "justificatif" and "statuts" alike.
+            "missing": "à fournir",
+            "submitted": "en cours de vérification",
+            "validated": "conforme",
+            "invalidated": "non conforme",
         }[self.value]
 
 

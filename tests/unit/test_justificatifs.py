@@ -196,12 +196,12 @@ def test_recap_lists_every_piece_with_its_state_and_the_invalidation_reason(
     assert len(lines) == 7
     for piece in lines.values():
         assert f"{piece.label} : {piece.state_label}" in body
-    assert "Pièce d'identité du dirigeant ou de l'entrepreneur : validé" in body
-    assert "Justificatif de domicile de moins de 3 mois : refusé" in body
+    assert "Pièce d'identité du dirigeant ou de l'entrepreneur : conforme" in body
+    assert "Justificatif de domicile de moins de 3 mois : non conforme" in body
     assert "Motif : Facture de plus de 3 mois" in body
-    assert "Statuts (projet de statuts pour une société en formation) : reçu" in body
-    assert "Identité de chaque bénéficiaire effectif : manquant" in body
-    assert "Extrait Kbis de moins de 3 mois : manquant (à fournir après l'immatriculation)" in body
+    assert "Statuts (projet de statuts pour une société en formation) : en cours de" in body
+    assert "Identité de chaque bénéficiaire effectif : à fournir" in body
+    assert "Extrait Kbis de moins de 3 mois : à fournir (après l'immatriculation)" in body
     assert "(facultatif)" in body
     asked = body.split("les pièces suivantes :", 1)[1]
     assert "Justificatif de domicile" in asked
@@ -214,7 +214,20 @@ def test_recap_says_so_when_every_required_piece_is_validated(world: World) -> N
     world.ready(dossier_id)
     body = world.notifier.sent[-1].body
     assert "Toutes les pièces nécessaires à l'examen de votre demande sont validées." in body
-    assert "refusé" not in body
+    assert "non conforme" not in body
+
+
+def test_recap_does_not_say_all_is_validated_while_pieces_are_being_checked(
+    world: World,
+) -> None:
+    (dossier_id,) = world.demande()
+    world.send_pieces(
+        dossier_id, ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
+    )
+    world.app.review(dossier_id, validate=["identite"])
+    body = world.notifier.sent[-1].body
+    assert "sont validées" not in body
+    assert "Les autres pièces sont en cours de vérification" in body
 
 
 def test_review_returns_every_piece_with_its_new_state(world: World) -> None:

@@ -783,19 +783,28 @@ def test_an_unknown_or_replaced_payment_link_takes_no_payment(shop: Flow) -> Non
     app.reactivate(shop.dossier_id)
     second = link_token(app, shop.dossier_id)
     assert second != first
-    with pytest.raises(PaymentRefused, match="replaced"):
+    with pytest.raises(PaymentRefused, match="expired"):
         app.simulate_checkout(first)
     assert app.list_payments() == []
     assert app.simulate_checkout(second).outcome == "applied"
 
 
-def test_paying_the_link_of_an_expired_dossier_is_held(shop: Flow) -> None:
+def test_the_link_of_an_expired_dossier_takes_no_payment(shop: Flow) -> None:
     token = link_token(shop.app, shop.dossier_id)
     shop.clock.advance(days=8)
     shop.app.sweep()
-    assert shop.app.simulate_checkout(token).outcome == "held"
+    with pytest.raises(PaymentRefused, match="expired"):
+        shop.app.simulate_checkout(token)
     assert shop.status == "S8"
-    assert [p.status for p in shop.app.list_payments()] == ["held"]
+    assert shop.app.list_payments() == []
+
+
+def test_the_link_of_a_dismissed_dossier_takes_no_payment(shop: Flow) -> None:
+    token = link_token(shop.app, shop.dossier_id)
+    shop.app.dismiss(shop.dossier_id, "Capacité atteinte")
+    with pytest.raises(PaymentRefused, match="closed"):
+        shop.app.simulate_checkout(token)
+    assert shop.app.list_payments() == []
 
 
 # -- failed payments ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..annuaire import check_services
 from ..answers import DemandeAnswers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
@@ -81,9 +82,11 @@ def payment_deadline(ctx: Context) -> datetime:
 
 
 def format_deadline(at: datetime) -> str:
-    from babel.dates import format_date
+    """``samedi 1er mars 2026``: the day in Paris, as French letters write it."""
+    from ..documents._format import long_date_fr
 
-    return str(format_date(at.astimezone(PARIS).date(), "full", locale="fr_FR"))
+    # Plain spaces: messages are plain text, and SMS stay in the GSM alphabet.
+    return long_date_fr(at.astimezone(PARIS).date()).replace("\u00a0", " ")
 
 
 def message_context(
@@ -151,6 +154,8 @@ def create_demande(
     if not targets:
         raise InvalidInput("Choose at least one provider (--to PROVIDER_ID).", field="to")
     docs = documents if documents is not None else _read_documents(answers)
+    vocabulary = ctx.settings.service_vocabulary()
+    wanted = check_services(answers.services, vocabulary, field="services")
     client = answers.client.model_copy()
     for kind, (data, name) in docs.items():
         _check_kind(ctx, client, kind)
@@ -196,6 +201,9 @@ def create_demande(
                 amount_due=format_eur(dossier.amount_due_cents),
                 received=sum(p.state != "missing" for p in required),
                 expected=len(required),
+                offer=offer,
+                wanted=[vocabulary[code] for code in wanted],
+                message=answers.message,
             )
             ctx.notify(
                 "request_received",
@@ -247,6 +255,7 @@ def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         ctx.move(dossier, "dismiss", dismissal_reason=reason.strip())
+        ctx.store.close_payment_links(dossier_id, "closed", ctx.now())
         _notify_client(ctx, dossier, "dismissed")
     return dossier
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import DomiciliError, ImportRowsError, InvalidInput
+from ..errors import DomiciliError, ImportRowsError, InvalidInput, Refused
 from ..models import Offer, Provider
 from ..money import parse_euros
 from .context import Context
@@ -85,8 +85,10 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         return _yaml_rows(path, text)
     if path.suffix.lower() != ".csv":
         raise InvalidInput(f"{path}: give a .csv or .yaml file.")
-    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;") if text else "excel"
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = text.split("\n", 1)[0]
+    # Spreadsheets saved in French use ";"; a header with no "," is read that way.
+    delimiter = ";" if ";" in header and "," not in header else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     unknown = sorted(set(reader.fieldnames or []) - KNOWN)
     if unknown:
         raise InvalidInput(
@@ -187,8 +189,14 @@ def import_providers(
         raise ImportRowsError(errors)
     report.skipped = errors
     with ctx.store.transaction():
-        for _line, provider, offer in valid:
+        for line, provider, offer in valid:
             existing = ctx.store.provider_id_by_siren(provider.siren)
+            if ctx.provider_scope is not None and existing != ctx.provider_scope:
+                raise Refused(
+                    f"line {line}: SIREN {provider.siren} is not the provider of this session "
+                    "(--provider); a scoped import may only update that provider. Nothing "
+                    "was imported."
+                )
             if existing is None:
                 provider.id = ctx.store.insert_provider(provider)
                 report.created += 1

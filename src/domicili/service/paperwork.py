@@ -166,10 +166,13 @@ def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
 
 
 def render_contract(ctx: Context, dossier_id: int) -> bytes:
-    """The contrat de domiciliation of a dossier, as PDF."""
+    """The contrat de domiciliation of a dossier, as PDF: a draft until it is sent, then
+    exactly the document sent for signature."""
     from ..documents import render_contract as draw
 
     dossier = ctx.dossier(dossier_id)
+    if dossier.contract_sha256 is not None:
+        return ctx.files.read(dossier.contract_sha256)  # the very contract sent for signature
     if dossier.status in (Status.DRAFT, Status.DISMISSED):
         raise Refused(
             f"Dossier {dossier_id} is {dossier.status.value} "

@@ -214,5 +214,6 @@ def review(
             pieces=views,
             to_send=wanted,
             any_invalidated=any(p.state == "invalidated" for p in views),
+            checking=any(p.required and p.state == "submitted" for p in views),
         )
     return views

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from .. import identifiers
 from ..annuaire import SearchResult, check_services
 from ..clock import paris_date
-from ..errors import InvalidInput, OfferNotFound
+from ..errors import InvalidInput, OfferNotFound, Refused
 from ..geography import Geography, geography
 from ..models import Offer, Provider
 from .context import Context
@@ -28,7 +28,11 @@ __all__ = [
 
 
 def validate_provider(
-    ctx: Context, fields: dict[str, Any], *, insee_commune: str | None = None
+    ctx: Context,
+    fields: dict[str, Any],
+    *,
+    insee_commune: str | None = None,
+    keep_departement: bool = False,
 ) -> Provider:
     """A provider checked against the annuaire: postcode ↔ département, served
     départements and services known; its own département served by default."""
@@ -37,9 +41,16 @@ def validate_provider(
         provider = Provider.model_validate(fields)
     except ValidationError as exc:
         raise from_validation(exc) from None
-    departement = geo.departement_for_postcode(provider.postcode, insee_commune=insee_commune)
-    if provider.departement and provider.departement != departement.code:
-        geo.check_postcode_in_departement(provider.postcode, provider.departement, insee_commune)
+    if keep_departement and provider.departement:
+        # Unchanged address: keep the département established when it was registered
+        # (possibly from the INSEE commune code of a border commune).
+        departement = geo.departement(provider.departement)
+    else:
+        departement = geo.departement_for_postcode(provider.postcode, insee_commune=insee_commune)
+        if provider.departement and provider.departement != departement.code:
+            geo.check_postcode_in_departement(
+                provider.postcode, provider.departement, insee_commune
+            )
     provider.departement = departement.code
     if provider.vat_number is None:
         # Every French business subject to VAT has this number; it is derived from the SIREN.
@@ -62,6 +73,11 @@ def _departements(geo: Geography, codes: list[str]) -> list[str]:
 
 def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: Any) -> Provider:
     """Register a provider; its département follows from its postcode."""
+    if ctx.provider_scope is not None:
+        raise Refused(
+            "A session scoped to one provider (--provider) cannot register providers; "
+            "run this without --provider."
+        )
     provider = validate_provider(
         ctx, {"created_at": ctx.now(), **fields}, insee_commune=insee_commune
     )
@@ -89,9 +105,15 @@ def update_provider(
         current = ctx.provider(provider_id)
         data = current.model_dump()
         data.update({k: v for k, v in changes.items() if v is not None})
-        if "postcode" in changes and "departement" not in changes:
+        moved = changes.get("postcode") not in (None, current.postcode)
+        if moved and "departement" not in changes:
             data["departement"] = None
-        updated = validate_provider(ctx, data, insee_commune=insee_commune)
+        updated = validate_provider(
+            ctx,
+            data,
+            insee_commune=insee_commune,
+            keep_departement=not moved and not insee_commune and "departement" not in changes,
+        )
         before, after = current.model_dump(mode="json"), updated.model_dump(mode="json")
         diff = {k: getattr(updated, k) for k, v in after.items() if v != before[k]}
         if diff:

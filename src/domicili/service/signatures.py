@@ -357,7 +357,7 @@ def signature_reminders(ctx: Context) -> list[int]:
     days = sorted(set(ctx.settings.payment.signature_reminder_days))
     reminded = []
     now = ctx.now()
-    for candidate in ctx.store.dossiers_awaiting_signature():
+    for candidate in ctx.store.dossiers_awaiting_signature(ctx.provider_scope):
         assert candidate.id is not None
         if candidate.contract_sent_at is None:
             continue

@@ -36,7 +36,7 @@ def sweep(ctx: Context) -> SweepReport:
     now = ctx.now()
     days = sorted(set(ctx.settings.payment.reminder_days), reverse=True)
     horizon = now + timedelta(days=max(days, default=0))
-    due = ctx.store.dossiers_awaiting_payment_due_before(horizon)
+    due = ctx.store.dossiers_awaiting_payment_due_before(horizon, ctx.provider_scope)
     for candidate in due:
         assert candidate.id is not None
         assert candidate.payment_due_at is not None
@@ -50,8 +50,11 @@ def sweep(ctx: Context) -> SweepReport:
             ):
                 continue  # changed by someone else since the query
             deadline = dossier.payment_due_at
+            if ctx.store.has_pending_payment(candidate.id):
+                continue  # a debit in progress: neither remind nor expire before it settles
             if deadline <= now:
                 ctx.move(dossier, "expire")
+                ctx.store.close_payment_links(candidate.id, "expired", now)
                 _notify_client(ctx, dossier, "expired")
                 report.expired.append(candidate.id)
                 continue

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,14 +118,17 @@ class SQLiteStore:
             if m.number <= current:
                 continue
             with self.transaction():
+                # Another process may have migrated while we waited for the write lock.
+                if self.schema_version() >= m.number:
+                    continue
                 if not self.db.table("migrations").exists():
                     self.db.table("migrations").create(
                         {"id": int, "name": str, "applied_at": str}, pk="id"
                     )
                 m.apply(self.db)
                 self.conn.execute(
-                    "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, datetime('now'))",
-                    (m.number, m.name),
+                    "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                    (m.number, m.name, iso(datetime.now(UTC))),
                 )
             applied.append(m.name)
         return applied
@@ -418,14 +421,35 @@ class SQLiteStore:
             sql += f" LIMIT {int(limit)}"
         return [Dossier.model_validate(r) for r in self._all(sql, tuple(params))]
 
-    def dossiers_awaiting_payment_due_before(self, before: datetime) -> list[Dossier]:
+    def dossiers_awaiting_payment_due_before(
+        self, before: datetime, provider_id: int | None = None
+    ) -> list[Dossier]:
         """Dossiers in S2 whose payment deadline is at or before ``before`` (sweep)."""
-        rows = self._all(
-            "SELECT * FROM dossiers WHERE status = ? AND payment_due_at <= ? "
-            "ORDER BY payment_due_at, id",
-            (Status.AWAITING_PAYMENT.value, iso(before)),
-        )
+        sql = "SELECT * FROM dossiers WHERE status = ? AND payment_due_at <= ?"
+        params: list[Any] = [Status.AWAITING_PAYMENT.value, iso(before)]
+        if provider_id is not None:
+            sql += " AND provider_id = ?"
+            params.append(provider_id)
+        rows = self._all(sql + " ORDER BY payment_due_at, id", tuple(params))
         return [Dossier.model_validate(r) for r in rows]
+
+    def has_pending_payment(self, dossier_id: int) -> bool:
+        """A payment in progress (e.g. a SEPA debit not confirmed yet)."""
+        return (
+            self._one(
+                "SELECT 1 AS x FROM payments WHERE dossier_id = ? AND status = 'pending' LIMIT 1",
+                (dossier_id,),
+            )
+            is not None
+        )
+
+    def close_payment_links(self, dossier_id: int, status: str, at: datetime) -> None:
+        """Close every open card-payment link of a dossier (dismissed, expired)."""
+        self.conn.execute(
+            "UPDATE payment_links SET status = ?, closed_at = ? "
+            "WHERE dossier_id = ? AND status = 'open'",
+            (status, iso(at), dossier_id),
+        )
 
     def count_dossiers_by_status(self, provider_id: int | None = None) -> dict[str, int]:
         sql = "SELECT status, count(*) AS n FROM dossiers"
@@ -458,8 +482,8 @@ class SQLiteStore:
     # -- justificatifs and their files -----------------------------------------
     def record_blob(self, sha256: str, size: int, content_type: str, at: datetime) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO blobs (sha256, size, content_type, created_at) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO blobs (sha256, size, content_type, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
             (sha256, size, content_type, iso(at)),
         )
 
@@ -686,12 +710,8 @@ class SQLiteStore:
             "INSERT INTO signature_reminders VALUES (?, ?, ?, ?)", (dossier_id, party, day, iso(at))
         )
 
-    def dossiers_awaiting_signature(self) -> list[Dossier]:
-        rows = self._all(
-            "SELECT * FROM dossiers WHERE status = ? ORDER BY id",
-            (Status.AWAITING_SIGNATURE.value,),
-        )
-        return [Dossier.model_validate(r) for r in rows]
+    def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]:
+        return self.list_dossiers(provider_id=provider_id, status=Status.AWAITING_SIGNATURE)
 
     # -- audit log --------------------------------------------------------------
     def append_event(
@@ -814,7 +834,11 @@ class SQLiteStore:
         dossier_id: int | None = None,
         status: str | None = None,
     ) -> list[OutboxMessage]:
-        where, params = _equal(provider_id=provider_id, dossier_id=dossier_id, status=status)
+        where, params = _equal(provider_id=provider_id, dossier_id=dossier_id)
+        if status is not None:
+            # A message claimed for delivery but not marked yet is still pending to people.
+            where.append("status IN (?, ?)" if status == "pending" else "status = ?")
+            params += ["pending", "sending"] if status == "pending" else [status]
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
         return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
 
