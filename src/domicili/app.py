@@ -36,6 +36,7 @@ from .models import (
     Client,
     Dossier,
     Invoice,
+    JustificatifRevision,
     Offer,
     OutboxMessage,
     Payment,
@@ -313,6 +314,12 @@ class Domicili:
                 raise JustificatifRejected(f"Cannot read {file}: {exc.strerror or exc}.") from None
             name = filename or Path(file).name
         return self._changing(pieces.add_justificatif, self.ctx, dossier_id, kind, data, name)
+
+    def justificatif_file(
+        self, dossier_id: int, kind: str, revision: int | None = None
+    ) -> tuple[JustificatifRevision, bytes]:
+        """A piece's file as received (latest revision unless one is named), to review it."""
+        return pieces.piece_file(self.ctx, dossier_id, kind, revision)
 
     def justificatifs(self, dossier_id: int) -> list[PieceView]:
         return pieces.pieces(self.ctx, self.ctx.dossier(dossier_id))

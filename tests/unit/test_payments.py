@@ -257,6 +257,92 @@ def test_builtin_payment_adapters_are_found_through_the_payments_entry_point_gro
     assert found["stripe"].load() is StripeWebhooks
 
 
+class FakeEntryPoint:
+    """An entry point as a third-party package would declare it."""
+
+    def __init__(self, name: str, target: object) -> None:
+        self.name, self.target = name, target
+
+    def load(self) -> object:
+        return self.target
+
+
+def only_entry_points(
+    monkeypatch: pytest.MonkeyPatch, group: str, points: list[FakeEntryPoint]
+) -> None:
+    """The installed entry points of ``group`` become ``points`` (others unchanged)."""
+    import domicili.adapters
+
+    real, wanted = domicili.adapters.entry_points, group
+
+    def fake(*, group: str) -> Any:
+        return points if group == wanted else real(group=group)
+
+    monkeypatch.setattr(domicili.adapters, "entry_points", fake)
+
+
+def test_load_adapter_finds_each_builtin_adapter_through_its_group() -> None:
+    from domicili.adapters import load_adapter
+    from domicili.adapters.notifiers import OutboxFolderNotifier
+    from domicili.adapters.signatures import OtpSignature
+
+    assert load_adapter("domicili.payments", "stripe") is StripeWebhooks
+    assert load_adapter("domicili.payments", "checkout") is CheckoutPayments
+    assert load_adapter("domicili.notifiers", "outbox") is OutboxFolderNotifier
+    assert load_adapter("domicili.signatures", "otp") is OtpSignature
+
+
+def test_without_package_metadata_the_builtin_adapters_are_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domicili.adapters import load_adapter
+
+    only_entry_points(monkeypatch, "domicili.payments", [])
+    assert load_adapter("domicili.payments", "manual") is ManualPayments
+    assert load_adapter("domicili.payments", "stripe") is StripeWebhooks
+
+
+def test_an_unknown_adapter_is_a_config_error_naming_the_installed_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domicili.adapters import load_adapter
+
+    only_entry_points(monkeypatch, "domicili.payments", [FakeEntryPoint("paypal", object)])
+    with pytest.raises(ConfigError) as refused:
+        load_adapter("domicili.payments", "bitcoin")
+    assert str(refused.value) == (
+        "Unknown payment adapter 'bitcoin'; installed payment adapters: "
+        "checkout, manual, paypal, stripe."
+    )
+
+
+def test_the_stripe_and_checkout_adapters_are_those_registered_as_entry_points(
+    shop: Flow, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package may register its own ``stripe`` or ``checkout`` adapter: it is the one used."""
+    used: list[str] = []
+
+    class MyStripe(StripeWebhooks):
+        def parse(self, payload: bytes, header: str, now: datetime) -> PaymentEvent | None:
+            used.append("stripe")
+            return super().parse(payload, header, now)
+
+    class MyCheckout(CheckoutPayments):
+        def event(
+            self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+        ) -> PaymentEvent:
+            used.append("checkout")
+            return super().event(token, dossier_id, amount_cents, succeed=succeed)
+
+    points = [FakeEntryPoint("stripe", MyStripe), FakeEntryPoint("checkout", MyCheckout)]
+    only_entry_points(monkeypatch, "domicili.payments", points)
+    token = link_token(shop.app, shop.dossier_id)
+    assert shop.app.simulate_checkout(token, succeed=False).outcome == "failed"
+    body = stripe_body("evt_plugin", "succeeded", shop.dossier_id, shop.due)
+    assert post(shop.app, body).outcome == "applied"
+    assert used == ["checkout", "stripe"]
+
+
 # -- a succeeded first payment -----------------------------------------------------------
 
 
@@ -426,6 +512,61 @@ def test_a_checkout_payment_of_another_amount_is_held_not_applied(shop: Flow) ->
     assert len(sent(shop.notifier, "payment_held")) == 1
 
 
+ENGLISH = ("the dossier", "received", " is due", "already paid", "sepa_debit", "card")
+
+
+@pytest.mark.parametrize(
+    ("situation", "method", "label", "reason"),
+    [
+        ("short", "sepa_debit", "prélèvement SEPA", "{received} reçus alors que {due} sont dus"),
+        ("dismissed", "card", "carte bancaire", "le dossier est au statut S7 (Classé sans suite)"),
+        ("paid", "ideal", "autre moyen de paiement", "le dossier est déjà payé (S3"),
+    ],
+)
+def test_the_held_payment_email_is_in_french_with_the_method_in_words(
+    flow: Flow, stripe_secret: str, situation: str, method: str, label: str, reason: str
+) -> None:
+    app = flow.app
+    amount = flow.due - 600 if situation == "short" else flow.due
+    if situation == "dismissed":
+        app.dismiss(flow.dossier_id, "Doute sur l'origine des fonds")
+    if situation == "paid":
+        app.record_payment(flow.dossier_id, method="transfer")
+    methods = (method,)
+    body = stripe_body("evt_held", "succeeded", flow.dossier_id, amount, methods=methods)
+    outcome = post(app, body)
+    assert outcome.outcome == "held"
+    (told,) = sent(flow.notifier, "payment_held")
+    expected = reason.format(received=format_eur(amount), due=format_eur(flow.due))
+    assert f"n'a pas été appliqué : {expected}" in told.body
+    assert f"Montant reçu : {format_eur(amount)} ({label}, référence" in told.body
+    for english in ENGLISH:
+        assert english not in told.body
+    assert outcome.message.startswith("Payment not applied: ")  # the CLI speaks English
+
+
+def test_the_client_is_told_of_a_refused_payment_in_french_not_in_the_adapters_words(
+    flow: Flow, stripe_secret: str
+) -> None:
+    declined = "Your card was declined."
+    body = stripe_body("evt_ko", "payment_failed", flow.dossier_id, flow.due, error=declined)
+    assert post(flow.app, body).outcome == "failed"
+    (email,) = sent(flow.notifier, "payment_failed", "email")
+    assert declined not in email.body
+    assert "n'a pas abouti : votre banque a refusé le paiement." in email.body
+    (payment,) = flow.app.list_payments()
+    assert payment.review_reason == declined  # staff keep the adapter's own words
+
+
+def test_a_failure_without_a_reason_tells_the_client_only_that_it_did_not_go_through(
+    flow: Flow, stripe_secret: str
+) -> None:
+    body = stripe_body("evt_ko", "payment_failed", flow.dossier_id, flow.due)
+    assert post(flow.app, body).outcome == "failed"
+    (email,) = sent(flow.notifier, "payment_failed", "email")
+    assert "pour la domiciliation D-000001\nn'a pas abouti.\n" in email.body
+
+
 # -- payments a dossier cannot take ------------------------------------------------------
 
 
@@ -483,6 +624,55 @@ def test_the_same_bank_reference_recorded_twice_is_one_payment(flow: Flow) -> No
     assert again.outcome == "duplicate"
     assert len(app.list_payments()) == 1
     assert len(app.list_invoices()) == 1
+
+
+def scoped_to(app: Domicili, dossier_id: int) -> Domicili:
+    """A facade on the same database, scoped to the provider of ``dossier_id``."""
+    provider = app.get_dossier(dossier_id).dossier.provider_id
+    scoped, _clock, _notifier = make_app(app.store.path, start=START, provider=provider)
+    return scoped
+
+
+def test_the_same_cheque_number_at_two_providers_is_two_payments(file_world: World) -> None:
+    """A cheque or transfer reference is the payer's, not unique across dossiers."""
+    app = file_world.app
+    first, second = accepted_dossier(app, seed=1), accepted_dossier(app, seed=2)
+    assert app.record_payment(first, method="cheque", reference="0000123").outcome == "applied"
+    other = scoped_to(app, second)
+    try:
+        theirs = other.record_payment(second, method="cheque", reference="0000123")
+        again = other.record_payment(second, method="cheque", reference="0000123")
+    finally:
+        other.close()
+    assert theirs.outcome == "applied"
+    assert [p.status for p in app.list_payments(dossier_id=second)] == ["succeeded"]
+    assert len(app.list_invoices()) == 2
+    assert code(app, second) == "S3"
+    assert (again.outcome, again.payment_id) == ("duplicate", theirs.payment_id)
+    assert again.message == (
+        f"Payment {theirs.payment_id} is already recorded (succeeded); nothing changed."
+    )
+
+
+def test_a_payment_recorded_for_another_dossier_is_not_named_in_the_refusal(
+    file_world: World, stripe_secret: str
+) -> None:
+    app = file_world.app
+    first, second = accepted_dossier(app, seed=1), accepted_dossier(app, seed=2)
+    paid = post(app, stripe_body("evt_1", "succeeded", first, due(app, first), intent="pi_X"))
+    assert paid.outcome == "applied"
+    other = scoped_to(app, second)
+    try:
+        body = stripe_body("evt_2", "succeeded", second, due(app, second), intent="pi_X")
+        outcome = post(other, body)
+    finally:
+        other.close()
+    assert (outcome.outcome, outcome.dossier_id, outcome.payment_id) == ("duplicate", second, None)
+    assert outcome.message == (
+        "This payment is already recorded for another dossier; nothing changed."
+    )
+    assert code(app, second) == "S2"
+    assert app.list_payments(dossier_id=second) == []
 
 
 def test_a_webhook_naming_no_known_dossier_is_ignored_and_audited(
@@ -585,6 +775,135 @@ def test_a_webhook_in_another_currency_is_refused(flow: Flow, stripe_secret: str
 def test_a_body_that_is_not_a_stripe_event_is_refused(flow: Flow, stripe_secret: str) -> None:
     with pytest.raises(PaymentRefused, match="not a Stripe event"):
         post(flow.app, b'{"hello": "world"}')
+
+
+def parse_signed(payload: bytes) -> PaymentEvent | None:
+    """What the Stripe adapter makes of ``payload``, correctly signed now."""
+    header = sign_stripe_payload(payload, SECRET, int(START.timestamp()))
+    return StripeWebhooks(SECRET).parse(payload, header, START)
+
+
+def with_field(path: tuple[str, ...], value: object, kind: str = "succeeded") -> bytes:
+    """A well-formed event whose field at ``path`` is replaced by ``value``."""
+    event = json.loads(stripe_body("evt_odd", kind, 1, 12600))
+    *parents, last = path
+    target = event
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return json.dumps(event).encode()
+
+
+OBJECT = ("data", "object")
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("data",), None),
+        (("data",), ["object"]),
+        (OBJECT, [1, 2]),
+        (OBJECT, "pi_3PremierPaiement"),
+        (("id",), ["evt_odd"]),
+        (("id",), ""),
+        (("type",), 42),
+        ((*OBJECT, "id"), {"id": "pi_1"}),
+        ((*OBJECT, "id"), None),
+        ((*OBJECT, "amount"), "12600"),
+        ((*OBJECT, "amount_received"), "12600"),
+        ((*OBJECT, "amount_received"), 126.0),
+        ((*OBJECT, "amount_received"), True),
+        ((*OBJECT, "amount_received"), -12600),
+        ((*OBJECT, "amount_received"), 10**30),
+        ((*OBJECT, "metadata"), ["dossier_id", "1"]),
+        ((*OBJECT, "metadata"), "dossier 1"),
+        ((*OBJECT, "currency"), ["eur"]),
+        ((*OBJECT, "payment_method_types"), "card"),
+        ((*OBJECT, "payment_method_types"), [{"type": "card"}]),
+        ((*OBJECT, "last_payment_error"), "declined"),
+        ((*OBJECT, "last_payment_error"), {"message": ["declined"]}),
+        (("created",), "2026-03-02"),
+        (("created",), 1.5e9),
+        (("created",), 10**20),
+        (("created",), -(10**20)),
+        (("id",), "evt_\ud800"),
+    ],
+)
+def test_a_well_signed_webhook_of_an_odd_shape_is_refused_in_one_sentence(
+    path: tuple[str, ...], value: object
+) -> None:
+    with pytest.raises(PaymentRefused) as refused:
+        parse_signed(with_field(path, value))
+    message = str(refused.value)
+    assert message.startswith("Webhook ") and message.endswith("."), message
+    assert "\n" not in message
+
+
+def test_an_odd_failure_reason_or_an_absent_creation_time_is_no_reason_to_refuse() -> None:
+    event = parse_signed(with_field(("created",), None, "payment_failed"))
+    assert event is not None
+    assert event.occurred_at is None
+    event = parse_signed(with_field((*OBJECT, "last_payment_error"), None, "payment_failed"))
+    assert event is not None
+    assert event.failure_reason is None
+
+
+#: Any JSON document.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+FIELDS = [
+    ("id",),
+    ("type",),
+    ("created",),
+    ("data",),
+    OBJECT,
+    *[
+        (*OBJECT, name)
+        for name in (
+            "id",
+            "amount",
+            "amount_received",
+            "currency",
+            "payment_method_types",
+            "metadata",
+            "last_payment_error",
+        )
+    ],
+]
+
+
+@st.composite
+def stripe_like(draw: st.DrawFn) -> object:
+    """A Stripe event of a drawn type with some of its fields replaced by any JSON."""
+    kind = draw(st.sampled_from(["succeeded", "payment_failed", "processing", "refunded"]))
+    event = json.loads(stripe_body("evt_any", kind, 1, 12600, error="Your card was declined."))
+    for path in draw(st.lists(st.sampled_from(FIELDS), max_size=3)):
+        target = event
+        for key in path[:-1]:
+            target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target[path[-1]] = draw(JSON)
+    return event
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=st.one_of(JSON, stripe_like()))
+def test_any_well_signed_json_body_is_an_event_ignored_or_refused_never_an_error(
+    body: object,
+) -> None:
+    try:
+        event = parse_signed(json.dumps(body).encode())
+    except PaymentRefused as refused:
+        assert "\n" not in str(refused)
+    else:
+        assert event is None or isinstance(event, PaymentEvent)
+        if event is not None:
+            assert event.amount_cents >= 0
+            assert event.event_id and event.external_id
+            assert event.dossier_id is None or 0 < event.dossier_id < 2**63
 
 
 # -- exactly once ------------------------------------------------------------------------
@@ -823,7 +1142,7 @@ def test_a_failed_payment_tells_the_client_at_once_by_email_and_sms_how_to_retry
     ]
     email = next(m for m in told if m.channel == "email")
     assert CHECKOUT_URL.format(token=token) in email.body
-    assert "carte refusée" in email.body
+    assert "n'a pas abouti : votre banque a refusé le paiement." in email.body
     assert "lundi 9 mars 2026" in email.body
     sms = next(m for m in told if m.channel == "sms")
     assert "Réessayez avant le lundi 9 mars 2026" in sms.body

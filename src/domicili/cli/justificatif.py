@@ -70,6 +70,37 @@ def justificatif_list(state: State, dossier_id: int, as_json: bool) -> None:
     emit([v.as_dict() for v in views], as_json, lambda: _table(views))
 
 
+@justificatif.command("get")
+@click.argument("dossier_id", type=ID)
+@click.argument("kind")
+@click.option("--revision", type=ID, help="An earlier revision (default: the latest).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: the name the client gave it, here).",
+)
+@click.pass_obj
+def justificatif_get(
+    state: State, dossier_id: int, kind: str, revision: int | None, output: Path | None
+) -> None:
+    """Write a piece's file as received, to open and review it.
+
+    Example: domicili justificatif get 1 identite -o identite-D-000001.pdf
+    """
+    from ..files import write_atomic
+
+    found, data = state.app().justificatif_file(dossier_id, kind, revision)
+    target = output or Path(found.filename)
+    if output is None and target.exists():
+        raise click.UsageError(f"{target} already exists here; choose a file with -o.")
+    write_atomic(target, data)
+    note(
+        f"{kind} revision {found.revision} ({found.content_type}, {found.size} bytes) "
+        f"written to {target}."
+    )
+
+
 def _split_invalidation(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, str]:

@@ -12,7 +12,7 @@ from ..models import Client, Dossier, JustificatifRevision
 from ..statuses import Status
 from .context import Context
 
-__all__ = ["PieceView", "add_justificatif", "attach_file", "pieces", "review"]
+__all__ = ["PieceView", "add_justificatif", "attach_file", "piece_file", "pieces", "review"]
 
 #: Statuses in which pieces can still be sent and reviewed.
 OPEN_STATUSES = frozenset(
@@ -143,6 +143,25 @@ def add_justificatif(
             )
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
+
+
+def piece_file(
+    ctx: Context, dossier_id: int, kind: str, revision: int | None = None
+) -> tuple[JustificatifRevision, bytes]:
+    """A submitted file of a dossier (the latest revision unless one is named)."""
+    dossier = ctx.dossier(dossier_id)
+    assert dossier.id is not None
+    revisions = [r for r in ctx.store.revisions(dossier.id) if r.kind == kind]
+    if revision is not None:
+        revisions = [r for r in revisions if r.revision == revision]
+    if not revisions:
+        which = f"revision {revision} of {kind}" if revision is not None else kind
+        raise InvalidInput(
+            f"Dossier {dossier_id} has no file for {which}; "
+            f"`domicili justificatif list {dossier_id}` shows what was received."
+        )
+    found = revisions[-1]
+    return found, ctx.files.read(found.sha256)
 
 
 def review(

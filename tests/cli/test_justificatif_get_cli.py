@@ -1,0 +1,41 @@
+"""`justificatif get`: staff open each piece as the client sent it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Cli
+
+from domicili.testing import sample_pdf
+
+
+def test_a_piece_is_written_as_received_and_each_revision_stays_readable(
+    cli: Cli, societe_answers: Path, tmp_path: Path
+) -> None:
+    provider = cli.add_provider(1)
+    created = cli.json("demande", "create", "--answers", societe_answers, "--to", provider)
+    dossier = created["dossiers"][0]["id"]
+    sent = (societe_answers.parent / "pieces" / "identite-camille-durand.pdf").read_bytes()
+    newer = tmp_path / "identite-v2.pdf"
+    newer.write_bytes(sample_pdf("Carte d'identite, recto verso"))
+    cli.ok("justificatif", "add", dossier, "identite", newer)
+
+    latest, first = tmp_path / "latest.pdf", tmp_path / "first.pdf"
+    cli.ok("justificatif", "get", dossier, "identite", "-o", latest)
+    cli.ok("justificatif", "get", dossier, "identite", "--revision", 1, "-o", first)
+
+    assert latest.read_bytes() == newer.read_bytes()
+    assert first.read_bytes() == sent
+
+
+def test_a_piece_never_received_is_refused_and_nothing_is_written(
+    cli: Cli, societe_answers: Path, tmp_path: Path
+) -> None:
+    provider = cli.add_provider(1)
+    created = cli.json("demande", "create", "--answers", societe_answers, "--to", provider)
+    dossier = created["dossiers"][0]["id"]
+    target = tmp_path / "kbis.pdf"
+    result = cli("justificatif", "get", dossier, "kbis", "-o", target)
+    assert result.exit_code == 1
+    assert "no file for kbis" in result.stderr
+    assert not target.exists()
