@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import Cli
-
 from domicili.testing import sample_pdf
 
 

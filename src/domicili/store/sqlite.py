@@ -77,7 +77,7 @@ class SQLiteStore:
             )
             conn.execute("PRAGMA busy_timeout = 30000")
             if self.path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
@@ -841,6 +841,21 @@ class SQLiteStore:
             params += ["pending", "sending"] if status == "pending" else [status]
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
         return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+
+
+def _enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL; a new file opened by several processes at once may need a few tries
+    (the switch takes an exclusive lock that the busy timeout does not always wait for)."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _equal(**filters: Any) -> tuple[list[str], list[Any]]:
