@@ -345,8 +345,12 @@ def run_demo(folder: Path | None = None) -> Path:
         except DomiciliError as exc:
             _say(f"refused (exit 1): {exc}")
 
+        # The codes as the phones received them: the SMS files of the outbox folder (the
+        # outbox table keeps a placeholder instead of each code).
         codes = {
-            m.to: m.body for m in app.outbox(dossier_id=mine.id) if m.template == "signature_code"
+            m.to: next(app.outbox_dir.glob(f"{m.id:06d}-sms-*")).read_text(encoding="utf-8")
+            for m in app.outbox(dossier_id=mine.id)
+            if m.template == "signature_code"
         }
         client_phone = "+33612345678"
         client_code = _code(codes[client_phone])

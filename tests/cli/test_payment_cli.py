@@ -83,8 +83,9 @@ def link_token(cli: Cli) -> str:
 
 
 def otp(cli: Cli, party: str) -> str:
-    """The last code texted to a party."""
-    texts = [m["body"] for m in outbox(cli, "signature_code") if m["to"] == PHONES[party]]
+    """The last code texted to a party: in the SMS delivered (a file of the outbox folder,
+    the default notifier); the outbox table keeps no code."""
+    texts = [p.read_text() for p in sorted(cli.outbox.glob(f"*-sms-{PHONES[party]}.sms.txt"))]
     found = re.findall(r"du contrat D-\d{6} est (\d{6})\.", "\n".join(texts))
     assert found, f"no code for the {party}"
     return found[-1]
@@ -382,6 +383,18 @@ def test_resend_code_sends_a_new_code_after_a_lock(paid: Cli) -> None:
     assert "A new code was sent to the provider of dossier 1." in sent.stderr
     assert len([m for m in outbox(paid, "signature_code") if m["to"] == PHONES["provider"]]) == 2
     paid.ok("contract", "sign", 1, "--party", "provider", "--otp", otp(paid, "provider"))
+
+
+def test_outbox_list_shows_a_placeholder_where_the_code_was(paid: Cli) -> None:
+    codes = [otp(paid, party) for party in PHONES]
+    listed = outbox(paid, "signature_code")
+    assert sorted(m["to"] for m in listed) == sorted(PHONES.values())
+    assert all("du contrat D-000001 est ••••••." in m["body"] for m in listed)
+    full = paid.ok("outbox", "list", "--full").stdout
+    assert full.count("est ••••••.") == 2
+    for code in codes:
+        assert f"est {code}." not in full
+        assert f"est {code}." not in json.dumps(listed, ensure_ascii=False)
 
 
 def test_contract_signed_writes_the_contract_with_its_certificate_once_both_signed(

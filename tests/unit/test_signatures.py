@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import shutil
 import sqlite3
@@ -25,8 +26,14 @@ from pypdf import PdfReader
 from domicili.adapters.signatures import OtpSignature
 from domicili.app import Domicili
 from domicili.clock import FixedClock
-from domicili.config import PaymentSettings, Settings
-from domicili.errors import InvalidInput, Refused, SignatureRefused
+from domicili.config import PaymentSettings, Settings, SignatureSettings
+from domicili.errors import (
+    AdapterError,
+    ConfigError,
+    InvalidInput,
+    Refused,
+    SignatureRefused,
+)
 from domicili.ports import SignatureMethod
 from domicili.testing import (
     RecordingNotifier,
@@ -49,9 +56,25 @@ PROVIDER_EMAIL = "contact1@domiciliation.example"
 # -- helpers -----------------------------------------------------------------------------
 
 
-def paid_dossier(app: Domicili, *, seed: int = 1) -> int:
-    """A provider reachable by SMS, one dossier accepted and paid (S3)."""
-    provider = app.add_provider(**sample_provider(seed, phone=PROVIDER_MOBILE))
+#: A signature code in an SMS, and in an email to a party without a mobile.
+SMS_CODE = r"code de signature du contrat D-\d{6} est (\S+)\."
+EMAIL_CODE = r"Code de signature : (\S+)\n"
+HIDDEN = "••••••"
+
+
+def texted(notifier: RecordingNotifier) -> dict[str, str]:
+    """The last code each phone received."""
+    codes = {}
+    for message in notifier.sent:
+        found = re.search(SMS_CODE, message.body) if message.channel == "sms" else None
+        if found:
+            codes[message.to] = found.group(1)
+    return codes
+
+
+def paid_dossier(app: Domicili, *, seed: int = 1, phone: str = PROVIDER_MOBILE) -> int:
+    """A provider (reachable by SMS unless told otherwise), one dossier accepted and paid."""
+    provider = app.add_provider(**sample_provider(seed, phone=phone))
     assert provider.id is not None
     _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id])
     assert dossier.id is not None
@@ -72,13 +95,12 @@ class Paid:
     clock: FixedClock
     notifier: RecordingNotifier
     id: int
+    #: The codes the parties' phones received while the paid database was built.
+    received: dict[str, str]
 
     def code(self, party: str) -> str:
-        """The code in the last SMS sent to a party (read from the outbox)."""
-        texts = [m.body for m in self.app.outbox() if m.channel == "sms" and m.to == PHONES[party]]
-        found = re.findall(r"code de signature du contrat D-\d{6} est (\d{6})\.", "\n".join(texts))
-        assert found, f"no code was sent to the {party}"
-        return found[-1]
+        """The code in the last SMS a party received (the outbox keeps no code)."""
+        return texted(self.notifier).get(PHONES[party]) or self.received[party]
 
     def sign(self, party: str, code: str | None = None, **kwargs: Any) -> Any:
         return self.app.sign(self.id, party, self.code(party) if code is None else code, **kwargs)
@@ -118,18 +140,21 @@ def pages(pdf: bytes) -> list[str]:
 def paid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database folder with one paid dossier (id 1), copied for each test."""
     folder = tmp_path_factory.mktemp("paid")
-    app, _clock, _notifier = make_app(folder / "domicili.db", start=START)
+    app, _clock, notifier = make_app(folder / "domicili.db", start=START)
     try:
         assert paid_dossier(app) == 1
     finally:
         app.close()
+    received = {party: texted(notifier)[phone] for party, phone in PHONES.items()}
+    (folder / "codes.json").write_text(json.dumps(received), encoding="utf-8")
     return folder
 
 
 def open_copy(template: Path, target: Path, settings: Settings | None = None) -> Paid:
     shutil.copytree(template, target)
     app, clock, notifier = make_app(target / "domicili.db", start=START, settings=settings)
-    return Paid(app, clock, notifier, 1)
+    received = json.loads((target / "codes.json").read_text(encoding="utf-8"))
+    return Paid(app, clock, notifier, 1, received)
 
 
 @pytest.fixture
@@ -148,6 +173,21 @@ def test_otp_signature_is_found_through_the_signatures_entry_point_group() -> No
     found = {ep.name: ep for ep in entry_points(group="domicili.signatures")}
     assert found["otp"].load() is OtpSignature
     assert isinstance(OtpSignature(), SignatureMethod)
+
+
+def test_an_unknown_signature_method_is_a_config_error_naming_the_installed_ones(
+    paid_db: Path, tmp_path: Path
+) -> None:
+    settings = Settings(signature=SignatureSettings(method="qualifiee"))
+    paid = open_copy(paid_db, tmp_path / "db", settings)
+    try:
+        with pytest.raises(ConfigError) as refused:
+            paid.app.resend_code(paid.id, "client")
+    finally:
+        paid.app.close()
+    assert str(refused.value) == (
+        "Unknown signature method 'qualifiee'; installed signature methods: otp."
+    )
 
 
 def test_otp_codes_are_six_digits_and_match_only_their_own_digest() -> None:
@@ -183,6 +223,132 @@ def test_codes_are_stored_only_as_salted_hashes(paid: Paid) -> None:
         assert row["code_hash"] != hashlib.sha256(plain.encode()).hexdigest()
         assert OtpSignature().matches(plain, row["salt"], row["code_hash"])
     assert rows[0]["salt"] != rows[1]["salt"]
+
+
+def outbox_rows(app: Domicili) -> list[dict[str, Any]]:
+    """The outbox table as stored."""
+    conn = sqlite3.connect(app.store.path)
+    try:
+        cursor = conn.execute("SELECT * FROM outbox ORDER BY id")
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_codes_are_delivered_but_the_outbox_keeps_only_a_placeholder(
+    file_world: World, dump: Any
+) -> None:
+    app, notifier = file_world.app, file_world.notifier
+    dossier_id = paid_dossier(app, phone="01 42 00 00 00")  # the provider's code goes by email
+    app.resend_code(dossier_id, "client")
+    delivered = {m.id: m for m in notifier.sent}
+    codes: dict[tuple[str, str], str] = {}
+    for row in outbox_rows(app):
+        pattern = SMS_CODE if row["channel"] == "sms" else EMAIL_CODE
+        kept = re.search(pattern, row["body"])
+        if kept is None:
+            continue
+        sent = re.search(pattern, delivered[row["id"]].body)
+        assert sent is not None
+        assert kept.group(1) == HIDDEN
+        assert re.fullmatch(r"\d{6}", sent.group(1))
+        clear = delivered[row["id"]].body
+        assert row["body"] == clear[: sent.start(1)] + HIDDEN + clear[sent.end(1) :]
+        codes[(row["channel"], row["recipient"])] = sent.group(1)
+    assert sorted(codes) == [("email", PROVIDER_EMAIL), ("sms", PHONES["client"])]
+
+    stored = [*dump(Path(app.store.path))]
+    if app.outbox_dir.exists():
+        stored += [p.read_text(errors="replace") for p in app.outbox_dir.rglob("*") if p.is_file()]
+    for code in codes.values():
+        for text in stored:
+            assert f"est {code}." not in text
+            assert f"Code de signature : {code}" not in text
+            assert code not in re.findall(r"(?<![-\w])\d{6}(?![\w])", text)
+
+    assert app.sign(dossier_id, "client", codes[("sms", PHONES["client"])]).party == "client"
+    assert app.sign(dossier_id, "provider", codes[("email", PROVIDER_EMAIL)]).party == "provider"
+    assert app.get_dossier(dossier_id).dossier.status.code == "S4"
+
+
+class SmsDown(RecordingNotifier):
+    """Delivers emails; SMS fail while ``down``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    def deliver(self, message: Any) -> None:
+        if self.down and message.channel == "sms":
+            raise AdapterError("SMS gateway unreachable")
+        super().deliver(message)
+
+
+RESEND = (
+    "The signature code it carried is not kept, so it is not sent again: send a new one "
+    "with `domicili contract resend-code 1 --party client`."
+)
+
+
+def test_a_code_whose_delivery_failed_is_not_sent_again_with_the_placeholder(
+    tmp_path: Path,
+) -> None:
+    notifier = SmsDown()
+    clock = FixedClock(START)
+    with Domicili(tmp_path / "d.db", settings=Settings(), clock=clock, notifier=notifier) as app:
+        dossier_id = paid_dossier(app)
+        notifier.down = True
+        app.resend_code(dossier_id, "client")
+        (failed,) = app.outbox(status="failed")
+        assert (failed.template, failed.to) == ("signature_code", PHONES["client"])
+        assert failed.last_error == f"SMS gateway unreachable — {RESEND}"
+
+        notifier.down = False
+        mark = len(notifier.sent)
+        clock.advance(minutes=1)
+        report = app.deliver()
+        app.sweep()
+        assert (report.sent, report.failed) == (0, 0)
+        assert notifier.sent[mark:] == []
+        assert app.outbox(status="failed") == [failed]
+        assert not [m for m in notifier.sent if HIDDEN in m.body]
+
+        app.resend_code(dossier_id, "client")
+        assert app.sign(dossier_id, "client", texted(notifier)[PHONES["client"]]).party == "client"
+
+
+def test_a_code_left_claimed_by_a_process_that_stopped_is_failed_not_sent(
+    file_world: World,
+) -> None:
+    from domicili.service import signatures
+
+    app, notifier = file_world.app, file_world.notifier
+    dossier_id = paid_dossier(app)
+    signatures.resend_code(app.ctx, dossier_id, "client")
+    app.store.take_committed_messages()  # the process stops before delivering them
+    mark = len(notifier.sent)
+    file_world.clock.advance(minutes=11)
+    app.deliver()
+    assert [m.template for m in notifier.sent[mark:]] == ["signature_reminder"]
+    (failed,) = app.outbox(status="failed")
+    assert (failed.template, failed.last_error) == ("signature_code", RESEND)
+
+
+def test_without_delivery_after_commit_code_messages_are_failed_at_once(tmp_path: Path) -> None:
+    notifier = RecordingNotifier()
+    clock = FixedClock(START)
+    with Domicili(
+        tmp_path / "d.db", settings=Settings(), clock=clock, notifier=notifier, auto_deliver=False
+    ) as app:
+        dossier_id = paid_dossier(app)
+        failed = app.outbox(status="failed")
+        assert sorted(m.to for m in failed) == sorted(PHONES.values())
+        assert {m.template for m in failed} == {"signature_code"}
+        assert all(f"resend-code {dossier_id} --party" in (m.last_error or "") for m in failed)
+        app.deliver()
+        assert "signature_code" not in notifier.templates()
+        assert "contract_to_sign" in notifier.templates()
 
 
 def test_a_code_still_signs_just_before_fifteen_minutes(paid: Paid) -> None:
@@ -356,6 +522,33 @@ def test_a_signature_records_who_when_the_document_hash_and_the_code_check(paid:
     assert paid.app.store.signature_code(paid.id, "client") is None
     (event,) = [e for e in paid.app.store.events(paid.id) if e.type == "contract.signed"]
     assert event.data == {"party": "client", "sha256": signature.document_sha256}
+
+
+def test_the_certificate_says_by_which_channel_each_code_was_sent(world: World) -> None:
+    app, notifier = world.app, world.notifier
+    dossier_id = paid_dossier(app, phone="01 42 00 00 00")  # the provider has no mobile
+    assert app.store.signature_code(dossier_id, "client")["channel"] == "sms"  # type: ignore[index]
+    assert app.store.signature_code(dossier_id, "provider")["channel"] == "email"  # type: ignore[index]
+    (email,) = [
+        m for m in notifier.sent if m.template == "contract_to_sign" and m.to == PROVIDER_EMAIL
+    ]
+    emailed = re.search(EMAIL_CODE, email.body)
+    assert emailed is not None
+
+    client = app.sign(dossier_id, "client", texted(notifier)[PHONES["client"]])
+    provider = app.sign(dossier_id, "provider", emailed.group(1))
+    assert client.code_check == (
+        "Code à usage unique vérifié (essai n° 1), envoyé par SMS au +336••••••78"
+    )
+    assert provider.code_check == (
+        "Code à usage unique vérifié (essai n° 1), envoyé par e-mail à c…@domiciliation.example"
+    )
+    label = "Signature électronique simple par code à usage unique"
+    assert client.method == provider.method == label
+    last = pages(app.signed_contract(dossier_id))[-1]
+    assert "(SMS)" not in last
+    assert "envoyé par SMS au" in last
+    assert "envoyé par e-mail à" in last
 
 
 def test_one_signature_leaves_the_dossier_awaiting_the_other(paid: Paid) -> None:

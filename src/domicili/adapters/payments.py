@@ -12,21 +12,32 @@ import json
 import os
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from ..errors import ConfigError, PaymentRefused
 from ..ports import PaymentEvent
 
+Kind = Literal["succeeded", "failed", "processing"]
+
 __all__ = [
+    "BUILTIN",
     "METHODS",
     "CheckoutPayments",
     "ManualPayments",
     "StripeWebhooks",
+    "method_label",
     "sign_stripe_payload",
 ]
 
 #: Methods staff can record, with their French label.
 METHODS = {"transfer": "virement", "cheque": "chèque", "card": "carte bancaire", "cash": "espèces"}
+#: French labels of the methods adapters report (Stripe's ``payment_method_types`` too).
+METHOD_LABELS = {**METHODS, "sepa_debit": "prélèvement SEPA"}
+
+
+def method_label(method: str) -> str:
+    """A payment method in words, for messages and invoices (never a raw code)."""
+    return METHOD_LABELS.get(method, "autre moyen de paiement")
 
 
 class ManualPayments:
@@ -49,8 +60,9 @@ class ManualPayments:
             dossier_id=dossier_id,
             amount_cents=amount_cents,
             method=method,
-            # The same bank reference twice is the same payment recorded twice.
-            external_id=f"{method}:{ref}" if ref else None,
+            # The same bank reference twice for a dossier is the same payment recorded twice;
+            # another dossier's payer may well use the same cheque or transfer number.
+            external_id=f"{method}:{dossier_id}:{ref}" if ref else None,
             reference=ref,
         )
 
@@ -108,7 +120,7 @@ class StripeWebhooks:
     """
 
     name = "stripe"
-    TYPES: ClassVar[dict[str, str]] = {
+    TYPES: ClassVar[dict[str, Kind]] = {
         "payment_intent.succeeded": "succeeded",
         "payment_intent.payment_failed": "failed",
         "payment_intent.processing": "processing",
@@ -150,38 +162,116 @@ class StripeWebhooks:
             )
 
     def parse(self, payload: bytes, header: str, now: datetime) -> PaymentEvent | None:
-        """The event in a verified webhook body; None for event types that do not concern us."""
+        """The event in a verified webhook body; None for event types that do not concern us.
+
+        A correctly signed body is still read field by field: whatever its shape, it
+        makes an event, is ignored, or is refused with :class:`PaymentRefused`.
+        """
         self.verify(payload, header, now)
         try:
-            event: dict[str, Any] = json.loads(payload)
-            kind = self.TYPES.get(event["type"])
-            obj = event["data"]["object"]
-            event_id = str(event["id"])
-        except (ValueError, KeyError, TypeError):
-            raise PaymentRefused("Webhook refused: the body is not a Stripe event.") from None
+            event = json.loads(payload)
+        except (ValueError, RecursionError):  # not JSON (or absurdly nested)
+            event = None
+        data = event.get("data") if isinstance(event, dict) else None
+        obj = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str) or obj is None:
+            raise PaymentRefused("Webhook refused: the body is not a Stripe event.")
+        event_id = _text(event.get("id"))
+        if event_id is None:
+            raise PaymentRefused("Webhook refused: the event has no usable id.")
+        kind = self.TYPES.get(event["type"])
         if kind is None:
             return None
-        metadata = obj.get("metadata") or {}
-        try:
-            dossier_id: int | None = int(metadata["dossier_id"])
-        except (KeyError, ValueError, TypeError):
-            dossier_id = None
-        if str(obj.get("currency", "eur")).lower() != "eur":
+        if not isinstance(obj, dict):
+            raise PaymentRefused(f"Webhook {event_id} refused: data.object is not an object.")
+        return self._payment_event(event_id, kind, event.get("created"), obj, now)
+
+    def _payment_event(
+        self,
+        event_id: str,
+        kind: Kind,
+        created: object,
+        obj: dict[str, Any],
+        now: datetime,
+    ) -> PaymentEvent:
+        def refused(what: str) -> PaymentRefused:
+            return PaymentRefused(f"Webhook {event_id} refused: {what}.")
+
+        intent = _text(obj.get("id"))
+        if intent is None:
+            raise refused("the payment intent has no usable id")
+        metadata = obj.get("metadata")
+        if metadata is None:
+            metadata = {}
+        if not isinstance(metadata, dict):
+            raise refused("its metadata is not an object")
+        currency = obj.get("currency", "eur")
+        if not isinstance(currency, str):
+            raise refused("its currency is not a currency code")
+        if currency.lower() != "eur":
             raise PaymentRefused(f"Webhook {event_id}: only payments in euros are handled.")
+        amounts = [obj.get("amount_received"), obj.get("amount")]
+        if not all(a is None or _whole(a, MAX_CENTS) for a in amounts):
+            raise refused("its amount is not a whole number of cents within reason")
         methods = obj.get("payment_method_types") or ["card"]
-        error = obj.get("last_payment_error") or {}
+        if not isinstance(methods, list) or not all(_text(m) for m in methods):
+            raise refused("its payment_method_types is not a list of names")
+        error = obj.get("last_payment_error")
+        if error is None:
+            error = {}
+        if not isinstance(error, dict):
+            raise refused("its last_payment_error is not an object")
+        reason = error.get("message")
+        if reason is not None and _text(reason) is None:
+            raise refused("its failure message is not text")
+        occurred_at = None
+        if created is not None:
+            if not isinstance(created, int) or not _whole(created, LAST_TIMESTAMP):
+                raise refused("its creation time is not a Unix timestamp")
+            occurred_at = datetime.fromtimestamp(created, tz=now.tzinfo)
         return PaymentEvent(
             adapter=self.name,
             event_id=event_id,
-            kind=kind,  # type: ignore[arg-type]
-            dossier_id=dossier_id,
-            amount_cents=int(obj.get("amount_received") or obj.get("amount") or 0),
-            method=str(methods[0]),
-            external_id=str(obj.get("id")),
-            reference=str(obj.get("id")),
-            failure_reason=error.get("message"),
-            occurred_at=datetime.fromtimestamp(int(event.get("created", 0)), tz=now.tzinfo),
+            kind=kind,
+            dossier_id=_dossier_id(metadata.get("dossier_id")),
+            amount_cents=next((a for a in amounts if a), 0),
+            method=methods[0],
+            external_id=intent,
+            reference=intent,
+            failure_reason=reason,
+            occurred_at=occurred_at,
         )
+
+
+#: Bounds of what a webhook may carry: 10 billion euros, the year 9999, SQLite integers.
+MAX_CENTS = 10**12
+LAST_TIMESTAMP = 253_402_300_799
+MAX_ID = 2**63 - 1
+
+
+def _text(value: object) -> str | None:
+    """``value`` when it is non-empty text that can be stored, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate escaped in the JSON
+        return None
+    return value
+
+
+def _whole(value: object, upper: int) -> bool:
+    """Whether ``value`` is a whole number from 0 to ``upper`` (JSON true is not 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= upper
+
+
+def _dossier_id(value: object) -> int | None:
+    """The dossier named in the metadata; None when absent or not a dossier number."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip()) if len(value.strip()) <= 19 else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 
 BUILTIN: dict[str, Any] = {

@@ -1,7 +1,8 @@
 """The built-in ``otp`` signature: a simple electronic signature by one-time code.
 
-Six-digit codes sent by SMS, stored only as a salted PBKDF2 digest, valid 15 minutes,
-locked after 5 wrong attempts (Code civil art. 1366-1367; eIDAS simple signature).
+Six-digit codes sent by SMS (by email to a party without a mobile), stored only as a
+salted PBKDF2 digest, valid 15 minutes, locked after 5 wrong attempts (Code civil
+art. 1366-1367; eIDAS simple signature).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
-__all__ = ["OtpSignature"]
+__all__ = ["BUILTIN", "OtpSignature"]
 
 
 class OtpSignature:
-    label = "Signature électronique simple par code à usage unique (SMS)"
+    #: The channel the code went by is on the certificate's code check, not here.
+    label = "Signature électronique simple par code à usage unique"
 
     def __init__(
         self, lifetime_minutes: int = 15, max_attempts: int = 5, iterations: int = 50_000
@@ -33,3 +36,6 @@ class OtpSignature:
 
     def matches(self, code: str, salt: str, digest: str) -> bool:
         return hmac.compare_digest(self.digest(code.strip(), salt), digest)
+
+
+BUILTIN: dict[str, Any] = {"otp": OtpSignature}

@@ -22,7 +22,10 @@ from ..ports import Notifier
 from ..statuses import Status, allowed_triggers, fire
 from ..store import SQLiteStore
 
-__all__ = ["Context"]
+__all__ = ["SECRET_PLACEHOLDER", "Context"]
+
+#: What the outbox keeps in place of a one-time code.
+SECRET_PLACEHOLDER = "••••••"
 
 
 @dataclass
@@ -121,10 +124,27 @@ class Context:
         dossier: Dossier | None = None,
         provider_id: int | None = None,
         attachments: list[Attachment] | None = None,
+        secret: str | None = None,
+        withheld_reason: str | None = None,
         **context: Any,
     ) -> int:
-        """Render a message and queue it in the current transaction."""
+        """Render a message and queue it in the current transaction.
+
+        A ``secret`` (a one-time code, ``{{ code }}`` in the template) is only in the text
+        delivered right after commit: the outbox keeps :data:`SECRET_PLACEHOLDER` in its
+        place, and should that delivery fail the message is not sent again
+        (``withheld_reason`` says what to do instead).
+        """
+        if secret is not None:
+            context["code"] = SECRET_PLACEHOLDER
         rendered = self.renderer.render(template, channel, dossier=dossier, **context)
+        clear = (
+            None
+            if secret is None
+            else self.renderer.render(
+                template, channel, dossier=dossier, **{**context, "code": secret}
+            ).body
+        )
         return self.store.queue_message(
             OutboxMessage.model_construct(  # fields built here, not typed by a person
                 channel=channel,
@@ -140,6 +160,8 @@ class Context:
                 attachments=attachments or [],
             ),
             claim=self.deliver_after_commit,
+            clear_body=clear,
+            withheld_reason=withheld_reason,
         )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from ..adapters import load_adapter
+from ..adapters.payments import method_label
 from ..clock import paris_date
 from ..errors import PaymentRefused
 from ..models import Dossier, Payment
@@ -31,6 +33,9 @@ __all__ = [
 ]
 
 Outcome = Literal["applied", "pending", "failed", "held", "duplicate", "ignored"]
+
+#: The entry-point group of payment adapters (built-in ones included).
+PAYMENTS = "domicili.payments"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,13 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
         if event.external_id
         else None
     )
+    if existing is not None and existing.dossier_id != dossier.id:
+        # Never name (nor change) a payment of another dossier, maybe another provider's.
+        return PaymentOutcome(
+            "duplicate",
+            "This payment is already recorded for another dossier; nothing changed.",
+            dossier.id,
+        )
     if existing is not None and existing.status in ("succeeded", "held"):
         return PaymentOutcome(
             "duplicate",
@@ -124,9 +136,10 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
             "payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason}
         )
         if dossier.status is Status.AWAITING_PAYMENT:
-            _notify_client(
-                ctx, dossier, "payment_failed", sms=True, failure_reason=event.failure_reason
-            )
+            # The adapter's own words (often English) stay in the audit log and the payment
+            # for staff; the client reads one French sentence.
+            told = "votre banque a refusé le paiement" if event.failure_reason else None
+            _notify_client(ctx, dossier, "payment_failed", sms=True, failure_reason=told)
         return PaymentOutcome(
             "failed",
             "Payment failed; the client was told how to retry before the deadline.",
@@ -172,19 +185,22 @@ def _save(
     return payment
 
 
-def _hold_reason(dossier: Dossier, event: PaymentEvent) -> str | None:
-    if dossier.status is not Status.AWAITING_PAYMENT:
-        already = dossier.status in (Status.AWAITING_SIGNATURE, Status.ACTIVE)
+def _hold_reason(dossier: Dossier, event: PaymentEvent) -> tuple[str, str] | None:
+    """Why a succeeded payment cannot be applied: (for staff, in English; for the email)."""
+    status = dossier.status
+    if status is not Status.AWAITING_PAYMENT:
+        if status in (Status.AWAITING_SIGNATURE, Status.ACTIVE):
+            return (
+                f"the dossier is already paid ({status.code} {status.label})",
+                f"le dossier est déjà payé ({status.code} {status.label})",
+            )
         return (
-            f"the dossier is already paid ({dossier.status.code} {dossier.status.label})"
-            if already
-            else f"the dossier is {dossier.status.code} {dossier.status.label}"
+            f"the dossier is {status.code} {status.label}",
+            f"le dossier est au statut {status.code} ({status.label})",
         )
     if event.amount_cents != dossier.amount_due_cents:
-        return (
-            f"{format_eur(event.amount_cents)} received but {format_eur(dossier.amount_due_cents)}"
-            " is due"
-        )
+        received, due = format_eur(event.amount_cents), format_eur(dossier.amount_due_cents)
+        return f"{received} received but {due} is due", f"{received} reçus alors que {due} sont dus"
     return None
 
 
@@ -195,8 +211,9 @@ def _succeeded(
     from .signatures import send_contract
 
     assert dossier.id is not None
-    reason = _hold_reason(dossier, event)
-    if reason is not None:
+    reasons = _hold_reason(dossier, event)
+    if reasons is not None:
+        reason, motif = reasons
         payment = _save(ctx, event, dossier, "held", reason, existing)
         ctx.event(
             "payment.held",
@@ -210,9 +227,9 @@ def _succeeded(
             context["provider"].email,
             dossier=dossier,
             client=context["client"],
-            reason=reason,
+            reason=motif,
             amount=format_eur(event.amount_cents),
-            method=event.method,
+            method=method_label(event.method),
             reference=event.reference,
         )
         return PaymentOutcome(
@@ -224,14 +241,8 @@ def _succeeded(
         )
     payment = _save(ctx, event, dossier, "succeeded", None, existing)
     start = paris_date(ctx.now())
-    from ..adapters.payments import METHODS
-
     invoice = issue_invoice(
-        ctx,
-        dossier.id,
-        period_start=start,
-        paid=True,
-        payment_means=METHODS.get(event.method, event.method),
+        ctx, dossier.id, period_start=start, paid=True, payment_means=method_label(event.method)
     )
     assert payment.id is not None
     ctx.store.update_payment(payment.id, invoice_id=invoice.id, updated_at=ctx.now())
@@ -272,8 +283,6 @@ def record_manual(
     A wrong amount is refused outright (nothing recorded: fix the figure). A payment
     for a dossier that no longer awaits it is kept for review.
     """
-    from ..adapters.payments import ManualPayments
-
     dossier = ctx.dossier(dossier_id)
     amount = dossier.amount_due_cents if amount_cents is None else amount_cents
     if dossier.status is Status.AWAITING_PAYMENT and amount != dossier.amount_due_cents:
@@ -281,13 +290,12 @@ def record_manual(
             f"Dossier {dossier_id}: {format_eur(amount)} does not match the "
             f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded."
         )
-    return handle_payment_event(ctx, ManualPayments().event(dossier_id, amount, method, reference))
+    manual = load_adapter(PAYMENTS, "manual")()
+    return handle_payment_event(ctx, manual.event(dossier_id, amount, method, reference))
 
 
 def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutcome:
     """Pay (or fail to pay) a checkout link, as the card form would."""
-    from ..adapters.payments import CheckoutPayments
-
     link = ctx.store.payment_link(token.strip())
     if link is None:
         raise PaymentRefused(f"No payment link {token}; the acceptance email shows it.")
@@ -296,7 +304,7 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
             f"Payment link {token} is {link['status']}: it takes no payment; "
             "the latest email of the dossier has the current link."
         )
-    adapter = CheckoutPayments(ctx.settings.payment.checkout_url or "{token}")
+    adapter = load_adapter(PAYMENTS, "checkout")(ctx.settings.payment.checkout_url or "{token}")
     return handle_payment_event(
         ctx, adapter.event(token, link["dossier_id"], link["amount_cents"], succeed=succeed)
     )
@@ -304,9 +312,7 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
 
 def stripe_webhook(ctx: Context, payload: bytes, signature_header: str) -> PaymentOutcome:
     """Verify and apply a Stripe webhook (``payment_intent.*``)."""
-    from ..adapters.payments import StripeWebhooks
-
-    event = StripeWebhooks().parse(payload, signature_header, ctx.now())
+    event = load_adapter(PAYMENTS, "stripe")().parse(payload, signature_header, ctx.now())
     if event is None:
         return PaymentOutcome("ignored", "Event type not used by domicili; nothing changed.")
     return handle_payment_event(ctx, event)

@@ -27,22 +27,11 @@ PARTIES: tuple[Party, ...] = ("client", "provider")
 
 
 def signature_method(ctx: Context) -> Any:
-    from importlib.metadata import entry_points
-
-    from ..adapters.signatures import OtpSignature
-    from ..errors import ConfigError
+    """The configured method of the ``domicili.signatures`` entry-point group."""
+    from ..adapters import load_adapter
 
     settings = ctx.settings.signature
-    found = {ep.name: ep for ep in entry_points(group="domicili.signatures")}
-    if settings.method == "otp" and "otp" not in found:
-        factory: Any = OtpSignature
-    elif settings.method in found:
-        factory = found[settings.method].load()
-    else:
-        raise ConfigError(
-            f"Unknown signature method {settings.method!r}; installed: "
-            f"{', '.join(sorted(found)) or 'otp'}."
-        )
+    factory = load_adapter("domicili.signatures", settings.method)
     return factory(lifetime_minutes=settings.code_minutes, max_attempts=settings.max_attempts)
 
 
@@ -98,20 +87,43 @@ def _send_code(
     signer, _on_behalf, email, phone = _party_contact(ctx, dossier, party)
     context = message_context(ctx, dossier)
     sms_phone = phone if is_mobile(phone) else None
+    assert dossier.id is not None
+    ctx.store.set_signature_code_channel(dossier.id, party, "sms" if sms_phone else "email")
     common = dict(
         context,
         party=party,
         greeting=signer.removesuffix(" (représentant légal)"),
-        code=code,
         code_phone=sms_phone,
         code_minutes=ctx.settings.signature.code_minutes,
         signing_reference=signing_reference(dossier),
         contract_sha256=dossier.contract_sha256,
         **extra,
     )
-    ctx.notify(template, "email", email, dossier=dossier, attachments=attachments, **common)
+    # The code is only in the message delivered now; the outbox keeps a placeholder.
+    lost = (
+        "The signature code it carried is not kept, so it is not sent again: send a new "
+        f"one with `domicili contract resend-code {dossier.id} --party {party}`."
+    )
+    ctx.notify(
+        template,
+        "email",
+        email,
+        dossier=dossier,
+        attachments=attachments,
+        secret=None if sms_phone else code,  # the email carries the code without a mobile
+        withheld_reason=lost,
+        **common,
+    )
     if sms_phone:
-        ctx.notify("signature_code", "sms", sms_phone, dossier=dossier, **common)
+        ctx.notify(
+            "signature_code",
+            "sms",
+            sms_phone,
+            dossier=dossier,
+            secret=code,
+            withheld_reason=lost,
+            **common,
+        )
 
 
 def send_contract(
@@ -247,8 +259,17 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
         ctx.store.count_code_attempt(dossier.id, party, lock_at=method.max_attempts)
         ctx.event("signature.wrong_code", dossier, {"party": party})
         return None
+    from ..identifiers import is_mobile
+
     signer, on_behalf, email, phone = _party_contact(ctx, dossier, party)
     attempt = row["attempts"] + 1
+    # Codes issued before the channel was recorded went by SMS to a mobile, else by email.
+    channel = row.get("channel") or ("sms" if is_mobile(phone) else "email")
+    sent = (
+        f"par SMS au {_masked(phone)}"
+        if channel == "sms"
+        else f"par e-mail à {_masked_email(email)}"
+    )
     record = Signature(
         dossier_id=dossier.id,
         party=party,
@@ -259,7 +280,7 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
         method=method.label,
         email=email,
         phone=phone,
-        code_check=f"Code à usage unique vérifié (essai n° {attempt}), envoyé au {_masked(phone)}",
+        code_check=f"Code à usage unique vérifié (essai n° {attempt}), envoyé {sent}",
     )
     record.id = ctx.store.insert_signature(record)
     ctx.store.delete_signature_code(dossier.id, party)
@@ -272,6 +293,12 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
 def _masked(phone: str) -> str:
     """``+33612345678`` → ``+336••••••78``: enough to recognise, not to reuse."""
     return phone[:4] + "•" * max(0, len(phone) - 6) + phone[-2:]
+
+
+def _masked_email(email: str) -> str:
+    """``camille@atelier.example`` → ``c…@atelier.example``."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
 
 
 def _wrong_code_message(ctx: Context, dossier_id: int, party: Party) -> str:

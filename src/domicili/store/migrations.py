@@ -461,3 +461,25 @@ def payments_and_signatures(db: sqlite_utils.Database) -> None:
         foreign_keys=[("dossier_id", "dossiers", "id")],
         not_null={"sent_at"},
     )
+
+
+@migration(5)
+def code_channels_and_withheld_messages(db: sqlite_utils.Database) -> None:
+    """How each signature code went (sms|email); messages whose text is not kept.
+
+    A message carrying a one-time code is stored with the code replaced; the row in
+    ``outbox_withheld`` says so, and why it cannot be sent again. A staff-recorded
+    payment's key now names its dossier (the same cheque number at two dossiers is
+    two payments).
+    """
+    db.table("signature_codes").add_column("channel", str)
+    db.table("outbox_withheld").create(
+        {"message_id": int, "reason": str},
+        pk="message_id",
+        foreign_keys=[("message_id", "outbox", "id")],
+        not_null={"reason"},
+    )
+    db.execute(
+        "UPDATE payments SET external_id = method || ':' || dossier_id || ':' || reference "
+        "WHERE adapter = 'manual' AND external_id IS NOT NULL AND reference IS NOT NULL"
+    )

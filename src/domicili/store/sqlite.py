@@ -42,6 +42,9 @@ __all__ = ["GENESIS_HASH", "SQLiteStore", "event_hash"]
 
 GENESIS_HASH = "0" * 64
 
+#: Why a withheld message (see :meth:`SQLiteStore.queue_message`) is not sent again.
+WITHHELD = "Its text held a one-time code, which is not kept: it is not sent again."
+
 
 def event_hash(
     prev_hash: str,
@@ -713,6 +716,40 @@ class SQLiteStore:
     def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]:
         return self.list_dossiers(provider_id=provider_id, status=Status.AWAITING_SIGNATURE)
 
+    # -- code channels and withheld messages ------------------------------------
+    def set_signature_code_channel(self, dossier_id: int, party: str, channel: str) -> None:
+        """How the current code of a party was sent: ``sms`` or ``email``."""
+        self.conn.execute(
+            "UPDATE signature_codes SET channel = ? WHERE dossier_id = ? AND party = ?",
+            (channel, dossier_id, party),
+        )
+
+    def withhold_message(self, message_id: int, reason: str) -> None:
+        """The stored text of a message is not the one to send: never deliver it again."""
+        self.conn.execute(
+            "INSERT INTO outbox_withheld (message_id, reason) VALUES (?, ?)", (message_id, reason)
+        )
+
+    def explain_withheld_failures(self, message_ids: list[int]) -> None:
+        """Withheld messages whose one delivery failed: say why they stay failed."""
+        self.conn.executemany(
+            "UPDATE outbox SET last_error = coalesce(last_error || ' — ', '') || "
+            "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
+            "WHERE id = ? AND status = 'failed' "
+            "AND id IN (SELECT message_id FROM outbox_withheld)",
+            [(message_id,) for message_id in message_ids],
+        )
+
+    def retire_withheld_messages(self, *, claimed_before: datetime) -> None:
+        """Withheld messages claimed by a process that stopped before delivering them."""
+        self.conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = "
+            "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
+            "WHERE status = 'sending' AND claimed_at < ? "
+            "AND id IN (SELECT message_id FROM outbox_withheld)",
+            (iso(claimed_before),),
+        )
+
     # -- audit log --------------------------------------------------------------
     def append_event(
         self,
@@ -753,19 +790,34 @@ class SQLiteStore:
             yield from rows
 
     # -- outbox -----------------------------------------------------------------
-    def queue_message(self, msg: OutboxMessage, *, claim: bool = False) -> int:
+    def queue_message(
+        self,
+        msg: OutboxMessage,
+        *,
+        claim: bool = False,
+        clear_body: str | None = None,
+        withheld_reason: str | None = None,
+    ) -> int:
         """Queue a message in the current transaction.
 
         With ``claim``, the message is queued already claimed by this process (one
         attempt counted): it is handed over in :attr:`committed_messages` once the
         transaction commits, for immediate delivery, and no other deliverer takes it
         unless this process stops before marking it.
+
+        With ``clear_body`` (the text to send, holding a one-time code), ``msg.body``
+        is what is kept (the code replaced) and only the copy handed over after commit
+        carries ``clear_body``. Such a message is withheld from every later delivery:
+        queued without ``claim``, or once that one delivery fails, it is failed with
+        ``withheld_reason``.
         """
+        withheld = clear_body is not None
+        reason = withheld_reason or WITHHELD
         created = iso(msg.created_at) if msg.created_at else None
         cur = self.conn.execute(
             "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
-            "provider_id, status, attempts, created_at, claimed_at, attachments) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "provider_id, status, attempts, last_error, created_at, claimed_at, attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 msg.channel,
                 msg.to,
@@ -774,16 +826,20 @@ class SQLiteStore:
                 msg.template,
                 msg.dossier_id,
                 msg.provider_id,
-                "sending" if claim else "pending",
+                "sending" if claim else "failed" if withheld else "pending",
                 int(claim),
+                reason if withheld and not claim else None,
                 created,
                 created if claim else None,
                 _json([a.model_dump() for a in msg.attachments]) if msg.attachments else None,
             ),
         )
         message_id = int(cur.lastrowid or 0)
+        if withheld:
+            self.withhold_message(message_id, reason)
         if claim:
-            self._claimed_in_txn.append(msg.model_copy(update={"id": message_id}))
+            sent = {"id": message_id, "body": clear_body} if withheld else {"id": message_id}
+            self._claimed_in_txn.append(msg.model_copy(update=sent))
         return message_id
 
     def take_committed_messages(self) -> list[OutboxMessage]:
@@ -798,11 +854,14 @@ class SQLiteStore:
 
         A message already ``sending`` is taken again only when its claim is older than
         ``stale_after`` (the process that claimed it died), so two deliverers never send
-        the same message twice. Call inside a transaction.
+        the same message twice. Withheld messages (see :meth:`queue_message`) are never
+        taken. Call inside a transaction.
         """
+        self.retire_withheld_messages(claimed_before=now - stale_after)
         rows = self._all(
             "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
-            "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) ORDER BY id",
+            "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) "
+            "AND id NOT IN (SELECT message_id FROM outbox_withheld) ORDER BY id",
             (max_attempts, iso(now - stale_after)),
         )
         self.conn.executemany(
@@ -826,6 +885,7 @@ class SQLiteStore:
                 for message_id, error in outcomes
             ],
         )
+        self.explain_withheld_failures([i for i, error in outcomes if error is not None])
 
     def list_messages(
         self,
