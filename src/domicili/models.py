@@ -280,6 +280,8 @@ class Dossier(_Model):
     accepted_at: datetime | None = None
     #: Internal only: never sent to the client (CMF L561-18).
     dismissal_reason: str | None = None
+    #: The offer as it stood when the client asked: contract and first invoice use it.
+    terms: Offer | None = None
     #: First day of the domiciliation (set when the first payment is recorded).
     start_date: date | None = None
     #: SHA-256 of the contract PDF sent for signature; a signature binds exactly this.

@@ -153,3 +153,22 @@ def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) ->
         assert app.info()["schema_version"] >= 4
     finally:
         app.close()
+
+
+def test_a_price_changed_after_the_request_does_not_change_what_the_client_pays(
+    world: World,
+) -> None:
+    provider = world.provider()
+    offer = world.app.add_offer(provider, name="Essentiel", price_ht_cents=3000)
+    (dossier_id,) = world.demande(provider)
+    world.ready(dossier_id)
+    world.app.accept(dossier_id)
+    due = world.app.get_dossier(dossier_id).dossier.amount_due_cents
+    world.app.store.update_offer(offer.model_copy(update={"price_ht_cents": 4500}))
+
+    outcome = world.app.record_payment(dossier_id, method="transfer")
+
+    invoice = world.app.get_invoice(outcome.invoice_number or "")
+    assert invoice.total_ttc_cents == due == 3600
+    contract = world.app.render_contract(dossier_id)
+    assert b"%PDF" in contract[:8]

@@ -180,6 +180,7 @@ def create_demande(
                 client_id=client.id,
                 status=Status.DRAFT,
                 offer_id=offer.id,
+                terms=offer,
                 created_at=now,
                 updated_at=now,
                 amount_due_cents=first_payment_cents(offer, provider),

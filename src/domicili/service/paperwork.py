@@ -98,9 +98,12 @@ def _phone(e164: str) -> str:
 
 
 def dossier_offer(ctx: Context, dossier: Dossier, provider: Provider) -> Offer:
-    """The offer the dossier was made on (or the provider's implicit one)."""
+    """The terms the dossier was made on, as they stood when the client asked (dossiers
+    from before terms were kept: the offer as it is now, or the provider's implicit one)."""
     from .dossiers import default_offer
 
+    if dossier.terms is not None:
+        return dossier.terms
     if dossier.offer_id is not None:
         offer = ctx.store.get_offer(dossier.offer_id)
         if offer is not None:

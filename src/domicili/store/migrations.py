@@ -483,3 +483,13 @@ def code_channels_and_withheld_messages(db: sqlite_utils.Database) -> None:
         "UPDATE payments SET external_id = method || ':' || dossier_id || ':' || reference "
         "WHERE adapter = 'manual' AND external_id IS NOT NULL AND reference IS NOT NULL"
     )
+
+
+@migration(6)
+def dossier_terms(db: sqlite_utils.Database) -> None:
+    """The terms a client asked for (offer, price, period, commitment), kept with the dossier.
+
+    The contract and the first invoice are drawn from them, whatever the provider does
+    to its offers afterwards.
+    """
+    db.table("dossiers").add_column("terms", str)

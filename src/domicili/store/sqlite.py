@@ -384,6 +384,7 @@ class SQLiteStore:
     # -- dossiers ---------------------------------------------------------------
     def insert_dossier(self, dossier: Dossier) -> int:
         row = dossier.model_dump(exclude={"id"}, mode="json")
+        row["terms"] = _json(row["terms"]) if row["terms"] is not None else None
         return _pk(self.db.table("dossiers").insert(row))
 
     def get_dossier(self, dossier_id: int, provider_id: int | None = None) -> Dossier | None:
@@ -393,7 +394,7 @@ class SQLiteStore:
             row = self._one(
                 "SELECT * FROM dossiers WHERE id = ? AND provider_id = ?", (dossier_id, provider_id)
             )
-        return Dossier.model_validate(row) if row else None
+        return _dossier(row) if row else None
 
     def update_dossier(self, dossier_id: int, **fields: Any) -> None:
         cols = _columns(fields)
@@ -422,7 +423,7 @@ class SQLiteStore:
         sql += " ORDER BY id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [Dossier.model_validate(r) for r in self._all(sql, tuple(params))]
+        return [_dossier(r) for r in self._all(sql, tuple(params))]
 
     def dossiers_awaiting_payment_due_before(
         self, before: datetime, provider_id: int | None = None
@@ -434,7 +435,7 @@ class SQLiteStore:
             sql += " AND provider_id = ?"
             params.append(provider_id)
         rows = self._all(sql + " ORDER BY payment_due_at, id", tuple(params))
-        return [Dossier.model_validate(r) for r in rows]
+        return [_dossier(r) for r in rows]
 
     def has_pending_payment(self, dossier_id: int) -> bool:
         """A payment in progress (e.g. a SEPA debit not confirmed yet)."""
@@ -945,6 +946,12 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+def _dossier(row: dict[str, Any]) -> Dossier:
+    if row.get("terms"):
+        row["terms"] = json.loads(row["terms"])
+    return Dossier.model_validate(row)
 
 
 def _offer(row: dict[str, Any]) -> Offer:
