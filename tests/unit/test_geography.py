@@ -292,10 +292,8 @@ def test_default_load_matches_the_repository_file() -> None:
 def test_missing_packaged_file_is_a_config_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from importlib import resources
-
-    if resources.files("domicili").joinpath("data/annuaire.yaml").is_file():
-        pytest.skip("installed from a wheel: the packaged copy is present")
+    # Neither the packaged resource nor the repository file is where it should be.
+    monkeypatch.setattr(geo, "_RESOURCE", "data/nothing-here.yaml")
     monkeypatch.setattr(geo, "_REPOSITORY_FILE", tmp_path / "nothing.yaml")
     with pytest.raises(ConfigError, match="missing"):
         load_geography()
