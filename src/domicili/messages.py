@@ -11,9 +11,10 @@ import functools
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 from .errors import TemplateError
 
@@ -50,6 +51,8 @@ class MessageRenderer:
 
     @cached_property
     def env(self) -> jinja2.Environment:
+        import jinja2  # only when a message is written: list and show commands do without
+
         loaders: list[jinja2.BaseLoader] = []
         if self.override_dir is not None:
             loaders.append(jinja2.FileSystemLoader(self.override_dir / "messages"))
@@ -65,6 +68,8 @@ class MessageRenderer:
         return env
 
     def has(self, name: str, channel: str) -> bool:
+        import jinja2
+
         try:
             self.env.get_template(f"{name}.{channel}.j2")
         except jinja2.TemplateNotFound:
@@ -76,6 +81,8 @@ class MessageRenderer:
     def render(
         self, name: str, channel: Literal["email", "sms"], **context: Any
     ) -> RenderedMessage:
+        import jinja2
+
         file = f"{name}.{channel}.j2"
         try:
             text = self.env.get_template(file).render(**context)

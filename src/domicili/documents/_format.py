@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
+from ..french import NBSP
+from ..french import date_fr as date_fr  # re-exported: templates and drawings use it here
+from ..french import long_date_fr as long_date_fr
 from ..money import format_eur
 
-NBSP = "\u00a0"
 NNBSP = "\u202f"
-
-
-def date_fr(value: date | datetime) -> str:
-    """``date(2025, 3, 1)`` → ``"1er mars 2025"`` (the French ordinal for the first day)."""
-    from babel.dates import format_date  # babel is imported only when a document is made
-
-    day = value.date() if isinstance(value, datetime) else value
-    text = str(format_date(day, "d MMMM y", locale="fr_FR"))
-    if day.day == 1:
-        text = "1er" + text[1:]
-    return text.replace(" ", NBSP, 1)
-
-
-def long_date_fr(value: date | datetime) -> str:
-    """``"samedi 1er mars 2025"``."""
-    from babel.dates import format_date
-
-    day = value.date() if isinstance(value, datetime) else value
-    return f"{format_date(day, 'EEEE', locale='fr_FR')} {date_fr(day)}"
 
 
 def time_fr(value: datetime) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import functools
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,15 @@ def payment_deadline(ctx: Context) -> datetime:
 
 def format_deadline(at: datetime) -> str:
     """``samedi 1er mars 2026``: the day in Paris, as French letters write it."""
-    from ..documents._format import long_date_fr
+    return _long_date(at.astimezone(PARIS).date())
+
+
+@functools.lru_cache(maxsize=1024)
+def _long_date(day: date) -> str:
+    from ..french import long_date_fr
 
     # Plain spaces: messages are plain text, and SMS stay in the GSM alphabet.
-    return long_date_fr(at.astimezone(PARIS).date()).replace("\u00a0", " ")
+    return long_date_fr(day).replace("\u00a0", " ")
 
 
 def message_context(
