@@ -1,0 +1,152 @@
+"""Invoices and payments."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from ..clock import iso
+from ..models import (
+    Invoice,
+    Payment,
+)
+from ._base import StoreBase
+from ._rows import _columns, _equal, _json, _pk
+
+__all__ = ["BillingStore"]
+
+
+class BillingStore(StoreBase):
+    """Invoices and payments."""
+
+    # -- invoices ---------------------------------------------------------------
+    def next_invoice_sequence(self, provider_id: int, series: str) -> int:
+        """Allocate the next number of a series; call inside the issuing transaction so that
+        a failed issue rolls the number back (no gap) and concurrent issuers queue."""
+        row = self.conn.execute(
+            "INSERT INTO invoice_series (provider_id, series, last_number) VALUES (?, ?, 1) "
+            "ON CONFLICT (provider_id, series) DO UPDATE SET last_number = last_number + 1 "
+            "RETURNING last_number",
+            (provider_id, series),
+        ).fetchone()
+        return int(row[0])
+
+    def last_invoice_date(self, provider_id: int, series: str) -> date | None:
+        row = self._one(
+            "SELECT issue_date FROM invoices WHERE provider_id = ? AND series = ? "
+            "ORDER BY sequence DESC LIMIT 1",
+            (provider_id, series),
+        )
+        return date.fromisoformat(row["issue_date"]) if row else None
+
+    def insert_invoice(self, invoice: Invoice) -> int:
+        row = invoice.model_dump(exclude={"id"}, mode="json")
+        row["data"] = _json(invoice.data)
+        return _pk(self.db.table("invoices").insert(row))
+
+    def invoices(
+        self,
+        *,
+        provider_id: int | None = None,
+        number: str | None = None,
+        dossier_id: int | None = None,
+        credited_invoice_id: int | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> list[Invoice]:
+        where, params = _equal(
+            provider_id=provider_id,
+            number=number,
+            dossier_id=dossier_id,
+            credited_invoice_id=credited_invoice_id,
+        )
+        if date_from is not None:
+            where.append("issue_date >= ?")
+            params.append(date_from.isoformat())
+        if date_to is not None:
+            where.append("issue_date < ?")
+            params.append(date_to.isoformat())
+        sql = "SELECT * FROM invoices" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._all(sql + " ORDER BY provider_id, series, sequence", tuple(params))
+        for r in rows:
+            r["data"] = json.loads(r["data"])
+        return [Invoice.model_validate(r) for r in rows]
+
+    # -- payments ---------------------------------------------------------------
+    def record_payment_event(
+        self, adapter: str, event_id: str, type_: str, at: datetime, outcome: str
+    ) -> bool:
+        """Remember an adapter's event id; False when it was seen before (a replay)."""
+        cur = self.conn.execute(
+            "INSERT INTO payment_events (adapter, event_id, type, received_at, outcome) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (adapter, event_id) DO NOTHING",
+            (adapter, event_id, type_, iso(at), outcome),
+        )
+        return cur.rowcount == 1
+
+    def forget_payment_event(self, adapter: str, event_id: str) -> None:
+        self.conn.execute(
+            "DELETE FROM payment_events WHERE adapter = ? AND event_id = ?", (adapter, event_id)
+        )
+
+    def set_payment_event_outcome(self, adapter: str, event_id: str, outcome: str) -> None:
+        self.conn.execute(
+            "UPDATE payment_events SET outcome = ? WHERE adapter = ? AND event_id = ?",
+            (outcome, adapter, event_id),
+        )
+
+    def insert_payment(self, payment: Payment) -> int:
+        return _pk(
+            self.db.table("payments").insert(payment.model_dump(exclude={"id"}, mode="json"))
+        )
+
+    def update_payment(self, payment_id: int, **fields: Any) -> None:
+        self.db.table("payments").update(payment_id, _columns(fields))
+
+    def payment_by_external_id(self, adapter: str, external_id: str) -> Payment | None:
+        row = self._one(
+            "SELECT * FROM payments WHERE adapter = ? AND external_id = ?", (adapter, external_id)
+        )
+        return Payment.model_validate(row) if row else None
+
+    def payments(
+        self,
+        *,
+        dossier_id: int | None = None,
+        provider_id: int | None = None,
+        status: str | None = None,
+    ) -> list[Payment]:
+        where, params = _equal(dossier_id=dossier_id, provider_id=provider_id, status=status)
+        sql = "SELECT * FROM payments" + (" WHERE " + " AND ".join(where) if where else "")
+        return [Payment.model_validate(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+
+    def insert_payment_link(
+        self, token: str, dossier_id: int, amount_cents: int, at: datetime
+    ) -> None:
+        self.conn.execute(
+            "UPDATE payment_links SET status = 'replaced', closed_at = ? "
+            "WHERE dossier_id = ? AND status = 'open'",
+            (iso(at), dossier_id),
+        )
+        self.conn.execute(
+            "INSERT INTO payment_links (token, dossier_id, amount_cents, status, created_at) "
+            "VALUES (?, ?, ?, 'open', ?)",
+            (token, dossier_id, amount_cents, iso(at)),
+        )
+
+    def payment_link(self, token: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM payment_links WHERE token = ?", (token,))
+
+    def open_payment_link(self, dossier_id: int) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM payment_links WHERE dossier_id = ? AND status = 'open' "
+            "ORDER BY created_at DESC LIMIT 1",
+            (dossier_id,),
+        )
+
+    def close_payment_link(self, token: str, status: str, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE payment_links SET status = ?, closed_at = ? WHERE token = ?",
+            (status, iso(at), token),
+        )

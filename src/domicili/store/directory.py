@@ -1,0 +1,206 @@
+"""Providers, their offers, and the directory search."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..models import (
+    TRUSTED,
+    Offer,
+    Provider,
+    add_years,
+)
+from ._base import StoreBase
+from ._rows import _columns, _json, _like_escape, _offer, _pk
+
+__all__ = ["DirectoryStore"]
+
+
+class DirectoryStore(StoreBase):
+    """Providers, their offers, and the directory search."""
+
+    # -- providers --------------------------------------------------------------
+    def insert_provider(self, provider: Provider) -> int:
+        row = provider.model_dump(exclude={"id", "departements", "services"}, mode="json")
+        row["suspended"] = int(provider.suspended)
+        row["agrement_expires"] = provider.agrement_expires.isoformat()
+        provider_id = _pk(self.db.table("providers").insert(row))
+        self._set_provider_lists(provider_id, provider.departements, provider.services)
+        return provider_id
+
+    def _set_provider_lists(
+        self, provider_id: int, departements: list[str], services: list[str]
+    ) -> None:
+        self.conn.execute("DELETE FROM provider_departements WHERE provider_id = ?", (provider_id,))
+        self.conn.executemany(
+            "INSERT INTO provider_departements VALUES (?, ?)",
+            [(provider_id, d) for d in departements],
+        )
+        self.conn.execute("DELETE FROM provider_services WHERE provider_id = ?", (provider_id,))
+        self.conn.executemany(
+            "INSERT INTO provider_services VALUES (?, ?)", [(provider_id, s) for s in services]
+        )
+
+    def update_provider(self, provider_id: int, **fields: Any) -> None:
+        departements = fields.pop("departements", None)
+        services = fields.pop("services", None)
+        if "agrement_date" in fields:
+            fields["agrement_expires"] = add_years(
+                date.fromisoformat(str(fields["agrement_date"])), 6
+            )
+        if fields:
+            self.db.table("providers").update(provider_id, _columns(fields))
+        if departements is not None or services is not None:
+            current = self.get_provider(provider_id)
+            assert current is not None
+            self._set_provider_lists(
+                provider_id,
+                current.departements if departements is None else departements,
+                current.services if services is None else services,
+            )
+
+    def get_provider(self, provider_id: int) -> Provider | None:
+        found = self._providers("WHERE id = ?", (provider_id,))
+        return found[0] if found else None
+
+    def provider_id_by_siren(self, siren: str) -> int | None:
+        row = self._one("SELECT id FROM providers WHERE siren = ?", (siren,))
+        return int(row["id"]) if row else None
+
+    def list_providers(self, ids: list[int] | None = None) -> list[Provider]:
+        if ids is None:
+            return self._providers("", ())
+        marks = ", ".join("?" * len(ids))
+        return self._providers(f"WHERE id IN ({marks})", tuple(ids)) if ids else []
+
+    def _providers(self, where: str, params: tuple[Any, ...]) -> list[Provider]:
+        rows = self._all(f"SELECT * FROM providers {where} ORDER BY id", params)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        deps = self._provider_lists("provider_departements", "departement", ids, "departement")
+        services = self._provider_lists("provider_services", "service", ids)
+        out = []
+        for row in rows:
+            row.pop("agrement_expires", None)
+            row["suspended"] = bool(row["suspended"])
+            row["departements"] = deps.get(row["id"], [])
+            row["services"] = services.get(row["id"], [])
+            out.append(Provider.model_validate(row, context=TRUSTED))
+        return out
+
+    # -- offers -----------------------------------------------------------------
+    def insert_offer(self, offer: Offer) -> int:
+        row = offer.model_dump(exclude={"id"}, mode="json")
+        row["services"] = _json(offer.services)
+        row["is_default"] = int(offer.is_default)
+        row["monthly_ht_cents"] = offer.monthly_ht_cents
+        if offer.is_default:
+            self.conn.execute(
+                "UPDATE offers SET is_default = 0 WHERE provider_id = ?", (offer.provider_id,)
+            )
+        return _pk(self.db.table("offers").insert(row))
+
+    def update_offer(self, offer: Offer) -> None:
+        assert offer.id is not None
+        row = offer.model_dump(exclude={"id", "created_at"}, mode="json")
+        row["services"] = _json(offer.services)
+        row["is_default"] = int(offer.is_default)
+        row["monthly_ht_cents"] = offer.monthly_ht_cents
+        if offer.is_default:
+            self.conn.execute(
+                "UPDATE offers SET is_default = 0 WHERE provider_id = ?", (offer.provider_id,)
+            )
+        self.db.table("offers").update(offer.id, row)
+
+    def get_offer(self, offer_id: int) -> Offer | None:
+        row = self._one("SELECT * FROM offers WHERE id = ?", (offer_id,))
+        return _offer(row) if row else None
+
+    def list_offers(self, provider_id: int | None = None) -> list[Offer]:
+        if provider_id is None:
+            rows = self._all("SELECT * FROM offers ORDER BY provider_id, id")
+        else:
+            rows = self._all(
+                "SELECT * FROM offers WHERE provider_id = ? ORDER BY id", (provider_id,)
+            )
+        return [_offer(r) for r in rows]
+
+    # -- directory search -------------------------------------------------------
+    def search_providers(
+        self,
+        *,
+        on: date,
+        departements: list[str] | None,
+        services: list[str],
+        max_monthly_ht_cents: int | None,
+        sort: str = "price",
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Listed providers (agrément valid ``on``, not suspended) serving the place.
+
+        Each row carries the provider and its cheapest offer that includes every
+        requested service (no offer: ``offer_id`` is NULL, excluded under a price cap).
+        Portable SQL: joins, ``IN`` lists and ``GROUP BY`` only.
+        """
+        day = on.isoformat()
+        params: list[Any] = [day, day]
+        where = ["p.suspended = 0", "p.agrement_date <= ?", "p.agrement_expires > ?"]
+        if departements is not None:
+            marks = ", ".join("?" * len(departements))
+            where.append(
+                f"p.id IN (SELECT provider_id FROM provider_departements "
+                f"WHERE departement IN ({marks}))"
+            )
+            params.extend(departements)
+        for service in services:
+            where.append("p.id IN (SELECT provider_id FROM provider_services WHERE service = ?)")
+            params.append(service)
+        # Services are stored as a JSON list: match the quoted code, wildcards escaped.
+        offer_filter = "".join(" AND o.services LIKE ? ESCAPE '\\'" for _ in services)
+        offer_params = [f'%"{_like_escape(s)}"%' for s in services]
+        sql = (
+            "SELECT p.id, p.name, p.city, p.postcode, p.departement, p.agrement_expires, "
+            "o.id AS offer_id, o.name AS offer_name, o.monthly_ht_cents, o.price_ht_cents, "
+            "o.period FROM providers p "
+            "LEFT JOIN offers o ON o.id = (SELECT o2.id FROM offers o2 WHERE "
+            "o2.provider_id = p.id"
+            + offer_filter.replace("o.", "o2.")
+            + " ORDER BY o2.monthly_ht_cents, o2.id LIMIT 1) "
+            "WHERE " + " AND ".join(where)
+        )
+        params = offer_params + params
+        if max_monthly_ht_cents is not None:
+            sql += " AND o.monthly_ht_cents <= ?"
+            params.append(max_monthly_ht_cents)
+        if sort == "price":
+            sql += " ORDER BY o.monthly_ht_cents IS NULL, o.monthly_ht_cents, p.name, p.id"
+        else:
+            sql += " ORDER BY p.name, p.id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._all(sql, tuple(params))
+        listed = self._provider_lists("provider_services", "service", [r["id"] for r in rows])
+        for r in rows:
+            r["services"] = listed.get(r["id"], [])
+        return rows
+
+    def _provider_lists(
+        self, table: str, column: str, ids: list[int], order: str = "rowid"
+    ) -> dict[int, list[str]]:
+        """provider id → values of a side table (départements, services), in their order.
+
+        Asked by chunks so that any number of providers stays under the SQL variable limit.
+        """
+        found: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for provider_id, value in self.conn.execute(
+                f"SELECT provider_id, {column} FROM {table} WHERE provider_id IN ({marks}) "
+                f"ORDER BY provider_id, {order}",
+                chunk,
+            ):
+                found.setdefault(provider_id, []).append(value)
+        return found

@@ -1,0 +1,180 @@
+"""Clients, dossiers, payment reminders and justificatif revisions."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ..clock import iso
+from ..models import (
+    TRUSTED,
+    Client,
+    Dossier,
+    JustificatifRevision,
+)
+from ..statuses import Status
+from ._base import StoreBase
+from ._rows import _columns, _dossier, _json, _pk
+
+__all__ = ["DossierStore"]
+
+
+class DossierStore(StoreBase):
+    """Clients, dossiers, payment reminders and justificatif revisions."""
+
+    # -- clients ----------------------------------------------------------------
+    def insert_client(self, client: Client) -> int:
+        row = client.model_dump(exclude={"id"}, mode="json")
+        row["en_formation"] = int(client.en_formation)
+        row["representative"] = _json(row["representative"])
+        row["beneficial_owners"] = _json(row["beneficial_owners"])
+        return _pk(self.db.table("clients").insert(row))
+
+    def get_client(self, client_id: int) -> Client | None:
+        row = self._one("SELECT * FROM clients WHERE id = ?", (client_id,))
+        if row is None:
+            return None
+        row["representative"] = json.loads(row["representative"])
+        row["beneficial_owners"] = json.loads(row["beneficial_owners"])
+        row["en_formation"] = bool(row["en_formation"])
+        return Client.model_validate(row, context=TRUSTED)
+
+    # -- dossiers ---------------------------------------------------------------
+    def insert_dossier(self, dossier: Dossier) -> int:
+        row = dossier.model_dump(exclude={"id"}, mode="json")
+        row["terms"] = _json(row["terms"]) if row["terms"] is not None else None
+        return _pk(self.db.table("dossiers").insert(row))
+
+    def get_dossier(self, dossier_id: int, provider_id: int | None = None) -> Dossier | None:
+        if provider_id is None:
+            row = self._one("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
+        else:
+            row = self._one(
+                "SELECT * FROM dossiers WHERE id = ? AND provider_id = ?", (dossier_id, provider_id)
+            )
+        return _dossier(row) if row else None
+
+    def update_dossier(self, dossier_id: int, **fields: Any) -> None:
+        cols = _columns(fields)
+        assigns = ", ".join(f"{name} = :{name}" for name in cols)
+        cols["_id"] = dossier_id
+        self.conn.execute(f"UPDATE dossiers SET {assigns} WHERE id = :_id", cols)
+
+    def list_dossiers(
+        self,
+        *,
+        provider_id: int | None = None,
+        status: Status | None = None,
+        limit: int | None = None,
+    ) -> list[Dossier]:
+        where: list[str] = []
+        params: list[Any] = []
+        if provider_id is not None:
+            where.append("provider_id = ?")
+            params.append(provider_id)
+        if status is not None:
+            where.append("status = ?")
+            params.append(status.value)
+        sql = "SELECT * FROM dossiers"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_dossier(r) for r in self._all(sql, tuple(params))]
+
+    def dossiers_awaiting_payment_due_before(
+        self, before: datetime, provider_id: int | None = None
+    ) -> list[Dossier]:
+        """Dossiers in S2 whose payment deadline is at or before ``before`` (sweep)."""
+        sql = "SELECT * FROM dossiers WHERE status = ? AND payment_due_at <= ?"
+        params: list[Any] = [Status.AWAITING_PAYMENT.value, iso(before)]
+        if provider_id is not None:
+            sql += " AND provider_id = ?"
+            params.append(provider_id)
+        rows = self._all(sql + " ORDER BY payment_due_at, id", tuple(params))
+        return [_dossier(r) for r in rows]
+
+    def has_pending_payment(self, dossier_id: int) -> bool:
+        """A payment in progress (e.g. a SEPA debit not confirmed yet)."""
+        return (
+            self._one(
+                "SELECT 1 AS x FROM payments WHERE dossier_id = ? AND status = 'pending' LIMIT 1",
+                (dossier_id,),
+            )
+            is not None
+        )
+
+    def close_payment_links(self, dossier_id: int, status: str, at: datetime) -> None:
+        """Close every open card-payment link of a dossier (dismissed, expired)."""
+        self.conn.execute(
+            "UPDATE payment_links SET status = ?, closed_at = ? "
+            "WHERE dossier_id = ? AND status = 'open'",
+            (status, iso(at), dossier_id),
+        )
+
+    def count_dossiers_by_status(self, provider_id: int | None = None) -> dict[str, int]:
+        sql = "SELECT status, count(*) AS n FROM dossiers"
+        params: tuple[Any, ...] = ()
+        if provider_id is not None:
+            sql += " WHERE provider_id = ?"
+            params = (provider_id,)
+        return {r["status"]: r["n"] for r in self._all(sql + " GROUP BY status", params)}
+
+    # -- reminders --------------------------------------------------------------
+    def reminder_sent(self, dossier_id: int, deadline: datetime, days_before: int) -> bool:
+        return (
+            self._one(
+                "SELECT 1 AS x FROM reminders "
+                "WHERE dossier_id = ? AND deadline = ? AND days_before = ?",
+                (dossier_id, iso(deadline), days_before),
+            )
+            is not None
+        )
+
+    def record_reminder(
+        self, dossier_id: int, deadline: datetime, days_before: int, at: datetime
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO reminders (dossier_id, deadline, days_before, sent_at) "
+            "VALUES (?, ?, ?, ?)",
+            (dossier_id, iso(deadline), days_before, iso(at)),
+        )
+
+    # -- justificatifs and their files -----------------------------------------
+    def record_blob(self, sha256: str, size: int, content_type: str, at: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO blobs (sha256, size, content_type, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            (sha256, size, content_type, iso(at)),
+        )
+
+    def insert_revision(self, rev: JustificatifRevision) -> int:
+        row = rev.model_dump(exclude={"id"}, mode="json")
+        return _pk(self.db.table("justificatifs").insert(row))
+
+    def update_revision(self, revision_id: int, **fields: Any) -> None:
+        self.db.table("justificatifs").update(revision_id, _columns(fields))
+
+    def revisions(self, dossier_id: int) -> list[JustificatifRevision]:
+        rows = self._all(
+            "SELECT * FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
+            (dossier_id,),
+        )
+        return [JustificatifRevision.model_validate(r) for r in rows]
+
+    def current_states(self, dossier_id: int) -> dict[str, str]:
+        """kind → state of the latest revision of each piece (cheap: no models built)."""
+        rows = self.conn.execute(
+            "SELECT kind, state FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
+            (dossier_id,),
+        ).fetchall()
+        return dict(rows)
+
+    def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]:
+        """The current revision of each kind submitted to a dossier."""
+        return {rev.kind: rev for rev in self.revisions(dossier_id)}
+
+    def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]:
+        return self.list_dossiers(provider_id=provider_id, status=Status.AWAITING_SIGNATURE)

@@ -1,0 +1,208 @@
+"""The audit log and the outbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..clock import iso
+from ..models import (
+    Event,
+    OutboxMessage,
+)
+from ._base import StoreBase
+from ._rows import GENESIS_HASH, WITHHELD, _equal, _json, _message, event_hash
+
+__all__ = ["MessageStore"]
+
+
+class MessageStore(StoreBase):
+    """The audit log and the outbox."""
+
+    # -- code channels and withheld messages ------------------------------------
+    def set_signature_code_channel(self, dossier_id: int, party: str, channel: str) -> None:
+        """How the current code of a party was sent: ``sms`` or ``email``."""
+        self.conn.execute(
+            "UPDATE signature_codes SET channel = ? WHERE dossier_id = ? AND party = ?",
+            (channel, dossier_id, party),
+        )
+
+    def withhold_message(self, message_id: int, reason: str) -> None:
+        """The stored text of a message is not the one to send: never deliver it again."""
+        self.conn.execute(
+            "INSERT INTO outbox_withheld (message_id, reason) VALUES (?, ?)", (message_id, reason)
+        )
+
+    def explain_withheld_failures(self, message_ids: list[int]) -> None:
+        """Withheld messages whose one delivery failed: say why they stay failed."""
+        self.conn.executemany(
+            "UPDATE outbox SET last_error = coalesce(last_error || ' — ', '') || "
+            "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
+            "WHERE id = ? AND status = 'failed' "
+            "AND id IN (SELECT message_id FROM outbox_withheld)",
+            [(message_id,) for message_id in message_ids],
+        )
+
+    def retire_withheld_messages(self, *, claimed_before: datetime) -> None:
+        """Withheld messages claimed by a process that stopped before delivering them."""
+        self.conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = "
+            "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
+            "WHERE status = 'sending' AND claimed_at < ? "
+            "AND id IN (SELECT message_id FROM outbox_withheld)",
+            (iso(claimed_before),),
+        )
+
+    # -- audit log --------------------------------------------------------------
+    def append_event(
+        self,
+        type_: str,
+        *,
+        at: datetime,
+        dossier_id: int | None = None,
+        provider_id: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        last = self._one("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
+        prev = last["hash"] if last else GENESIS_HASH
+        at_text, data_json = iso(at), _json(data or {})
+        digest = event_hash(prev, at_text, type_, dossier_id, provider_id, data_json)
+        cur = self.conn.execute(
+            "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (at_text, type_, dossier_id, provider_id, data_json, prev, digest),
+        )
+        return int(cur.lastrowid or 0)
+
+    def events(self, dossier_id: int | None = None) -> list[Event]:
+        if dossier_id is None:
+            rows = self._all("SELECT * FROM events ORDER BY id")
+        else:
+            rows = self._all("SELECT * FROM events WHERE dossier_id = ? ORDER BY id", (dossier_id,))
+        for r in rows:
+            r["data"] = json.loads(r["data"])
+        return [Event.model_validate(r) for r in rows]
+
+    def iter_event_rows(self, batch: int = 10_000) -> Iterator[tuple[Any, ...]]:
+        """Raw rows of the whole log in order, streamed (for ``audit verify``)."""
+        cur = self.conn.execute(
+            "SELECT id, at, type, dossier_id, provider_id, data, prev_hash, hash "
+            "FROM events ORDER BY id"
+        )
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    # -- outbox -----------------------------------------------------------------
+    def queue_message(
+        self,
+        msg: OutboxMessage,
+        *,
+        claim: bool = False,
+        clear_body: str | None = None,
+        withheld_reason: str | None = None,
+    ) -> int:
+        """Queue a message in the current transaction.
+
+        With ``claim``, the message is queued already claimed by this process (one
+        attempt counted): it is handed over in :attr:`committed_messages` once the
+        transaction commits, for immediate delivery, and no other deliverer takes it
+        unless this process stops before marking it.
+
+        With ``clear_body`` (the text to send, holding a one-time code), ``msg.body``
+        is what is kept (the code replaced) and only the copy handed over after commit
+        carries ``clear_body``. Such a message is withheld from every later delivery:
+        queued without ``claim``, or once that one delivery fails, it is failed with
+        ``withheld_reason``.
+        """
+        withheld = clear_body is not None
+        reason = withheld_reason or WITHHELD
+        created = iso(msg.created_at) if msg.created_at else None
+        cur = self.conn.execute(
+            "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
+            "provider_id, status, attempts, last_error, created_at, claimed_at, attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                msg.channel,
+                msg.to,
+                msg.subject,
+                msg.body,
+                msg.template,
+                msg.dossier_id,
+                msg.provider_id,
+                "sending" if claim else "failed" if withheld else "pending",
+                int(claim),
+                reason if withheld and not claim else None,
+                created,
+                created if claim else None,
+                _json([a.model_dump() for a in msg.attachments]) if msg.attachments else None,
+            ),
+        )
+        message_id = int(cur.lastrowid or 0)
+        if withheld:
+            self.withhold_message(message_id, reason)
+        if claim:
+            sent = {"id": message_id, "body": clear_body} if withheld else {"id": message_id}
+            self._claimed_in_txn.append(msg.model_copy(update=sent))
+        return message_id
+
+    def take_committed_messages(self) -> list[OutboxMessage]:
+        """Messages queued with ``claim=True`` by transactions that have committed."""
+        taken, self.committed_messages = self.committed_messages, []
+        return taken
+
+    def claim_pending_messages(
+        self, *, max_attempts: int, now: datetime, stale_after: timedelta
+    ) -> list[OutboxMessage]:
+        """Mark deliverable messages ``sending`` (one attempt more) and return them.
+
+        A message already ``sending`` is taken again only when its claim is older than
+        ``stale_after`` (the process that claimed it died), so two deliverers never send
+        the same message twice. Withheld messages (see :meth:`queue_message`) are never
+        taken. Call inside a transaction.
+        """
+        self.retire_withheld_messages(claimed_before=now - stale_after)
+        rows = self._all(
+            "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
+            "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) "
+            "AND id NOT IN (SELECT message_id FROM outbox_withheld) ORDER BY id",
+            (max_attempts, iso(now - stale_after)),
+        )
+        self.conn.executemany(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            [(iso(now), r["id"]) for r in rows],
+        )
+        return [_message(r) for r in rows]
+
+    def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
+        """Record delivery outcomes: ``(id, None)`` sent, ``(id, error)`` failed."""
+        self.conn.executemany(
+            "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
+            [
+                (
+                    "sent" if error is None else "failed",
+                    iso(at) if error is None else None,
+                    error,
+                    message_id,
+                )
+                for message_id, error in outcomes
+            ],
+        )
+        self.explain_withheld_failures([i for i, error in outcomes if error is not None])
+
+    def list_messages(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        status: str | None = None,
+    ) -> list[OutboxMessage]:
+        where, params = _equal(provider_id=provider_id, dossier_id=dossier_id)
+        if status is not None:
+            # A message claimed for delivery but not marked yet is still pending to people.
+            where.append("status IN (?, ?)" if status == "pending" else "status = ?")
+            params += ["pending", "sending"] if status == "pending" else [status]
+        sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
+        return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
