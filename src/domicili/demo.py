@@ -51,6 +51,7 @@ PROVIDERS: list[dict[str, Any]] = [
     dict(
         name="Lumière Domiciliation",
         legal_form="SAS",
+        representative="Claire Martin",
         siren="732829320",
         agrement_numero="2024-075-0042",
         agrement_prefecture="Préfecture de police de Paris",
@@ -66,6 +67,7 @@ PROVIDERS: list[dict[str, Any]] = [
     dict(
         name="Seine Sièges",
         legal_form="SARL",
+        representative="Hugo Bernard",
         siren="552100554",
         agrement_numero="92-2023-117",
         agrement_prefecture="Préfecture des Hauts-de-Seine",

@@ -132,6 +132,8 @@ class Provider(_Model):
     legal_form: Text | None = None
     siren: Siren
     vat_number: VatNumber | None = None
+    #: The person who signs for the provider (gérant, président…).
+    representative: Text | None = None
     agrement_numero: Text
     agrement_prefecture: Text
     agrement_date: date

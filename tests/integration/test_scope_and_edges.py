@@ -172,3 +172,27 @@ def test_a_price_changed_after_the_request_does_not_change_what_the_client_pays(
     assert invoice.total_ttc_cents == due == 3600
     contract = world.app.render_contract(dossier_id)
     assert b"%PDF" in contract[:8]
+
+
+def test_the_providers_representative_signs_and_is_named_on_the_contract(world: World) -> None:
+    provider = world.provider(representative="Claire Martin", phone="06 11 22 33 44")
+    (dossier_id,) = world.demande(provider)
+    world.ready(dossier_id)
+    world.app.accept(dossier_id)
+    world.app.record_payment(dossier_id, method="transfer")
+    codes = {
+        m.to: m.body.rsplit(" est ", 1)[1][:6]
+        for m in world.notifier.sent
+        if m.template == "signature_code"
+    }
+    signature = world.app.sign(dossier_id, "provider", codes["+33611223344"])
+    assert signature.signer == "Claire Martin"
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(world.app.render_contract(dossier_id))).pages
+    )
+    assert "Claire Martin" in " ".join(text.split())

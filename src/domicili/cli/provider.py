@@ -33,6 +33,7 @@ def _show(p: Provider) -> None:
         ("ID", p.id),
         ("Nom", p.name),
         ("Forme", p.legal_form),
+        ("Représentant", p.representative),
         ("SIREN", p.siren),
         ("TVA", p.vat_number),
         (
@@ -56,6 +57,7 @@ def _show(p: Provider) -> None:
 @provider.command("add")
 @click.option("--name", required=True, help="Company name of the provider.")
 @click.option("--legal-form", help="Legal form (SAS, SARL…).")
+@click.option("--representative", help="Who signs for the provider (e.g. its président).")
 @click.option("--siren", required=True, help="SIREN (9 digits).")
 @click.option("--vat-number", help="Intra-community VAT number (FR…).")
 @click.option("--agrement-numero", required=True, help="Number of the prefectoral agrément.")
@@ -111,6 +113,7 @@ def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: A
 @click.argument("provider_id", type=ID)
 @click.option("--name")
 @click.option("--legal-form")
+@click.option("--representative")
 @click.option("--vat-number")
 @click.option("--address")
 @click.option("--postcode")

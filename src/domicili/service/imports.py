@@ -5,6 +5,7 @@ written (all-or-nothing), unless ``skip_invalid`` imports the valid ones. The SI
 is the key: importing the same rows again updates those providers, never duplicates.
 
 CSV columns (UTF-8, ``,`` or ``;`` separated, header on line 1): ``name, legal_form,
+representative,
 siren, vat_number, agrement_numero, agrement_prefecture, agrement_date, address,
 postcode, city, email, phone, iban, bic, departement, insee_commune, departements, services,
 offer_name, offer_price_ht, offer_period, offer_commitment_months, offer_setup_fee``;
@@ -35,6 +36,7 @@ __all__ = ["ImportReport", "import_providers", "read_rows"]
 PROVIDER_FIELDS = {
     "name",
     "legal_form",
+    "representative",
     "siren",
     "vat_number",
     "agrement_numero",

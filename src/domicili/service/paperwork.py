@@ -49,6 +49,7 @@ def provider_data(provider: Provider) -> ProviderData:
         city=provider.city,
         email=provider.email,
         phone=_phone(provider.phone),
+        representative=provider.representative,
         agrement_numero=provider.agrement_numero,
         agrement_prefecture=provider.agrement_prefecture,
         agrement_date=provider.agrement_date,

@@ -54,7 +54,8 @@ def _party_contact(ctx: Context, dossier: Dossier, party: Party) -> tuple[str, s
         )
         return rep.full_name, on_behalf, client.email, rep.phone or client.phone
     provider = context["provider"]
-    return f"{provider.name} (représentant légal)", provider.name, provider.email, provider.phone
+    signer = provider.representative or f"{provider.name} (représentant légal)"
+    return signer, provider.name, provider.email, provider.phone
 
 
 def _issue_code(ctx: Context, dossier: Dossier, party: Party) -> str:

@@ -493,3 +493,9 @@ def dossier_terms(db: sqlite_utils.Database) -> None:
     to its offers afterwards.
     """
     db.table("dossiers").add_column("terms", str)
+
+
+@migration(7)
+def provider_representative(db: sqlite_utils.Database) -> None:
+    """The name of the person who signs for the provider (contracts, certificates)."""
+    db.table("providers").add_column("representative", str)
