@@ -403,6 +403,14 @@ def run_demo(folder: Path | None = None) -> Path:
                 "TTC, Factur-X (EN 16931) embedded"
             )
 
+        today = paris_date(clock.now())
+        _step(
+            "The month's invoices for the accountant",
+            f"invoice export --year {today.year} --month {today.month} -o comptabilite",
+        )
+        export = app.export_invoices(folder / "comptabilite", year=today.year, month=today.month)
+        _say(f"{export.invoices} PDF(s) and {export.summary.name} in {export.folder}")
+
         _step("Every message went through the outbox", "outbox list")
         for m in app.outbox():
             subject = m.subject or m.body[:70]
