@@ -330,10 +330,19 @@ class Domicili:
         *,
         validate: Iterable[str] = (),
         invalidate: dict[str, str] | None = None,
+        seen: dict[str, int] | None = None,
     ) -> list[PieceView]:
-        """One review save; the client receives one recap listing every piece."""
+        """One review save; the client receives one recap listing every piece.
+
+        ``seen`` (kind → revision opened) refuses the save if a newer file arrived.
+        """
         return self._changing(
-            pieces.review, self.ctx, dossier_id, validate=list(validate), invalidate=invalidate
+            pieces.review,
+            self.ctx,
+            dossier_id,
+            validate=list(validate),
+            invalidate=invalidate,
+            seen=seen,
         )
 
     # -- payments and signatures ------------------------------------------------

@@ -38,3 +38,24 @@ def test_a_piece_never_received_is_refused_and_nothing_is_written(
     assert result.exit_code == 1
     assert "no file for kbis" in result.stderr
     assert not target.exists()
+
+
+def test_a_review_of_a_revision_superseded_meanwhile_is_refused_and_saves_nothing(
+    cli: Cli, societe_answers: Path, tmp_path: Path
+) -> None:
+    provider = cli.add_provider(1)
+    created = cli.json("demande", "create", "--answers", societe_answers, "--to", provider)
+    dossier = created["dossiers"][0]["id"]
+    newer = tmp_path / "identite-v2.pdf"
+    newer.write_bytes(sample_pdf("Carte d'identite, nouvelle"))
+    cli.ok("justificatif", "add", dossier, "identite", newer)  # while staff look at revision 1
+
+    refused = cli("justificatif", "review", dossier, "--validate", "identite@1")
+    assert refused.exit_code == 1
+    assert "revision 2 arrived after the revision 1" in refused.stderr
+    states = {p["kind"]: p["state"] for p in cli.json("justificatif", "list", dossier)}
+    assert states["identite"] == "submitted"
+
+    cli.ok("justificatif", "review", dossier, "--validate", "identite@2")
+    states = {p["kind"]: p["state"] for p in cli.json("justificatif", "list", dossier)}
+    assert states["identite"] == "validated"

@@ -115,20 +115,30 @@ def _split_invalidation(
     return out
 
 
+def _revision(item: str, seen: dict[str, int]) -> str:
+    """``identite@2`` → ``identite``, remembering that revision 2 is the one reviewed."""
+    kind, sep, number = item.partition("@")
+    if sep:
+        if not number.isdigit():
+            raise click.BadParameter(f"{item!r}: write KIND or KIND@REVISION, e.g. identite@2.")
+        seen[kind.strip()] = int(number)
+    return kind.strip()
+
+
 @justificatif.command("review")
 @click.argument("dossier_id", type=ID)
 @click.option(
     "--validate",
     "validate",
     multiple=True,
-    metavar="KIND",
-    help="Mark this piece validated (repeatable).",
+    metavar="KIND[@REV]",
+    help="Mark this piece validated (repeatable); @REV: refuse if a newer file arrived.",
 )
 @click.option(
     "--invalidate",
     "invalidate",
     multiple=True,
-    metavar="KIND=REASON",
+    metavar="KIND[@REV]=REASON",
     callback=_split_invalidation,
     help="Mark this piece invalidated, with the reason the client will read.",
 )
@@ -148,7 +158,10 @@ def justificatif_review(
     """
     if not validate and not invalidate:
         raise click.UsageError("Give at least one --validate KIND or --invalidate KIND=REASON.")
-    views = state.app().review(dossier_id, validate=validate, invalidate=invalidate)
+    seen: dict[str, int] = {}
+    kinds = [_revision(k, seen) for k in validate]
+    reasons = {_revision(k, seen): reason for k, reason in invalidate.items()}
+    views = state.app().review(dossier_id, validate=kinds, invalidate=reasons, seen=seen)
     emit([v.as_dict() for v in views], as_json, lambda: _table(views))
     note(f"Review saved for dossier {dossier_id}; the client received the recap.")
 

@@ -170,9 +170,15 @@ def review(
     *,
     validate: list[str] | tuple[str, ...] = (),
     invalidate: dict[str, str] | None = None,
+    seen: dict[str, int] | None = None,
 ) -> list[PieceView]:
-    """One review save: mark pieces validated / invalidated, then one recap to the client."""
+    """One review save: mark pieces validated / invalidated, then one recap to the client.
+
+    ``seen`` maps a kind to the revision the reviewer opened: the save is refused if a
+    newer one arrived meanwhile, so a decision never lands on a file nobody looked at.
+    """
     invalidate = invalidate or {}
+    seen = seen or {}
     if not validate and not invalidate:
         raise InvalidInput(
             "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
@@ -209,6 +215,12 @@ def review(
             if rev is None or rev.id is None:
                 raise Refused(
                     f"{kind}: no file received yet for dossier {dossier_id}; nothing to review."
+                )
+            if kind in seen and seen[kind] != rev.revision:
+                raise Refused(
+                    f"{kind}: revision {rev.revision} arrived after the revision {seen[kind]} "
+                    f"you reviewed; open it first (`domicili justificatif get {dossier_id} "
+                    f"{kind}`). Nothing was saved."
                 )
             ctx.store.update_revision(rev.id, state=state, reason=why, reviewed_at=now)
         ctx.event(
