@@ -405,11 +405,7 @@ class Domicili:
         """The contract with its signature certificate (once both parties signed)."""
         dossier = self.ctx.dossier(dossier_id)
         if dossier.signed_contract_sha256 is None:
-            raise Refused(
-                f"Dossier {dossier_id} is {dossier.status.value} "
-                f"({dossier.status.label}): the contract is not signed by both "
-                "parties yet."
-            )
+            raise Refused(f"{dossier.where}: the contract is not signed by both parties yet.")
         return self.ctx.files.read(dossier.signed_contract_sha256)
 
     # -- documents and invoices -------------------------------------------------

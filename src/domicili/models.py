@@ -6,6 +6,7 @@ python-stdnum, phones to E.164, emails without network. Money is integer cents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -57,40 +58,23 @@ def _field_name(info: Any) -> str:
     return str(getattr(info, "field_name", None) or "value")
 
 
-def _siren(value: str, info: Any) -> str:
-    if _trusted(info):
-        return value
-    return identifiers.normalize_siren(value, field=_field_name(info))
+def _checked(normalize: Callable[..., str]) -> Callable[[str, Any], str]:
+    """A pydantic validator from an identifier check; rows read back (TRUSTED) skip it."""
+
+    def validate(value: str, info: Any) -> str:
+        if _trusted(info):
+            return value
+        return normalize(value, field=_field_name(info))
+
+    return validate
 
 
-def _phone(value: str, info: Any) -> str:
-    if _trusted(info):
-        return value
-    return identifiers.normalize_phone(value, field=_field_name(info))
-
-
-def _email(value: str, info: Any) -> str:
-    if _trusted(info):
-        return value
-    return identifiers.normalize_email(value, field=_field_name(info))
-
-
-def _vat(value: str, info: Any) -> str:
-    if _trusted(info):
-        return value
-    return identifiers.normalize_vat(value, field=_field_name(info))
-
-
-def _iban(value: str, info: Any) -> str:
-    if _trusted(info):
-        return value
-    return identifiers.normalize_iban(value, field=_field_name(info))
-
-
-def _bic(value: str, info: Any) -> str:
-    if _trusted(info):
-        return value
-    return identifiers.normalize_bic(value, field=_field_name(info))
+_siren = _checked(identifiers.normalize_siren)
+_phone = _checked(identifiers.normalize_phone)
+_email = _checked(identifiers.normalize_email)
+_vat = _checked(identifiers.normalize_vat)
+_iban = _checked(identifiers.normalize_iban)
+_bic = _checked(identifiers.normalize_bic)
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -297,6 +281,11 @@ class Dossier(_Model):
     @property
     def reference(self) -> str:
         return f"D-{self.id:06d}" if self.id is not None else "D-nouveau"
+
+    @property
+    def where(self) -> str:
+        """``Dossier 3 is active (Domiciliation en cours)``: how refusals name its status."""
+        return f"Dossier {self.id} is {self.status.value} ({self.status.label})"
 
 
 class JustificatifRevision(_Model):

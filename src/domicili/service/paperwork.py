@@ -148,7 +148,7 @@ def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
 
     if dossier.status not in IN_FORCE:
         raise Refused(
-            f"Dossier {dossier.id} is {dossier.status.value} ({dossier.status.label}): an "
+            f"{dossier.where}: an "
             "attestation de domiciliation is issued only while the domiciliation is in force "
             "(contract signed by both parties)."
         )
@@ -178,10 +178,7 @@ def render_contract(ctx: Context, dossier_id: int) -> bytes:
     if dossier.contract_sha256 is not None:
         return ctx.files.read(dossier.contract_sha256)  # the very contract sent for signature
     if dossier.status in (Status.DRAFT, Status.DISMISSED):
-        raise Refused(
-            f"Dossier {dossier_id} is {dossier.status.value} "
-            f"({dossier.status.label}): there is no contract to draw up."
-        )
+        raise Refused(f"{dossier.where}: there is no contract to draw up.")
     return draw(contract_data(ctx, dossier), template_dir=templates_dir(ctx))
 
 

@@ -137,10 +137,7 @@ def add_justificatif(
         client = ctx.client(dossier.client_id)
         _check_kind(ctx, client, kind)
         if dossier.status not in OPEN_STATUSES:
-            raise Refused(
-                f"Dossier {dossier_id} is {dossier.status.value} "
-                f"({dossier.status.label}): it takes no more pieces."
-            )
+            raise Refused(f"{dossier.where}: it takes no more pieces.")
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
 
@@ -199,10 +196,7 @@ def review(
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
         if dossier.status not in OPEN_STATUSES:
-            raise Refused(
-                f"Dossier {dossier_id} is {dossier.status.value} "
-                f"({dossier.status.label}): its pieces can no longer be reviewed."
-            )
+            raise Refused(f"{dossier.where}: its pieces can no longer be reviewed.")
         latest = ctx.store.latest_revisions(dossier_id)
         now = ctx.now()
         changes: list[tuple[str, JustificatifState, str | None]] = [

@@ -184,10 +184,7 @@ def _check_party(party: str) -> Party:
 def _awaiting(ctx: Context, dossier_id: int) -> Dossier:
     dossier = ctx.dossier(dossier_id)
     if dossier.status is not Status.AWAITING_SIGNATURE:
-        raise SignatureRefused(
-            f"Dossier {dossier_id} is {dossier.status.value} ({dossier.status.label}): "
-            "there is no contract awaiting signature."
-        )
+        raise SignatureRefused(f"{dossier.where}: there is no contract awaiting signature.")
     return dossier
 
 
