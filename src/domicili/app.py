@@ -28,7 +28,7 @@ from .answers import DemandeAnswers, load_answers, parse_answers
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
 from .config import Settings, load_settings
-from .errors import DomiciliError, InvalidInput, JustificatifRejected, Refused
+from .errors import ConfigError, DomiciliError, InvalidInput, JustificatifRejected, Refused
 from .files import FileStore
 from .geography import Departement, Region, geography
 from .messages import MessageRenderer
@@ -43,7 +43,7 @@ from .models import (
     Provider,
     Signature,
 )
-from .ports import Notifier, PaymentEvent
+from .ports import Notifier, PaymentEvent, Store
 from .service import (
     audit,
     dossiers,
@@ -68,7 +68,7 @@ from .service.pieces import PieceView
 from .service.sweep import SweepReport
 from .service.views import DossierDetails
 from .statuses import Status, parse_status
-from .store import SQLiteStore
+from .store import is_url, open_store
 
 __all__ = ["Domicili"]
 
@@ -79,7 +79,10 @@ T = TypeVar("T")
 class Domicili:
     """One provider back office (or a whole directory) over one database.
 
-    :param db: path of the SQLite file (``":memory:"`` for a throw-away one).
+    :param db: path of the SQLite file (``":memory:"`` for a throw-away one), or a
+        ``postgresql://user@host:5432/name`` URL of a PostgreSQL database.
+    :param files: folder of the stored files (justificatifs, documents, outbox);
+        default ``<db>-files`` beside a SQLite file; required with a database URL.
     :param provider: when set, every call is scoped to this provider's records.
     :param clock: the time source (default: ``DOMICILI_NOW`` if set, else real time).
     :param notifier: delivers messages (default: the one named in settings).
@@ -90,6 +93,7 @@ class Domicili:
         self,
         db: str | Path = "domicili.db",
         *,
+        files: str | Path | None = None,
         settings: Settings | None = None,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
@@ -98,10 +102,18 @@ class Domicili:
         auto_deliver: bool = True,
     ) -> None:
         self.settings = settings or load_settings()
-        store = SQLiteStore(db, create=create)
+        if files is None and is_url(db):
+            raise ConfigError(
+                "A database server needs a folder for the stored files, shared by every "
+                "application server: name one (files).",
+                field="files",
+            )
+        store = open_store(db, create=create)
         #: A throw-away database keeps its files in a throw-away folder, not in the cwd.
         self._scratch: Path | None = None
-        if str(db) == ":memory:":
+        if files is not None:
+            data_dir = Path(files)
+        elif str(db) == ":memory:":
             import tempfile
 
             self._scratch = data_dir = Path(tempfile.mkdtemp(prefix="domicili-memory-"))
@@ -159,7 +171,7 @@ class Domicili:
         self.close()
 
     @property
-    def store(self) -> SQLiteStore:
+    def store(self) -> Store:
         return self.ctx.store
 
     def _changing(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -172,7 +184,7 @@ class Domicili:
 
     def info(self) -> dict[str, Any]:
         return {
-            "database": self.store.path,
+            "database": self.store.location,
             "schema_version": self.store.schema_version(),
             "files": str(self.data_dir),
             "outbox": str(self.outbox_dir),

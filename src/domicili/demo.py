@@ -324,7 +324,7 @@ def run_demo(folder: Path | None = None) -> Path:
 
         link = app.store.open_payment_link(mine.id)
         assert link is not None
-        token = link["token"]
+        token = link.token
         _step(
             "The client's card is refused: told at once how to retry",
             f"payment simulate {token} --fail",

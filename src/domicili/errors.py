@@ -26,6 +26,7 @@ that a person can act on; the CLI prints it as is.
     │   └── SignatureRefused           wrong or expired code, locked, document changed
     ├── TemplateError                  a document or message template that cannot render
     ├── DatabaseError                  the database cannot be opened or is too new
+    │   └── DatabaseUnavailable        the database server cannot be reached (exit 3)
     └── AdapterError                   a notifier, payment or signature adapter failed (exit 3)
 """
 
@@ -39,6 +40,7 @@ __all__ = [
     "AnswersError",
     "ConfigError",
     "DatabaseError",
+    "DatabaseUnavailable",
     "DomiciliError",
     "DossierNotFound",
     "ImportRowsError",
@@ -193,6 +195,12 @@ class TemplateError(DomiciliError):
 
 class DatabaseError(DomiciliError):
     """The database cannot be opened, is locked, or was made by a newer domicili."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached now; trying again later may work."""
+
+    exit_code = 3
 
 
 class AdapterError(DomiciliError):

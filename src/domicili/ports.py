@@ -6,13 +6,43 @@ through entry-point groups (``domicili.notifiers``…).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from .models import OutboxMessage
 
-__all__ = ["Notifier", "PaymentEvent", "SignatureMethod"]
+if TYPE_CHECKING:
+    from .annuaire import SearchResult
+    from .models import (
+        Client,
+        Dossier,
+        Event,
+        Invoice,
+        JustificatifRevision,
+        Offer,
+        Payment,
+        Provider,
+        Signature,
+    )
+    from .records import EventLink, PaymentLink, SignatureCode
+    from .statuses import Status
+
+__all__ = [
+    "BillingRepository",
+    "DirectoryRepository",
+    "DossierRepository",
+    "EventRepository",
+    "MessageRepository",
+    "Notifier",
+    "PaymentEvent",
+    "SignatureMethod",
+    "SigningRepository",
+    "Store",
+    "UnitOfWork",
+]
 
 
 @dataclass(frozen=True)
@@ -60,3 +90,249 @@ class Notifier(Protocol):
     """
 
     def deliver(self, message: OutboxMessage) -> None: ...
+
+
+# -- repositories -------------------------------------------------------------
+class DirectoryRepository(Protocol):
+    """Providers, their offers, and the directory search."""
+
+    def insert_provider(self, provider: Provider) -> int: ...
+
+    def update_provider(self, provider_id: int, **fields: Any) -> None: ...
+
+    def get_provider(self, provider_id: int) -> Provider | None: ...
+
+    def provider_id_by_siren(self, siren: str) -> int | None: ...
+
+    def list_providers(self, ids: list[int] | None = None) -> list[Provider]: ...
+
+    def insert_offer(self, offer: Offer) -> int: ...
+
+    def update_offer(self, offer: Offer) -> None: ...
+
+    def get_offer(self, offer_id: int) -> Offer | None: ...
+
+    def list_offers(self, provider_id: int | None = None) -> list[Offer]: ...
+
+    def search_providers(
+        self,
+        *,
+        on: date,
+        departements: list[str] | None,
+        services: list[str],
+        max_monthly_ht_cents: int | None,
+        sort: str = "price",
+        limit: int | None = None,
+    ) -> list[SearchResult]: ...
+
+
+class DossierRepository(Protocol):
+    """Clients, dossiers, payment reminders, justificatif revisions and their files."""
+
+    def insert_client(self, client: Client) -> int: ...
+
+    def get_client(self, client_id: int) -> Client | None: ...
+
+    def insert_dossier(self, dossier: Dossier) -> int: ...
+
+    def get_dossier(self, dossier_id: int, provider_id: int | None = None) -> Dossier | None: ...
+
+    def update_dossier(self, dossier_id: int, **fields: Any) -> None: ...
+
+    def list_dossiers(
+        self,
+        *,
+        provider_id: int | None = None,
+        status: Status | None = None,
+        limit: int | None = None,
+    ) -> list[Dossier]: ...
+
+    def dossiers_awaiting_payment_due_before(
+        self, before: datetime, provider_id: int | None = None
+    ) -> list[Dossier]: ...
+
+    def has_pending_payment(self, dossier_id: int) -> bool: ...
+
+    def close_payment_links(self, dossier_id: int, status: str, at: datetime) -> None: ...
+
+    def count_dossiers_by_status(self, provider_id: int | None = None) -> dict[str, int]: ...
+
+    def reminder_sent(self, dossier_id: int, deadline: datetime, days_before: int) -> bool: ...
+
+    def record_reminder(
+        self, dossier_id: int, deadline: datetime, days_before: int, at: datetime
+    ) -> None: ...
+
+    def record_blob(self, sha256: str, size: int, content_type: str, at: datetime) -> None: ...
+
+    def insert_revision(self, rev: JustificatifRevision) -> int: ...
+
+    def update_revision(self, revision_id: int, **fields: Any) -> None: ...
+
+    def revisions(self, dossier_id: int) -> list[JustificatifRevision]: ...
+
+    def current_states(self, dossier_id: int) -> dict[str, str]: ...
+
+    def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]: ...
+
+    def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]: ...
+
+
+class BillingRepository(Protocol):
+    """Invoices, their gapless series, payments, payment events and links."""
+
+    def next_invoice_sequence(self, provider_id: int, series: str) -> int: ...
+
+    def last_invoice_date(self, provider_id: int, series: str) -> date | None: ...
+
+    def insert_invoice(self, invoice: Invoice) -> int: ...
+
+    def invoices(
+        self,
+        *,
+        provider_id: int | None = None,
+        number: str | None = None,
+        dossier_id: int | None = None,
+        credited_invoice_id: int | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> list[Invoice]: ...
+
+    def record_payment_event(
+        self, adapter: str, event_id: str, type_: str, at: datetime, outcome: str
+    ) -> bool: ...
+
+    def forget_payment_event(self, adapter: str, event_id: str) -> None: ...
+
+    def set_payment_event_outcome(self, adapter: str, event_id: str, outcome: str) -> None: ...
+
+    def insert_payment(self, payment: Payment) -> int: ...
+
+    def update_payment(self, payment_id: int, **fields: Any) -> None: ...
+
+    def payment_by_external_id(self, adapter: str, external_id: str) -> Payment | None: ...
+
+    def payments(
+        self,
+        *,
+        dossier_id: int | None = None,
+        provider_id: int | None = None,
+        status: str | None = None,
+    ) -> list[Payment]: ...
+
+    def insert_payment_link(
+        self, token: str, dossier_id: int, amount_cents: int, at: datetime
+    ) -> None: ...
+
+    def payment_link(self, token: str) -> PaymentLink | None: ...
+
+    def open_payment_link(self, dossier_id: int) -> PaymentLink | None: ...
+
+    def close_payment_link(self, token: str, status: str, at: datetime) -> None: ...
+
+
+class SigningRepository(Protocol):
+    """Signature codes, signatures and their reminders."""
+
+    def set_signature_code(
+        self,
+        dossier_id: int,
+        party: str,
+        salt: str,
+        code_hash: str,
+        expires_at: datetime,
+        at: datetime,
+    ) -> None: ...
+
+    def signature_code(self, dossier_id: int, party: str) -> SignatureCode | None: ...
+
+    def count_code_attempt(self, dossier_id: int, party: str, *, lock_at: int) -> int: ...
+
+    def delete_signature_code(self, dossier_id: int, party: str) -> None: ...
+
+    def insert_signature(self, signature: Signature) -> int: ...
+
+    def signatures(self, dossier_id: int) -> list[Signature]: ...
+
+    def signature_reminder_sent(self, dossier_id: int, party: str, day: int) -> bool: ...
+
+    def record_signature_reminder(
+        self, dossier_id: int, party: str, day: int, at: datetime
+    ) -> None: ...
+    def set_signature_code_channel(self, dossier_id: int, party: str, channel: str) -> None: ...
+
+
+class MessageRepository(Protocol):
+    """The outbox: messages queued, claimed, marked, withheld."""
+
+    def withhold_message(self, message_id: int, reason: str) -> None: ...
+
+    def explain_withheld_failures(self, message_ids: list[int]) -> None: ...
+
+    def retire_withheld_messages(self, *, claimed_before: datetime) -> None: ...
+
+    def queue_message(
+        self,
+        msg: OutboxMessage,
+        *,
+        claim: bool = False,
+        clear_body: str | None = None,
+        withheld_reason: str | None = None,
+    ) -> int: ...
+
+    def claim_pending_messages(
+        self, *, max_attempts: int, now: datetime, stale_after: timedelta
+    ) -> list[OutboxMessage]: ...
+
+    def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None: ...
+
+    def list_messages(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        status: str | None = None,
+    ) -> list[OutboxMessage]: ...
+
+
+class EventRepository(Protocol):
+    """The hash-chained audit log (the hash itself is computed by the domain)."""
+
+    def last_event_hash(self) -> str | None: ...
+
+    def insert_event(self, link: EventLink) -> int: ...
+
+    def events(self, dossier_id: int | None = None) -> list[Event]: ...
+
+    def iter_event_links(self, batch: int = 10_000) -> Iterator[EventLink]: ...
+
+
+class UnitOfWork(Protocol):
+    """One write transaction per use case, and the messages to deliver once it commits."""
+
+    #: Where the database is, as a person would name it (a path, or a URL without password).
+    location: str
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def in_transaction(self) -> bool: ...
+
+    def take_committed_messages(self) -> list[OutboxMessage]: ...
+
+    def schema_version(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Store(
+    DirectoryRepository,
+    DossierRepository,
+    BillingRepository,
+    SigningRepository,
+    MessageRepository,
+    EventRepository,
+    UnitOfWork,
+    Protocol,
+):
+    """Everything the service layer asks of a database: the SQLite and PostgreSQL
+    stores implement it with one set of queries."""

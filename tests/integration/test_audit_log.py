@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from domicili.store.sqlite import event_hash
+from domicili.records import event_hash
 from domicili.testing import make_app, sample_provider
 
 if TYPE_CHECKING:
@@ -88,14 +88,13 @@ def test_a_deleted_event_is_found_at_the_next_one(file_world: World) -> None:
 def test_rehashing_an_altered_event_still_breaks_the_chain(file_world: World) -> None:
     ids = history(file_world)
     target = ids[2]
-    (row,) = [r for r in file_world.app.store.iter_event_rows() if r[0] == target]
-    _id, at, type_, dossier_id, provider_id, _data, prev_hash, _digest = row
+    (link,) = [e for e in file_world.app.store.iter_event_links() if e.id == target]
     forged = '{"forged":true}'
     tamper(
-        file_world.app.store.path,
+        file_world.app.store.location,
         "UPDATE events SET data = ?, hash = ? WHERE id = ?",
         forged,
-        event_hash(prev_hash, at, type_, dossier_id, provider_id, forged),
+        event_hash(link.prev_hash, link.at, link.type, link.dossier_id, link.provider_id, forged),
         target,
     )
     assert file_world.app.verify_audit().first_bad_id == ids[3]

@@ -388,7 +388,7 @@ def test_wrong_codes_count_down_the_attempts_left(paid: Paid) -> None:
             paid.sign("client", bad)
     row = paid.app.store.signature_code(paid.id, "client")
     assert row is not None
-    assert (row["attempts"], row["locked"]) == (4, 0)
+    assert (row.attempts, row.locked) == (4, False)
 
 
 def test_five_wrong_codes_lock_and_then_even_the_right_code_is_refused(paid: Paid) -> None:
@@ -485,7 +485,7 @@ def test_a_contract_changed_after_it_was_sent_cannot_be_signed(paid: Paid) -> No
     assert paid.app.signatures(paid.id) == []
     row = paid.app.store.signature_code(paid.id, "client")
     assert row is not None
-    assert row["attempts"] == 0
+    assert row.attempts == 0
     blob.write_bytes(original)
     assert paid.sign("client", right).document_sha256 == sha
 
@@ -527,8 +527,11 @@ def test_a_signature_records_who_when_the_document_hash_and_the_code_check(paid:
 def test_the_certificate_says_by_which_channel_each_code_was_sent(world: World) -> None:
     app, notifier = world.app, world.notifier
     dossier_id = paid_dossier(app, phone="01 42 00 00 00")  # the provider has no mobile
-    assert app.store.signature_code(dossier_id, "client")["channel"] == "sms"  # type: ignore[index]
-    assert app.store.signature_code(dossier_id, "provider")["channel"] == "email"  # type: ignore[index]
+    codes = {party: app.store.signature_code(dossier_id, party) for party in ("client", "provider")}
+    assert {party: code and code.channel for party, code in codes.items()} == {
+        "client": "sms",
+        "provider": "email",
+    }
     (email,) = [
         m for m in notifier.sent if m.template == "contract_to_sign" and m.to == PROVIDER_EMAIL
     ]

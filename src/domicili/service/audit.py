@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..store.sqlite import GENESIS_HASH, event_hash
+from ..records import GENESIS_HASH
 from .context import Context
 
 __all__ = ["AuditReport", "verify"]
@@ -29,27 +29,18 @@ class AuditReport:
 def verify(ctx: Context) -> AuditReport:
     prev = GENESIS_HASH
     count = 0
-    for (
-        id_,
-        at,
-        type_,
-        dossier_id,
-        provider_id,
-        data,
-        prev_hash,
-        digest,
-    ) in ctx.store.iter_event_rows():
+    for link in ctx.store.iter_event_links():
         count += 1
-        if prev_hash != prev:
+        if link.prev_hash != prev:
             return AuditReport(
                 False,
                 count,
-                id_,
+                link.id,
                 "its link to the previous event is broken (an event was removed or reordered)",
             )
-        if event_hash(prev_hash, at, type_, dossier_id, provider_id, data) != digest:
+        if link.expected_hash() != link.hash:
             return AuditReport(
-                False, count, id_, "its content does not match its hash (the event was altered)"
+                False, count, link.id, "its content does not match its hash (the event was altered)"
             )
-        prev = digest
+        prev = link.hash
     return AuditReport(True, count)

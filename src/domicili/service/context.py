@@ -18,9 +18,9 @@ from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
 from ..files import FileStore
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
-from ..ports import Notifier
+from ..ports import Notifier, Store
+from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
-from ..store import SQLiteStore
 
 __all__ = ["SECRET_PLACEHOLDER", "Context"]
 
@@ -32,7 +32,7 @@ SECRET_PLACEHOLDER = "••••••"
 class Context:
     """The composition of one Domicili instance, shared by every use case."""
 
-    store: SQLiteStore
+    store: Store
     files: FileStore
     notifier: Notifier
     clock: Clock
@@ -107,12 +107,13 @@ class Context:
         *,
         provider_id: int | None = None,
     ) -> int:
-        return self.store.append_event(
-            type_,
-            at=self.now(),
-            dossier_id=dossier.id if dossier else None,
-            provider_id=dossier.provider_id if dossier else provider_id,
-            data=data,
+        at, data_json = self.now(), to_json(data or {})
+        dossier_id = dossier.id if dossier else None
+        provider_id = dossier.provider_id if dossier else provider_id
+        prev = self.store.last_event_hash() or GENESIS_HASH
+        digest = event_hash(prev, at, type_, dossier_id, provider_id, data_json)
+        return self.store.insert_event(
+            EventLink(0, at, type_, dossier_id, provider_id, data_json, prev, digest)
         )
 
     def notify(

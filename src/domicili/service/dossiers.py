@@ -62,7 +62,7 @@ def _link_url(ctx: Context, dossier: Dossier) -> str | None:
         return None
     from ..adapters.payments import CheckoutPayments
 
-    return CheckoutPayments(url).url(link["token"])
+    return CheckoutPayments(url).url(link.token)
 
 
 def open_payment_link(ctx: Context, dossier: Dossier) -> None:

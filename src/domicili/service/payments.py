@@ -249,7 +249,7 @@ def _succeeded(
     link = ctx.store.open_payment_link(dossier.id)
     if link is not None:
         ctx.store.close_payment_link(
-            link["token"], "paid" if link["token"] == event.reference else "closed", ctx.now()
+            link.token, "paid" if link.token == event.reference else "closed", ctx.now()
         )
     ctx.move(dossier, "pay", start_date=start)
     send_contract(
@@ -299,14 +299,14 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
     link = ctx.store.payment_link(token.strip())
     if link is None:
         raise PaymentRefused(f"No payment link {token}; the acceptance email shows it.")
-    if link["status"] not in ("open",):
+    if link.status != "open":
         raise PaymentRefused(
-            f"Payment link {token} is {link['status']}: it takes no payment; "
+            f"Payment link {token} is {link.status}: it takes no payment; "
             "the latest email of the dossier has the current link."
         )
     adapter = load_adapter(PAYMENTS, "checkout")(ctx.settings.payment.checkout_url or "{token}")
     return handle_payment_event(
-        ctx, adapter.event(token, link["dossier_id"], link["amount_cents"], succeed=succeed)
+        ctx, adapter.event(token, link.dossier_id, link.amount_cents, succeed=succeed)
     )
 
 

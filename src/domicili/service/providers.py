@@ -228,7 +228,7 @@ def search(
     if sort not in ("price", "name"):
         raise InvalidInput(f"Unknown sort {sort!r}; use price or name.", field="sort")
     wanted = check_services(list(services), ctx.settings.service_vocabulary())
-    rows = ctx.store.search_providers(
+    return ctx.store.search_providers(
         on=paris_date(ctx.now()),
         departements=places,
         services=wanted,
@@ -236,20 +236,3 @@ def search(
         sort=sort,
         limit=limit,
     )
-    return [
-        SearchResult(
-            provider_id=r["id"],
-            name=r["name"],
-            city=r["city"],
-            postcode=r["postcode"],
-            departement=r["departement"],
-            services=r["services"],
-            offer_id=r["offer_id"],
-            offer_name=r["offer_name"],
-            monthly_ht_cents=r["monthly_ht_cents"],
-            price_ht_cents=r["price_ht_cents"],
-            period=r["period"],
-            agrement_expires=r["agrement_expires"],
-        )
-        for r in rows
-    ]

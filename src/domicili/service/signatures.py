@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Any, Literal
 
-from ..clock import PARIS, iso, paris_date
+from ..clock import PARIS, paris_date
 from ..errors import InvalidInput, SignatureRefused
 from ..models import Attachment, Dossier, Signature
 from ..statuses import Status
@@ -234,35 +234,35 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     """Inside the transaction: a Signature when the code is right, else None (attempt counted)."""
     assert dossier.id is not None
     method = signature_method(ctx)
-    row = ctx.store.signature_code(dossier.id, party)
-    if row is None:
+    current = ctx.store.signature_code(dossier.id, party)
+    if current is None:
         raise SignatureRefused(
             f"No code was sent to the {party} of dossier {dossier.id}; "
             f"ask for one with `domicili contract resend-code {dossier.id} "
             f"--party {party}`."
         )
-    if row["locked"]:
+    if current.locked:
         raise SignatureRefused(
             f"The code of the {party} is locked after {method.max_attempts} "
             f"wrong attempts; ask for a new one with `domicili contract "
             f"resend-code {dossier.id} --party {party}`."
         )
-    if row["expires_at"] <= iso(ctx.now()):
+    if current.expires_at <= ctx.now():
         raise SignatureRefused(
             f"The code of the {party} has expired ({method.lifetime_minutes} "
             f"minutes); ask for a new one with `domicili contract "
             f"resend-code {dossier.id} --party {party}`."
         )
-    if not method.matches(code, row["salt"], row["code_hash"]):
+    if not method.matches(code, current.salt, current.code_hash):
         ctx.store.count_code_attempt(dossier.id, party, lock_at=method.max_attempts)
         ctx.event("signature.wrong_code", dossier, {"party": party})
         return None
     from ..identifiers import is_mobile
 
     signer, on_behalf, email, phone = _party_contact(ctx, dossier, party)
-    attempt = row["attempts"] + 1
+    attempt = current.attempts + 1
     # Codes issued before the channel was recorded went by SMS to a mobile, else by email.
-    channel = row.get("channel") or ("sms" if is_mobile(phone) else "email")
+    channel = current.channel or ("sms" if is_mobile(phone) else "email")
     sent = (
         f"par SMS au {_masked(phone)}"
         if channel == "sms"
@@ -300,14 +300,14 @@ def _masked_email(email: str) -> str:
 
 
 def _wrong_code_message(ctx: Context, dossier_id: int, party: Party) -> str:
-    row = ctx.store.signature_code(dossier_id, party)
+    current = ctx.store.signature_code(dossier_id, party)
     max_attempts = signature_method(ctx).max_attempts
-    if row is not None and row["locked"]:
+    if current is not None and current.locked:
         return (
             f"Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
             f"a new one with `domicili contract resend-code {dossier_id} --party {party}`."
         )
-    left = max_attempts - (row["attempts"] if row else 0)
+    left = max_attempts - (current.attempts if current else 0)
     return f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left."
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -17,46 +15,10 @@ from ..models import (
 )
 from ..statuses import Status
 
-__all__ = ["GENESIS_HASH", "WITHHELD", "event_hash"]
+__all__ = ["WITHHELD"]
 
-GENESIS_HASH = "0" * 64
-
-#: Why a withheld message (see :meth:`SQLiteStore.queue_message`) is not sent again.
+#: Why a withheld message (see :meth:`MessageStore.queue_message`) is not sent again.
 WITHHELD = "Its text held a one-time code, which is not kept: it is not sent again."
-
-
-def event_hash(
-    prev_hash: str,
-    at: str,
-    type_: str,
-    dossier_id: int | None,
-    provider_id: int | None,
-    data_json: str,
-) -> str:
-    """The link of the audit chain: sha256 over the previous hash and this event."""
-    payload = "\x1f".join(
-        [prev_hash, at, type_, str(dossier_id or ""), str(provider_id or ""), data_json]
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
-    """Switch to WAL; a new file opened by several processes at once may need a few tries
-    (the switch takes an exclusive lock that the busy timeout does not always wait for)."""
-    import time
-
-    for attempt in range(attempts):
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.05)
 
 
 def _equal(**filters: Any) -> tuple[list[str], list[Any]]:
@@ -67,10 +29,6 @@ def _equal(**filters: Any) -> tuple[list[str], list[Any]]:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _pk(table: Any) -> int:
-    return int(table.last_pk)
 
 
 def _columns(fields: dict[str, Any]) -> dict[str, Any]:

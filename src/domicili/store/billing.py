@@ -11,8 +11,10 @@ from ..models import (
     Invoice,
     Payment,
 )
+from ..records import PaymentLink
+from ..records import to_json as _json
 from ._base import StoreBase
-from ._rows import _columns, _equal, _json, _pk
+from ._rows import _columns, _equal
 
 __all__ = ["BillingStore"]
 
@@ -24,7 +26,7 @@ class BillingStore(StoreBase):
     def next_invoice_sequence(self, provider_id: int, series: str) -> int:
         """Allocate the next number of a series; call inside the issuing transaction so that
         a failed issue rolls the number back (no gap) and concurrent issuers queue."""
-        row = self.conn.execute(
+        row = self.sql.execute(
             "INSERT INTO invoice_series (provider_id, series, last_number) VALUES (?, ?, 1) "
             "ON CONFLICT (provider_id, series) DO UPDATE SET last_number = last_number + 1 "
             "RETURNING last_number",
@@ -33,7 +35,7 @@ class BillingStore(StoreBase):
         return int(row[0])
 
     def last_invoice_date(self, provider_id: int, series: str) -> date | None:
-        row = self._one(
+        row = self.sql.one(
             "SELECT issue_date FROM invoices WHERE provider_id = ? AND series = ? "
             "ORDER BY sequence DESC LIMIT 1",
             (provider_id, series),
@@ -43,7 +45,7 @@ class BillingStore(StoreBase):
     def insert_invoice(self, invoice: Invoice) -> int:
         row = invoice.model_dump(exclude={"id"}, mode="json")
         row["data"] = _json(invoice.data)
-        return _pk(self.db.table("invoices").insert(row))
+        return self.sql.insert("invoices", row)
 
     def invoices(
         self,
@@ -68,7 +70,7 @@ class BillingStore(StoreBase):
             where.append("issue_date < ?")
             params.append(date_to.isoformat())
         sql = "SELECT * FROM invoices" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = self._all(sql + " ORDER BY provider_id, series, sequence", tuple(params))
+        rows = self.sql.all(sql + " ORDER BY provider_id, series, sequence", tuple(params))
         for r in rows:
             r["data"] = json.loads(r["data"])
         return [Invoice.model_validate(r) for r in rows]
@@ -78,7 +80,7 @@ class BillingStore(StoreBase):
         self, adapter: str, event_id: str, type_: str, at: datetime, outcome: str
     ) -> bool:
         """Remember an adapter's event id; False when it was seen before (a replay)."""
-        cur = self.conn.execute(
+        cur = self.sql.execute(
             "INSERT INTO payment_events (adapter, event_id, type, received_at, outcome) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (adapter, event_id) DO NOTHING",
             (adapter, event_id, type_, iso(at), outcome),
@@ -86,26 +88,24 @@ class BillingStore(StoreBase):
         return cur.rowcount == 1
 
     def forget_payment_event(self, adapter: str, event_id: str) -> None:
-        self.conn.execute(
+        self.sql.execute(
             "DELETE FROM payment_events WHERE adapter = ? AND event_id = ?", (adapter, event_id)
         )
 
     def set_payment_event_outcome(self, adapter: str, event_id: str, outcome: str) -> None:
-        self.conn.execute(
+        self.sql.execute(
             "UPDATE payment_events SET outcome = ? WHERE adapter = ? AND event_id = ?",
             (outcome, adapter, event_id),
         )
 
     def insert_payment(self, payment: Payment) -> int:
-        return _pk(
-            self.db.table("payments").insert(payment.model_dump(exclude={"id"}, mode="json"))
-        )
+        return self.sql.insert("payments", payment.model_dump(exclude={"id"}, mode="json"))
 
     def update_payment(self, payment_id: int, **fields: Any) -> None:
-        self.db.table("payments").update(payment_id, _columns(fields))
+        self.sql.update("payments", payment_id, _columns(fields))
 
     def payment_by_external_id(self, adapter: str, external_id: str) -> Payment | None:
-        row = self._one(
+        row = self.sql.one(
             "SELECT * FROM payments WHERE adapter = ? AND external_id = ?", (adapter, external_id)
         )
         return Payment.model_validate(row) if row else None
@@ -119,34 +119,47 @@ class BillingStore(StoreBase):
     ) -> list[Payment]:
         where, params = _equal(dossier_id=dossier_id, provider_id=provider_id, status=status)
         sql = "SELECT * FROM payments" + (" WHERE " + " AND ".join(where) if where else "")
-        return [Payment.model_validate(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+        return [
+            Payment.model_validate(r) for r in self.sql.all(sql + " ORDER BY id", tuple(params))
+        ]
 
     def insert_payment_link(
         self, token: str, dossier_id: int, amount_cents: int, at: datetime
     ) -> None:
-        self.conn.execute(
+        self.sql.execute(
             "UPDATE payment_links SET status = 'replaced', closed_at = ? "
             "WHERE dossier_id = ? AND status = 'open'",
             (iso(at), dossier_id),
         )
-        self.conn.execute(
+        self.sql.execute(
             "INSERT INTO payment_links (token, dossier_id, amount_cents, status, created_at) "
             "VALUES (?, ?, ?, 'open', ?)",
             (token, dossier_id, amount_cents, iso(at)),
         )
 
-    def payment_link(self, token: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM payment_links WHERE token = ?", (token,))
+    def payment_link(self, token: str) -> PaymentLink | None:
+        return _link(self.sql.one("SELECT * FROM payment_links WHERE token = ?", (token,)))
 
-    def open_payment_link(self, dossier_id: int) -> dict[str, Any] | None:
-        return self._one(
-            "SELECT * FROM payment_links WHERE dossier_id = ? AND status = 'open' "
-            "ORDER BY created_at DESC LIMIT 1",
-            (dossier_id,),
+    def open_payment_link(self, dossier_id: int) -> PaymentLink | None:
+        return _link(
+            self.sql.one(
+                "SELECT * FROM payment_links WHERE dossier_id = ? AND status = 'open' "
+                "ORDER BY created_at DESC LIMIT 1",
+                (dossier_id,),
+            )
         )
 
     def close_payment_link(self, token: str, status: str, at: datetime) -> None:
-        self.conn.execute(
+        self.sql.execute(
             "UPDATE payment_links SET status = ?, closed_at = ? WHERE token = ?",
             (status, iso(at), token),
         )
+
+
+def _link(row: dict[str, Any] | None) -> PaymentLink | None:
+    if row is None:
+        return None
+    row["created_at"] = datetime.fromisoformat(row["created_at"])
+    if row["closed_at"] is not None:
+        row["closed_at"] = datetime.fromisoformat(row["closed_at"])
+    return PaymentLink(**row)

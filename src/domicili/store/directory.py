@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..annuaire import SearchResult
 from ..models import (
     TRUSTED,
     Offer,
     Provider,
     add_years,
 )
+from ..records import to_json as _json
 from ._base import StoreBase
-from ._rows import _columns, _json, _like_escape, _offer, _pk
+from ._rows import _columns, _like_escape, _offer
 
 __all__ = ["DirectoryStore"]
 
@@ -25,21 +27,22 @@ class DirectoryStore(StoreBase):
         row = provider.model_dump(exclude={"id", "departements", "services"}, mode="json")
         row["suspended"] = int(provider.suspended)
         row["agrement_expires"] = provider.agrement_expires.isoformat()
-        provider_id = _pk(self.db.table("providers").insert(row))
+        provider_id = self.sql.insert("providers", row)
         self._set_provider_lists(provider_id, provider.departements, provider.services)
         return provider_id
 
     def _set_provider_lists(
         self, provider_id: int, departements: list[str], services: list[str]
     ) -> None:
-        self.conn.execute("DELETE FROM provider_departements WHERE provider_id = ?", (provider_id,))
-        self.conn.executemany(
-            "INSERT INTO provider_departements VALUES (?, ?)",
+        self.sql.execute("DELETE FROM provider_departements WHERE provider_id = ?", (provider_id,))
+        self.sql.executemany(
+            "INSERT INTO provider_departements (provider_id, departement) VALUES (?, ?)",
             [(provider_id, d) for d in departements],
         )
-        self.conn.execute("DELETE FROM provider_services WHERE provider_id = ?", (provider_id,))
-        self.conn.executemany(
-            "INSERT INTO provider_services VALUES (?, ?)", [(provider_id, s) for s in services]
+        self.sql.execute("DELETE FROM provider_services WHERE provider_id = ?", (provider_id,))
+        self.sql.executemany(
+            "INSERT INTO provider_services (provider_id, service, position) VALUES (?, ?, ?)",
+            [(provider_id, s, n) for n, s in enumerate(services)],
         )
 
     def update_provider(self, provider_id: int, **fields: Any) -> None:
@@ -50,7 +53,7 @@ class DirectoryStore(StoreBase):
                 date.fromisoformat(str(fields["agrement_date"])), 6
             )
         if fields:
-            self.db.table("providers").update(provider_id, _columns(fields))
+            self.sql.update("providers", provider_id, _columns(fields))
         if departements is not None or services is not None:
             current = self.get_provider(provider_id)
             assert current is not None
@@ -65,7 +68,7 @@ class DirectoryStore(StoreBase):
         return found[0] if found else None
 
     def provider_id_by_siren(self, siren: str) -> int | None:
-        row = self._one("SELECT id FROM providers WHERE siren = ?", (siren,))
+        row = self.sql.one("SELECT id FROM providers WHERE siren = ?", (siren,))
         return int(row["id"]) if row else None
 
     def list_providers(self, ids: list[int] | None = None) -> list[Provider]:
@@ -75,12 +78,12 @@ class DirectoryStore(StoreBase):
         return self._providers(f"WHERE id IN ({marks})", tuple(ids)) if ids else []
 
     def _providers(self, where: str, params: tuple[Any, ...]) -> list[Provider]:
-        rows = self._all(f"SELECT * FROM providers {where} ORDER BY id", params)
+        rows = self.sql.all(f"SELECT * FROM providers {where} ORDER BY id", params)
         if not rows:
             return []
         ids = [r["id"] for r in rows]
         deps = self._provider_lists("provider_departements", "departement", ids, "departement")
-        services = self._provider_lists("provider_services", "service", ids)
+        services = self._provider_lists("provider_services", "service", ids, "position")
         out = []
         for row in rows:
             row.pop("agrement_expires", None)
@@ -97,10 +100,10 @@ class DirectoryStore(StoreBase):
         row["is_default"] = int(offer.is_default)
         row["monthly_ht_cents"] = offer.monthly_ht_cents
         if offer.is_default:
-            self.conn.execute(
+            self.sql.execute(
                 "UPDATE offers SET is_default = 0 WHERE provider_id = ?", (offer.provider_id,)
             )
-        return _pk(self.db.table("offers").insert(row))
+        return self.sql.insert("offers", row)
 
     def update_offer(self, offer: Offer) -> None:
         assert offer.id is not None
@@ -109,20 +112,20 @@ class DirectoryStore(StoreBase):
         row["is_default"] = int(offer.is_default)
         row["monthly_ht_cents"] = offer.monthly_ht_cents
         if offer.is_default:
-            self.conn.execute(
+            self.sql.execute(
                 "UPDATE offers SET is_default = 0 WHERE provider_id = ?", (offer.provider_id,)
             )
-        self.db.table("offers").update(offer.id, row)
+        self.sql.update("offers", offer.id, row)
 
     def get_offer(self, offer_id: int) -> Offer | None:
-        row = self._one("SELECT * FROM offers WHERE id = ?", (offer_id,))
+        row = self.sql.one("SELECT * FROM offers WHERE id = ?", (offer_id,))
         return _offer(row) if row else None
 
     def list_offers(self, provider_id: int | None = None) -> list[Offer]:
         if provider_id is None:
-            rows = self._all("SELECT * FROM offers ORDER BY provider_id, id")
+            rows = self.sql.all("SELECT * FROM offers ORDER BY provider_id, id")
         else:
-            rows = self._all(
+            rows = self.sql.all(
                 "SELECT * FROM offers WHERE provider_id = ? ORDER BY id", (provider_id,)
             )
         return [_offer(r) for r in rows]
@@ -137,7 +140,7 @@ class DirectoryStore(StoreBase):
         max_monthly_ht_cents: int | None,
         sort: str = "price",
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[SearchResult]:
         """Listed providers (agrément valid ``on``, not suspended) serving the place.
 
         Each row carries the provider and its cheapest offer that includes every
@@ -180,14 +183,30 @@ class DirectoryStore(StoreBase):
             sql += " ORDER BY p.name, p.id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self._all(sql, tuple(params))
-        listed = self._provider_lists("provider_services", "service", [r["id"] for r in rows])
-        for r in rows:
-            r["services"] = listed.get(r["id"], [])
-        return rows
+        rows = self.sql.all(sql, tuple(params))
+        listed = self._provider_lists(
+            "provider_services", "service", [r["id"] for r in rows], "position"
+        )
+        return [
+            SearchResult(
+                provider_id=r["id"],
+                name=r["name"],
+                city=r["city"],
+                postcode=r["postcode"],
+                departement=r["departement"],
+                services=listed.get(r["id"], []),
+                offer_id=r["offer_id"],
+                offer_name=r["offer_name"],
+                monthly_ht_cents=r["monthly_ht_cents"],
+                price_ht_cents=r["price_ht_cents"],
+                period=r["period"],
+                agrement_expires=r["agrement_expires"],
+            )
+            for r in rows
+        ]
 
     def _provider_lists(
-        self, table: str, column: str, ids: list[int], order: str = "rowid"
+        self, table: str, column: str, ids: list[int], order: str
     ) -> dict[int, list[str]]:
         """provider id → values of a side table (départements, services), in their order.
 
@@ -197,7 +216,7 @@ class DirectoryStore(StoreBase):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            for provider_id, value in self.conn.execute(
+            for provider_id, value in self.sql.rows(
                 f"SELECT provider_id, {column} FROM {table} WHERE provider_id IN ({marks}) "
                 f"ORDER BY provider_id, {order}",
                 chunk,

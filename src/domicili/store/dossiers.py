@@ -13,9 +13,10 @@ from ..models import (
     Dossier,
     JustificatifRevision,
 )
+from ..records import to_json as _json
 from ..statuses import Status
 from ._base import StoreBase
-from ._rows import _columns, _dossier, _json, _pk
+from ._rows import _columns, _dossier
 
 __all__ = ["DossierStore"]
 
@@ -29,10 +30,10 @@ class DossierStore(StoreBase):
         row["en_formation"] = int(client.en_formation)
         row["representative"] = _json(row["representative"])
         row["beneficial_owners"] = _json(row["beneficial_owners"])
-        return _pk(self.db.table("clients").insert(row))
+        return self.sql.insert("clients", row)
 
     def get_client(self, client_id: int) -> Client | None:
-        row = self._one("SELECT * FROM clients WHERE id = ?", (client_id,))
+        row = self.sql.one("SELECT * FROM clients WHERE id = ?", (client_id,))
         if row is None:
             return None
         row["representative"] = json.loads(row["representative"])
@@ -44,22 +45,19 @@ class DossierStore(StoreBase):
     def insert_dossier(self, dossier: Dossier) -> int:
         row = dossier.model_dump(exclude={"id"}, mode="json")
         row["terms"] = _json(row["terms"]) if row["terms"] is not None else None
-        return _pk(self.db.table("dossiers").insert(row))
+        return self.sql.insert("dossiers", row)
 
     def get_dossier(self, dossier_id: int, provider_id: int | None = None) -> Dossier | None:
         if provider_id is None:
-            row = self._one("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
+            row = self.sql.one("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
         else:
-            row = self._one(
+            row = self.sql.one(
                 "SELECT * FROM dossiers WHERE id = ? AND provider_id = ?", (dossier_id, provider_id)
             )
         return _dossier(row) if row else None
 
     def update_dossier(self, dossier_id: int, **fields: Any) -> None:
-        cols = _columns(fields)
-        assigns = ", ".join(f"{name} = :{name}" for name in cols)
-        cols["_id"] = dossier_id
-        self.conn.execute(f"UPDATE dossiers SET {assigns} WHERE id = :_id", cols)
+        self.sql.update("dossiers", dossier_id, _columns(fields))
 
     def list_dossiers(
         self,
@@ -82,7 +80,7 @@ class DossierStore(StoreBase):
         sql += " ORDER BY id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [_dossier(r) for r in self._all(sql, tuple(params))]
+        return [_dossier(r) for r in self.sql.all(sql, tuple(params))]
 
     def dossiers_awaiting_payment_due_before(
         self, before: datetime, provider_id: int | None = None
@@ -93,13 +91,13 @@ class DossierStore(StoreBase):
         if provider_id is not None:
             sql += " AND provider_id = ?"
             params.append(provider_id)
-        rows = self._all(sql + " ORDER BY payment_due_at, id", tuple(params))
+        rows = self.sql.all(sql + " ORDER BY payment_due_at, id", tuple(params))
         return [_dossier(r) for r in rows]
 
     def has_pending_payment(self, dossier_id: int) -> bool:
         """A payment in progress (e.g. a SEPA debit not confirmed yet)."""
         return (
-            self._one(
+            self.sql.one(
                 "SELECT 1 AS x FROM payments WHERE dossier_id = ? AND status = 'pending' LIMIT 1",
                 (dossier_id,),
             )
@@ -108,7 +106,7 @@ class DossierStore(StoreBase):
 
     def close_payment_links(self, dossier_id: int, status: str, at: datetime) -> None:
         """Close every open card-payment link of a dossier (dismissed, expired)."""
-        self.conn.execute(
+        self.sql.execute(
             "UPDATE payment_links SET status = ?, closed_at = ? "
             "WHERE dossier_id = ? AND status = 'open'",
             (status, iso(at), dossier_id),
@@ -120,12 +118,12 @@ class DossierStore(StoreBase):
         if provider_id is not None:
             sql += " WHERE provider_id = ?"
             params = (provider_id,)
-        return {r["status"]: r["n"] for r in self._all(sql + " GROUP BY status", params)}
+        return {r["status"]: r["n"] for r in self.sql.all(sql + " GROUP BY status", params)}
 
     # -- reminders --------------------------------------------------------------
     def reminder_sent(self, dossier_id: int, deadline: datetime, days_before: int) -> bool:
         return (
-            self._one(
+            self.sql.one(
                 "SELECT 1 AS x FROM reminders "
                 "WHERE dossier_id = ? AND deadline = ? AND days_before = ?",
                 (dossier_id, iso(deadline), days_before),
@@ -136,7 +134,7 @@ class DossierStore(StoreBase):
     def record_reminder(
         self, dossier_id: int, deadline: datetime, days_before: int, at: datetime
     ) -> None:
-        self.conn.execute(
+        self.sql.execute(
             "INSERT INTO reminders (dossier_id, deadline, days_before, sent_at) "
             "VALUES (?, ?, ?, ?)",
             (dossier_id, iso(deadline), days_before, iso(at)),
@@ -144,7 +142,7 @@ class DossierStore(StoreBase):
 
     # -- justificatifs and their files -----------------------------------------
     def record_blob(self, sha256: str, size: int, content_type: str, at: datetime) -> None:
-        self.conn.execute(
+        self.sql.execute(
             "INSERT INTO blobs (sha256, size, content_type, created_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
             (sha256, size, content_type, iso(at)),
@@ -152,13 +150,13 @@ class DossierStore(StoreBase):
 
     def insert_revision(self, rev: JustificatifRevision) -> int:
         row = rev.model_dump(exclude={"id"}, mode="json")
-        return _pk(self.db.table("justificatifs").insert(row))
+        return self.sql.insert("justificatifs", row)
 
     def update_revision(self, revision_id: int, **fields: Any) -> None:
-        self.db.table("justificatifs").update(revision_id, _columns(fields))
+        self.sql.update("justificatifs", revision_id, _columns(fields))
 
     def revisions(self, dossier_id: int) -> list[JustificatifRevision]:
-        rows = self._all(
+        rows = self.sql.all(
             "SELECT * FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
             (dossier_id,),
         )
@@ -166,11 +164,11 @@ class DossierStore(StoreBase):
 
     def current_states(self, dossier_id: int) -> dict[str, str]:
         """kind → state of the latest revision of each piece (cheap: no models built)."""
-        rows = self.conn.execute(
+        rows = self.sql.rows(
             "SELECT kind, state FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
             (dossier_id,),
-        ).fetchall()
-        return dict(rows)
+        )
+        return {str(kind): str(state) for kind, state in rows}
 
     def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]:
         """The current revision of each kind submitted to a dossier."""

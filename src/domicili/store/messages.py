@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 from ..clock import iso
 from ..models import (
     Event,
     OutboxMessage,
 )
+from ..records import EventLink
+from ..records import to_json as _json
 from ._base import StoreBase
-from ._rows import GENESIS_HASH, WITHHELD, _equal, _json, _message, event_hash
+from ._rows import WITHHELD, _equal, _message
 
 __all__ = ["MessageStore"]
 
@@ -24,20 +25,20 @@ class MessageStore(StoreBase):
     # -- code channels and withheld messages ------------------------------------
     def set_signature_code_channel(self, dossier_id: int, party: str, channel: str) -> None:
         """How the current code of a party was sent: ``sms`` or ``email``."""
-        self.conn.execute(
+        self.sql.execute(
             "UPDATE signature_codes SET channel = ? WHERE dossier_id = ? AND party = ?",
             (channel, dossier_id, party),
         )
 
     def withhold_message(self, message_id: int, reason: str) -> None:
         """The stored text of a message is not the one to send: never deliver it again."""
-        self.conn.execute(
+        self.sql.execute(
             "INSERT INTO outbox_withheld (message_id, reason) VALUES (?, ?)", (message_id, reason)
         )
 
     def explain_withheld_failures(self, message_ids: list[int]) -> None:
         """Withheld messages whose one delivery failed: say why they stay failed."""
-        self.conn.executemany(
+        self.sql.executemany(
             "UPDATE outbox SET last_error = coalesce(last_error || ' — ', '') || "
             "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
             "WHERE id = ? AND status = 'failed' "
@@ -47,7 +48,7 @@ class MessageStore(StoreBase):
 
     def retire_withheld_messages(self, *, claimed_before: datetime) -> None:
         """Withheld messages claimed by a process that stopped before delivering them."""
-        self.conn.execute(
+        self.sql.execute(
             "UPDATE outbox SET status = 'failed', last_error = "
             "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
             "WHERE status = 'sending' AND claimed_at < ? "
@@ -56,43 +57,47 @@ class MessageStore(StoreBase):
         )
 
     # -- audit log --------------------------------------------------------------
-    def append_event(
-        self,
-        type_: str,
-        *,
-        at: datetime,
-        dossier_id: int | None = None,
-        provider_id: int | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> int:
-        last = self._one("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
-        prev = last["hash"] if last else GENESIS_HASH
-        at_text, data_json = iso(at), _json(data or {})
-        digest = event_hash(prev, at_text, type_, dossier_id, provider_id, data_json)
-        cur = self.conn.execute(
-            "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (at_text, type_, dossier_id, provider_id, data_json, prev, digest),
+    def last_event_hash(self) -> str | None:
+        """The hash at the head of the chain (None for an empty log); read under the
+        transaction's write lock, so that no other writer can append in between."""
+        value = self.sql.value("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
+        return None if value is None else str(value)
+
+    def insert_event(self, link: EventLink) -> int:
+        """Append one chained event (its hash computed by the caller)."""
+        return self.sql.insert(
+            "events",
+            {
+                "at": iso(link.at),
+                "type": link.type,
+                "dossier_id": link.dossier_id,
+                "provider_id": link.provider_id,
+                "data": link.data_json,
+                "prev_hash": link.prev_hash,
+                "hash": link.hash,
+            },
         )
-        return int(cur.lastrowid or 0)
 
     def events(self, dossier_id: int | None = None) -> list[Event]:
         if dossier_id is None:
-            rows = self._all("SELECT * FROM events ORDER BY id")
+            rows = self.sql.all("SELECT * FROM events ORDER BY id")
         else:
-            rows = self._all("SELECT * FROM events WHERE dossier_id = ? ORDER BY id", (dossier_id,))
+            rows = self.sql.all(
+                "SELECT * FROM events WHERE dossier_id = ? ORDER BY id", (dossier_id,)
+            )
         for r in rows:
             r["data"] = json.loads(r["data"])
         return [Event.model_validate(r) for r in rows]
 
-    def iter_event_rows(self, batch: int = 10_000) -> Iterator[tuple[Any, ...]]:
-        """Raw rows of the whole log in order, streamed (for ``audit verify``)."""
-        cur = self.conn.execute(
+    def iter_event_links(self, batch: int = 10_000) -> Iterator[EventLink]:
+        """The whole log in order, streamed (for ``audit verify``)."""
+        parse = datetime.fromisoformat
+        for id_, at, type_, dossier_id, provider_id, data, prev_hash, digest in self.sql.stream(
             "SELECT id, at, type, dossier_id, provider_id, data, prev_hash, hash "
-            "FROM events ORDER BY id"
-        )
-        while rows := cur.fetchmany(batch):
-            yield from rows
+            "FROM events ORDER BY id",
+            batch=batch,
+        ):
+            yield EventLink(id_, parse(at), type_, dossier_id, provider_id, data, prev_hash, digest)
 
     # -- outbox -----------------------------------------------------------------
     def queue_message(
@@ -119,38 +124,34 @@ class MessageStore(StoreBase):
         withheld = clear_body is not None
         reason = withheld_reason or WITHHELD
         created = iso(msg.created_at) if msg.created_at else None
-        cur = self.conn.execute(
-            "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
-            "provider_id, status, attempts, last_error, created_at, claimed_at, attachments) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                msg.channel,
-                msg.to,
-                msg.subject,
-                msg.body,
-                msg.template,
-                msg.dossier_id,
-                msg.provider_id,
-                "sending" if claim else "failed" if withheld else "pending",
-                int(claim),
-                reason if withheld and not claim else None,
-                created,
-                created if claim else None,
-                _json([a.model_dump() for a in msg.attachments]) if msg.attachments else None,
-            ),
+        message_id = int(
+            self.sql.value(
+                "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
+                "provider_id, status, attempts, last_error, created_at, claimed_at, attachments) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    msg.channel,
+                    msg.to,
+                    msg.subject,
+                    msg.body,
+                    msg.template,
+                    msg.dossier_id,
+                    msg.provider_id,
+                    "sending" if claim else "failed" if withheld else "pending",
+                    int(claim),
+                    reason if withheld and not claim else None,
+                    created,
+                    created if claim else None,
+                    _json([a.model_dump() for a in msg.attachments]) if msg.attachments else None,
+                ),
+            )
         )
-        message_id = int(cur.lastrowid or 0)
         if withheld:
             self.withhold_message(message_id, reason)
         if claim:
             sent = {"id": message_id, "body": clear_body} if withheld else {"id": message_id}
             self._claimed_in_txn.append(msg.model_copy(update=sent))
         return message_id
-
-    def take_committed_messages(self) -> list[OutboxMessage]:
-        """Messages queued with ``claim=True`` by transactions that have committed."""
-        taken, self.committed_messages = self.committed_messages, []
-        return taken
 
     def claim_pending_messages(
         self, *, max_attempts: int, now: datetime, stale_after: timedelta
@@ -163,13 +164,13 @@ class MessageStore(StoreBase):
         taken. Call inside a transaction.
         """
         self.retire_withheld_messages(claimed_before=now - stale_after)
-        rows = self._all(
+        rows = self.sql.all(
             "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
             "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) "
             "AND id NOT IN (SELECT message_id FROM outbox_withheld) ORDER BY id",
             (max_attempts, iso(now - stale_after)),
         )
-        self.conn.executemany(
+        self.sql.executemany(
             "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
             "WHERE id = ?",
             [(iso(now), r["id"]) for r in rows],
@@ -178,7 +179,7 @@ class MessageStore(StoreBase):
 
     def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
         """Record delivery outcomes: ``(id, None)`` sent, ``(id, error)`` failed."""
-        self.conn.executemany(
+        self.sql.executemany(
             "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
             [
                 (
@@ -205,4 +206,4 @@ class MessageStore(StoreBase):
             where.append("status IN (?, ?)" if status == "pending" else "status = ?")
             params += ["pending", "sending"] if status == "pending" else [status]
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
-        return [_message(r) for r in self._all(sql + " ORDER BY id", tuple(params))]
+        return [_message(r) for r in self.sql.all(sql + " ORDER BY id", tuple(params))]

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from ..models import add_years
 
@@ -499,3 +501,10 @@ def dossier_terms(db: sqlite_utils.Database) -> None:
 def provider_representative(db: sqlite_utils.Database) -> None:
     """The name of the person who signs for the provider (contracts, certificates)."""
     db.table("providers").add_column("representative", str)
+
+
+@migration(8)
+def service_order(db: sqlite_utils.Database) -> None:
+    """A provider's services keep the order they were given in, on every engine."""
+    db.table("provider_services").add_column("position", int)
+    db.execute("UPDATE provider_services SET position = rowid")

@@ -1,0 +1,80 @@
+"""The store over any engine: every part's queries, the unit of work, the migrations."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..clock import iso
+from ..errors import DatabaseError
+from .billing import BillingStore
+from .directory import DirectoryStore
+from .dossiers import DossierStore
+from .messages import MessageStore
+from .signing import SigningStore
+
+__all__ = ["SqlStore"]
+
+
+class _Migration(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class SqlStore(DirectoryStore, DossierStore, BillingStore, SigningStore, MessageStore):
+    """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
+    and the outbox; one engine's subclass opens the connection and applies migrations."""
+
+    def close(self) -> None:
+        self.sql.close()
+
+    # -- schema -----------------------------------------------------------------
+    @abstractmethod
+    def _migrations(self) -> Sequence[_Migration]: ...
+
+    @abstractmethod
+    def _has_table(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def _apply(self, migration: Any) -> None: ...
+
+    def schema_version(self) -> int:
+        if not self._has_table("migrations"):
+            return 0
+        return int(self.sql.value("SELECT max(id) FROM migrations") or 0)
+
+    def migrate(self) -> list[str]:
+        """Bring the schema forward; refuse a database made by a newer domicili."""
+        migrations = self._migrations()
+        known = migrations[-1].number
+        current = self.schema_version()
+        if current > known:
+            raise DatabaseError(
+                f"{self.location} was written by a newer domicili (schema {current}, this one "
+                f"knows {known}); upgrade domicili to use it."
+            )
+        applied = []
+        for m in migrations:
+            if m.number <= current:
+                continue
+            with self.transaction():
+                # Another process may have migrated while we waited for the write lock.
+                if self.schema_version() >= m.number:
+                    continue
+                if not self._has_table("migrations"):
+                    self.sql.execute(
+                        "CREATE TABLE migrations (id INTEGER PRIMARY KEY, name TEXT, "
+                        "applied_at TEXT)"
+                    )
+                self._apply(m)
+                self.sql.execute(
+                    "INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                    (m.number, m.name, iso(datetime.now(UTC))),
+                )
+            applied.append(m.name)
+        return applied
