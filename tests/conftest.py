@@ -7,6 +7,7 @@ file stays independent and pytest can collect them by their unique names.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import domicili.testing
 from domicili.app import Domicili
 from domicili.clock import FixedClock
 from domicili.testing import (
@@ -36,11 +38,104 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
+# -- the two stores -------------------------------------------------------------------
+#: DOMICILI_TEST_PG: unset (start a throw-away server), a postgresql:// URL, or "skip".
+_PG = os.environ.get("DOMICILI_TEST_PG", "")
+STORES = ("sqlite",) if _PG == "skip" else ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "one_store: runs once, on SQLite: it uses no database, or a SQLite file on purpose",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test runs on each store, except those marked ``one_store``."""
+    if "store" in metafunc.fixturenames:
+        once = metafunc.definition.get_closest_marker("one_store") is not None
+        metafunc.parametrize("store", ("sqlite",) if once else STORES, indirect=True)
+
+
+class PostgresDatabases:
+    """The session's PostgreSQL server (started on first use) and its database pool."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self._server: Any = None
+
+    def pool(self) -> Any:
+        if self._pool is None:
+            from pg_server import DatabasePool, PgServer
+
+            try:
+                self._server = PgServer(_PG or None)
+            except RuntimeError as exc:
+                pytest.fail(str(exc), pytrace=False)
+            self._pool = DatabasePool(self._server)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.drop_all()
+        if self._server is not None:
+            self._server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases()
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
+class StoreChoice:
+    """Which store this run of a test uses, and where its new databases go."""
+
+    def __init__(self, kind: str, root: Path, postgres: PostgresDatabases) -> None:
+        self.kind, self.root, self._postgres = kind, root, postgres
+        self._count = 0
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.kind == "postgresql"
+
+    def new(self) -> tuple[str, Path | None]:
+        """A new empty database: ``(db, files)`` (SQLite: in memory, its own files)."""
+        if not self.is_postgres:
+            return ":memory:", None
+        self._count += 1
+        files = self.root / f"files-{self._count}"
+        return self._postgres.pool().take(), files
+
+    def release(self) -> None:
+        if self.is_postgres and self._postgres._pool is not None:
+            self._postgres._pool.release()
+
+
+@pytest.fixture(autouse=True)
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresDatabases
+) -> Iterator[StoreChoice]:
+    """The store of this run; ``make_app()`` without a database uses it."""
+    choice = StoreChoice(getattr(request, "param", "sqlite"), tmp_path, postgres)
+    domicili.testing.use_database(choice.new if choice.is_postgres else None)
+    try:
+        yield choice
+    finally:
+        domicili.testing.use_database(None)
+        choice.release()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's DOMICILI_* variables or writes in the working folder."""
     for name in (
         "DOMICILI_DB",
+        "DOMICILI_FILES",
         "DOMICILI_NOW",
         "DOMICILI_PROVIDER",
         "DOMICILI_CONFIG",
@@ -161,15 +256,23 @@ class Cli:
     error, or if an exception other than the documented exits escaped the command.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, store: StoreChoice | None = None) -> None:
         self.root = root
         self.db = root / "cabinet.db"
+        #: ``--db`` (and ``--files``) as given to every command.
+        self.target: list[str] = ["--db", str(self.db)]
+        self.files = root / f"{self.db.name}-files"
+        if store is not None and store.is_postgres:
+            url, files = store.new()
+            assert files is not None
+            self.files = files
+            self.target = ["--db", url, "--files", str(files)]
         self.now = CLI_NOW
         self.runner = CliRunner()
 
     @property
     def outbox(self) -> Path:
-        return self.root / f"{self.db.name}-files" / "outbox"
+        return self.files / "outbox"
 
     def __call__(
         self, *args: object, now: str | None = None, env: dict[str, str] | None = None
@@ -179,11 +282,12 @@ class Cli:
         environment: dict[str, str | None] = {
             "DOMICILI_NOW": now or self.now,
             "DOMICILI_DB": None,
+            "DOMICILI_FILES": None,
             "DOMICILI_PROVIDER": None,
             "DOMICILI_CONFIG": None,
             **(env or {}),
         }
-        argv = ["--db", str(self.db), *(str(a) for a in args)]
+        argv = [*self.target, *(str(a) for a in args)]
         result = self.runner.invoke(cli, argv, env=environment)
         assert "Traceback" not in result.output, result.output
         assert "Error: unexpected" not in result.output, result.output  # a defect, not a refusal
@@ -208,8 +312,8 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    return Cli(tmp_path)
+def cli(tmp_path: Path, store: StoreChoice) -> Cli:
+    return Cli(tmp_path, store)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "sample_answers",
     "sample_pdf",
     "sample_provider",
+    "use_database",
     "valid_siren",
 ]
 
@@ -92,18 +94,45 @@ class FailingNotifier:
         self.sent.append(message)
 
 
+#: Makes the database of a :func:`make_app` that names none: ``(db, files)``.
+_default_database: Callable[[], tuple[str, Path | None]] | None = None
+
+
+def use_database(factory: Callable[[], tuple[str, Path | None]] | None) -> None:
+    """Run every later :func:`make_app` that names no database on ``factory()``'s one.
+
+    ``factory`` returns ``(db, files)``: e.g. the URL of an empty PostgreSQL database and
+    a folder for its files, so that an embedding application's tests run on both stores.
+    ``None`` goes back to a throw-away SQLite database in memory.
+    """
+    global _default_database
+    _default_database = factory
+
+
 def make_app(
-    db: str | Path = ":memory:",
+    db: str | Path | None = None,
     *,
+    files: str | Path | None = None,
     start: datetime = DEFAULT_START,
     settings: Settings | None = None,
     provider: int | None = None,
 ) -> tuple[Domicili, FixedClock, RecordingNotifier]:
-    """A facade on ``db`` with a fixed clock and a recording notifier."""
+    """A facade on ``db`` with a fixed clock and a recording notifier.
+
+    Without ``db``: a throw-away SQLite database in memory, or the database of
+    :func:`use_database`.
+    """
+    if db is None:
+        db, files = _default_database() if _default_database is not None else (":memory:", None)
     clock = FixedClock(start)
     notifier = RecordingNotifier()
     app = Domicili(
-        db, settings=settings or Settings(), clock=clock, notifier=notifier, provider=provider
+        db,
+        files=files,
+        settings=settings or Settings(),
+        clock=clock,
+        notifier=notifier,
+        provider=provider,
     )
     return app, clock, notifier
 

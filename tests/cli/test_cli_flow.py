@@ -201,6 +201,7 @@ def test_the_database_can_come_from_domicili_db(cli: Cli, tmp_path: Path) -> Non
         conn.close()
 
 
+@pytest.mark.one_store  # a SQLite file on purpose
 def test_audit_verify_names_the_altered_event_and_exits_1(
     cli: Cli, requested: dict[str, Any]
 ) -> None:

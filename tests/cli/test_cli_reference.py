@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from domicili.cli import cli
 from domicili.cli._reference import reference
+
+# no database
+pytestmark = pytest.mark.one_store
 
 DOCS = Path(__file__).parents[2] / "docs" / "cli.md"
 

@@ -192,6 +192,7 @@ def test_refused_command_exits_with_one_sentence_and_changes_nothing(
     assert files(data_dir) == files_before
 
 
+@pytest.mark.one_store  # a SQLite file on purpose
 def test_a_read_command_on_a_missing_database_refuses_without_creating_it(
     cli: Cli, tmp_path: Path
 ) -> None:
@@ -211,6 +212,7 @@ def test_a_read_command_on_a_missing_database_refuses_without_creating_it(
         assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd"]
 
 
+@pytest.mark.one_store  # a SQLite file on purpose
 def test_a_database_written_by_a_newer_version_is_refused(cli: Cli) -> None:
     cli.ok("init")
     conn = sqlite3.connect(cli.db)
@@ -222,6 +224,7 @@ def test_a_database_written_by_a_newer_version_is_refused(cli: Cli) -> None:
     assert "newer domicili" in result.stderr
 
 
+@pytest.mark.one_store  # a SQLite file on purpose
 def test_a_file_that_is_not_a_database_is_refused(cli: Cli) -> None:
     cli.db.write_text("pas une base\n" * 100, encoding="utf-8")
     result = cli("dossier", "list")
@@ -230,6 +233,7 @@ def test_a_file_that_is_not_a_database_is_refused(cli: Cli) -> None:
     assert cli.db.read_text(encoding="utf-8") == "pas une base\n" * 100
 
 
+@pytest.mark.one_store  # a SQLite file on purpose
 def test_a_refused_first_command_leaves_no_new_database_behind(
     cli: Cli, societe_answers: Path, tmp_path: Path
 ) -> None:

@@ -28,6 +28,9 @@ REQUIRED = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effec
 PHONES = {"client": "+33612345678", "provider": "+33698765432"}
 AMOUNT_DUE = 12600
 
+# its databases are SQLite files copied between tests
+pytestmark = pytest.mark.one_store
+
 
 def timestamp(at: str = NOW, **shift: float) -> int:
     return int((datetime.fromisoformat(at) + timedelta(**shift)).timestamp())

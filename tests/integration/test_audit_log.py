@@ -7,8 +7,13 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from domicili.records import event_hash
 from domicili.testing import make_app, sample_provider
+
+# tampering with a SQLite file
+pytestmark = pytest.mark.one_store
 
 if TYPE_CHECKING:
     from conftest import World

@@ -107,6 +107,6 @@ def test_processes_working_on_one_file_never_fail_on_a_lock(tmp_path: Path) -> N
         # Messages of the workers (the set-up used a recording notifier): one file each.
         written = sorted(int(p.name.split("-", 1)[0]) for p in app.outbox_dir.iterdir())
         assert written == [m.id for m in messages if m.id and m.id > prepared]
-        assert app.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert app.store.execute("PRAGMA integrity_check")[0][0] == "ok"
         due = [d.payment_due_at for d in app.list_dossiers(Status.AWAITING_PAYMENT)]
         assert set(due) == {START + timedelta(days=7, hours=13, minutes=59, seconds=59)}

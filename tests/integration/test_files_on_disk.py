@@ -11,6 +11,9 @@ import pytest
 
 from domicili.testing import sample_pdf
 
+# files beside a SQLite file
+pytestmark = pytest.mark.one_store
+
 if TYPE_CHECKING:
     from conftest import World
 

@@ -86,7 +86,7 @@ def dump(db: Path) -> list[str]:
 
 
 def count(app: Any, table: str) -> int:
-    return int(app.store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return int(app.store.execute(f"SELECT count(*) FROM {table}")[0][0])
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_reimport_changes_fields_lists_offer_and_agrement_expiry(app: Any, tmp_p
     (offer,) = app.list_offers(provider.id)
     assert offer.price_ht_cents == 3200
     assert offer.services == ["domiciliation", "reexpedition"]
-    (expires,) = app.store.conn.execute("SELECT agrement_expires FROM providers").fetchone()
+    (expires,) = app.store.execute("SELECT agrement_expires FROM providers")[0]
     assert expires == "2030-02-28"
     assert app.search(departement="01") == []
     assert [r.monthly_ht_cents for r in app.search(departement="69")] == [3200]

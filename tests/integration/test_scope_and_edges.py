@@ -125,7 +125,7 @@ def test_a_csv_of_one_column_is_reported_not_crashed(world: World, tmp_path: Pat
 
 def test_messages_claimed_but_not_marked_count_as_pending(world: World) -> None:
     world.demande()
-    world.app.store.conn.execute("UPDATE outbox SET status = 'sending' WHERE id = 1")
+    world.app.store.execute("UPDATE outbox SET status = 'sending' WHERE id = 1")
     pending = world.app.outbox(status="pending")
     assert [m.id for m in pending] == [1]
     assert pending[0].status == "pending"

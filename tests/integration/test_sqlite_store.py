@@ -19,6 +19,9 @@ from domicili.testing import make_app, sample_answers, sample_pdf
 if TYPE_CHECKING:
     from conftest import World
 
+# the SQLite file itself: WAL, migrations, locks
+pytestmark = pytest.mark.one_store
+
 
 def db_path(world: World) -> Path:
     return Path(world.app.store.path)
@@ -45,9 +48,7 @@ def test_wal_mode_is_recorded_in_the_file_itself(file_world: World) -> None:
 
 
 def test_every_migration_is_recorded_in_the_migrations_table(file_world: World) -> None:
-    rows = file_world.app.store.conn.execute(
-        "SELECT id, name, applied_at FROM migrations ORDER BY id"
-    ).fetchall()
+    rows = file_world.app.store.execute("SELECT id, name, applied_at FROM migrations ORDER BY id")
     assert [(r[0], r[1]) for r in rows] == [(m.number, m.name) for m in MIGRATIONS]
     assert [m.number for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
     assert all(r[2] for r in rows)

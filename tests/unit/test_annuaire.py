@@ -223,9 +223,9 @@ def test_domicili_toml_annuaire_services_add_to_the_builtin_ones(tmp_path: Path)
 def test_agrement_expires_six_years_after_its_date(app: Any, granted: date, expires: date) -> None:
     provider = app.add_provider(**sample_provider(1, agrement_date=granted.isoformat()))
     assert provider.agrement_expires == expires
-    (stored,) = app.store.conn.execute(
+    (stored,) = app.store.execute(
         "SELECT agrement_expires FROM providers WHERE id = ?", (provider.id,)
-    ).fetchone()
+    )[0]
     assert stored == expires.isoformat()
 
 

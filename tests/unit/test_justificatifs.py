@@ -279,6 +279,7 @@ def test_pieces_of_a_dismissed_dossier_can_no_longer_be_reviewed(world: World) -
         world.app.review(dossier_id, validate=["identite"])
 
 
+@pytest.mark.one_store
 def test_an_in_memory_app_writes_no_file_in_the_working_folder() -> None:
     app, _clock, _notifier = make_app()
     with app:

@@ -302,7 +302,7 @@ def test_documents_of_a_request_are_stored_once_and_attached_to_each_dossier(app
         p.relative_to(app.ctx.files.root) for p in app.ctx.files.root.rglob("*") if p.is_file()
     }
     assert len(stored) == 2
-    (blobs,) = app.store.conn.execute("SELECT count(*) FROM blobs").fetchone()
+    (blobs,) = app.store.execute("SELECT count(*) FROM blobs")[0]
     assert blobs == 2
     hashes = {}
     for dossier in dossiers:

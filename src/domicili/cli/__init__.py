@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import DomiciliError
+from ..errors import ConfigError, DomiciliError
 from ._output import ID
 
 if TYPE_CHECKING:
@@ -24,8 +24,18 @@ __all__ = ["cli", "main"]
 class State:
     """Global options, and the facade opened on first use."""
 
-    def __init__(self, db: Path, provider: int | None, config: Path | None, as_json: bool) -> None:
-        self.db, self.provider, self.config, self.as_json = db, provider, config, as_json
+    def __init__(
+        self,
+        db: str,
+        provider: int | None,
+        config: Path | None,
+        as_json: bool,
+        files: Path | None = None,
+    ) -> None:
+        self.database, self.provider, self.config, self.as_json = db, provider, config, as_json
+        self.files = files
+        #: The SQLite file (None for a database server's URL).
+        self.db: Path | None = None if "://" in db else Path(db)
         self._app: Domicili | None = None
         #: What this command created itself (removed again if the command is refused).
         self._created: list[Path] = []
@@ -36,11 +46,25 @@ class State:
             from ..config import load_settings
 
             if create:
-                files = self.db.parent / f"{self.db.name}-files"
-                self._created = [p for p in (self.db, files) if not p.exists()]
-            self._app = Domicili(
-                self.db, settings=load_settings(self.config), provider=self.provider, create=create
-            )
+                made = [self.files] if self.files is not None else []
+                if self.db is not None:
+                    made += [self.db] if self.files else [self.db, _files_beside(self.db)]
+                self._created = [p for p in made if not p.exists()]
+            try:
+                self._app = Domicili(
+                    self.database,
+                    files=self.files,
+                    settings=load_settings(self.config),
+                    provider=self.provider,
+                    create=create,
+                )
+            except ConfigError as exc:
+                if exc.field == "files":
+                    raise click.UsageError(
+                        "--files DIR (or DOMICILI_FILES) is required with a database URL: the "
+                        "folder of the stored files, shared by every application server."
+                    ) from None
+                raise
         return self._app
 
     def close(self) -> None:
@@ -49,18 +73,23 @@ class State:
 
     def discard_created(self) -> None:
         """A refused command leaves no new database behind (nothing changed)."""
-        if self.db not in self._created:
+        if not self._created:
             return
         import shutil
 
         self.close()
         self._app = None
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        if self.db is not None and self.db in self._created:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.db}{suffix}").unlink(missing_ok=True)
         for path in self._created:
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
         self._created = []
+
+
+def _files_beside(db: Path) -> Path:
+    return db.parent / f"{db.name}-files"
 
 
 class DomiciliGroup(click.Group):
@@ -102,11 +131,17 @@ class DomiciliGroup(click.Group):
 )
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
     envvar="DOMICILI_DB",
     default="domicili.db",
     show_default=True,
-    help="SQLite database file.",
+    help="SQLite database file, or a postgresql://user@host:5432/name URL.",
+)
+@click.option(
+    "--files",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DOMICILI_FILES",
+    help="Folder of the stored files (default: <db>-files beside a SQLite file; "
+    "required with a database URL).",
 )
 @click.option(
     "--provider",
@@ -124,15 +159,20 @@ class DomiciliGroup(click.Group):
 @click.version_option(package_name="domicili", prog_name="domicili")
 @click.pass_context
 def cli(
-    ctx: click.Context, db: Path, provider: int | None, config: Path | None, as_json: bool
+    ctx: click.Context,
+    db: str,
+    files: Path | None,
+    provider: int | None,
+    config: Path | None,
+    as_json: bool,
 ) -> None:
-    """Back office of a French domiciliataire, over a local SQLite database.
+    """Back office of a French domiciliataire, over a SQLite file or a PostgreSQL server.
 
     Set DOMICILI_NOW (ISO 8601 with offset) to fix the clock for every command.
 
     Example: domicili dossier list --status S1
     """
-    state = State(db, provider, config, as_json)
+    state = State(db, provider, config, as_json, files)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

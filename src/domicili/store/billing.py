@@ -28,8 +28,8 @@ class BillingStore(StoreBase):
         a failed issue rolls the number back (no gap) and concurrent issuers queue."""
         row = self.sql.execute(
             "INSERT INTO invoice_series (provider_id, series, last_number) VALUES (?, ?, 1) "
-            "ON CONFLICT (provider_id, series) DO UPDATE SET last_number = last_number + 1 "
-            "RETURNING last_number",
+            "ON CONFLICT (provider_id, series) "
+            "DO UPDATE SET last_number = invoice_series.last_number + 1 RETURNING last_number",
             (provider_id, series),
         ).fetchone()
         return int(row[0])
