@@ -1,4 +1,4 @@
-"""The ports domicili talks to, as ``typing.Protocol``s, in one place.
+"""The ports domicili talks to, as ``typing.Protocol`` classes, in one place.
 
 Built-in adapters implement them exactly as third-party ones do and are found
 through entry-point groups (``domicili.notifiers``…).

@@ -64,6 +64,8 @@ STATUSES: dict[Status, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the table: ``trigger`` moves a dossier from any of ``sources`` to ``dest``."""
+
     trigger: str
     sources: tuple[Status, ...]
     dest: Status

@@ -81,7 +81,10 @@ class RecordingNotifier:
 
 
 class FailingNotifier:
-    """Fails the first ``failures`` deliveries (AdapterError), then records like the above."""
+    """Fails the first ``failures`` deliveries (AdapterError), then records the next ones.
+
+    Like :class:`RecordingNotifier`, delivered messages are kept in ``sent``.
+    """
 
     def __init__(self, failures: int = 1) -> None:
         self.failures = failures

@@ -12,6 +12,8 @@ __all__ = ["AuditReport", "verify"]
 
 @dataclass(frozen=True)
 class AuditReport:
+    """The result of ``audit verify``: ``first_bad_id`` and ``problem`` name what was altered."""
+
     ok: bool
     events: int
     first_bad_id: int | None = None

@@ -65,6 +65,8 @@ KNOWN = PROVIDER_FIELDS | OFFER_FIELDS | {"insee_commune"}
 
 @dataclass
 class ImportReport:
+    """Providers created and updated by an import; ``skipped`` is (line, reason)."""
+
     created: int = 0
     updated: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)

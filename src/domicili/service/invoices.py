@@ -294,6 +294,8 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
 
 @dataclass(frozen=True)
 class ExportReport:
+    """Where an export wrote its PDFs and CSV summary, and how many invoices."""
+
     folder: Path
     invoices: int
     summary: Path

@@ -14,6 +14,8 @@ __all__ = ["STALE_CLAIM", "DeliveryReport", "deliver", "deliver_pending"]
 
 @dataclass
 class DeliveryReport:
+    """How many messages one delivery run sent, and how many failed (still queued)."""
+
     sent: int = 0
     failed: int = 0
 

@@ -19,6 +19,8 @@ __all__ = ["SweepReport", "sweep"]
 
 @dataclass
 class SweepReport:
+    """Dossiers reminded to pay, expired, and reminded to sign by one sweep."""
+
     reminders: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
     signature_reminders: list[int] = field(default_factory=list)

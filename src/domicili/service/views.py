@@ -24,6 +24,8 @@ def dossier_summary(dossier: Dossier) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class DossierDetails:
+    """A dossier with its client, provider, pieces and events (``dossier show``)."""
+
     dossier: Dossier
     client: Client
     provider: Provider
