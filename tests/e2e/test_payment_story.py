@@ -38,11 +38,16 @@ def command() -> str:
 class Shell:
     """Runs ``domicili`` in ``folder`` (where domicili.toml is) with DOMICILI_NOW fixed."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, store: Any = None) -> None:
         self.folder = folder
+        self.files = folder / "cabinet.db-files"
         self.command = command()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
         self.env.update({"DOMICILI_DB": str(folder / "cabinet.db"), "DOMICILI_NOW": DAY0})
+        if store is not None and store.is_postgres:  # the same story on a PostgreSQL server
+            url, files = store.new()
+            self.files = files
+            self.env.update({"DOMICILI_DB": url, "DOMICILI_FILES": str(files)})
 
     def run(self, *args: object, code: int = 0) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -87,12 +92,12 @@ def pdf_text(path: Path) -> list[str]:
 
 
 def test_a_card_payment_and_two_sms_signatures_make_the_domiciliation_active(
-    tmp_path: Path,
+    tmp_path: Path, store: Any
 ) -> None:
     (tmp_path / "domicili.toml").write_text(
         f'[payment]\ncheckout_url = "{CHECKOUT}"\n', encoding="utf-8"
     )
-    sh = Shell(tmp_path)
+    sh = Shell(tmp_path, store)
     provider = sh.json(
         "provider", "add",
         "--name", "Cabinet Rivoli",
@@ -134,7 +139,7 @@ def test_a_card_payment_and_two_sms_signatures_make_the_domiciliation_active(
     assert sorted(m["to"] for m in listed) == sorted([CLIENT_MOBILE, PROVIDER_MOBILE])
     assert all("du contrat D-000001 est ••••••." in m["body"] for m in listed)
     codes = {}
-    for sms in sorted((tmp_path / "cabinet.db-files" / "outbox").glob("*.sms.txt")):
+    for sms in sorted((sh.files / "outbox").glob("*.sms.txt")):
         text = sms.read_text(encoding="utf-8")
         found = re.search(r"^To: (\S+)\n\n.*du contrat D-000001 est (\d{6})\.", text, re.S)
         if found:

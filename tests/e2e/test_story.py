@@ -41,12 +41,17 @@ def installed_command() -> str:
 class Shell:
     """Runs ``domicili`` like a person would, with DOMICILI_DB and DOMICILI_NOW set."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, store: Any = None) -> None:
         self.folder = folder
         self.db = folder / "cabinet.db"
+        self.files = folder / "cabinet.db-files"
         self.command = installed_command()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
         self.env.update({"DOMICILI_DB": str(self.db), "DOMICILI_NOW": DAY0})
+        if store is not None and store.is_postgres:  # the same story on a PostgreSQL server
+            url, files = store.new()
+            self.files = files
+            self.env.update({"DOMICILI_DB": url, "DOMICILI_FILES": str(files)})
 
     def run(
         self, *args: object, now: str = DAY0, code: int = 0
@@ -102,8 +107,8 @@ def provider_args(n: int) -> list[str]:
     ]  # fmt: skip
 
 
-def test_the_whole_story_through_the_installed_command(tmp_path: Path) -> None:
-    sh = Shell(tmp_path)
+def test_the_whole_story_through_the_installed_command(tmp_path: Path, store: Any) -> None:
+    sh = Shell(tmp_path, store)
     assert [sh.json(*provider_args(n))["id"] for n in (1, 2)] == [1, 2]
 
     answers = answers_file(tmp_path)
@@ -147,7 +152,7 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path) -> None:
     assert about_one[-4:] == ["accepted", "payment_reminder", "expired", "reactivated"]
     for m in messages:
         assert REASON not in f"{m['subject']} {m['body']}"
-    eml = sorted((tmp_path / "cabinet.db-files" / "outbox").glob("*.eml"))
+    eml = sorted((sh.files / "outbox").glob("*.eml"))
     assert len(eml) == sum(m["channel"] == "email" for m in messages)
     for path in eml:
         mail = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
@@ -164,6 +169,7 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.one_store  # the demo makes its own SQLite file
 def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     result = subprocess.run(
         [installed_command(), "demo", "--dir", str(tmp_path / "demo")],
@@ -180,6 +186,7 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert "OK" in result.stdout
 
 
+@pytest.mark.one_store
 def test_python_dash_m_domicili_shows_the_help(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "domicili", "--help"],
