@@ -107,12 +107,15 @@ class StoreChoice:
         """A new empty database: ``(db, files)`` (SQLite: in memory, its own files)."""
         if not self.is_postgres:
             return ":memory:", None
+        return self.pg_new()
+
+    def pg_new(self) -> tuple[str, Path]:
+        """A new empty PostgreSQL database and a folder for its files (any run's store)."""
         self._count += 1
-        files = self.root / f"files-{self._count}"
-        return self._postgres.pool().take(), files
+        return self._postgres.pool().take(), self.root / f"files-{self._count}"
 
     def release(self) -> None:
-        if self.is_postgres and self._postgres._pool is not None:
+        if self._postgres._pool is not None and self._postgres._pool.used:
             self._postgres._pool.release()
 
 

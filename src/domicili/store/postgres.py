@@ -52,7 +52,7 @@ def _connect(url: str) -> Any:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
         text = str(exc)
-        if "password authentication failed" in text or "authentication failed" in text:
+        if "authentication failed" in text or ("role" in text and "does not exist" in text):
             raise DatabaseError(
                 f"The PostgreSQL server at {server} refused the credentials of {location}; "
                 "check the user and password."
