@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..annuaire import check_services
-from ..answers import DemandeAnswers
+from ..answers import DemandeAnswers, load_answers, parse_answers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
@@ -151,11 +152,17 @@ def _read_documents(answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
 
 def create_demande(
     ctx: Context,
-    answers: DemandeAnswers,
-    provider_ids: list[int],
+    answers: DemandeAnswers | dict[str, Any] | str | Path,
+    provider_ids: Iterable[int],
     documents: dict[str, tuple[bytes, str]] | None = None,
 ) -> tuple[Client, list[Dossier]]:
-    """One client, one dossier per chosen provider, each submitted (S1) and notified."""
+    """One client, one dossier per chosen provider, each submitted (S1) and notified.
+
+    ``answers`` is a :class:`DemandeAnswers`, a dict of the same shape, or the path of
+    an answers file; ``documents`` (kind → ``(bytes, file name)``) replaces the files
+    the answers name.
+    """
+    answers = _as_answers(answers)
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
         raise InvalidInput("Choose at least one provider (--to PROVIDER_ID).", field="to")
@@ -223,6 +230,14 @@ def create_demande(
             )
             dossiers.append(dossier)
     return client, dossiers
+
+
+def _as_answers(answers: DemandeAnswers | dict[str, Any] | str | Path) -> DemandeAnswers:
+    if isinstance(answers, str | Path):
+        return load_answers(answers)
+    if isinstance(answers, dict):
+        return parse_answers(answers)
+    return answers
 
 
 def accept(ctx: Context, dossier_id: int) -> Dossier:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ..catalog import JustificatifState, Requirement
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, JustificatifRejected, Refused
 from ..models import Client, Dossier, JustificatifRevision
 from ..statuses import Status
 from .context import Context
 
-__all__ = ["PieceView", "add_justificatif", "attach_file", "piece_file", "pieces", "review"]
+__all__ = [
+    "PieceView",
+    "add_justificatif",
+    "attach_file",
+    "dossier_pieces",
+    "piece_file",
+    "pieces",
+    "review",
+]
 
 #: Statuses in which pieces can still be sent and reviewed.
 OPEN_STATUSES = frozenset(
@@ -75,6 +84,11 @@ def pieces(ctx: Context, dossier: Dossier, client: Client | None = None) -> list
     return out
 
 
+def dossier_pieces(ctx: Context, dossier_id: int) -> list[PieceView]:
+    """Every applicable piece of a dossier with its current state."""
+    return pieces(ctx, ctx.dossier(dossier_id))
+
+
 def _check_kind(ctx: Context, client: Client, kind: str) -> None:
     if kind not in ctx.catalog:
         known = ", ".join(k.kind for k in ctx.catalog.kinds)
@@ -128,9 +142,17 @@ def _display_name(filename: str) -> str:
 
 
 def add_justificatif(
-    ctx: Context, dossier_id: int, kind: str, data: bytes, filename: str
+    ctx: Context,
+    dossier_id: int,
+    kind: str,
+    file: str | Path | bytes,
+    filename: str | None = None,
 ) -> PieceView:
-    """A new file for one piece of a dossier (a new revision when one exists)."""
+    """A new file for one piece of a dossier (a new revision when one exists).
+
+    ``file`` is a path, or the bytes themselves with their ``filename``.
+    """
+    data, filename = _read_piece(file, filename)
     ctx.files.check(data, filename=_display_name(filename), max_bytes=ctx.files.max_bytes)
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
@@ -140,6 +162,16 @@ def add_justificatif(
             raise Refused(f"{dossier.where}: it takes no more pieces.")
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
+
+
+def _read_piece(file: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+    if isinstance(file, bytes):
+        return file, filename or "document"
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise JustificatifRejected(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    return data, filename or Path(file).name
 
 
 def piece_file(

@@ -10,7 +10,7 @@ from .. import identifiers
 from ..annuaire import SearchResult, check_services
 from ..clock import paris_date
 from ..errors import InvalidInput, OfferNotFound, Refused
-from ..geography import Geography, geography
+from ..geography import Departement, Geography, Region, geography
 from ..models import Offer, Provider
 from .context import Context
 from .errors import from_validation
@@ -18,8 +18,12 @@ from .errors import from_validation
 __all__ = [
     "add_offer",
     "add_provider",
+    "departements",
+    "get_provider",
     "list_offers",
     "list_providers",
+    "listed_provider_ids",
+    "regions",
     "search",
     "set_suspended",
     "update_provider",
@@ -141,6 +145,10 @@ def set_suspended(
     return provider
 
 
+def get_provider(ctx: Context, provider_id: int) -> Provider:
+    return ctx.provider(provider_id)
+
+
 def list_providers(ctx: Context) -> list[Provider]:
     if ctx.provider_scope is not None:
         return [ctx.provider(ctx.provider_scope)]
@@ -253,3 +261,24 @@ def search(
         )
         for r in rows
     ]
+
+
+def listed_provider_ids(ctx: Context, departement: str) -> list[int]:
+    """Every provider listed in a département (for ``demande create --all``)."""
+    found = [r.provider_id for r in search(ctx, departement=departement, sort="name")]
+    if not found:
+        raise Refused(
+            f"No provider is listed in département {departement}; "
+            "`domicili annuaire search` shows where providers are."
+        )
+    return found
+
+
+def regions() -> list[Region]:
+    return geography().regions()
+
+
+def departements(region: str | None = None) -> list[Departement]:
+    """Every département, or those of one région (named by code or name)."""
+    geo = geography()
+    return geo.departements(geo.region(region).code if region else None)
