@@ -14,6 +14,7 @@ from ..geography import Departement, Geography, Region, geography
 from ..models import Offer, Provider
 from .context import Context
 from .errors import from_validation
+from .views import check_limit
 
 __all__ = [
     "add_offer",
@@ -242,7 +243,7 @@ def search(
         services=wanted,
         max_monthly_ht_cents=max_price_ht_cents,
         sort=sort,
-        limit=limit,
+        limit=check_limit(limit),
     )
     return [
         SearchResult(

@@ -13,14 +13,28 @@ from .context import Context
 from .pieces import PieceView, pieces
 
 __all__ = [
+    "MAX_LIMIT",
     "DatabaseInfo",
     "DossierDetails",
+    "check_limit",
     "database_info",
     "dossier_details",
     "dossier_summary",
     "list_dossiers",
     "signatures",
 ]
+
+#: The most rows a list may ask for: the database counts in signed 64-bit integers.
+MAX_LIMIT = 2**63 - 1
+
+
+def check_limit(limit: int | None) -> int | None:
+    """A list's ``limit``: ``None`` (no limit) or a number of rows the database can count."""
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"--limit {limit} is not a number of rows (from 1 to {MAX_LIMIT}).", field="limit"
+        )
+    return limit
 
 
 class DatabaseInfo(TypedDict):
@@ -100,7 +114,9 @@ def list_dossiers(
             status = parse_status(status)
         except ValueError as exc:
             raise InvalidInput(f"{exc}.", field="status") from None
-    return ctx.store.list_dossiers(provider_id=ctx.provider_scope, status=status, limit=limit)
+    return ctx.store.list_dossiers(
+        provider_id=ctx.provider_scope, status=status, limit=check_limit(limit)
+    )
 
 
 def signatures(ctx: Context, dossier_id: int) -> list[Signature]:
