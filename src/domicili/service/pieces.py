@@ -208,22 +208,7 @@ def review(
     """
     invalidate = invalidate or {}
     seen = seen or {}
-    if not validate and not invalidate:
-        raise InvalidInput(
-            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
-        )
-    both = set(validate) & set(invalidate)
-    if both:
-        raise InvalidInput(
-            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
-        )
-    for kind, reason in invalidate.items():
-        if not reason or not reason.strip():
-            raise InvalidInput(
-                f"{kind}: an invalidation needs a reason the client can act on "
-                "(--invalidate KIND=REASON).",
-                field=kind,
-            )
+    _check_save(validate, invalidate)
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
@@ -255,22 +240,47 @@ def review(
             {"validated": sorted(validate), "invalidated": dict(sorted(invalidate.items()))},
         )
         views = pieces(ctx, dossier, client)
-        provider = ctx.provider(dossier.provider_id)
-        wanted = [
-            p
-            for p in views
-            if p.requirement in ("before_acceptance",) and p.state in ("missing", "invalidated")
-        ]
-        ctx.notify(
-            "justificatif_recap",
-            "email",
-            client.email,
-            dossier=dossier,
-            client=client,
-            provider=provider,
-            pieces=views,
-            to_send=wanted,
-            any_invalidated=any(p.state == "invalidated" for p in views),
-            checking=any(p.required and p.state == "submitted" for p in views),
-        )
+        _send_recap(ctx, dossier, client, views)
     return views
+
+
+def _check_save(validate: list[str] | tuple[str, ...], invalidate: dict[str, str]) -> None:
+    """A review save names something, never one kind twice, and gives every reason."""
+    if not validate and not invalidate:
+        raise InvalidInput(
+            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
+        )
+    both = set(validate) & set(invalidate)
+    if both:
+        raise InvalidInput(
+            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
+        )
+    for kind, reason in invalidate.items():
+        if not reason or not reason.strip():
+            raise InvalidInput(
+                f"{kind}: an invalidation needs a reason the client can act on "
+                "(--invalidate KIND=REASON).",
+                field=kind,
+            )
+
+
+def _send_recap(ctx: Context, dossier: Dossier, client: Client, views: list[PieceView]) -> None:
+    """The one recap email of a review save: every piece, and what to send again."""
+    provider = ctx.provider(dossier.provider_id)
+    wanted = [
+        p
+        for p in views
+        if p.requirement in ("before_acceptance",) and p.state in ("missing", "invalidated")
+    ]
+    ctx.notify(
+        "justificatif_recap",
+        "email",
+        client.email,
+        dossier=dossier,
+        client=client,
+        provider=provider,
+        pieces=views,
+        to_send=wanted,
+        any_invalidated=any(p.state == "invalidated" for p in views),
+        checking=any(p.required and p.state == "submitted" for p in views),
+    )
