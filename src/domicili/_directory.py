@@ -112,7 +112,7 @@ class Directory:
         The provider is checked again as a whole (a new postcode gives a new
         département). Suspension has its own calls: :meth:`suspend_provider`.
         """
-        given: dict[str, Any] = dict(
+        changes: dict[str, Any] = dict(
             name=name,
             legal_form=legal_form,
             representative=representative,
@@ -132,7 +132,6 @@ class Directory:
             departements=departements,
             services=services,
         )
-        changes = {k: v for k, v in given.items() if v is not None}
         return providers.update_provider(
             self.ctx, provider_id, insee_commune=insee_commune, **changes
         )

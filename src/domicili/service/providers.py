@@ -105,11 +105,12 @@ def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: An
 def update_provider(
     ctx: Context, provider_id: int, *, insee_commune: str | None = None, **changes: Any
 ) -> Provider:
-    """Change some fields of a provider (validated as a whole)."""
+    """Change some fields of a provider (validated as a whole); ``None`` changes nothing."""
+    changes = {k: v for k, v in changes.items() if v is not None}
     with ctx.store.transaction():
         current = ctx.provider(provider_id)
         data = current.model_dump()
-        data.update({k: v for k, v in changes.items() if v is not None})
+        data.update(changes)
         moved = changes.get("postcode") not in (None, current.postcode)
         if moved and "departement" not in changes:
             data["departement"] = None
