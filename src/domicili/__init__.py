@@ -1,7 +1,13 @@
 """domicili: the back office of French business-domiciliation providers.
 
-The public API is the :class:`Domicili` facade; errors are in :mod:`domicili.errors`
-and fakes for tests and embedding apps in :mod:`domicili.testing`.
+The public API is the :class:`Domicili` facade. Every name an application needs is
+importable from here: the facade, the models it returns, the statuses, the result
+records of its calls, the ports an adapter implements and the whole
+:mod:`domicili.errors` tree. Fakes for tests and embedding apps are in
+:mod:`domicili.testing`.
+
+The package is typed (PEP 561). ``import domicili`` stays cheap: each name loads its
+module on first use, so ``domicili --help`` does not pay for pydantic or the store.
 """
 
 from __future__ import annotations
@@ -10,31 +16,211 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from .annuaire import SearchResult
+    from .answers import DemandeAnswers
+    from .app import Domicili
+    from .clock import Clock, FixedClock, SystemClock
+    from .config import Settings
+    from .documents.data import InvoiceLine
+    from .errors import (
+        AdapterError,
+        AgrementInvalid,
+        AnswersError,
+        ConfigError,
+        DatabaseError,
+        DatabaseUnavailable,
+        DomiciliError,
+        DossierNotFound,
+        ImportRowsError,
+        InvalidIdentifier,
+        InvalidInput,
+        InvalidTransition,
+        InvoiceNotFound,
+        JustificatifRejected,
+        MissingJustificatifs,
+        NotFound,
+        OfferNotFound,
+        PaymentRefused,
+        ProviderNotFound,
+        Refused,
+        SignatureRefused,
+        TemplateError,
+    )
+    from .geography import Departement, Region
+    from .models import (
+        Attachment,
+        BeneficialOwner,
+        Client,
+        Dossier,
+        Event,
+        Invoice,
+        JustificatifRevision,
+        Offer,
+        OutboxMessage,
+        Payment,
+        Person,
+        Provider,
+        Signature,
+    )
+    from .ports import Notifier, PaymentEvent, SignatureMethod
+    from .service.audit import AuditReport
+    from .service.imports import ImportReport
+    from .service.invoices import ExportReport
+    from .service.outbox import DeliveryReport
+    from .service.payments import PaymentOutcome
+    from .service.pieces import PieceView
+    from .service.sweep import SweepReport
+    from .service.views import DatabaseInfo, DossierDetails
+    from .statuses import TRANSITIONS, Status, Transition, parse_status
+
+#: public name → the module (relative to this package) that defines it
+_HOMES: dict[str, str] = {
+    # the facade and what it is built with
+    "Domicili": "app",
+    "DatabaseInfo": "service.views",
+    "Settings": "config",
+    "Clock": "clock",
+    "FixedClock": "clock",
+    "SystemClock": "clock",
+    # ports an adapter implements
+    "Notifier": "ports",
+    "SignatureMethod": "ports",
+    "PaymentEvent": "ports",
+    # models
+    "Attachment": "models",
+    "BeneficialOwner": "models",
+    "Client": "models",
+    "Dossier": "models",
+    "Event": "models",
+    "Invoice": "models",
+    "JustificatifRevision": "models",
+    "Offer": "models",
+    "OutboxMessage": "models",
+    "Payment": "models",
+    "Person": "models",
+    "Provider": "models",
+    "Signature": "models",
+    "DemandeAnswers": "answers",
+    "InvoiceLine": "documents.data",
+    # statuses
+    "Status": "statuses",
+    "Transition": "statuses",
+    "TRANSITIONS": "statuses",
+    "parse_status": "statuses",
+    # results of the facade's calls
+    "AuditReport": "service.audit",
+    "DeliveryReport": "service.outbox",
+    "Departement": "geography",
+    "DossierDetails": "service.views",
+    "ExportReport": "service.invoices",
+    "ImportReport": "service.imports",
+    "PaymentOutcome": "service.payments",
+    "PieceView": "service.pieces",
+    "Region": "geography",
+    "SearchResult": "annuaire",
+    "SweepReport": "service.sweep",
+    # errors
+    "AdapterError": "errors",
+    "AgrementInvalid": "errors",
+    "AnswersError": "errors",
+    "ConfigError": "errors",
+    "DatabaseError": "errors",
+    "DatabaseUnavailable": "errors",
+    "DomiciliError": "errors",
+    "DossierNotFound": "errors",
+    "ImportRowsError": "errors",
+    "InvalidIdentifier": "errors",
+    "InvalidInput": "errors",
+    "InvalidTransition": "errors",
+    "InvoiceNotFound": "errors",
+    "JustificatifRejected": "errors",
+    "MissingJustificatifs": "errors",
+    "NotFound": "errors",
+    "OfferNotFound": "errors",
+    "PaymentRefused": "errors",
+    "ProviderNotFound": "errors",
+    "Refused": "errors",
+    "SignatureRefused": "errors",
+    "TemplateError": "errors",
+}
+
 __all__ = [
+    "TRANSITIONS",
+    "AdapterError",
+    "AgrementInvalid",
+    "AnswersError",
+    "Attachment",
+    "AuditReport",
+    "BeneficialOwner",
+    "Client",
+    "Clock",
+    "ConfigError",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "DatabaseInfo",
+    "DeliveryReport",
+    "DemandeAnswers",
+    "Departement",
     "Domicili",
     "DomiciliError",
+    "Dossier",
+    "DossierDetails",
+    "DossierNotFound",
+    "Event",
+    "ExportReport",
+    "FixedClock",
+    "ImportReport",
+    "ImportRowsError",
+    "InvalidIdentifier",
+    "InvalidInput",
+    "InvalidTransition",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNotFound",
+    "JustificatifRejected",
+    "JustificatifRevision",
+    "MissingJustificatifs",
+    "NotFound",
+    "Notifier",
+    "Offer",
+    "OfferNotFound",
+    "OutboxMessage",
+    "Payment",
+    "PaymentEvent",
+    "PaymentOutcome",
+    "PaymentRefused",
+    "Person",
+    "PieceView",
+    "Provider",
+    "ProviderNotFound",
+    "Refused",
+    "Region",
+    "SearchResult",
+    "Settings",
+    "Signature",
+    "SignatureMethod",
+    "SignatureRefused",
     "Status",
+    "SweepReport",
+    "SystemClock",
+    "TemplateError",
+    "Transition",
     "__version__",
+    "parse_status",
 ]
-
-if TYPE_CHECKING:
-    from .app import Domicili
-    from .errors import DomiciliError
-    from .statuses import Status
 
 
 def __getattr__(name: str) -> Any:
     # Lazy: `domicili --help` must not pay for pydantic models and the store.
-    if name == "Domicili":
-        from .app import Domicili
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'domicili' has no attribute {name!r}")
+    # __import__ rather than importlib.import_module: importlib alone costs milliseconds.
+    value = getattr(__import__(f"{__name__}.{home}", fromlist=[name]), name)
+    globals()[name] = value  # the next access is a plain attribute lookup
+    return value
 
-        return Domicili
-    if name == "DomiciliError":
-        from .errors import DomiciliError
 
-        return DomiciliError
-    if name == "Status":
-        from .statuses import Status
-
-        return Status
-    raise AttributeError(f"module 'domicili' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -21,54 +21,52 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from .annuaire import SearchResult
-from .answers import DemandeAnswers, load_answers, parse_answers
+from ._directory import Directory
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
 from .config import Settings, load_settings
-from .errors import ConfigError, DomiciliError, InvalidInput, JustificatifRejected, Refused
+from .errors import ConfigError, DomiciliError
 from .files import FileStore
-from .geography import Departement, Region, geography
 from .messages import MessageRenderer
-from .models import (
-    Client,
-    Dossier,
-    Invoice,
-    JustificatifRevision,
-    Offer,
-    OutboxMessage,
-    Payment,
-    Provider,
-    Signature,
-)
-from .ports import Notifier, PaymentEvent, Store
+from .ports import Notifier, Store
 from .service import (
     audit,
     dossiers,
-    imports,
     invoices,
     outbox,
     paperwork,
     payments,
     pieces,
-    providers,
     signatures,
     sweep,
     views,
 )
-from .service.audit import AuditReport
 from .service.context import Context
-from .service.imports import ImportReport
-from .service.invoices import ExportReport
-from .service.outbox import DeliveryReport
-from .service.payments import PaymentOutcome
-from .service.pieces import PieceView
-from .service.sweep import SweepReport
-from .service.views import DossierDetails
-from .statuses import Status, parse_status
 from .store import is_url, open_store
+
+if TYPE_CHECKING:
+    from .answers import DemandeAnswers
+    from .documents.data import InvoiceLine
+    from .models import (
+        Client,
+        Dossier,
+        Invoice,
+        JustificatifRevision,
+        OutboxMessage,
+        Payment,
+        Signature,
+    )
+    from .ports import PaymentEvent
+    from .service.audit import AuditReport
+    from .service.invoices import ExportReport
+    from .service.outbox import DeliveryReport
+    from .service.payments import PaymentOutcome
+    from .service.pieces import PieceView
+    from .service.sweep import SweepReport
+    from .service.views import DatabaseInfo, DossierDetails
+    from .statuses import Status
 
 __all__ = ["Domicili"]
 
@@ -76,8 +74,11 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class Domicili:
+class Domicili(Directory):
     """One provider back office (or a whole directory) over one database.
+
+    Each method is one call into the service layer; the directory's calls (providers,
+    offers, search) come from :class:`~domicili._directory.Directory`.
 
     :param db: path of the SQLite file (``":memory:"`` for a throw-away one), or a
         ``postgresql://user@host:5432/name`` URL of a PostgreSQL database.
@@ -182,85 +183,11 @@ class Domicili:
             if self.auto_deliver:
                 outbox.deliver(self.ctx, self.store.take_committed_messages())
 
-    def info(self) -> dict[str, Any]:
-        return {
-            "database": self.store.location,
-            "schema_version": self.store.schema_version(),
-            "files": str(self.data_dir),
-            "outbox": str(self.outbox_dir),
-            "dossiers": self.store.count_dossiers_by_status(self.ctx.provider_scope),
-        }
+    def info(self) -> DatabaseInfo:
+        """Where the database and its files are, its schema version, dossiers by status."""
+        return views.database_info(self.ctx, files=self.data_dir, outbox=self.outbox_dir)
 
-    # -- providers --------------------------------------------------------------
-    def add_provider(self, **fields: Any) -> Provider:
-        return providers.add_provider(self.ctx, **fields)
-
-    def update_provider(self, provider_id: int, **changes: Any) -> Provider:
-        return providers.update_provider(self.ctx, provider_id, **changes)
-
-    def get_provider(self, provider_id: int) -> Provider:
-        return self.ctx.provider(provider_id)
-
-    def list_providers(self) -> list[Provider]:
-        return providers.list_providers(self.ctx)
-
-    def suspend_provider(self, provider_id: int, reason: str | None = None) -> Provider:
-        """The agrément is suspended: hidden from the directory, cannot accept or sign."""
-        return providers.set_suspended(self.ctx, provider_id, True, reason)
-
-    def resume_provider(self, provider_id: int) -> Provider:
-        return providers.set_suspended(self.ctx, provider_id, False)
-
-    def import_providers(
-        self,
-        file: str | Path,
-        *,
-        skip_invalid: bool = False,
-        progress: Callable[[int], None] | None = None,
-    ) -> ImportReport:
-        """Bulk import from CSV or YAML; SIREN is the key (same rows again = update)."""
-        return imports.import_providers(
-            self.ctx, Path(file), skip_invalid=skip_invalid, progress=progress
-        )
-
-    # -- offers and the directory ------------------------------------------------
-    def add_offer(self, provider_id: int, **fields: Any) -> Offer:
-        return providers.add_offer(self.ctx, provider_id, **fields)
-
-    def list_offers(self, provider_id: int | None = None) -> list[Offer]:
-        return providers.list_offers(self.ctx, provider_id)
-
-    def search(
-        self,
-        *,
-        departement: str | None = None,
-        region: str | None = None,
-        services: Iterable[str] = (),
-        max_price_ht_cents: int | None = None,
-        sort: str = "price",
-        limit: int | None = None,
-    ) -> list[SearchResult]:
-        """Providers listed in the directory for a place (agrément valid, not suspended)."""
-        return providers.search(
-            self.ctx,
-            departement=departement,
-            region=region,
-            services=tuple(services),
-            max_price_ht_cents=max_price_ht_cents,
-            sort=sort,
-            limit=limit,
-        )
-
-    @staticmethod
-    def regions() -> list[Region]:
-        return geography().regions()
-
-    @staticmethod
-    def departements(region: str | None = None) -> list[Departement]:
-        geo = geography()
-        return geo.departements(geo.region(region).code if region else None)
-
-    # -- requests -----------------------------------------------------------------
+    # -- requests and dossiers ----------------------------------------------------
     def create_demande(
         self,
         answers: DemandeAnswers | dict[str, Any] | str | Path,
@@ -273,31 +200,12 @@ class Domicili:
         of an answers file. ``documents`` maps a kind to ``(bytes, file name)`` and
         replaces the files named in the answers.
         """
-        if isinstance(answers, str | Path):
-            answers = load_answers(answers)
-        elif isinstance(answers, dict):
-            answers = parse_answers(answers)
-        return self._changing(dossiers.create_demande, self.ctx, answers, list(to), documents)
+        return self._changing(dossiers.create_demande, self.ctx, answers, to, documents)
 
-    def listed_provider_ids(self, departement: str) -> list[int]:
-        """Every provider listed in a département (for ``demande create --all``)."""
-        found = [r.provider_id for r in self.search(departement=departement, sort="name")]
-        if not found:
-            raise Refused(
-                f"No provider is listed in département {departement}; "
-                "`domicili annuaire search` shows where providers are."
-            )
-        return found
-
-    # -- dossiers -----------------------------------------------------------------
     def list_dossiers(
         self, status: Status | str | None = None, limit: int | None = None
     ) -> list[Dossier]:
-        if isinstance(status, str):
-            try:
-                status = parse_status(status)
-            except ValueError as exc:
-                raise InvalidInput(f"{exc}.", field="status") from None
+        """Dossiers, newest first; ``status`` as a :class:`Status`, a name or an S-code."""
         return views.list_dossiers(self.ctx, status, limit)
 
     def get_dossier(self, dossier_id: int) -> DossierDetails:
@@ -317,15 +225,7 @@ class Domicili:
         self, dossier_id: int, kind: str, file: str | Path | bytes, filename: str | None = None
     ) -> PieceView:
         """Attach a PDF, JPEG or PNG (a path, or bytes with their file name)."""
-        if isinstance(file, bytes):
-            data, name = file, filename or "document"
-        else:
-            try:
-                data = Path(file).read_bytes()
-            except OSError as exc:
-                raise JustificatifRejected(f"Cannot read {file}: {exc.strerror or exc}.") from None
-            name = filename or Path(file).name
-        return self._changing(pieces.add_justificatif, self.ctx, dossier_id, kind, data, name)
+        return self._changing(pieces.add_justificatif, self.ctx, dossier_id, kind, file, filename)
 
     def justificatif_file(
         self, dossier_id: int, kind: str, revision: int | None = None
@@ -334,7 +234,8 @@ class Domicili:
         return pieces.piece_file(self.ctx, dossier_id, kind, revision)
 
     def justificatifs(self, dossier_id: int) -> list[PieceView]:
-        return pieces.pieces(self.ctx, self.ctx.dossier(dossier_id))
+        """Every applicable piece of a dossier with its current state."""
+        return pieces.dossier_pieces(self.ctx, dossier_id)
 
     def review(
         self,
@@ -411,14 +312,11 @@ class Domicili:
         self._changing(signatures.resend_code, self.ctx, dossier_id, party)
 
     def signatures(self, dossier_id: int) -> list[Signature]:
-        return self.store.signatures(self.ctx.dossier(dossier_id).id or 0)
+        return views.signatures(self.ctx, dossier_id)
 
     def signed_contract(self, dossier_id: int) -> bytes:
         """The contract with its signature certificate (once both parties signed)."""
-        dossier = self.ctx.dossier(dossier_id)
-        if dossier.signed_contract_sha256 is None:
-            raise Refused(f"{dossier.where}: the contract is not signed by both parties yet.")
-        return self.ctx.files.read(dossier.signed_contract_sha256)
+        return paperwork.signed_contract(self.ctx, dossier_id)
 
     # -- documents and invoices -------------------------------------------------
     def render_contract(self, dossier_id: int) -> bytes:
@@ -435,7 +333,7 @@ class Domicili:
         *,
         period_start: date,
         paid: bool = False,
-        lines: list[Any] | None = None,
+        lines: list[InvoiceLine] | None = None,
     ) -> Invoice:
         """Issue the next invoice of a dossier (numbered in the provider's series)."""
         return self._changing(
@@ -472,11 +370,7 @@ class Domicili:
     # -- periodic work, outbox, audit -------------------------------------------
     def sweep(self) -> SweepReport:
         """Reminders and expiry, then a retry of every message still waiting."""
-        report = self._changing(sweep.sweep, self.ctx)
-        report.signature_reminders = self._changing(signatures.signature_reminders, self.ctx)
-        if self.auto_deliver:
-            self.deliver()
-        return report
+        return self._changing(sweep.run, self.ctx)
 
     def deliver(self) -> DeliveryReport:
         """Deliver (again) every message not sent yet."""
@@ -485,11 +379,8 @@ class Domicili:
     def outbox(
         self, *, dossier_id: int | None = None, status: str | None = None
     ) -> list[OutboxMessage]:
-        if dossier_id is not None:
-            self.ctx.dossier(dossier_id)
-        return self.store.list_messages(
-            provider_id=self.ctx.provider_scope, dossier_id=dossier_id, status=status
-        )
+        """Queued and delivered messages, newest first (of one dossier when named)."""
+        return outbox.list_messages(self.ctx, dossier_id=dossier_id, status=status)
 
     def verify_audit(self) -> AuditReport:
         return audit.verify(self.ctx)

@@ -48,7 +48,8 @@ def test_an_unreachable_server_is_an_adapter_failure_to_retry(cli: Cli, tmp_path
     code, out = run(cli, url, "dossier", "list", files=tmp_path / "files")
     assert code == 3
     assert f"The PostgreSQL server at 127.0.0.1:{url.split(':')[2].split('/')[0]}" in out
-    assert "cannot be reached" in out and "try again" in out
+    assert "cannot be reached" in out
+    assert "try again" in out
     assert not (tmp_path / "files").exists()
 
 

@@ -196,3 +196,19 @@ def test_the_providers_representative_signs_and_is_named_on_the_contract(world: 
         for page in PdfReader(io.BytesIO(world.app.render_contract(dossier_id))).pages
     )
     assert "Claire Martin" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2**63, 10**20])
+def test_a_limit_the_database_cannot_count_is_refused_not_a_crash(world: World, limit: int) -> None:
+    world.demande(world.provider())
+    with pytest.raises(InvalidInput, match="--limit") as dossiers:
+        world.app.list_dossiers(limit=limit)
+    assert dossiers.value.field == "limit"
+    with pytest.raises(InvalidInput, match="--limit"):
+        world.app.search(departement="75", limit=limit)
+
+
+def test_the_largest_limit_lists_everything(world: World) -> None:
+    world.demande(world.provider())
+    assert len(world.app.list_dossiers(limit=2**63 - 1)) == 1
+    assert len(world.app.search(departement="75", limit=2**63 - 1)) == 1

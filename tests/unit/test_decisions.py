@@ -172,7 +172,7 @@ def test_accept_refused_for_a_suspended_provider(world: World) -> None:
     provider = world.provider()
     (dossier_id,) = world.demande(provider)
     world.ready(dossier_id)
-    world.app.update_provider(provider, suspended=True)
+    world.app.suspend_provider(provider, "Contrôle en cours")
     before = snapshot(world)
     with pytest.raises(AgrementInvalid, match="suspended"):
         world.app.accept(dossier_id)

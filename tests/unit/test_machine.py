@@ -177,7 +177,11 @@ class DossierMachine(RuleBasedStateMachine):
 
     @rule(provider=st.sampled_from([0, 1]), suspended=st.booleans())
     def suspend(self, provider: int, suspended: bool) -> None:
-        self.app.update_provider(self.provider_ids[provider], suspended=suspended)
+        provider_id = self.provider_ids[provider]
+        if suspended:
+            self.app.suspend_provider(provider_id)
+        else:
+            self.app.resume_provider(provider_id)
 
     @rule()
     def sweep(self) -> None:

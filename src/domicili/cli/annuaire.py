@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
 
@@ -77,7 +77,7 @@ def search(
     region: str | None,
     services: tuple[str, ...],
     max_price: str | None,
-    sort: str,
+    sort: Literal["price", "name"],
     limit: int | None,
     as_json: bool,
 ) -> None:

@@ -172,7 +172,7 @@ def demo(folder: Path | None) -> None:
 
     Example: domicili demo
     """
-    from ..demo import run_demo
+    from .demo import run_demo
 
     run_demo(folder)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -88,7 +88,7 @@ def offer_add(
     provider_id: int,
     name: str,
     price_ht: str,
-    period: str,
+    period: Literal["month", "quarter", "year"],
     commitment_months: int,
     services: tuple[str, ...],
     setup_fee: str,

@@ -81,8 +81,10 @@ def ask(label: str, proc: Callable[[str], str] = _text, default: str | None = No
 def ask_answers(catalog: Catalog | None = None) -> dict[str, Any]:
     """Ask every question; return answers in the shape of an answers file."""
     catalog = catalog or Catalog()
-    echo = click.echo
-    echo("Demande de domiciliation — répondez aux questions (Ctrl-C pour abandonner).\n", err=True)
+    click.echo(
+        "Demande de domiciliation — répondez aux questions (Ctrl-C pour abandonner).\n",
+        err=True,
+    )
     company = (
         click.prompt(
             "Vous êtes : (1) une société, (2) un entrepreneur individuel",
@@ -92,6 +94,22 @@ def ask_answers(catalog: Catalog | None = None) -> dict[str, Any]:
         )
         == "1"
     )
+    client = _ask_business(company)
+    client["representative"] = rep = _ask_representative(company, client["phone"])
+    if company:
+        client["beneficial_owners"] = _ask_owners(rep)
+    documents = _ask_documents(catalog, company, client["en_formation"])
+    answers: dict[str, Any] = {"client": client}
+    if documents:
+        answers["documents"] = documents
+    _summary(answers)
+    if not click.confirm("\nEnvoyer cette demande ?", default=True, err=True):
+        raise click.Abort()
+    return answers
+
+
+def _ask_business(company: bool) -> dict[str, Any]:
+    """The business itself: name, form, SIREN once registered, activity, contact."""
     client: dict[str, Any] = {"kind": "company" if company else "individual"}
     client["name"] = ask(
         "Dénomination de la société" if company else "Nom commercial ou nom et prénom"
@@ -110,51 +128,55 @@ def ask_answers(catalog: Catalog | None = None) -> dict[str, Any]:
     client["phone"] = ask(
         "Téléphone (de préférence un mobile, pour les SMS)", identifiers.normalize_phone
     )
-    echo("\nReprésentant légal" if company else "\nVous-même (entrepreneur)", err=True)
-    rep: dict[str, Any] = {
+    return client
+
+
+def _ask_representative(company: bool, phone: str) -> dict[str, Any]:
+    click.echo("\nReprésentant légal" if company else "\nVous-même (entrepreneur)", err=True)
+    return {
         "first_name": ask("  Prénom"),
         "last_name": ask("  Nom"),
         "birth_date": ask("  Date de naissance (JJ/MM/AAAA)", _date),
-        "phone": ask("  Téléphone", identifiers.normalize_phone, default=client["phone"]),
+        "phone": ask("  Téléphone", identifiers.normalize_phone, default=phone),
         "address": ask("  Adresse personnelle (numéro et rue)"),
         "postcode": ask("  Code postal", _postcode),
         "city": ask("  Ville"),
     }
-    client["representative"] = rep
-    if company:
-        owners: list[dict[str, Any]] = []
-        echo("\nBénéficiaires effectifs (plus de 25 % du capital ou des droits de vote)", err=True)
-        while not owners or click.confirm(
-            "  Ajouter un autre bénéficiaire effectif ?", default=False, err=True
-        ):
-            owners.append(
-                {
-                    "first_name": ask(
-                        "  Prénom", default=rep["first_name"] if not owners else None
-                    ),
-                    "last_name": ask("  Nom", default=rep["last_name"] if not owners else None),
-                    "share_percent": float(ask("  Part détenue (%)", _share)),
-                }
-            )
-        client["beneficial_owners"] = owners
+
+
+def _ask_owners(rep: dict[str, Any]) -> list[dict[str, Any]]:
+    """At least one beneficial owner; the representative's name is offered first."""
+    owners: list[dict[str, Any]] = []
+    click.echo(
+        "\nBénéficiaires effectifs (plus de 25 % du capital ou des droits de vote)", err=True
+    )
+    while not owners or click.confirm(
+        "  Ajouter un autre bénéficiaire effectif ?", default=False, err=True
+    ):
+        owners.append(
+            {
+                "first_name": ask("  Prénom", default=rep["first_name"] if not owners else None),
+                "last_name": ask("  Nom", default=rep["last_name"] if not owners else None),
+                "share_percent": float(ask("  Part détenue (%)", _share)),
+            }
+        )
+    return owners
+
+
+def _ask_documents(catalog: Catalog, company: bool, en_formation: bool) -> dict[str, str]:
+    """A path for each piece that is not optional; empty means sent later."""
     documents: dict[str, str] = {}
-    echo(
+    click.echo(
         "\nPièces justificatives (PDF, JPEG ou PNG ; laissez vide pour les envoyer plus tard)",
         err=True,
     )
-    for kind, req in catalog.applicable(company=company, en_formation=not registered):
+    for kind, req in catalog.applicable(company=company, en_formation=en_formation):
         if req is Requirement.OPTIONAL:
             continue
         path = ask(f"  {kind.label}", _file, default="")
         if path:
             documents[kind.kind] = path
-    answers: dict[str, Any] = {"client": client}
-    if documents:
-        answers["documents"] = documents
-    _summary(answers)
-    if not click.confirm("\nEnvoyer cette demande ?", default=True, err=True):
-        raise click.Abort()
-    return answers
+    return documents
 
 
 def _checked_siren(value: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..annuaire import check_services
-from ..answers import DemandeAnswers
+from ..answers import DemandeAnswers, load_answers, parse_answers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
@@ -151,11 +152,17 @@ def _read_documents(answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
 
 def create_demande(
     ctx: Context,
-    answers: DemandeAnswers,
-    provider_ids: list[int],
+    answers: DemandeAnswers | dict[str, Any] | str | Path,
+    provider_ids: Iterable[int],
     documents: dict[str, tuple[bytes, str]] | None = None,
 ) -> tuple[Client, list[Dossier]]:
-    """One client, one dossier per chosen provider, each submitted (S1) and notified."""
+    """One client, one dossier per chosen provider, each submitted (S1) and notified.
+
+    ``answers`` is a :class:`DemandeAnswers`, a dict of the same shape, or the path of
+    an answers file; ``documents`` (kind → ``(bytes, file name)``) replaces the files
+    the answers name.
+    """
+    answers = _as_answers(answers)
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
         raise InvalidInput("Choose at least one provider (--to PROVIDER_ID).", field="to")
@@ -175,54 +182,79 @@ def create_demande(
                 raise AgrementInvalid(provider.id or 0, problem)
         client.created_at = now
         client.id = ctx.store.insert_client(client)
-        dossiers = []
-        for provider in providers:
-            assert provider.id is not None
-            offer = offer_for(ctx, provider, answers.offers.get(provider.id))
-            if offer is None:
-                offer = default_offer(ctx, provider)
-            dossier = Dossier(
-                provider_id=provider.id,
-                client_id=client.id,
-                status=Status.DRAFT,
-                offer_id=offer.id,
-                terms=offer,
-                created_at=now,
-                updated_at=now,
-                amount_due_cents=first_payment_cents(offer, provider),
+        dossiers = [
+            _submit_dossier(
+                ctx, answers, client, provider, docs, [vocabulary[c] for c in wanted], now
             )
-            dossier.id = ctx.store.insert_dossier(dossier)
-            ctx.event("dossier.created", dossier, {"client_id": client.id})
-            for kind, (data, name) in docs.items():
-                attach_file(ctx, dossier, kind, data, name)
-            ctx.move(dossier, "submit")
-            views = pieces(ctx, dossier, client)
-            required = [p for p in views if p.required]
-            ctx.notify(
-                "new_request",
-                "email",
-                provider.email,
-                dossier=dossier,
-                client=client,
-                provider=provider,
-                amount_due=format_eur(dossier.amount_due_cents),
-                received=sum(p.state != "missing" for p in required),
-                expected=len(required),
-                offer=offer,
-                wanted=[vocabulary[code] for code in wanted],
-                message=answers.message,
-            )
-            ctx.notify(
-                "request_received",
-                "email",
-                client.email,
-                dossier=dossier,
-                client=client,
-                provider=provider,
-                pieces=views,
-            )
-            dossiers.append(dossier)
+            for provider in providers
+        ]
     return client, dossiers
+
+
+def _as_answers(answers: DemandeAnswers | dict[str, Any] | str | Path) -> DemandeAnswers:
+    if isinstance(answers, str | Path):
+        return load_answers(answers)
+    if isinstance(answers, dict):
+        return parse_answers(answers)
+    return answers
+
+
+def _submit_dossier(
+    ctx: Context,
+    answers: DemandeAnswers,
+    client: Client,
+    provider: Provider,
+    docs: dict[str, tuple[bytes, str]],
+    wanted: list[str],
+    now: datetime,
+) -> Dossier:
+    """The dossier of one provider: created, pieces attached, submitted (S1), notified."""
+    assert provider.id is not None
+    assert client.id is not None
+    offer = offer_for(ctx, provider, answers.offers.get(provider.id))
+    if offer is None:
+        offer = default_offer(ctx, provider)
+    dossier = Dossier(
+        provider_id=provider.id,
+        client_id=client.id,
+        status=Status.DRAFT,
+        offer_id=offer.id,
+        terms=offer,
+        created_at=now,
+        updated_at=now,
+        amount_due_cents=first_payment_cents(offer, provider),
+    )
+    dossier.id = ctx.store.insert_dossier(dossier)
+    ctx.event("dossier.created", dossier, {"client_id": client.id})
+    for kind, (data, name) in docs.items():
+        attach_file(ctx, dossier, kind, data, name)
+    ctx.move(dossier, "submit")
+    views = pieces(ctx, dossier, client)
+    required = [p for p in views if p.required]
+    ctx.notify(
+        "new_request",
+        "email",
+        provider.email,
+        dossier=dossier,
+        client=client,
+        provider=provider,
+        amount_due=format_eur(dossier.amount_due_cents),
+        received=sum(p.state != "missing" for p in required),
+        expected=len(required),
+        offer=offer,
+        wanted=wanted,
+        message=answers.message,
+    )
+    ctx.notify(
+        "request_received",
+        "email",
+        client.email,
+        dossier=dossier,
+        client=client,
+        provider=provider,
+        pieces=views,
+    )
+    return dossier
 
 
 def accept(ctx: Context, dossier_id: int) -> Dossier:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
-from ..models import Dossier, Invoice
+from ..models import Dossier, Invoice, Offer
 from ..money import vat_rule_for_departement
 from .context import Context
 from .paperwork import client_data, dossier_offer, provider_data
@@ -143,7 +143,7 @@ def issue_invoice(
     the dossier's first invoice. ``paid`` marks an invoice settled on issue (due today).
     Joins the caller's transaction when there is one.
     """
-    from ..documents import InvoiceData, InvoiceLine
+    from ..documents import InvoiceData
 
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
@@ -152,28 +152,7 @@ def issue_invoice(
         offer = dossier_offer(ctx, dossier, provider)
         rule = vat_rule_for_departement(provider.departement or "")
         if lines is None:
-            end = period_end(period_start, offer.period_months)
-            lines = [
-                InvoiceLine(
-                    description=f"Domiciliation commerciale — offre « {offer.name} » "
-                    f"({', '.join(offer.services)})",
-                    period_start=period_start,
-                    period_end=end,
-                    quantity=1,
-                    unit_price_ht_cents=offer.price_ht_cents,
-                    vat_rate_bp=rule.rate_bp,
-                )
-            ]
-            first = not ctx.store.invoices(dossier_id=dossier_id)
-            if first and offer.setup_fee_cents:
-                lines.append(
-                    InvoiceLine(
-                        description="Frais d'ouverture de dossier",
-                        quantity=1,
-                        unit_price_ht_cents=offer.setup_fee_cents,
-                        vat_rate_bp=rule.rate_bp,
-                    )
-                )
+            lines = _offer_lines(ctx, dossier_id, offer, rule.rate_bp, period_start)
         from ..clock import paris_date
 
         today = paris_date(ctx.now())
@@ -202,6 +181,36 @@ def issue_invoice(
         return _store(
             ctx, data, provider_id=provider.id or 0, series=series, seq=seq, dossier=dossier
         )
+
+
+def _offer_lines(
+    ctx: Context, dossier_id: int, offer: Offer, vat_rate_bp: int, period_start: date
+) -> list[InvoiceLine]:
+    """One period of the dossier's offer, plus the setup fee on its first invoice."""
+    from ..documents import InvoiceLine
+
+    lines = [
+        InvoiceLine(
+            description=f"Domiciliation commerciale — offre « {offer.name} » "
+            f"({', '.join(offer.services)})",
+            period_start=period_start,
+            period_end=period_end(period_start, offer.period_months),
+            quantity=1,
+            unit_price_ht_cents=offer.price_ht_cents,
+            vat_rate_bp=vat_rate_bp,
+        )
+    ]
+    first = not ctx.store.invoices(dossier_id=dossier_id)
+    if first and offer.setup_fee_cents:
+        lines.append(
+            InvoiceLine(
+                description="Frais d'ouverture de dossier",
+                quantity=1,
+                unit_price_ht_cents=offer.setup_fee_cents,
+                vat_rate_bp=vat_rate_bp,
+            )
+        )
+    return lines
 
 
 def find_invoice(ctx: Context, number: str) -> Invoice:

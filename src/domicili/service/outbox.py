@@ -9,7 +9,14 @@ from ..errors import AdapterError
 from ..models import OutboxMessage
 from .context import Context
 
-__all__ = ["STALE_CLAIM", "DeliveryReport", "deliver", "deliver_pending"]
+__all__ = [
+    "STALE_CLAIM",
+    "DeliveryReport",
+    "deliver",
+    "deliver_committed",
+    "deliver_pending",
+    "list_messages",
+]
 
 
 @dataclass
@@ -58,3 +65,21 @@ def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
     report.sent = sum(error is None for _, error in outcomes)
     report.failed = len(outcomes) - report.sent
     return report
+
+
+def deliver_committed(ctx: Context) -> DeliveryReport:
+    """Deliver what the transactions committed so far queued (when the facade delivers)."""
+    if not ctx.deliver_after_commit:
+        return DeliveryReport()
+    return deliver(ctx, ctx.store.take_committed_messages())
+
+
+def list_messages(
+    ctx: Context, *, dossier_id: int | None = None, status: str | None = None
+) -> list[OutboxMessage]:
+    """Queued and delivered messages, newest first (of one dossier when named)."""
+    if dossier_id is not None:
+        ctx.dossier(dossier_id)  # an unknown (or another provider's) dossier is not found
+    return ctx.store.list_messages(
+        provider_id=ctx.provider_scope, dossier_id=dossier_id, status=status
+    )

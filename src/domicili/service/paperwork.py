@@ -30,6 +30,7 @@ __all__ = [
     "provider_data",
     "render_attestation",
     "render_contract",
+    "signed_contract",
 ]
 
 #: Statuses in which the domiciliation is in force (an attestation can be issued).
@@ -187,6 +188,14 @@ def render_attestation(ctx: Context, dossier_id: int) -> bytes:
     from ..documents import render_attestation as draw
 
     return draw(attestation_data(ctx, ctx.dossier(dossier_id)), template_dir=templates_dir(ctx))
+
+
+def signed_contract(ctx: Context, dossier_id: int) -> bytes:
+    """The contract with its signature certificate, once both parties signed."""
+    dossier = ctx.dossier(dossier_id)
+    if dossier.signed_contract_sha256 is None:
+        raise Refused(f"{dossier.where}: the contract is not signed by both parties yet.")
+    return ctx.files.read(dossier.signed_contract_sha256)
 
 
 def templates_dir(ctx: Context) -> Path | None:

@@ -81,19 +81,7 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
         else None
     )
     if dossier is None or dossier.id is None:
-        ctx.event(
-            "payment.unmatched",
-            data={
-                "adapter": event.adapter,
-                "event_id": event.event_id,
-                "amount_cents": event.amount_cents,
-            },
-        )
-        return PaymentOutcome(
-            "ignored",
-            f"Event {event.event_id} names no known dossier; "
-            "it is recorded in the audit log for review.",
-        )
+        return _unmatched(ctx, event)
     existing = (
         ctx.store.payment_by_external_id(event.adapter, event.external_id)
         if event.external_id
@@ -114,39 +102,65 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
             existing.id,
         )
     if event.kind == "processing":
-        if existing is not None:
-            return PaymentOutcome(
-                "duplicate", f"Payment {existing.id} is already known.", dossier.id, existing.id
-            )
-        payment = _save(ctx, event, dossier, "pending", None, existing)
-        ctx.event(
-            "payment.pending",
-            dossier,
-            {"payment_id": payment.id, "amount_cents": event.amount_cents},
-        )
-        return PaymentOutcome(
-            "pending",
-            "Payment in progress (e.g. a SEPA debit); the dossier moves on when it is confirmed.",
-            dossier.id,
-            payment.id,
-        )
+        return _processing(ctx, event, dossier, existing)
     if event.kind == "failed":
-        payment = _save(ctx, event, dossier, "failed", event.failure_reason, existing)
-        ctx.event(
-            "payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason}
-        )
-        if dossier.status is Status.AWAITING_PAYMENT:
-            # The adapter's own words (often English) stay in the audit log and the payment
-            # for staff; the client reads one French sentence.
-            told = "votre banque a refusé le paiement" if event.failure_reason else None
-            _notify_client(ctx, dossier, "payment_failed", sms=True, failure_reason=told)
-        return PaymentOutcome(
-            "failed",
-            "Payment failed; the client was told how to retry before the deadline.",
-            dossier.id,
-            payment.id,
-        )
+        return _failed(ctx, event, dossier, existing)
     return _succeeded(ctx, event, dossier, existing)
+
+
+def _unmatched(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
+    ctx.event(
+        "payment.unmatched",
+        data={
+            "adapter": event.adapter,
+            "event_id": event.event_id,
+            "amount_cents": event.amount_cents,
+        },
+    )
+    return PaymentOutcome(
+        "ignored",
+        f"Event {event.event_id} names no known dossier; "
+        "it is recorded in the audit log for review.",
+    )
+
+
+def _processing(
+    ctx: Context, event: PaymentEvent, dossier: Dossier, existing: Payment | None
+) -> PaymentOutcome:
+    if existing is not None:
+        return PaymentOutcome(
+            "duplicate", f"Payment {existing.id} is already known.", dossier.id, existing.id
+        )
+    payment = _save(ctx, event, dossier, "pending", None, existing)
+    ctx.event(
+        "payment.pending",
+        dossier,
+        {"payment_id": payment.id, "amount_cents": event.amount_cents},
+    )
+    return PaymentOutcome(
+        "pending",
+        "Payment in progress (e.g. a SEPA debit); the dossier moves on when it is confirmed.",
+        dossier.id,
+        payment.id,
+    )
+
+
+def _failed(
+    ctx: Context, event: PaymentEvent, dossier: Dossier, existing: Payment | None
+) -> PaymentOutcome:
+    payment = _save(ctx, event, dossier, "failed", event.failure_reason, existing)
+    ctx.event("payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason})
+    if dossier.status is Status.AWAITING_PAYMENT:
+        # The adapter's own words (often English) stay in the audit log and the payment
+        # for staff; the client reads one French sentence.
+        told = "votre banque a refusé le paiement" if event.failure_reason else None
+        _notify_client(ctx, dossier, "payment_failed", sms=True, failure_reason=told)
+    return PaymentOutcome(
+        "failed",
+        "Payment failed; the client was told how to retry before the deadline.",
+        dossier.id,
+        payment.id,
+    )
 
 
 def _save(

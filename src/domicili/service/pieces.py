@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ..catalog import JustificatifState, Requirement
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, JustificatifRejected, Refused
 from ..models import Client, Dossier, JustificatifRevision
 from ..statuses import Status
 from .context import Context
 
-__all__ = ["PieceView", "add_justificatif", "attach_file", "piece_file", "pieces", "review"]
+__all__ = [
+    "PieceView",
+    "add_justificatif",
+    "attach_file",
+    "dossier_pieces",
+    "piece_file",
+    "pieces",
+    "review",
+]
 
 #: Statuses in which pieces can still be sent and reviewed.
 OPEN_STATUSES = frozenset(
@@ -75,6 +84,11 @@ def pieces(ctx: Context, dossier: Dossier, client: Client | None = None) -> list
     return out
 
 
+def dossier_pieces(ctx: Context, dossier_id: int) -> list[PieceView]:
+    """Every applicable piece of a dossier with its current state."""
+    return pieces(ctx, ctx.dossier(dossier_id))
+
+
 def _check_kind(ctx: Context, client: Client, kind: str) -> None:
     if kind not in ctx.catalog:
         known = ", ".join(k.kind for k in ctx.catalog.kinds)
@@ -128,9 +142,17 @@ def _display_name(filename: str) -> str:
 
 
 def add_justificatif(
-    ctx: Context, dossier_id: int, kind: str, data: bytes, filename: str
+    ctx: Context,
+    dossier_id: int,
+    kind: str,
+    file: str | Path | bytes,
+    filename: str | None = None,
 ) -> PieceView:
-    """A new file for one piece of a dossier (a new revision when one exists)."""
+    """A new file for one piece of a dossier (a new revision when one exists).
+
+    ``file`` is a path, or the bytes themselves with their ``filename``.
+    """
+    data, filename = _read_piece(file, filename)
     ctx.files.check(data, filename=_display_name(filename), max_bytes=ctx.files.max_bytes)
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
@@ -140,6 +162,16 @@ def add_justificatif(
             raise Refused(f"{dossier.where}: it takes no more pieces.")
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
+
+
+def _read_piece(file: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+    if isinstance(file, bytes):
+        return file, filename or "document"
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise JustificatifRejected(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    return data, filename or Path(file).name
 
 
 def piece_file(
@@ -176,22 +208,7 @@ def review(
     """
     invalidate = invalidate or {}
     seen = seen or {}
-    if not validate and not invalidate:
-        raise InvalidInput(
-            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
-        )
-    both = set(validate) & set(invalidate)
-    if both:
-        raise InvalidInput(
-            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
-        )
-    for kind, reason in invalidate.items():
-        if not reason or not reason.strip():
-            raise InvalidInput(
-                f"{kind}: an invalidation needs a reason the client can act on "
-                "(--invalidate KIND=REASON).",
-                field=kind,
-            )
+    _check_save(validate, invalidate)
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
@@ -223,22 +240,47 @@ def review(
             {"validated": sorted(validate), "invalidated": dict(sorted(invalidate.items()))},
         )
         views = pieces(ctx, dossier, client)
-        provider = ctx.provider(dossier.provider_id)
-        wanted = [
-            p
-            for p in views
-            if p.requirement in ("before_acceptance",) and p.state in ("missing", "invalidated")
-        ]
-        ctx.notify(
-            "justificatif_recap",
-            "email",
-            client.email,
-            dossier=dossier,
-            client=client,
-            provider=provider,
-            pieces=views,
-            to_send=wanted,
-            any_invalidated=any(p.state == "invalidated" for p in views),
-            checking=any(p.required and p.state == "submitted" for p in views),
-        )
+        _send_recap(ctx, dossier, client, views)
     return views
+
+
+def _check_save(validate: list[str] | tuple[str, ...], invalidate: dict[str, str]) -> None:
+    """A review save names something, never one kind twice, and gives every reason."""
+    if not validate and not invalidate:
+        raise InvalidInput(
+            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
+        )
+    both = set(validate) & set(invalidate)
+    if both:
+        raise InvalidInput(
+            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
+        )
+    for kind, reason in invalidate.items():
+        if not reason or not reason.strip():
+            raise InvalidInput(
+                f"{kind}: an invalidation needs a reason the client can act on "
+                "(--invalidate KIND=REASON).",
+                field=kind,
+            )
+
+
+def _send_recap(ctx: Context, dossier: Dossier, client: Client, views: list[PieceView]) -> None:
+    """The one recap email of a review save: every piece, and what to send again."""
+    provider = ctx.provider(dossier.provider_id)
+    wanted = [
+        p
+        for p in views
+        if p.requirement in ("before_acceptance",) and p.state in ("missing", "invalidated")
+    ]
+    ctx.notify(
+        "justificatif_recap",
+        "email",
+        client.email,
+        dossier=dossier,
+        client=client,
+        provider=provider,
+        pieces=views,
+        to_send=wanted,
+        any_invalidated=any(p.state == "invalidated" for p in views),
+        checking=any(p.required and p.state == "submitted" for p in views),
+    )

@@ -10,16 +10,21 @@ from .. import identifiers
 from ..annuaire import SearchResult, check_services
 from ..clock import paris_date
 from ..errors import InvalidInput, OfferNotFound, Refused
-from ..geography import Geography, geography
+from ..geography import Departement, Geography, Region, geography
 from ..models import Offer, Provider
 from .context import Context
 from .errors import from_validation
+from .views import check_limit
 
 __all__ = [
     "add_offer",
     "add_provider",
+    "departements",
+    "get_provider",
     "list_offers",
     "list_providers",
+    "listed_provider_ids",
+    "regions",
     "search",
     "set_suspended",
     "update_provider",
@@ -100,11 +105,12 @@ def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: An
 def update_provider(
     ctx: Context, provider_id: int, *, insee_commune: str | None = None, **changes: Any
 ) -> Provider:
-    """Change some fields of a provider (validated as a whole)."""
+    """Change some fields of a provider (validated as a whole); ``None`` changes nothing."""
+    changes = {k: v for k, v in changes.items() if v is not None}
     with ctx.store.transaction():
         current = ctx.provider(provider_id)
         data = current.model_dump()
-        data.update({k: v for k, v in changes.items() if v is not None})
+        data.update(changes)
         moved = changes.get("postcode") not in (None, current.postcode)
         if moved and "departement" not in changes:
             data["departement"] = None
@@ -139,6 +145,10 @@ def set_suspended(
             data={"reason": reason},
         )
     return provider
+
+
+def get_provider(ctx: Context, provider_id: int) -> Provider:
+    return ctx.provider(provider_id)
 
 
 def list_providers(ctx: Context) -> list[Provider]:
@@ -234,5 +244,26 @@ def search(
         services=wanted,
         max_monthly_ht_cents=max_price_ht_cents,
         sort=sort,
-        limit=limit,
+        limit=check_limit(limit),
     )
+
+
+def listed_provider_ids(ctx: Context, departement: str) -> list[int]:
+    """Every provider listed in a département (for ``demande create --all``)."""
+    found = [r.provider_id for r in search(ctx, departement=departement, sort="name")]
+    if not found:
+        raise Refused(
+            f"No provider is listed in département {departement}; "
+            "`domicili annuaire search` shows where providers are."
+        )
+    return found
+
+
+def regions() -> list[Region]:
+    return geography().regions()
+
+
+def departements(region: str | None = None) -> list[Departement]:
+    """Every département, or those of one région (named by code or name)."""
+    geo = geography()
+    return geo.departements(geo.region(region).code if region else None)

@@ -13,8 +13,10 @@ from datetime import timedelta
 from ..statuses import Status
 from .context import Context
 from .dossiers import _notify_client
+from .outbox import deliver_committed, deliver_pending
+from .signatures import signature_reminders
 
-__all__ = ["SweepReport", "sweep"]
+__all__ = ["SweepReport", "run", "sweep"]
 
 
 @dataclass
@@ -33,7 +35,23 @@ class SweepReport:
         }
 
 
+def run(ctx: Context) -> SweepReport:
+    """The whole periodic job: payment reminders and expiry, then reminders to sign.
+
+    When messages are delivered after commit, each step's messages go out before the
+    next step, and every message still waiting is tried again at the end.
+    """
+    report = sweep(ctx)
+    deliver_committed(ctx)
+    report.signature_reminders = signature_reminders(ctx)
+    deliver_committed(ctx)
+    if ctx.deliver_after_commit:
+        deliver_pending(ctx)
+    return report
+
+
 def sweep(ctx: Context) -> SweepReport:
+    """Payment reminders before the deadline, and expiry once it has passed."""
     report = SweepReport()
     now = ctx.now()
     days = sorted(set(ctx.settings.payment.reminder_days), reverse=True)

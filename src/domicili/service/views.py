@@ -3,14 +3,59 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
 
-from ..models import Client, Dossier, Event, Provider
-from ..statuses import Status
+from ..errors import InvalidInput
+from ..models import Client, Dossier, Event, Provider, Signature
+from ..statuses import Status, parse_status
 from .context import Context
 from .pieces import PieceView, pieces
 
-__all__ = ["DossierDetails", "dossier_details", "dossier_summary", "list_dossiers"]
+__all__ = [
+    "MAX_LIMIT",
+    "DatabaseInfo",
+    "DossierDetails",
+    "check_limit",
+    "database_info",
+    "dossier_details",
+    "dossier_summary",
+    "list_dossiers",
+    "signatures",
+]
+
+#: The most rows a list may ask for: the database counts in signed 64-bit integers.
+MAX_LIMIT = 2**63 - 1
+
+
+def check_limit(limit: int | None) -> int | None:
+    """A list's ``limit``: ``None`` (no limit) or a number of rows the database can count."""
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"--limit {limit} is not a number of rows (from 1 to {MAX_LIMIT}).", field="limit"
+        )
+    return limit
+
+
+class DatabaseInfo(TypedDict):
+    """Where a database and its files are, its schema version, its dossiers by status."""
+
+    database: str
+    schema_version: int
+    files: str
+    outbox: str
+    #: status name → number of dossiers (within the provider scope)
+    dossiers: dict[str, int]
+
+
+def database_info(ctx: Context, *, files: Path, outbox: Path) -> DatabaseInfo:
+    return {
+        "database": ctx.store.location,
+        "schema_version": ctx.store.schema_version(),
+        "files": str(files),
+        "outbox": str(outbox),
+        "dossiers": ctx.store.count_dossiers_by_status(ctx.provider_scope),
+    }
 
 
 def dossier_summary(dossier: Dossier) -> dict[str, Any]:
@@ -63,6 +108,19 @@ def dossier_details(ctx: Context, dossier_id: int) -> DossierDetails:
 
 
 def list_dossiers(
-    ctx: Context, status: Status | None = None, limit: int | None = None
+    ctx: Context, status: Status | str | None = None, limit: int | None = None
 ) -> list[Dossier]:
-    return ctx.store.list_dossiers(provider_id=ctx.provider_scope, status=status, limit=limit)
+    """Dossiers, newest first; ``status`` as a :class:`Status`, a name or an S-code."""
+    if isinstance(status, str):
+        try:
+            status = parse_status(status)
+        except ValueError as exc:
+            raise InvalidInput(f"{exc}.", field="status") from None
+    return ctx.store.list_dossiers(
+        provider_id=ctx.provider_scope, status=status, limit=check_limit(limit)
+    )
+
+
+def signatures(ctx: Context, dossier_id: int) -> list[Signature]:
+    """The signatures recorded on a dossier's contract, first one first."""
+    return ctx.store.signatures(ctx.dossier(dossier_id).id or 0)
