@@ -32,6 +32,10 @@ that a person can act on; the CLI prints it as is.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .statuses import Status
 
 __all__ = [
     "AdapterError",
@@ -140,6 +144,13 @@ class ImportRowsError(InvalidInput):
 class Refused(DomiciliError):
     """The request is understood but the rules do not allow it now."""
 
+    def __init__(
+        self, message: str, *, dossier_id: int | None = None, status: Status | None = None
+    ) -> None:
+        super().__init__(message)
+        self.dossier_id = dossier_id
+        self.status = status
+
 
 class InvalidTransition(Refused):
     """The dossier's current status does not allow the trigger."""
@@ -147,13 +158,15 @@ class InvalidTransition(Refused):
     def __init__(
         self, dossier_id: int, status: str, label: str, trigger: str, allowed: list[str]
     ) -> None:
+        from .statuses import Status
+
         allowed_text = ", ".join(allowed) if allowed else "nothing (final status)"
         super().__init__(
             f"Dossier {dossier_id} is {status} ({label}): {trigger} is not allowed; "
-            f"allowed from here: {allowed_text}."
+            f"allowed from here: {allowed_text}.",
+            dossier_id=dossier_id,
+            status=Status(status),
         )
-        self.dossier_id = dossier_id
-        self.status = status
         self.trigger = trigger
         self.allowed = allowed
 

@@ -14,7 +14,7 @@ from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
 from ..models import Client, Dossier, Offer, Provider
 from ..money import format_eur, parse_euros, vat_amount, vat_rule_for_departement
-from ..statuses import Status
+from ..statuses import INITIAL
 from .context import Context
 from .pieces import _check_kind, attach_file, pieces
 from .providers import offer_for
@@ -55,7 +55,7 @@ def first_payment_cents(offer: Offer, provider: Provider) -> int:
 def _link_url(ctx: Context, dossier: Dossier) -> str | None:
     """The open card-payment link of a dossier awaiting payment, if links are enabled."""
     url = ctx.settings.payment.checkout_url
-    if url is None or dossier.id is None or dossier.status is not Status.AWAITING_PAYMENT:
+    if url is None or dossier.id is None or not dossier.status.first_payment_due:
         return None
     link = ctx.store.open_payment_link(dossier.id)
     if link is None:
@@ -184,7 +184,7 @@ def create_demande(
             dossier = Dossier(
                 provider_id=provider.id,
                 client_id=client.id,
-                status=Status.DRAFT,
+                status=INITIAL,
                 offer_id=offer.id,
                 terms=offer,
                 created_at=now,

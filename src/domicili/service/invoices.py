@@ -147,6 +147,13 @@ def issue_invoice(
 
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
+        if not dossier.status.may_be_invoiced:
+            # Refused before a number of the gapless series is allocated.
+            raise Refused(
+                f"{dossier.where}: no invoice can be issued for it.",
+                dossier_id=dossier_id,
+                status=dossier.status,
+            )
         provider = ctx.provider(dossier.provider_id)
         client = ctx.client(dossier.client_id)
         offer = dossier_offer(ctx, dossier, provider)

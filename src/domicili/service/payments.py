@@ -20,7 +20,6 @@ from ..errors import PaymentRefused
 from ..models import Dossier, Payment
 from ..money import format_eur
 from ..ports import PaymentEvent
-from ..statuses import Status
 from .context import Context
 from .dossiers import _notify_client, message_context
 
@@ -135,7 +134,7 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
         ctx.event(
             "payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason}
         )
-        if dossier.status is Status.AWAITING_PAYMENT:
+        if dossier.status.first_payment_due:
             # The adapter's own words (often English) stay in the audit log and the payment
             # for staff; the client reads one French sentence.
             told = "votre banque a refusé le paiement" if event.failure_reason else None
@@ -188,8 +187,8 @@ def _save(
 def _hold_reason(dossier: Dossier, event: PaymentEvent) -> tuple[str, str] | None:
     """Why a succeeded payment cannot be applied: (for staff, in English; for the email)."""
     status = dossier.status
-    if status is not Status.AWAITING_PAYMENT:
-        if status in (Status.AWAITING_SIGNATURE, Status.ACTIVE):
+    if not status.first_payment_due:
+        if status.first_payment_received:
             return (
                 f"the dossier is already paid ({status.code} {status.label})",
                 f"le dossier est déjà payé ({status.code} {status.label})",
@@ -285,7 +284,7 @@ def record_manual(
     """
     dossier = ctx.dossier(dossier_id)
     amount = dossier.amount_due_cents if amount_cents is None else amount_cents
-    if dossier.status is Status.AWAITING_PAYMENT and amount != dossier.amount_due_cents:
+    if dossier.status.first_payment_due and amount != dossier.amount_due_cents:
         raise PaymentRefused(
             f"Dossier {dossier_id}: {format_eur(amount)} does not match the "
             f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded."

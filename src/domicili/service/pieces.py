@@ -9,21 +9,9 @@ from typing import Any
 from ..catalog import JustificatifState, Requirement
 from ..errors import InvalidInput, Refused
 from ..models import Client, Dossier, JustificatifRevision
-from ..statuses import Status
 from .context import Context
 
 __all__ = ["PieceView", "add_justificatif", "attach_file", "piece_file", "pieces", "review"]
-
-#: Statuses in which pieces can still be sent and reviewed.
-OPEN_STATUSES = frozenset(
-    {
-        Status.PENDING_REVIEW,
-        Status.AWAITING_PAYMENT,
-        Status.AWAITING_SIGNATURE,
-        Status.ACTIVE,
-        Status.TERMINATION_SCHEDULED,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -136,7 +124,7 @@ def add_justificatif(
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
         _check_kind(ctx, client, kind)
-        if dossier.status not in OPEN_STATUSES:
+        if not dossier.status.open_for_review:
             raise Refused(f"{dossier.where}: it takes no more pieces.")
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
@@ -195,7 +183,7 @@ def review(
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
-        if dossier.status not in OPEN_STATUSES:
+        if not dossier.status.open_for_review:
             raise Refused(f"{dossier.where}: its pieces can no longer be reviewed.")
         latest = ctx.store.latest_revisions(dossier_id)
         now = ctx.now()

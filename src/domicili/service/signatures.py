@@ -16,7 +16,6 @@ from typing import Any, Literal
 from ..clock import PARIS, iso, paris_date
 from ..errors import InvalidInput, SignatureRefused
 from ..models import Attachment, Dossier, Signature
-from ..statuses import Status
 from .context import Context
 from .dossiers import message_context
 
@@ -183,7 +182,7 @@ def _check_party(party: str) -> Party:
 
 def _awaiting(ctx: Context, dossier_id: int) -> Dossier:
     dossier = ctx.dossier(dossier_id)
-    if dossier.status is not Status.AWAITING_SIGNATURE:
+    if not dossier.status.open_for_signature:
         raise SignatureRefused(f"{dossier.where}: there is no contract awaiting signature.")
     return dossier
 
@@ -388,7 +387,7 @@ def signature_reminders(ctx: Context) -> list[int]:
             continue
         with ctx.store.transaction():
             dossier = ctx.store.get_dossier(candidate.id)
-            if dossier is None or dossier.status is not Status.AWAITING_SIGNATURE:
+            if dossier is None or not dossier.status.open_for_signature:
                 continue
             signed = {s.party for s in ctx.store.signatures(candidate.id)}
             assert dossier.contract_sent_at is not None
