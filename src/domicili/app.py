@@ -271,10 +271,7 @@ class Domicili:
         """Every provider listed in a département (for ``demande create --all``)."""
         found = [r.provider_id for r in self.search(departement=departement, sort="name")]
         if not found:
-            raise Refused(
-                f"No provider is listed in département {departement}; "
-                "`domicili annuaire search` shows where providers are."
-            )
+            raise Refused(f"No provider is listed in département {departement}.")
         return found
 
     # -- dossiers -----------------------------------------------------------------

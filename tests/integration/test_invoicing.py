@@ -692,8 +692,9 @@ def test_an_export_of_a_month_without_invoices_writes_only_the_header(
 def test_an_export_month_out_of_range_is_refused(
     three_months: Domicili, tmp_path: Path, month: int
 ) -> None:
-    with pytest.raises(InvalidInput, match=f"--month {month}"):
+    with pytest.raises(InvalidInput, match=f"month {month}: a month is 1 to 12") as caught:
         three_months.export_invoices(tmp_path / "x", year=2026, month=month)
+    assert (caught.value.field, caught.value.value) == ("month", month)
     assert not (tmp_path / "x").exists()
 
 

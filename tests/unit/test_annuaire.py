@@ -10,7 +10,7 @@ import pytest
 
 from domicili.annuaire import SERVICES, check_services
 from domicili.config import AnnuaireSettings, Settings, load_settings
-from domicili.errors import AgrementInvalid, InvalidInput, Refused
+from domicili.errors import AgrementInvalid, InvalidInput, Refused, UnknownCode
 from domicili.models import Provider
 from domicili.testing import make_app, sample_answers, sample_provider
 
@@ -98,8 +98,9 @@ def test_corsican_postcode_declared_in_the_other_corsica_is_refused(app: Any) ->
 
 @pytest.mark.parametrize("code", ["99", "20", "975", "2C"])
 def test_unknown_declared_departement_is_refused(app: Any, code: str) -> None:
-    with pytest.raises(InvalidInput, match="`domicili annuaire departements`"):
+    with pytest.raises(UnknownCode, match=f"Département '{code}' does not exist") as caught:
         app.add_provider(**sample_provider(1, departement=code))
+    assert (caught.value.field, caught.value.value) == ("departement", code)
     assert app.list_providers() == []
 
 

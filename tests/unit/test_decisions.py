@@ -63,8 +63,8 @@ def test_request_sent_twice_to_the_same_provider_makes_one_dossier(world: World)
     assert len(dossiers) == 1
 
 
-def test_request_without_provider_is_refused_naming_the_option(world: World) -> None:
-    with pytest.raises(InvalidInput, match="--to") as caught:
+def test_request_without_provider_is_refused_naming_the_field(world: World) -> None:
+    with pytest.raises(InvalidInput, match="Choose at least one provider") as caught:
         world.app.create_demande(sample_answers(), to=[])
     assert caught.value.field == "to"
 

@@ -158,7 +158,7 @@ def create_demande(
     """One client, one dossier per chosen provider, each submitted (S1) and notified."""
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
-        raise InvalidInput("Choose at least one provider (--to PROVIDER_ID).", field="to")
+        raise InvalidInput("Choose at least one provider.", field="to", value=provider_ids)
     docs = documents if documents is not None else _read_documents(answers)
     vocabulary = ctx.settings.service_vocabulary()
     wanted = check_services(answers.services, vocabulary, field="services")
@@ -256,8 +256,9 @@ def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
     """S1/S2 → S7. The reason stays internal: the client is told nothing of it."""
     if not reason or not reason.strip():
         raise InvalidInput(
-            "A dismissal needs an internal reason (--reason TEXT); it is never sent to the client.",
+            "The client is never told why, but a dismissal needs an internal reason.",
             field="reason",
+            value=reason,
         )
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)

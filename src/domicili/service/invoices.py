@@ -217,7 +217,9 @@ def find_invoice(ctx: Context, number: str) -> Invoice:
         raise InvoiceNotFound(number)
     if len(found) > 1:
         raise InvalidInput(
-            f"Several providers have an invoice {number}; choose one with --provider ID."
+            f"Several providers have an invoice {number}; choose the provider.",
+            field="provider",
+            value=number,
         )
     return found[0]
 
@@ -240,12 +242,14 @@ def list_invoices(
 def _period(year: int | None, month: int | None) -> tuple[date | None, date | None]:
     if year is None:
         if month is not None:
-            raise InvalidInput("--month needs --year.")
+            raise InvalidInput("year: a month is given without its year.", field="year")
         return None, None
     if month is None:
         return date(year, 1, 1), date(year + 1, 1, 1)
     if not 1 <= month <= 12:
-        raise InvalidInput(f"--month {month}: a month is 1 to 12.")
+        raise InvalidInput(
+            f"month {month}: a month is 1 to 12.", field="month", value=month, limit=(1, 12)
+        )
     return date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
 
 
@@ -259,7 +263,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
     from ..documents import InvoiceData
 
     if not reason or not reason.strip():
-        raise InvalidInput("A credit note needs a reason (--reason TEXT).", field="reason")
+        raise InvalidInput("A credit note needs a reason.", field="reason", value=reason)
     with ctx.store.transaction():
         original = find_invoice(ctx, number)
         if original.kind == "credit_note":

@@ -233,8 +233,7 @@ def _succeeded(
         )
         return PaymentOutcome(
             "held",
-            f"Payment not applied: {reason}; it is kept for review "
-            "(`domicili payment list --status held`).",
+            f"Payment not applied: {reason}; it is kept for review.",
             dossier.id,
             payment.id,
         )
@@ -287,7 +286,10 @@ def record_manual(
     if dossier.status.first_payment_due and amount != dossier.amount_due_cents:
         raise PaymentRefused(
             f"Dossier {dossier_id}: {format_eur(amount)} does not match the "
-            f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded."
+            f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded.",
+            dossier_id=dossier_id,
+            amount_cents=amount,
+            due_cents=dossier.amount_due_cents,
         )
     manual = load_adapter(PAYMENTS, "manual")()
     return handle_payment_event(ctx, manual.event(dossier_id, amount, method, reference))

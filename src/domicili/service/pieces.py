@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..catalog import JustificatifState, Requirement
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, NewerRevision, PieceNotFound, Refused
 from ..models import Client, Dossier, JustificatifRevision
 from .context import Context
 
@@ -67,14 +67,14 @@ def _check_kind(ctx: Context, client: Client, kind: str) -> None:
     if kind not in ctx.catalog:
         known = ", ".join(k.kind for k in ctx.catalog.kinds)
         raise InvalidInput(
-            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind"
+            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind", value=kind
         )
     req = ctx.catalog.get(kind).requirement(
         company=client.is_company, en_formation=client.en_formation
     )
     if req is Requirement.NOT_APPLICABLE:
         who = "a company" if client.is_company else "an individual entrepreneur"
-        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind")
+        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind", value=kind)
 
 
 def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename: str) -> int:
@@ -125,7 +125,11 @@ def add_justificatif(
         client = ctx.client(dossier.client_id)
         _check_kind(ctx, client, kind)
         if not dossier.status.open_for_review:
-            raise Refused(f"{dossier.where}: it takes no more pieces.")
+            raise Refused(
+                f"{dossier.where}: it takes no more pieces.",
+                dossier_id=dossier_id,
+                status=dossier.status,
+            )
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
 
@@ -140,11 +144,7 @@ def piece_file(
     if revision is not None:
         revisions = [r for r in revisions if r.revision == revision]
     if not revisions:
-        which = f"revision {revision} of {kind}" if revision is not None else kind
-        raise InvalidInput(
-            f"Dossier {dossier_id} has no file for {which}; "
-            f"`domicili justificatif list {dossier_id}` shows what was received."
-        )
+        raise PieceNotFound(dossier_id, kind, revision)
     found = revisions[-1]
     return found, ctx.files.read(found.sha256)
 
@@ -165,9 +165,7 @@ def review(
     invalidate = invalidate or {}
     seen = seen or {}
     if not validate and not invalidate:
-        raise InvalidInput(
-            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
-        )
+        raise InvalidInput("Nothing to save: validate or invalidate at least one piece.")
     both = set(validate) & set(invalidate)
     if both:
         raise InvalidInput(
@@ -176,15 +174,19 @@ def review(
     for kind, reason in invalidate.items():
         if not reason or not reason.strip():
             raise InvalidInput(
-                f"{kind}: an invalidation needs a reason the client can act on "
-                "(--invalidate KIND=REASON).",
-                field=kind,
+                f"{kind}: an invalidation needs a reason the client can act on.",
+                field="invalidate",
+                value=kind,
             )
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
         if not dossier.status.open_for_review:
-            raise Refused(f"{dossier.where}: its pieces can no longer be reviewed.")
+            raise Refused(
+                f"{dossier.where}: its pieces can no longer be reviewed.",
+                dossier_id=dossier_id,
+                status=dossier.status,
+            )
         latest = ctx.store.latest_revisions(dossier_id)
         now = ctx.now()
         changes: list[tuple[str, JustificatifState, str | None]] = [
@@ -196,14 +198,12 @@ def review(
             rev = latest.get(kind)
             if rev is None or rev.id is None:
                 raise Refused(
-                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review."
+                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review.",
+                    dossier_id=dossier_id,
+                    status=dossier.status,
                 )
             if kind in seen and seen[kind] != rev.revision:
-                raise Refused(
-                    f"{kind}: revision {rev.revision} arrived after the revision {seen[kind]} "
-                    f"you reviewed; open it first (`domicili justificatif get {dossier_id} "
-                    f"{kind}`). Nothing was saved."
-                )
+                raise NewerRevision(dossier_id, kind, rev.revision, seen[kind])
             ctx.store.update_revision(rev.id, state=state, reason=why, reviewed_at=now)
         ctx.event(
             "justificatif.reviewed",

@@ -161,7 +161,11 @@ def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
     with ctx.store.transaction():
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
-            raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+            raise SignatureRefused(
+                f"The {party} has already signed dossier {dossier_id}.",
+                dossier_id=dossier_id,
+                party=party,
+            )
         _send_code(ctx, dossier, party, "signature_reminder", [], sent_on=_sent_on(dossier))
         ctx.event("signature.code_sent", dossier, {"party": party})
 
@@ -177,13 +181,19 @@ def _check_party(party: str) -> Party:
     for known in PARTIES:
         if party == known:
             return known
-    raise InvalidInput(f"Unknown party {party!r}; use client or provider.", field="party")
+    raise InvalidInput(
+        f"Unknown party {party!r}; use client or provider.", field="party", value=party
+    )
 
 
 def _awaiting(ctx: Context, dossier_id: int) -> Dossier:
     dossier = ctx.dossier(dossier_id)
     if not dossier.status.open_for_signature:
-        raise SignatureRefused(f"{dossier.where}: there is no contract awaiting signature.")
+        raise SignatureRefused(
+            f"{dossier.where}: there is no contract awaiting signature.",
+            dossier_id=dossier_id,
+            status=dossier.status,
+        )
     return dossier
 
 
@@ -200,32 +210,46 @@ def sign(
     with ctx.store.transaction():
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
-            raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+            raise SignatureRefused(
+                f"The {party} has already signed dossier {dossier_id}.",
+                dossier_id=dossier_id,
+                party=party,
+            )
         problem = ctx.provider(dossier.provider_id).agrement_problem(paris_date(ctx.now()))
         if problem:
             # C. com. R123-166-4: no new contract while the agrément is not in force.
             raise SignatureRefused(
                 f"Dossier {dossier_id} cannot be signed: the provider's "
-                f"agrément is not in force ({problem})."
+                f"agrément is not in force ({problem}).",
+                dossier_id=dossier_id,
+                party=party,
             )
         sent = dossier.contract_sha256
         if sent is None:
-            raise SignatureRefused(f"Dossier {dossier_id} has no contract sent for signature.")
+            raise SignatureRefused(
+                f"Dossier {dossier_id} has no contract sent for signature.",
+                dossier_id=dossier_id,
+                party=party,
+            )
         if document_sha256 is not None and document_sha256.strip().lower() != sent:
             raise SignatureRefused(
                 f"The document presented (SHA-256 {document_sha256[:12]}…) is not the contract "
-                f"sent ({sent[:12]}…); only the contract sent can be signed."
+                f"sent ({sent[:12]}…); only the contract sent can be signed.",
+                dossier_id=dossier_id,
+                party=party,
             )
         import hashlib
 
         if hashlib.sha256(ctx.files.read(sent)).hexdigest() != sent:
             raise SignatureRefused(
                 f"The contract of dossier {dossier_id} was changed after it was sent; it "
-                "cannot be signed."
+                "cannot be signed.",
+                dossier_id=dossier_id,
+                party=party,
             )
         record = _check_code(ctx, dossier, party, code)
     if record is None:
-        raise SignatureRefused(_wrong_code_message(ctx, dossier_id, party))
+        raise _wrong_code(ctx, dossier_id, party)
     return record
 
 
@@ -235,22 +259,20 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     method = signature_method(ctx)
     row = ctx.store.signature_code(dossier.id, party)
     if row is None:
-        raise SignatureRefused(
-            f"No code was sent to the {party} of dossier {dossier.id}; "
-            f"ask for one with `domicili contract resend-code {dossier.id} "
-            f"--party {party}`."
+        raise _needs_new_code(
+            f"No code was sent to the {party} of dossier {dossier.id}", dossier, party
         )
     if row["locked"]:
-        raise SignatureRefused(
-            f"The code of the {party} is locked after {method.max_attempts} "
-            f"wrong attempts; ask for a new one with `domicili contract "
-            f"resend-code {dossier.id} --party {party}`."
+        raise _needs_new_code(
+            f"The code of the {party} is locked after {method.max_attempts} wrong attempts",
+            dossier,
+            party,
         )
     if row["expires_at"] <= iso(ctx.now()):
-        raise SignatureRefused(
-            f"The code of the {party} has expired ({method.lifetime_minutes} "
-            f"minutes); ask for a new one with `domicili contract "
-            f"resend-code {dossier.id} --party {party}`."
+        raise _needs_new_code(
+            f"The code of the {party} has expired ({method.lifetime_minutes} minutes)",
+            dossier,
+            party,
         )
     if not method.matches(code, row["salt"], row["code_hash"]):
         ctx.store.count_code_attempt(dossier.id, party, lock_at=method.max_attempts)
@@ -298,16 +320,33 @@ def _masked_email(email: str) -> str:
     return f"{local[:1]}…@{domain}"
 
 
-def _wrong_code_message(ctx: Context, dossier_id: int, party: Party) -> str:
+def _needs_new_code(problem: str, dossier: Dossier, party: Party) -> SignatureRefused:
+    return SignatureRefused(
+        f"{problem}; ask for a new code.",
+        dossier_id=dossier.id,
+        status=dossier.status,
+        party=party,
+        needs_new_code=True,
+    )
+
+
+def _wrong_code(ctx: Context, dossier_id: int, party: Party) -> SignatureRefused:
     row = ctx.store.signature_code(dossier_id, party)
     max_attempts = signature_method(ctx).max_attempts
     if row is not None and row["locked"]:
-        return (
+        return SignatureRefused(
             f"Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
-            f"a new one with `domicili contract resend-code {dossier_id} --party {party}`."
+            "a new code.",
+            dossier_id=dossier_id,
+            party=party,
+            needs_new_code=True,
         )
     left = max_attempts - (row["attempts"] if row else 0)
-    return f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left."
+    return SignatureRefused(
+        f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left.",
+        dossier_id=dossier_id,
+        party=party,
+    )
 
 
 def _activate(ctx: Context, dossier: Dossier) -> None:

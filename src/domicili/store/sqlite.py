@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..clock import iso
-from ..errors import DatabaseError
+from ..errors import DatabaseError, DatabaseMissing
 from ..models import OutboxMessage
 from ._rows import GENESIS_HASH, _enable_wal, event_hash
 from .billing import BillingStore
@@ -40,9 +40,7 @@ class SQLiteStore(DirectoryStore, DossierStore, BillingStore, SigningStore, Mess
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
-            raise DatabaseError(
-                f"No database at {self.path}; run `domicili init` (or pass --db PATH)."
-            )
+            raise DatabaseMissing(self.path)
         try:
             conn = sqlite3.connect(
                 self.path, isolation_level=None, timeout=30, check_same_thread=False
