@@ -138,7 +138,7 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
          "beneficiaires_effectifs (submitted)"], {},
     ),
     "accept with an expired agrément": (
-        ["dossier", "accept", "3"], 1, ["Provider 3", "expired on 2026-03-05"], {"now": LATER},
+        ["dossier", "accept", "3"], 1, ["Provider 3", "expired on 05/03/2026"], {"now": LATER},
     ),
     "dismiss without a reason": (["dossier", "dismiss", "1"], 2, ["--reason"], {}),
     "dismiss with a blank reason": (

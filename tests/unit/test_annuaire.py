@@ -233,8 +233,8 @@ def test_agrement_expires_six_years_after_its_date(app: Any, granted: date, expi
 def test_agrement_problem_names_suspension_start_and_expiry() -> None:
     provider = Provider.model_validate(sample_provider(1, agrement_date="2020-03-02"))
     assert provider.agrement_problem(date(2026, 3, 1)) is None
-    assert provider.agrement_problem(date(2026, 3, 2)) == "its agrément expired on 2026-03-02"
-    assert provider.agrement_problem(date(2020, 3, 1)) == "its agrément only starts on 2020-03-02"
+    assert provider.agrement_problem(date(2026, 3, 2)) == "its agrément expired on 02/03/2026"
+    assert provider.agrement_problem(date(2020, 3, 1)) == "its agrément only starts on 02/03/2020"
     provider.suspended = True
     assert provider.agrement_problem(date(2026, 3, 1)) == "its agrément is suspended"
 
@@ -265,7 +265,7 @@ def test_request_to_a_suspended_provider_is_refused_and_nothing_written(app: Any
 
 def test_request_to_an_expired_provider_is_refused(app: Any) -> None:
     expired = add(app, 1, agrement_date="2020-03-01")
-    with pytest.raises(AgrementInvalid, match="expired on 2026-03-01"):
+    with pytest.raises(AgrementInvalid, match="expired on 01/03/2026"):
         app.create_demande(sample_answers(), to=[expired])
     assert app.list_dossiers() == []
 
@@ -287,7 +287,7 @@ def test_accept_is_refused_once_the_agrement_has_expired(world: Any) -> None:
     (dossier_id,) = world.demande(provider_id)
     world.ready(dossier_id)
     world.clock.advance(days=3)  # 2026-03-05: expiry day
-    with pytest.raises(AgrementInvalid, match="expired on 2026-03-05"):
+    with pytest.raises(AgrementInvalid, match="expired on 05/03/2026"):
         world.app.accept(dossier_id)
     assert world.app.get_dossier(dossier_id).dossier.status.code == "S1"
 

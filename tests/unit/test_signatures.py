@@ -586,6 +586,26 @@ def test_the_second_signature_activates_and_sends_the_signed_contract(paid: Paid
     assert app.verify_audit().ok
 
 
+def test_the_first_of_the_month_is_written_1er_in_the_reminder_and_the_activation() -> None:
+    first = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # Sunday 1 March 2026, 10:00 in Paris
+    app, _clock, notifier = make_app(start=first)
+    try:
+        dossier = paid_dossier(app)  # the contract is sent and starts on 1 March
+        app.resend_code(dossier, "client")
+        (reminder,) = [m for m in notifier.sent if m.template == "signature_reminder"]
+        assert "votre signature depuis le 1er mars 2026." in reminder.body
+        codes = texted(notifier)
+        app.sign(dossier, "client", codes[PHONES["client"]])
+        app.sign(dossier, "provider", codes[PHONES["provider"]])
+        activated = [m for m in notifier.sent if m.template == "activated"]
+        assert len(activated) == 2
+        for message in activated:
+            assert "est en cours depuis le 1er mars 2026." in message.body
+        assert not [m.template for m in notifier.sent if re.search(r"\b1 mars", m.body)]
+    finally:
+        app.close()
+
+
 def test_the_signed_contract_ends_with_a_page_listing_signers_times_and_the_hash(
     paid: Paid,
 ) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,9 @@ from ..answers import DemandeAnswers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
+from ..french import format_eur, long_date_fr
 from ..models import Client, Dossier, Offer, Provider
-from ..money import format_eur, parse_euros, vat_amount, vat_rule_for_departement
+from ..money import parse_euros, vat_amount, vat_rule_for_departement
 from ..statuses import INITIAL
 from .context import Context
 from .pieces import _check_kind, attach_file, pieces
@@ -84,15 +84,7 @@ def payment_deadline(ctx: Context) -> datetime:
 
 def format_deadline(at: datetime) -> str:
     """``samedi 1er mars 2026``: the day in Paris, as French letters write it."""
-    return _long_date(at.astimezone(PARIS).date())
-
-
-@functools.lru_cache(maxsize=1024)
-def _long_date(day: date) -> str:
-    from ..french import long_date_fr
-
-    # Plain spaces: messages are plain text, and SMS stay in the GSM alphabet.
-    return long_date_fr(day).replace("\u00a0", " ")
+    return long_date_fr(at.astimezone(PARIS), plain=True)
 
 
 def message_context(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
+from ..french import decimal_fr, numeric_date_fr
 from ..models import Dossier, Invoice
 from ..money import vat_rule_for_departement
 from .context import Context
@@ -67,8 +68,8 @@ def _allocate(ctx: Context, provider_id: int, issue_date: date) -> tuple[str, st
     last = ctx.store.last_invoice_date(provider_id, series)
     if last is not None and issue_date < last:
         raise Refused(
-            f"The last invoice of this series is dated {last:%d/%m/%Y}, after today "
-            f"({issue_date:%d/%m/%Y}): numbers must follow the dates. Check the clock "
+            f"The last invoice of this series is dated {numeric_date_fr(last)}, after today "
+            f"({numeric_date_fr(issue_date)}): numbers must follow the dates. Check the clock "
             "(DOMICILI_NOW)."
         )
     seq = ctx.store.next_invoice_sequence(provider_id, series)
@@ -350,9 +351,9 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
                 inv.provider_id,
                 buyer.get("name", ""),
                 buyer.get("siren") or "",
-                _dec(sign * inv.total_ht_cents),
-                _dec(sign * inv.total_vat_cents),
-                _dec(sign * inv.total_ttc_cents),
+                decimal_fr(sign * inv.total_ht_cents),
+                decimal_fr(sign * inv.total_vat_cents),
+                decimal_fr(sign * inv.total_ttc_cents),
                 numbers.get(inv.credited_invoice_id, "") if inv.credited_invoice_id else "",
                 name,
             ]
@@ -361,8 +362,3 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
     summary = folder / f"factures-{label}.csv"
     summary.write_text(buffer.getvalue(), encoding="utf-8")
     return ExportReport(folder, len(found), summary)
-
-
-def _dec(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"

@@ -17,8 +17,8 @@ from ..adapters import load_adapter
 from ..adapters.payments import method_label
 from ..clock import paris_date
 from ..errors import PaymentRefused
+from ..french import format_eur
 from ..models import Dossier, Payment
-from ..money import format_eur
 from ..ports import PaymentEvent
 from .context import Context
 from .dossiers import _notify_client, message_context

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ..clock import PARIS, iso, paris_date
 from ..errors import InvalidInput, SignatureRefused
+from ..french import date_fr
 from ..models import Attachment, Dossier, Signature
 from .context import Context
 from .dossiers import message_context
@@ -131,7 +132,7 @@ def send_contract(
 ) -> None:
     """Render and keep the contract, then send it to both parties with a code each."""
     from ..documents import render_contract
-    from ..money import format_eur
+    from ..french import format_eur
     from .paperwork import contract_data, templates_dir
 
     assert dossier.id is not None
@@ -171,10 +172,9 @@ def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
 
 
 def _sent_on(dossier: Dossier) -> str:
-    from babel.dates import format_date
-
+    """The day the contract was sent, in Paris: ``1er mars 2026``."""
     sent = dossier.contract_sent_at
-    return str(format_date(sent.astimezone(PARIS).date(), "long", locale="fr_FR")) if sent else ""
+    return date_fr(sent.astimezone(PARIS), plain=True) if sent else ""
 
 
 def _check_party(party: str) -> Party:
@@ -395,9 +395,7 @@ def _activate(ctx: Context, dossier: Dossier) -> None:
         filename=f"attestation-domiciliation-{dossier.reference}.pdf", sha256=att.sha256
     )
     context = message_context(ctx, dossier)
-    from babel.dates import format_date
-
-    start = format_date(dossier.start_date, "long", locale="fr_FR") if dossier.start_date else ""
+    start = date_fr(dossier.start_date, plain=True) if dossier.start_date else ""
     for party in PARTIES:
         signer, _on_behalf, email, _phone = _party_contact(ctx, dossier, party)
         ctx.notify(
