@@ -63,7 +63,9 @@ def parse_answers(raw: Any, *, source: str = "answers") -> DemandeAnswers:
         return DemandeAnswers.model_validate(raw)
     except ValidationError as exc:
         err = from_validation(exc)
-        raise AnswersError(f"{source}: {err}", field=err.field) from None
+        raise AnswersError(
+            f"{source}: {err}", field=err.field, value=err.value, limit=err.limit
+        ) from None
 
 
 def load_answers(path: str | Path) -> DemandeAnswers:

@@ -1,38 +1,50 @@
 """Every error domicili raises on purpose.
 
 Each branch also inherits the builtin it resembles, so callers that only know
-Python's own exceptions still catch them sensibly. Every message is one sentence
-that a person can act on; the CLI prints it as is.
+Python's own exceptions still catch them sensibly. Each error carries its context as
+attributes (``dossier_id``, ``status``, ``field``…) and ``str(error)`` is one sentence a
+person can act on, readable on its own wherever domicili is embedded: it names no
+command-line option or command. The ``domicili`` command adds those hints and chooses
+the exit status (see :mod:`domicili.cli._errors`).
 
 ::
 
-    DomiciliError
+    DomiciliError                      message
     ├── NotFound (LookupError)
-    │   ├── ProviderNotFound
-    │   ├── DossierNotFound
-    │   ├── OfferNotFound
-    │   └── InvoiceNotFound
-    ├── InvalidInput (ValueError)
+    │   ├── ProviderNotFound           provider_id
+    │   ├── DossierNotFound            dossier_id
+    │   ├── OfferNotFound              offer_id
+    │   ├── InvoiceNotFound            number
+    │   └── PieceNotFound              dossier_id, kind, revision: no such file received
+    ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
+    │   ├── UnknownCode                a région or département code that does not exist
     │   ├── AnswersError               a questionnaire answer missing or wrong
     │   ├── JustificatifRejected       a file that is not PDF/JPEG/PNG, or too big
-    │   ├── ImportRowsError            a bulk import with invalid rows
+    │   ├── ImportRowsError            rows: a bulk import with invalid rows
     │   └── ConfigError                domicili.toml or a reference data file is wrong
-    ├── Refused                        the operation is understood but not allowed now
-    │   ├── InvalidTransition          the dossier's status does not allow the trigger
-    │   ├── MissingJustificatifs       accept while required pieces are not validated
-    │   ├── AgrementInvalid            the provider's agrément is expired or suspended
-    │   ├── PaymentRefused             wrong amount, or a dossier that cannot be paid
-    │   └── SignatureRefused           wrong or expired code, locked, document changed
+    ├── Refused                        dossier_id, status: understood, not allowed now
+    │   ├── InvalidTransition          trigger, allowed: the status does not allow it
+    │   ├── MissingJustificatifs       problems: accept while required pieces are not validated
+    │   ├── NewerRevision              kind, revision, seen: a file arrived since the review
+    │   ├── AgrementInvalid            provider_id, reason: agrément expired or suspended
+    │   ├── OutOfScope                 provider_id: beyond the one provider in scope
+    │   ├── PaymentRefused             amount_cents, due_cents: wrong amount, cannot be paid
+    │   └── SignatureRefused           party, needs_new_code: wrong or expired code, locked…
     ├── TemplateError                  a document or message template that cannot render
-    ├── DatabaseError                  the database cannot be opened or is too new
-    │   └── DatabaseUnavailable        the database server cannot be reached (exit 3)
-    └── AdapterError                   a notifier, payment or signature adapter failed (exit 3)
+    ├── DatabaseError                  cannot be opened, or made by a newer domicili
+    │   ├── DatabaseMissing            no database there yet
+    │   └── DatabaseUnavailable        the database server cannot be reached (try again)
+    └── AdapterError                   a notifier, payment or signature adapter failed
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .statuses import Status
 
 __all__ = [
     "AdapterError",
@@ -40,6 +52,7 @@ __all__ = [
     "AnswersError",
     "ConfigError",
     "DatabaseError",
+    "DatabaseMissing",
     "DatabaseUnavailable",
     "DomiciliError",
     "DossierNotFound",
@@ -50,21 +63,22 @@ __all__ = [
     "InvoiceNotFound",
     "JustificatifRejected",
     "MissingJustificatifs",
+    "NewerRevision",
     "NotFound",
     "OfferNotFound",
+    "OutOfScope",
     "PaymentRefused",
+    "PieceNotFound",
     "ProviderNotFound",
     "Refused",
     "SignatureRefused",
     "TemplateError",
+    "UnknownCode",
 ]
 
 
 class DomiciliError(Exception):
-    """Root of every error domicili raises on purpose."""
-
-    #: Exit status the CLI uses for this error: 1 refused or failed, 2 usage, 3 adapter.
-    exit_code: int = 1
+    """Root of every error domicili raises on purpose; ``message`` is its sentence."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -80,38 +94,66 @@ class NotFound(DomiciliError, LookupError):
 
 class ProviderNotFound(NotFound):
     def __init__(self, provider_id: object) -> None:
-        super().__init__(f"Provider {provider_id} not found; `domicili provider list` shows them.")
+        super().__init__(f"Provider {provider_id} not found.")
         self.provider_id = provider_id
 
 
 class DossierNotFound(NotFound):
     def __init__(self, dossier_id: object) -> None:
-        super().__init__(f"Dossier {dossier_id} not found; `domicili dossier list` shows them.")
+        super().__init__(f"Dossier {dossier_id} not found.")
         self.dossier_id = dossier_id
 
 
 class OfferNotFound(NotFound):
     def __init__(self, offer_id: object) -> None:
-        super().__init__(f"Offer {offer_id} not found; `domicili offer list` shows them.")
+        super().__init__(f"Offer {offer_id} not found.")
         self.offer_id = offer_id
 
 
 class InvoiceNotFound(NotFound):
     def __init__(self, number: object) -> None:
-        super().__init__(f"Invoice {number} not found; `domicili invoice list` shows them.")
+        super().__init__(f"Invoice {number} not found.")
         self.number = number
 
 
-class InvalidInput(DomiciliError, ValueError):
-    """A value given by a person or a file is not acceptable."""
+class PieceNotFound(NotFound):
+    """A dossier has no file for this kind of piece (or not this revision of it)."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, dossier_id: int, kind: str, revision: int | None = None) -> None:
+        which = f"revision {revision} of {kind}" if revision is not None else kind
+        super().__init__(f"Dossier {dossier_id} has no file for {which}.")
+        self.dossier_id = dossier_id
+        self.kind = kind
+        self.revision = revision
+
+
+class InvalidInput(DomiciliError, ValueError):
+    """A value given by a person or a file is not acceptable.
+
+    ``field`` names what was given (an argument of the call, or the path of an answer:
+    ``client.siren``), ``value`` what it was and ``limit`` the bound it crossed, when any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        limit: object = None,
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.value = value
+        self.limit = limit
 
 
 class InvalidIdentifier(InvalidInput):
     """A SIREN, SIRET, VAT number, IBAN, phone number or email address that is not one."""
+
+
+class UnknownCode(InvalidInput):
+    """A région or département code that the official geography does not have."""
 
 
 class AnswersError(InvalidInput):
@@ -133,14 +175,18 @@ class ImportRowsError(InvalidInput):
         self.rows = list(rows)
         first = "; ".join(f"line {line}: {reason}" for line, reason in self.rows[:5])
         more = f" (and {len(self.rows) - 5} more)" if len(self.rows) > 5 else ""
-        super().__init__(
-            f"{len(self.rows)} invalid row(s), nothing imported — {first}{more}; "
-            "fix them or pass --skip-invalid to import the rest."
-        )
+        super().__init__(f"{len(self.rows)} invalid row(s), nothing imported — {first}{more}.")
 
 
 class Refused(DomiciliError):
     """The request is understood but the rules do not allow it now."""
+
+    def __init__(
+        self, message: str, *, dossier_id: int | None = None, status: Status | None = None
+    ) -> None:
+        super().__init__(message)
+        self.dossier_id = dossier_id
+        self.status = status
 
 
 class InvalidTransition(Refused):
@@ -149,13 +195,15 @@ class InvalidTransition(Refused):
     def __init__(
         self, dossier_id: int, status: str, label: str, trigger: str, allowed: list[str]
     ) -> None:
+        from .statuses import Status
+
         allowed_text = ", ".join(allowed) if allowed else "nothing (final status)"
         super().__init__(
             f"Dossier {dossier_id} is {status} ({label}): {trigger} is not allowed; "
-            f"allowed from here: {allowed_text}."
+            f"allowed from here: {allowed_text}.",
+            dossier_id=dossier_id,
+            status=Status(status),
         )
-        self.dossier_id = dossier_id
-        self.status = status
         self.trigger = trigger
         self.allowed = allowed
 
@@ -167,10 +215,24 @@ class MissingJustificatifs(Refused):
         listed = ", ".join(f"{kind} ({state})" for kind, state in problems.items())
         super().__init__(
             f"Dossier {dossier_id} cannot be accepted: these required pieces are not "
-            f"validated: {listed}."
+            f"validated: {listed}.",
+            dossier_id=dossier_id,
         )
-        self.dossier_id = dossier_id
         self.problems = problems
+
+
+class NewerRevision(Refused):
+    """A review names a revision older than the latest file of that piece."""
+
+    def __init__(self, dossier_id: int, kind: str, revision: int, seen: int) -> None:
+        super().__init__(
+            f"{kind}: revision {revision} arrived after the revision {seen} you reviewed, "
+            "so nothing was saved; open it first.",
+            dossier_id=dossier_id,
+        )
+        self.kind = kind
+        self.revision = revision
+        self.seen = seen
 
 
 class AgrementInvalid(Refused):
@@ -179,14 +241,51 @@ class AgrementInvalid(Refused):
     def __init__(self, provider_id: int, reason: str) -> None:
         super().__init__(f"Provider {provider_id} cannot take new contracts: {reason}.")
         self.provider_id = provider_id
+        self.reason = reason
+
+
+class OutOfScope(Refused):
+    """An operation beyond the one provider the instance is scoped to (``provider_id``)."""
+
+    def __init__(self, message: str, *, provider_id: int) -> None:
+        super().__init__(message)
+        self.provider_id = provider_id
 
 
 class PaymentRefused(Refused):
     """A payment that cannot be applied (wrong amount, dossier not awaiting payment…)."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        dossier_id: int | None = None,
+        amount_cents: int | None = None,
+        due_cents: int | None = None,
+    ) -> None:
+        super().__init__(message, dossier_id=dossier_id)
+        self.amount_cents = amount_cents
+        self.due_cents = due_cents
+
 
 class SignatureRefused(Refused):
-    """A signature that cannot be recorded (wrong code, locked, document changed…)."""
+    """A signature that cannot be recorded (wrong code, locked, document changed…).
+
+    ``needs_new_code`` is true when only a new code lets ``party`` sign.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        dossier_id: int | None = None,
+        status: Status | None = None,
+        party: str | None = None,
+        needs_new_code: bool = False,
+    ) -> None:
+        super().__init__(message, dossier_id=dossier_id, status=status)
+        self.party = party
+        self.needs_new_code = needs_new_code
 
 
 class TemplateError(DomiciliError):
@@ -196,14 +295,21 @@ class TemplateError(DomiciliError):
 class DatabaseError(DomiciliError):
     """The database cannot be opened, is locked, or was made by a newer domicili."""
 
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DatabaseMissing(DatabaseError):
+    """No database at ``path`` yet (and creating one was not asked for)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"No database at {path}.", path=path)
+
 
 class DatabaseUnavailable(DatabaseError):
     """The database server cannot be reached now; trying again later may work."""
 
-    exit_code = 3
-
 
 class AdapterError(DomiciliError):
     """An external adapter (notifier, payment, signature) failed; try again later."""
-
-    exit_code = 3

@@ -78,16 +78,23 @@ class FileStore:
     def check(data: bytes, *, filename: str, max_bytes: int) -> str:
         """The content type of ``data``, or :class:`JustificatifRejected` with the reason."""
         if not data:
-            raise JustificatifRejected(f"{filename} is empty; send a PDF, JPEG or PNG file.")
+            raise JustificatifRejected(
+                f"{filename} is empty; send a PDF, JPEG or PNG file.", field="file", value=filename
+            )
         if len(data) > max_bytes:
             raise JustificatifRejected(
                 f"{filename} is {len(data) / 1_048_576:.1f} MB; the limit is "
-                f"{max_bytes / 1_048_576:g} MB."
+                f"{max_bytes / 1_048_576:g} MB.",
+                field="file",
+                value=filename,
+                limit=max_bytes,
             )
         content_type = sniff_content_type(data)
         if content_type is None:
             raise JustificatifRejected(
-                f"{filename} is not a PDF, JPEG or PNG file (judged by its content)."
+                f"{filename} is not a PDF, JPEG or PNG file (judged by its content).",
+                field="file",
+                value=filename,
             )
         return content_type
 

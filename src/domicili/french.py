@@ -1,32 +1,98 @@
-"""French dates as letters write them ("1er mars 2026"), shared by messages and documents.
+"""Dates, times and amounts as French readers expect them: the one place domicili writes them.
 
-Kept apart from :mod:`domicili.documents` so that a message can say a date without
-loading the PDF machinery.
+Emails, SMS, PDFs and refusals all format through here, so a first of the month is
+"1er mars 2026" everywhere and an amount is "1 234,56 €" everywhere. Kept apart from
+:mod:`domicili.documents` so that a message can say a date without loading the PDF
+machinery; babel is imported only when something is shown.
+
+``plain=True`` gives ordinary spaces instead of no-break ones: messages are plain text,
+and SMS stay in the GSM alphabet.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
+from decimal import Decimal
 
-__all__ = ["NBSP", "date_fr", "long_date_fr"]
+__all__ = [
+    "NBSP",
+    "NNBSP",
+    "date_fr",
+    "decimal_fr",
+    "format_eur",
+    "long_date_fr",
+    "numeric_date_fr",
+    "time_fr",
+]
 
+#: No-break space (between a day and its month, an amount and its currency).
 NBSP = "\u00a0"
+#: Narrow no-break space (thousands separator, before ``%``).
+NNBSP = "\u202f"
 
 
-def date_fr(value: date | datetime) -> str:
-    """``date(2025, 3, 1)`` → ``"1er mars 2025"`` (the French ordinal for the first day)."""
-    from babel.dates import format_date  # babel is imported only when a date is shown
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
-    day = value.date() if isinstance(value, datetime) else value
+
+@functools.lru_cache(maxsize=1024)
+def _date(day: date) -> str:
+    from babel.dates import format_date
+
     text = str(format_date(day, "d MMMM y", locale="fr_FR"))
     if day.day == 1:
-        text = "1er" + text[1:]
+        text = "1er" + text[1:]  # the French ordinal for the first day
     return text.replace(" ", NBSP, 1)
 
 
-def long_date_fr(value: date | datetime) -> str:
-    """``"samedi 1er mars 2025"``."""
+def date_fr(value: date | datetime, *, plain: bool = False) -> str:
+    """``date(2025, 3, 1)`` → ``"1er mars 2025"``; ``date(2025, 3, 2)`` → ``"2 mars 2025"``."""
+    text = _date(_day(value))
+    return text.replace(NBSP, " ") if plain else text
+
+
+@functools.lru_cache(maxsize=1024)
+def _weekday(day: date) -> str:
     from babel.dates import format_date
 
-    day = value.date() if isinstance(value, datetime) else value
-    return f"{format_date(day, 'EEEE', locale='fr_FR')} {date_fr(day)}"
+    return str(format_date(day, "EEEE", locale="fr_FR"))
+
+
+def long_date_fr(value: date | datetime, *, plain: bool = False) -> str:
+    """``"samedi 1er mars 2025"``."""
+    day = _day(value)
+    return f"{_weekday(day)} {date_fr(day, plain=plain)}"
+
+
+def numeric_date_fr(value: date | datetime) -> str:
+    """``"01/03/2025"``: the short form, for tables and refusals."""
+    return f"{_day(value):%d/%m/%Y}"
+
+
+def time_fr(value: datetime) -> str:
+    """``"14 h 05"``, with the UTC offset when known: ``"14 h 05 (UTC+01:00)"``."""
+    text = f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
+    offset = value.utcoffset()
+    if offset is None:
+        return text
+    total = int(offset.total_seconds() // 60)
+    sign = "+" if total >= 0 else "-"
+    hours, minutes = divmod(abs(total), 60)
+    return f"{text} (UTC{sign}{hours:02d}:{minutes:02d})"
+
+
+@functools.lru_cache(maxsize=4096)
+def format_eur(cents: int) -> str:
+    """``123456`` → ``"1 234,56 €"`` the French way (narrow no-break spaces)."""
+    from babel.numbers import format_currency  # babel costs ~40 ms: only when shown
+
+    return str(format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR"))
+
+
+def decimal_fr(cents: int) -> str:
+    """Cents as a French decimal without grouping: ``123456`` → ``"1234,56"``, ``-5`` → ``"-0,05"``
+    (spreadsheets read it as a number)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole},{rest:02d}"

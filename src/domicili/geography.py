@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InvalidInput
+from .errors import ConfigError, InvalidInput, UnknownCode
 
 __all__ = [
     "Departement",
@@ -35,9 +35,6 @@ __all__ = [
 
 _RESOURCE = "data/annuaire.yaml"
 _REPOSITORY_FILE = Path(__file__).parents[2] / "data" / "annuaire.yaml"
-
-_LIST_REGIONS = "`domicili annuaire regions`"
-_LIST_DEPARTEMENTS = "`domicili annuaire departements`"
 
 _REGION_CODE = re.compile(r"[0-9]{2}")
 # Two digits (never 00 nor 20), 2A/2B for Corsica, or 97x overseas.
@@ -118,19 +115,15 @@ class Geography:
         """The région with INSEE code ``code`` (e.g. ``"44"`` for Grand Est)."""
         key = _normalise_code(code)
         if key is None or key not in self._regions:
-            raise InvalidInput(
-                f"Région {code!r} does not exist; {_LIST_REGIONS} lists the valid codes.",
-                field="region",
-            )
+            raise UnknownCode(f"Région {code!r} does not exist.", field="region", value=code)
         return self._regions[key]
 
     def departement(self, code: str) -> Departement:
         """The département with INSEE code ``code`` (e.g. ``"2A"``, ``"75"``, ``"974"``)."""
         key = _normalise_code(code)
         if key is None or key not in self._departements:
-            raise InvalidInput(
-                f"Département {code!r} does not exist; {_LIST_DEPARTEMENTS} lists the valid codes.",
-                field="departement",
+            raise UnknownCode(
+                f"Département {code!r} does not exist.", field="departement", value=code
             )
         return self._departements[key]
 

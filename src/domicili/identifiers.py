@@ -33,6 +33,7 @@ def normalize_siren(value: str, *, field: str = "siren") -> str:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid SIREN (9 digits with a valid check key).",
             field=field,
+            value=value,
         ) from None
 
 
@@ -46,6 +47,7 @@ def normalize_siret(value: str, *, field: str = "siret") -> str:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid SIRET (14 digits with a valid check key).",
             field=field,
+            value=value,
         ) from None
 
 
@@ -59,6 +61,7 @@ def normalize_vat(value: str, *, field: str = "vat_number") -> str:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid French VAT number (FR + 2 characters + SIREN).",
             field=field,
+            value=value,
         ) from None
 
 
@@ -80,6 +83,7 @@ def normalize_iban(value: str, *, field: str = "iban") -> str:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid IBAN (check the country code and key).",
             field=field,
+            value=value,
         ) from None
 
 
@@ -90,7 +94,9 @@ def normalize_bic(value: str, *, field: str = "bic") -> str:
         return str(bic.validate(str(value)))
     except Exception:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid BIC (8 or 11 characters).", field=field
+            f"{field}: {value!r} is not a valid BIC (8 or 11 characters).",
+            field=field,
+            value=value,
         ) from None
 
 
@@ -107,6 +113,7 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a phone number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78).",
             field=field,
+            value=value,
         )
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
@@ -131,5 +138,5 @@ def normalize_email(value: str, *, field: str = "email") -> str:
         return str(validate_email(str(value), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not an email address ({exc}).", field=field
+            f"{field}: {value!r} is not an email address ({exc}).", field=field, value=value
         ) from None

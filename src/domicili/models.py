@@ -144,12 +144,14 @@ class Provider(_Model):
 
     def agrement_problem(self, on: date) -> str | None:
         """Why the agrément does not allow new contracts on ``on``, or ``None``."""
+        from .french import numeric_date_fr
+
         if self.suspended:
             return "its agrément is suspended"
         if on < self.agrement_date:
-            return f"its agrément only starts on {self.agrement_date.isoformat()}"
+            return f"its agrément only starts on {numeric_date_fr(self.agrement_date)}"
         if on >= self.agrement_expires:
-            return f"its agrément expired on {self.agrement_expires.isoformat()}"
+            return f"its agrément expired on {numeric_date_fr(self.agrement_expires)}"
         return None
 
 

@@ -1,17 +1,18 @@
-"""Money in integer cents, VAT rules for domiciliation, French formatting.
+"""Money in integer cents, VAT rules for domiciliation, parsing euros.
 
 Amounts are always ``int`` cents inside domicili; euros appear only when parsing
-what a person typed and when formatting for people. VAT rates are kept in basis
-points (``2000`` = 20 %) so that every computation stays in integers.
+what a person typed and when formatting for people (:mod:`domicili.french`, whose
+:func:`format_eur` this module re-exports). VAT rates are kept in basis points
+(``2000`` = 20 %) so that every computation stays in integers.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InvalidInput
+from .french import format_eur
 
 __all__ = [
     "VatRule",
@@ -87,11 +88,3 @@ def parse_euros(text: str | int | float | Decimal, *, field: str = "amount") -> 
     if cents != cents.to_integral_value():
         raise InvalidInput(f"{field}: {text!r} has more than two decimals.", field=field)
     return int(cents)
-
-
-@functools.lru_cache(maxsize=4096)
-def format_eur(cents: int) -> str:
-    """``123456`` → ``"1 234,56 €"`` the French way (narrow no-break spaces)."""
-    from babel.numbers import format_currency  # babel costs ~40 ms: only when shown
-
-    return str(format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR"))

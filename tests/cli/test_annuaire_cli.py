@@ -195,7 +195,7 @@ def test_provider_shows_agrement_expiry_six_years_later(run: Run) -> None:
     text = ok(run("provider", "show", str(provider_id))).stdout
     assert "du 29/02/2020 au 28/02/2026" in text
     listing = ok(run("provider", "list")).stdout
-    assert "expired on 2026-02-28" in listing
+    assert "expired on 28/02/2026" in listing
 
 
 @pytest.mark.parametrize(
@@ -300,7 +300,7 @@ def test_request_to_an_expired_provider_is_refused(run: Run, db: Path, answers: 
             str(provider_id),
             now="2030-01-15T10:00:00+01:00",
         ),
-        "its agrément expired on 2030-01-15",
+        "its agrément expired on 15/01/2030",
     )
     assert dump(db) == before
 

@@ -138,11 +138,32 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
          "beneficiaires_effectifs (submitted)"], {},
     ),
     "accept with an expired agrément": (
-        ["dossier", "accept", "3"], 1, ["Provider 3", "expired on 2026-03-05"], {"now": LATER},
+        ["dossier", "accept", "3"], 1, ["Provider 3", "expired on 05/03/2026"], {"now": LATER},
     ),
     "dismiss without a reason": (["dossier", "dismiss", "1"], 2, ["--reason"], {}),
     "dismiss with a blank reason": (
-        ["dossier", "dismiss", "1", "--reason", "   "], 1, ["internal reason"], {},
+        ["dossier", "dismiss", "1", "--reason", "   "], 1, ["internal reason (--reason TEXT)."], {},
+    ),
+    "a month without its year": (
+        ["invoice", "list", "--month", "3"], 1, ["--year: a month is given without its year."], {},
+    ),
+    "unknown région": (
+        ["annuaire", "departements", "--region", "99"], 1,
+        ["Région '99' does not exist; `domicili annuaire regions` lists the valid codes."], {},
+    ),
+    "unknown département": (
+        ["annuaire", "search", "--departement", "99"], 1,
+        ["Département '99' does not exist; `domicili annuaire departements` lists the valid "
+         "codes."], {},
+    ),
+    "unknown invoice": (
+        ["invoice", "pdf", "F2026-000099", "-o", f"{F}/f.pdf"], 1,
+        ["Invoice F2026-000099 not found; `domicili invoice list` shows them."], {},
+    ),
+    "a scoped command registering a provider": (
+        ["--provider", "1", *provider_argv()], 1,
+        ["Scoped to provider 1, domicili cannot register providers; run this without "
+         "--provider."], {},
     ),
     "review with nothing to save": (["justificatif", "review", "1"], 2, ["--validate"], {}),
     "invalidation without a reason": (

@@ -36,7 +36,10 @@ def test_a_piece_never_received_is_refused_and_nothing_is_written(
     target = tmp_path / "kbis.pdf"
     result = cli("justificatif", "get", dossier, "kbis", "-o", target)
     assert result.exit_code == 1
-    assert "no file for kbis" in result.stderr
+    assert result.stderr == (
+        f"Error: Dossier {dossier} has no file for kbis; "
+        f"`domicili justificatif list {dossier}` shows what was received.\n"
+    )
     assert not target.exists()
 
 
@@ -53,6 +56,7 @@ def test_a_review_of_a_revision_superseded_meanwhile_is_refused_and_saves_nothin
     refused = cli("justificatif", "review", dossier, "--validate", "identite@1")
     assert refused.exit_code == 1
     assert "revision 2 arrived after the revision 1" in refused.stderr
+    assert f"open it first (`domicili justificatif get {dossier} identite`)." in refused.stderr
     states = {p["kind"]: p["state"] for p in cli.json("justificatif", "list", dossier)}
     assert states["identite"] == "submitted"
 

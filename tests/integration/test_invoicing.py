@@ -264,6 +264,27 @@ def test_an_invalid_line_is_refused_and_takes_no_number(open_app: Opener) -> Non
     assert app.issue_invoice(dossier, period_start=date(2026, 3, 1)).number == "F2026-000001"
 
 
+def test_a_dossier_that_may_not_be_invoiced_is_refused_before_a_number_is_spent(
+    open_app: Opener,
+) -> None:
+    app, _clock, _notifier = open_app()
+    provider = add_provider(app)
+    _client, made = app.create_demande(sample_answers(), to=[provider])
+    _client, other = app.create_demande(sample_answers(), to=[provider])
+    pending, dismissed = made[0].id or 0, other[0].id or 0
+    app.dismiss(dismissed, "Doublon")
+
+    for dossier_id, status in ((dismissed, Status.DISMISSED), (pending, Status.PENDING_REVIEW)):
+        with pytest.raises(Refused, match="no invoice can be issued") as caught:
+            app.issue_invoice(dossier_id, period_start=date(2026, 3, 1))
+        assert (caught.value.dossier_id, caught.value.status) == (dossier_id, status)
+    assert numbers(app) == []
+
+    # The series starts at 1 on the first dossier that may be invoiced.
+    ready = accepted(app, provider)
+    assert app.issue_invoice(ready, period_start=date(2026, 3, 1)).number == "F2026-000001"
+
+
 @pytest.mark.parametrize(
     ("sql", "refusal"),
     [
@@ -671,8 +692,9 @@ def test_an_export_of_a_month_without_invoices_writes_only_the_header(
 def test_an_export_month_out_of_range_is_refused(
     three_months: Domicili, tmp_path: Path, month: int
 ) -> None:
-    with pytest.raises(InvalidInput, match=f"--month {month}"):
+    with pytest.raises(InvalidInput, match=f"month {month}: a month is 1 to 12") as caught:
         three_months.export_invoices(tmp_path / "x", year=2026, month=month)
+    assert (caught.value.field, caught.value.value) == ("month", month)
     assert not (tmp_path / "x").exists()
 
 

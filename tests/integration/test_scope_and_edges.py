@@ -9,7 +9,7 @@ import pytest
 
 from conftest import World
 from domicili.app import Domicili
-from domicili.errors import DomiciliError, InvalidInput, Refused
+from domicili.errors import DomiciliError, InvalidInput, OutOfScope
 from domicili.ports import PaymentEvent
 from domicili.testing import make_app, sample_provider
 
@@ -20,12 +20,13 @@ def scoped(world: World, provider_id: int) -> Domicili:
     return app
 
 
-def test_a_scoped_session_cannot_register_providers(file_world: World) -> None:
+def test_a_scoped_instance_cannot_register_providers(file_world: World) -> None:
     mine = file_world.provider()
     app = scoped(file_world, mine)
     try:
-        with pytest.raises(Refused, match="cannot register providers"):
+        with pytest.raises(OutOfScope, match="cannot register providers") as caught:
             app.add_provider(**sample_provider(9))
+        assert caught.value.provider_id == mine
     finally:
         app.close()
     assert len(file_world.app.list_providers()) == 1
@@ -41,8 +42,9 @@ def test_a_scoped_import_cannot_rewrite_another_provider(file_world: World, tmp_
     csv_file.write_text(f"{header}\n{row},{fields['agrement_date']}\n", encoding="utf-8")
     app = scoped(file_world, mine)
     try:
-        with pytest.raises(Refused, match="not the provider of this session"):
+        with pytest.raises(OutOfScope, match=r"is not provider \d+, the one in scope") as caught:
             app.import_providers(csv_file)
+        assert caught.value.provider_id == mine
     finally:
         app.close()
     assert other.id is not None

@@ -17,6 +17,7 @@ import pytest
 
 from domicili.adapters.notifiers import SmtpNotifier
 from domicili.app import Domicili
+from domicili.cli._errors import ADAPTER_FAILED, exit_code
 from domicili.clock import FixedClock
 from domicili.config import Settings
 from domicili.errors import AdapterError
@@ -208,7 +209,7 @@ def test_a_refused_connection_raises_adapter_error(closed_port: int, tmp_path: P
     )  # fmt: skip
     with pytest.raises(AdapterError, match=f"127.0.0.1:{closed_port}.*stays queued") as caught:
         notifier.deliver(message)
-    assert caught.value.exit_code == 3
+    assert exit_code(caught.value) == ADAPTER_FAILED == 3  # "try again later"
 
 
 def test_messages_stay_pending_while_the_smtp_server_is_down(

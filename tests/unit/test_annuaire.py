@@ -10,7 +10,7 @@ import pytest
 
 from domicili.annuaire import SERVICES, check_services
 from domicili.config import AnnuaireSettings, Settings, load_settings
-from domicili.errors import AgrementInvalid, InvalidInput, Refused
+from domicili.errors import AgrementInvalid, InvalidInput, Refused, UnknownCode
 from domicili.models import Provider
 from domicili.testing import make_app, sample_answers, sample_provider
 
@@ -98,8 +98,9 @@ def test_corsican_postcode_declared_in_the_other_corsica_is_refused(app: Any) ->
 
 @pytest.mark.parametrize("code", ["99", "20", "975", "2C"])
 def test_unknown_declared_departement_is_refused(app: Any, code: str) -> None:
-    with pytest.raises(InvalidInput, match="`domicili annuaire departements`"):
+    with pytest.raises(UnknownCode, match=f"Département '{code}' does not exist") as caught:
         app.add_provider(**sample_provider(1, departement=code))
+    assert (caught.value.field, caught.value.value) == ("departement", code)
     assert app.list_providers() == []
 
 
@@ -232,8 +233,8 @@ def test_agrement_expires_six_years_after_its_date(app: Any, granted: date, expi
 def test_agrement_problem_names_suspension_start_and_expiry() -> None:
     provider = Provider.model_validate(sample_provider(1, agrement_date="2020-03-02"))
     assert provider.agrement_problem(date(2026, 3, 1)) is None
-    assert provider.agrement_problem(date(2026, 3, 2)) == "its agrément expired on 2026-03-02"
-    assert provider.agrement_problem(date(2020, 3, 1)) == "its agrément only starts on 2020-03-02"
+    assert provider.agrement_problem(date(2026, 3, 2)) == "its agrément expired on 02/03/2026"
+    assert provider.agrement_problem(date(2020, 3, 1)) == "its agrément only starts on 02/03/2020"
     provider.suspended = True
     assert provider.agrement_problem(date(2026, 3, 1)) == "its agrément is suspended"
 
@@ -264,7 +265,7 @@ def test_request_to_a_suspended_provider_is_refused_and_nothing_written(app: Any
 
 def test_request_to_an_expired_provider_is_refused(app: Any) -> None:
     expired = add(app, 1, agrement_date="2020-03-01")
-    with pytest.raises(AgrementInvalid, match="expired on 2026-03-01"):
+    with pytest.raises(AgrementInvalid, match="expired on 01/03/2026"):
         app.create_demande(sample_answers(), to=[expired])
     assert app.list_dossiers() == []
 
@@ -286,7 +287,7 @@ def test_accept_is_refused_once_the_agrement_has_expired(world: Any) -> None:
     (dossier_id,) = world.demande(provider_id)
     world.ready(dossier_id)
     world.clock.advance(days=3)  # 2026-03-05: expiry day
-    with pytest.raises(AgrementInvalid, match="expired on 2026-03-05"):
+    with pytest.raises(AgrementInvalid, match="expired on 05/03/2026"):
         world.app.accept(dossier_id)
     assert world.app.get_dossier(dossier_id).dossier.status.code == "S1"
 

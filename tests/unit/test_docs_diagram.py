@@ -18,8 +18,8 @@ def test_the_readme_diagram_is_the_one_drawn_from_the_table() -> None:
 
 def test_the_diagram_shows_every_status_and_every_transition() -> None:
     drawn = mermaid()
-    for status, (code, label) in STATUSES.items():
-        assert f"{status.value}: {code} {label}" in drawn
+    for status, row in STATUSES.items():
+        assert f"{status.value}: {row.code} {row.label}" in drawn
     for t in TRANSITIONS:
         for source in t.sources:
             assert f"{source.value} --> {t.dest.value}: {t.trigger}" in drawn

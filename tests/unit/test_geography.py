@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domicili import geography as geo
-from domicili.errors import ConfigError, InvalidInput
+from domicili.errors import ConfigError, InvalidInput, UnknownCode
 from domicili.geography import (
     Departement,
     Geography,
@@ -117,20 +117,20 @@ def test_lookups_forgive_case_and_spaces(g: Geography) -> None:
     assert g.region("44 ").code == "44"
 
 
-def test_unknown_region_names_code_and_command(g: Geography) -> None:
-    with pytest.raises(InvalidInput) as info:
+def test_unknown_region_names_the_code(g: Geography) -> None:
+    with pytest.raises(UnknownCode) as info:
         g.region("99")
-    assert "'99'" in str(info.value)
-    assert "`domicili annuaire regions`" in str(info.value)
+    assert str(info.value) == "Région '99' does not exist."
+    assert (info.value.field, info.value.value) == ("region", "99")
     with pytest.raises(InvalidInput):
         g.departements(region="99")
 
 
-def test_unknown_departement_names_code_and_command(g: Geography) -> None:
-    with pytest.raises(InvalidInput) as info:
+def test_unknown_departement_names_the_code(g: Geography) -> None:
+    with pytest.raises(UnknownCode) as info:
         g.departement("975")
-    assert "'975'" in str(info.value)
-    assert "`domicili annuaire departements`" in str(info.value)
+    assert str(info.value) == "Département '975' does not exist."
+    assert (info.value.field, info.value.value) == ("departement", "975")
 
 
 def test_values_are_frozen(g: Geography) -> None:
@@ -232,7 +232,7 @@ def test_check_postcode_in_departement_uses_insee_commune(g: Geography) -> None:
 
 
 def test_check_postcode_in_unknown_departement(g: Geography) -> None:
-    with pytest.raises(InvalidInput, match="`domicili annuaire departements`"):
+    with pytest.raises(UnknownCode, match="Département '99' does not exist"):
         g.check_postcode_in_departement("75008", "99")
 
 

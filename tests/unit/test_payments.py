@@ -617,6 +617,29 @@ def test_a_second_payment_on_a_paid_dossier_is_held(flow: Flow) -> None:
     assert flow.status == "S3"
 
 
+@pytest.mark.parametrize(
+    ("triggers", "code"),
+    [(["sign", "schedule_termination"], "S5"), (["sign", "terminate"], "S6")],
+    ids=["termination scheduled", "terminated"],
+)
+def test_a_payment_on_a_dossier_paid_long_ago_is_held_as_already_paid(
+    flow: Flow, triggers: list[str], code: str
+) -> None:
+    app = flow.app
+    app.record_payment(flow.dossier_id, method="transfer", reference="VIR-1")
+    with app.store.transaction():  # no use case ends a contract yet: the table's own triggers
+        dossier = app.ctx.dossier(flow.dossier_id)
+        for trigger in triggers:
+            app.ctx.move(dossier, trigger)
+    assert flow.status == code
+
+    again = app.record_payment(flow.dossier_id, method="cheque", reference="CHQ-78")
+
+    assert again.outcome == "held"
+    assert "already paid" in again.message
+    assert len(app.list_invoices(dossier_id=flow.dossier_id)) == 1
+
+
 def test_the_same_bank_reference_recorded_twice_is_one_payment(flow: Flow) -> None:
     app = flow.app
     app.record_payment(flow.dossier_id, method="transfer", reference="VIR-2026-0042")

@@ -358,8 +358,9 @@ def test_a_code_still_signs_just_before_fifteen_minutes(paid: Paid) -> None:
 
 def test_a_code_expires_at_fifteen_minutes(paid: Paid) -> None:
     paid.clock.advance(minutes=15)
-    with pytest.raises(SignatureRefused, match=r"expired \(15 minutes\).*resend-code 1"):
+    with pytest.raises(SignatureRefused, match=r"expired \(15 minutes\); ask for a new code") as e:
         paid.sign("client")
+    assert (e.value.dossier_id, e.value.party, e.value.needs_new_code) == (paid.id, "client", True)
     assert paid.app.signatures(paid.id) == []
     paid.app.resend_code(paid.id, "client")
     assert paid.sign("client").party == "client"
@@ -398,8 +399,9 @@ def test_five_wrong_codes_lock_and_then_even_the_right_code_is_refused(paid: Pai
             paid.sign("client", wrong(right))
     with pytest.raises(SignatureRefused, match="after 5 wrong attempts the code is locked"):
         paid.sign("client", wrong(right))
-    with pytest.raises(SignatureRefused, match=r"locked.*resend-code 1 --party client"):
+    with pytest.raises(SignatureRefused, match=r"locked.*ask for a new code") as caught:
         paid.sign("client", right)
+    assert (caught.value.party, caught.value.needs_new_code) == ("client", True)
     assert paid.app.signatures(paid.id) == []
     assert paid.status == "S3"
     wrongs = [e for e in paid.app.store.events(paid.id) if e.type == "signature.wrong_code"]
@@ -585,6 +587,26 @@ def test_the_second_signature_activates_and_sends_the_signed_contract(paid: Paid
     assert "ATTESTATION" in " ".join(pages(attestation)).upper()
     assert [a.filename for a in mails[PROVIDER_EMAIL].attachments] == ["contrat-signe-D-000001.pdf"]
     assert app.verify_audit().ok
+
+
+def test_the_first_of_the_month_is_written_1er_in_the_reminder_and_the_activation() -> None:
+    first = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # Sunday 1 March 2026, 10:00 in Paris
+    app, _clock, notifier = make_app(start=first)
+    try:
+        dossier = paid_dossier(app)  # the contract is sent and starts on 1 March
+        app.resend_code(dossier, "client")
+        (reminder,) = [m for m in notifier.sent if m.template == "signature_reminder"]
+        assert "votre signature depuis le 1er mars 2026." in reminder.body
+        codes = texted(notifier)
+        app.sign(dossier, "client", codes[PHONES["client"]])
+        app.sign(dossier, "provider", codes[PHONES["provider"]])
+        activated = [m for m in notifier.sent if m.template == "activated"]
+        assert len(activated) == 2
+        for message in activated:
+            assert "est en cours depuis le 1er mars 2026." in message.body
+        assert not [m.template for m in notifier.sent if re.search(r"\b1 mars", m.body)]
+    finally:
+        app.close()
 
 
 def test_the_signed_contract_ends_with_a_page_listing_signers_times_and_the_hash(

@@ -9,10 +9,13 @@ import pytest
 
 from domicili.errors import InvalidTransition
 from domicili.statuses import (
+    FLAGS,
+    INITIAL,
     STATUSES,
     TRANSITIONS,
     Status,
     allowed_triggers,
+    build_machine,
     fire,
     mermaid,
     parse_status,
@@ -51,6 +54,26 @@ DESIGN_EDGES = {
 
 TRIGGERS = sorted({t for t, _, _ in DESIGN_EDGES})
 
+#: What each status means (DESIGN.md §1–§3), copied by hand: flag → the statuses that have it.
+DESIGN_FLAGS = {
+    # pieces are sent and reviewed from the request until the end of the contract
+    "open_for_review": {"S1", "S2", "S3", "S4", "S5"},
+    # the 7-day window: reminders, expiry, card link
+    "first_payment_due": {"S2"},
+    # paid: awaiting signature, active, ending or ended
+    "first_payment_received": {"S3", "S4", "S5", "S6"},
+    # the first invoice is issued as the payment is applied (S2), then the contract's
+    "may_be_invoiced": {"S2", "S3", "S4", "S5"},
+    # every status but a draft and a dossier closed sans suite has terms to draw up
+    "contract_may_be_drawn": {"S1", "S2", "S3", "S4", "S5", "S6", "S8"},
+    "open_for_signature": {"S3"},
+    # both parties signed, not ended yet: the attestation can be issued
+    "in_force": {"S4", "S5"},
+    # terminate: "mail no longer accepted"
+    "accepts_mail": {"S4", "S5"},
+    "terminal": {"S6", "S7"},
+}
+
 
 def _by_code(code: str) -> Status:
     return next(s for s in Status if s.code == code)
@@ -63,7 +86,7 @@ def test_each_status_has_the_code_name_and_label_of_the_design(
     status = Status(name)
     assert status.code == code
     assert status.label == label
-    assert STATUSES[status] == (code, label)
+    assert (STATUSES[status].code, STATUSES[status].label) == (code, label)
 
 
 def test_there_are_exactly_the_nine_statuses_of_the_design() -> None:
@@ -157,3 +180,58 @@ def test_refused_trigger_from_a_final_status_says_nothing_is_allowed(world: Worl
     world.app.dismiss(dossier_id, "Doublon")
     with pytest.raises(InvalidTransition, match=r"dismissed .*Classé sans suite.*final status"):
         world.app.accept(dossier_id)
+
+
+def test_every_flag_of_the_table_is_checked_here() -> None:
+    assert set(FLAGS) == set(DESIGN_FLAGS)
+
+
+@pytest.mark.parametrize("flag", sorted(DESIGN_FLAGS))
+def test_each_flag_holds_for_the_statuses_the_design_says(flag: str) -> None:
+    having = {status.code for status in Status if getattr(status, flag)}
+    assert having == DESIGN_FLAGS[flag]
+    assert all(getattr(STATUSES[s], flag) == getattr(s, flag) for s in Status)
+
+
+def test_a_terminal_status_is_one_no_trigger_leaves() -> None:
+    for status in Status:
+        assert status.terminal == (allowed_triggers(status) == []), status
+
+
+def test_the_first_payment_is_due_exactly_where_pay_is_allowed() -> None:
+    for status in Status:
+        assert status.first_payment_due == ("pay" in allowed_triggers(status)), status
+
+
+def test_a_domiciliation_in_force_was_paid_and_accepts_mail() -> None:
+    for status in (s for s in Status if s.in_force):
+        assert status.first_payment_received, status
+        assert status.accepts_mail, status
+        assert status.may_be_invoiced, status
+
+
+def test_the_machine_built_from_the_table_agrees_with_fire_on_every_pair() -> None:
+    from transitions import MachineError
+
+    machine = build_machine()
+    assert machine.state == INITIAL.value
+    for status, trigger in itertools.product(Status, TRIGGERS):
+        machine.set_state(status.value)
+        try:
+            machine.trigger(trigger)
+        except MachineError:
+            with pytest.raises(LookupError):
+                fire(status, trigger)
+        else:
+            assert fire(status, trigger).value == machine.state, (status, trigger)
+
+
+def test_the_machine_has_no_way_around_the_table() -> None:
+    machine = build_machine()
+    assert not any(name.startswith("to_") for name in machine.events)
+    assert set(machine.events) == set(TRIGGERS)
+
+
+def test_the_diagram_ends_at_the_terminal_statuses() -> None:
+    ends = {line.split()[0] for line in mermaid().splitlines() if line.endswith("--> [*]")}
+    assert ends == {s.value for s in Status if s.terminal}

@@ -93,16 +93,19 @@ def _files_beside(db: Path) -> Path:
 
 
 class DomiciliGroup(click.Group):
-    """Turns domicili errors into one sentence on stderr and the documented exit code."""
+    """Turns domicili errors into one sentence on stderr and the documented exit code
+    (the table is :data:`domicili.cli._errors.EXIT_CODES`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from ._errors import REFUSED, exit_code, sentence
+
         try:
             return super().invoke(ctx)
         except DomiciliError as exc:
             if isinstance(ctx.obj, State):
                 ctx.obj.discard_created()
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            click.echo(f"Error: {sentence(exc)}", err=True)
+            ctx.exit(exit_code(exc))
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing was half-written.", err=True)
             ctx.exit(130)
@@ -111,7 +114,7 @@ class DomiciliGroup(click.Group):
                 raise
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
-            ctx.exit(1)
+            ctx.exit(REFUSED)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # a defect: still one sentence, and the transaction rolled back
@@ -122,7 +125,7 @@ class DomiciliGroup(click.Group):
                 "back; run again with DOMICILI_DEBUG=1 to see the details and report them.",
                 err=True,
             )
-            ctx.exit(1)
+            ctx.exit(REFUSED)
 
 
 @click.group(

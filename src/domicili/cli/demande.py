@@ -61,7 +61,11 @@ def demande_create(
     app = state.app(create=True)
     targets = list(to)
     if departement is not None:
-        targets += app.listed_provider_ids(departement)
+        from ..errors import Refused
+        from ._errors import hint
+
+        with hint("`domicili annuaire search` shows where providers are", Refused):
+            targets += app.listed_provider_ids(departement)
     if answers is None:
         from .questionnaire import ask_answers
 

@@ -127,7 +127,9 @@ def outbox_deliver(state: State, as_json: bool) -> None:
         lambda: click.echo(f"{report.sent} sent, {report.failed} failed."),
     )
     if report.failed:
-        raise click.exceptions.Exit(3)
+        from ._errors import ADAPTER_FAILED
+
+        raise click.exceptions.Exit(ADAPTER_FAILED)
 
 
 @click.group()
@@ -157,7 +159,9 @@ def audit_verify(state: State, as_json: bool) -> None:
         ),
     )
     if not report.ok:
-        raise click.exceptions.Exit(1)
+        from ._errors import REFUSED
+
+        raise click.exceptions.Exit(REFUSED)
 
 
 @click.command("demo")

@@ -23,10 +23,16 @@ def payment() -> None:
 
 
 def _outcome(result: PaymentOutcome, as_json: bool) -> None:
-    emit(result.as_dict(), as_json, lambda: click.echo(result.message))
-    if result.outcome == "held":
+    held = result.outcome == "held"
+    text = result.message
+    if held:
+        text = text.removesuffix(".") + " (`domicili payment list --status held`)."
+    emit(result.as_dict(), as_json, lambda: click.echo(text))
+    if held:
+        from ._errors import REFUSED
+
         note("The payment is kept for review; the provider was told.")
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(REFUSED)
 
 
 @payment.command("record")

@@ -1,32 +1,29 @@
-"""French formatting of dates, amounts, rates and identifiers on documents."""
+"""Formatting on documents: rates, identifiers and CII figures.
+
+Dates, times and amounts come from :mod:`domicili.french` (re-exported here for the
+templates and drawings), like everywhere else in domicili.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from ..french import NBSP
-from ..french import date_fr as date_fr  # re-exported: templates and drawings use it here
+from ..french import NBSP, NNBSP
+from ..french import date_fr as date_fr
+from ..french import format_eur as eur
 from ..french import long_date_fr as long_date_fr
-from ..money import format_eur
+from ..french import time_fr as time_fr
 
-NNBSP = "\u202f"
-
-
-def time_fr(value: datetime) -> str:
-    """``"14 h 05"``, with the UTC offset when known: ``"14 h 05 (UTC+01:00)"``."""
-    text = f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
-    offset = value.utcoffset()
-    if offset is None:
-        return text
-    total = int(offset.total_seconds() // 60)
-    sign = "+" if total >= 0 else "-"
-    hours, minutes = divmod(abs(total), 60)
-    return f"{text} (UTC{sign}{hours:02d}:{minutes:02d})"
-
-
-def eur(cents: int) -> str:
-    """``123456`` → ``"1 234,56 €"``."""
-    return format_eur(cents)
+__all__ = [
+    "date_fr",
+    "decimal_amount",
+    "decimal_rate",
+    "eur",
+    "iban",
+    "long_date_fr",
+    "months",
+    "percent",
+    "siren",
+    "time_fr",
+]
 
 
 def percent(rate_bp: int) -> str:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import TemplateError
+from ..french import numeric_date_fr
 from ._format import decimal_amount, decimal_rate
 from .data import InvoiceData, PartyData
 
@@ -172,7 +173,7 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
         terms,
         "ram:Description",
         f"Paiement par {data.payment_means_text}, à régler au plus "
-        f"tard le {data.due_date.strftime('%d/%m/%Y')}",
+        f"tard le {numeric_date_fr(data.due_date)}",
     )
     _date(terms, "ram:DueDateDateTime", data.due_date)
     total = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,10 @@ from ..answers import DemandeAnswers, load_answers, parse_answers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
+from ..french import format_eur, long_date_fr
 from ..models import Client, Dossier, Offer, Provider
-from ..money import format_eur, parse_euros, vat_amount, vat_rule_for_departement
-from ..statuses import Status
+from ..money import parse_euros, vat_amount, vat_rule_for_departement
+from ..statuses import INITIAL
 from .context import Context
 from .pieces import _check_kind, attach_file, pieces
 from .providers import offer_for
@@ -56,7 +56,7 @@ def first_payment_cents(offer: Offer, provider: Provider) -> int:
 def _link_url(ctx: Context, dossier: Dossier) -> str | None:
     """The open card-payment link of a dossier awaiting payment, if links are enabled."""
     url = ctx.settings.payment.checkout_url
-    if url is None or dossier.id is None or dossier.status is not Status.AWAITING_PAYMENT:
+    if url is None or dossier.id is None or not dossier.status.first_payment_due:
         return None
     link = ctx.store.open_payment_link(dossier.id)
     if link is None:
@@ -85,15 +85,7 @@ def payment_deadline(ctx: Context) -> datetime:
 
 def format_deadline(at: datetime) -> str:
     """``samedi 1er mars 2026``: the day in Paris, as French letters write it."""
-    return _long_date(at.astimezone(PARIS).date())
-
-
-@functools.lru_cache(maxsize=1024)
-def _long_date(day: date) -> str:
-    from ..french import long_date_fr
-
-    # Plain spaces: messages are plain text, and SMS stay in the GSM alphabet.
-    return long_date_fr(day).replace("\u00a0", " ")
+    return long_date_fr(at.astimezone(PARIS), plain=True)
 
 
 def message_context(
@@ -165,7 +157,7 @@ def create_demande(
     answers = _as_answers(answers)
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
-        raise InvalidInput("Choose at least one provider (--to PROVIDER_ID).", field="to")
+        raise InvalidInput("Choose at least one provider.", field="to", value=provider_ids)
     docs = documents if documents is not None else _read_documents(answers)
     vocabulary = ctx.settings.service_vocabulary()
     wanted = check_services(answers.services, vocabulary, field="services")
@@ -217,7 +209,7 @@ def _submit_dossier(
     dossier = Dossier(
         provider_id=provider.id,
         client_id=client.id,
-        status=Status.DRAFT,
+        status=INITIAL,
         offer_id=offer.id,
         terms=offer,
         created_at=now,
@@ -288,8 +280,9 @@ def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
     """S1/S2 → S7. The reason stays internal: the client is told nothing of it."""
     if not reason or not reason.strip():
         raise InvalidInput(
-            "A dismissal needs an internal reason (--reason TEXT); it is never sent to the client.",
+            "The client is never told why, but a dismissal needs an internal reason.",
             field="reason",
+            value=reason,
         )
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)

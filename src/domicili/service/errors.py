@@ -18,7 +18,7 @@ def from_validation(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
         # Our identifier checks already say what is wrong; re-anchor on the full path.
         field = prefix + loc
         text = str(cause).split(": ", 1)[-1]
-        return type(cause)(f"{field}: {text}", field=field)
+        return type(cause)(f"{field}: {text}", field=field, value=cause.value, limit=cause.limit)
     msg = str(err["msg"]).removeprefix("Value error, ").rstrip(".")
     if not loc:
         # A model-level rule: its message starts with the field it is about.

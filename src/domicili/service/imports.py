@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import DomiciliError, ImportRowsError, InvalidInput, Refused
+from ..errors import DomiciliError, ImportRowsError, InvalidInput, OutOfScope
 from ..models import Offer, Provider
 from ..money import parse_euros
 from .context import Context
@@ -196,10 +196,11 @@ def import_providers(
         for line, provider, offer in valid:
             existing = ctx.store.provider_id_by_siren(provider.siren)
             if ctx.provider_scope is not None and existing != ctx.provider_scope:
-                raise Refused(
-                    f"line {line}: SIREN {provider.siren} is not the provider of this session "
-                    "(--provider); a scoped import may only update that provider. Nothing "
-                    "was imported."
+                raise OutOfScope(
+                    f"line {line}: SIREN {provider.siren} is not provider {ctx.provider_scope}, "
+                    "the one in scope; a scoped import may only update that provider. Nothing "
+                    "was imported.",
+                    provider_id=ctx.provider_scope,
                 )
             if existing is None:
                 provider.id = ctx.store.insert_provider(provider)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
+from ..french import decimal_fr, numeric_date_fr
 from ..models import Dossier, Invoice, Offer
 from ..money import vat_rule_for_departement
 from .context import Context
@@ -67,8 +68,8 @@ def _allocate(ctx: Context, provider_id: int, issue_date: date) -> tuple[str, st
     last = ctx.store.last_invoice_date(provider_id, series)
     if last is not None and issue_date < last:
         raise Refused(
-            f"The last invoice of this series is dated {last:%d/%m/%Y}, after today "
-            f"({issue_date:%d/%m/%Y}): numbers must follow the dates. Check the clock "
+            f"The last invoice of this series is dated {numeric_date_fr(last)}, after today "
+            f"({numeric_date_fr(issue_date)}): numbers must follow the dates. Check the clock "
             "(DOMICILI_NOW)."
         )
     seq = ctx.store.next_invoice_sequence(provider_id, series)
@@ -147,6 +148,13 @@ def issue_invoice(
 
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
+        if not dossier.status.may_be_invoiced:
+            # Refused before a number of the gapless series is allocated.
+            raise Refused(
+                f"{dossier.where}: no invoice can be issued for it.",
+                dossier_id=dossier_id,
+                status=dossier.status,
+            )
         provider = ctx.provider(dossier.provider_id)
         client = ctx.client(dossier.client_id)
         offer = dossier_offer(ctx, dossier, provider)
@@ -219,7 +227,9 @@ def find_invoice(ctx: Context, number: str) -> Invoice:
         raise InvoiceNotFound(number)
     if len(found) > 1:
         raise InvalidInput(
-            f"Several providers have an invoice {number}; choose one with --provider ID."
+            f"Several providers have an invoice {number}; choose the provider.",
+            field="provider",
+            value=number,
         )
     return found[0]
 
@@ -242,12 +252,14 @@ def list_invoices(
 def _period(year: int | None, month: int | None) -> tuple[date | None, date | None]:
     if year is None:
         if month is not None:
-            raise InvalidInput("--month needs --year.")
+            raise InvalidInput("year: a month is given without its year.", field="year")
         return None, None
     if month is None:
         return date(year, 1, 1), date(year + 1, 1, 1)
     if not 1 <= month <= 12:
-        raise InvalidInput(f"--month {month}: a month is 1 to 12.")
+        raise InvalidInput(
+            f"month {month}: a month is 1 to 12.", field="month", value=month, limit=(1, 12)
+        )
     return date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
 
 
@@ -261,7 +273,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
     from ..documents import InvoiceData
 
     if not reason or not reason.strip():
-        raise InvalidInput("A credit note needs a reason (--reason TEXT).", field="reason")
+        raise InvalidInput("A credit note needs a reason.", field="reason", value=reason)
     with ctx.store.transaction():
         original = find_invoice(ctx, number)
         if original.kind == "credit_note":
@@ -350,9 +362,9 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
                 inv.provider_id,
                 buyer.get("name", ""),
                 buyer.get("siren") or "",
-                _dec(sign * inv.total_ht_cents),
-                _dec(sign * inv.total_vat_cents),
-                _dec(sign * inv.total_ttc_cents),
+                decimal_fr(sign * inv.total_ht_cents),
+                decimal_fr(sign * inv.total_vat_cents),
+                decimal_fr(sign * inv.total_ttc_cents),
                 numbers.get(inv.credited_invoice_id, "") if inv.credited_invoice_id else "",
                 name,
             ]
@@ -361,8 +373,3 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
     summary = folder / f"factures-{label}.csv"
     summary.write_text(buffer.getvalue(), encoding="utf-8")
     return ExportReport(folder, len(found), summary)
-
-
-def _dec(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"

@@ -15,7 +15,6 @@ from ..clock import paris_date
 from ..errors import Refused
 from ..models import Client, Dossier, Offer, Provider
 from ..money import vat_rule_for_departement
-from ..statuses import Status
 from .context import Context
 from .providers import offer_for
 
@@ -32,9 +31,6 @@ __all__ = [
     "render_contract",
     "signed_contract",
 ]
-
-#: Statuses in which the domiciliation is in force (an attestation can be issued).
-IN_FORCE = frozenset({Status.ACTIVE, Status.TERMINATION_SCHEDULED})
 
 
 def provider_data(provider: Provider) -> ProviderData:
@@ -147,7 +143,7 @@ def contract_data(ctx: Context, dossier: Dossier) -> ContractData:
 def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
     from ..documents import AttestationData
 
-    if dossier.status not in IN_FORCE:
+    if not dossier.status.in_force:
         raise Refused(
             f"{dossier.where}: an "
             "attestation de domiciliation is issued only while the domiciliation is in force "
@@ -178,7 +174,7 @@ def render_contract(ctx: Context, dossier_id: int) -> bytes:
     dossier = ctx.dossier(dossier_id)
     if dossier.contract_sha256 is not None:
         return ctx.files.read(dossier.contract_sha256)  # the very contract sent for signature
-    if dossier.status in (Status.DRAFT, Status.DISMISSED):
+    if not dossier.status.contract_may_be_drawn:
         raise Refused(f"{dossier.where}: there is no contract to draw up.")
     return draw(contract_data(ctx, dossier), template_dir=templates_dir(ctx))
 

@@ -17,10 +17,9 @@ from ..adapters import load_adapter
 from ..adapters.payments import method_label
 from ..clock import paris_date
 from ..errors import PaymentRefused
+from ..french import format_eur
 from ..models import Dossier, Payment
-from ..money import format_eur
 from ..ports import PaymentEvent
-from ..statuses import Status
 from .context import Context
 from .dossiers import _notify_client, message_context
 
@@ -150,7 +149,7 @@ def _failed(
 ) -> PaymentOutcome:
     payment = _save(ctx, event, dossier, "failed", event.failure_reason, existing)
     ctx.event("payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason})
-    if dossier.status is Status.AWAITING_PAYMENT:
+    if dossier.status.first_payment_due:
         # The adapter's own words (often English) stay in the audit log and the payment
         # for staff; the client reads one French sentence.
         told = "votre banque a refusé le paiement" if event.failure_reason else None
@@ -202,8 +201,8 @@ def _save(
 def _hold_reason(dossier: Dossier, event: PaymentEvent) -> tuple[str, str] | None:
     """Why a succeeded payment cannot be applied: (for staff, in English; for the email)."""
     status = dossier.status
-    if status is not Status.AWAITING_PAYMENT:
-        if status in (Status.AWAITING_SIGNATURE, Status.ACTIVE):
+    if not status.first_payment_due:
+        if status.first_payment_received:
             return (
                 f"the dossier is already paid ({status.code} {status.label})",
                 f"le dossier est déjà payé ({status.code} {status.label})",
@@ -248,8 +247,7 @@ def _succeeded(
         )
         return PaymentOutcome(
             "held",
-            f"Payment not applied: {reason}; it is kept for review "
-            "(`domicili payment list --status held`).",
+            f"Payment not applied: {reason}; it is kept for review.",
             dossier.id,
             payment.id,
         )
@@ -299,10 +297,13 @@ def record_manual(
     """
     dossier = ctx.dossier(dossier_id)
     amount = dossier.amount_due_cents if amount_cents is None else amount_cents
-    if dossier.status is Status.AWAITING_PAYMENT and amount != dossier.amount_due_cents:
+    if dossier.status.first_payment_due and amount != dossier.amount_due_cents:
         raise PaymentRefused(
             f"Dossier {dossier_id}: {format_eur(amount)} does not match the "
-            f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded."
+            f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded.",
+            dossier_id=dossier_id,
+            amount_cents=amount,
+            due_cents=dossier.amount_due_cents,
         )
     manual = load_adapter(PAYMENTS, "manual")()
     return handle_payment_event(ctx, manual.event(dossier_id, amount, method, reference))

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import JustificatifState, Requirement
-from ..errors import InvalidInput, JustificatifRejected, Refused
+from ..errors import InvalidInput, JustificatifRejected, NewerRevision, PieceNotFound, Refused
 from ..models import Client, Dossier, JustificatifRevision
-from ..statuses import Status
 from .context import Context
 
 __all__ = [
@@ -22,17 +21,6 @@ __all__ = [
     "pieces",
     "review",
 ]
-
-#: Statuses in which pieces can still be sent and reviewed.
-OPEN_STATUSES = frozenset(
-    {
-        Status.PENDING_REVIEW,
-        Status.AWAITING_PAYMENT,
-        Status.AWAITING_SIGNATURE,
-        Status.ACTIVE,
-        Status.TERMINATION_SCHEDULED,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -93,14 +81,14 @@ def _check_kind(ctx: Context, client: Client, kind: str) -> None:
     if kind not in ctx.catalog:
         known = ", ".join(k.kind for k in ctx.catalog.kinds)
         raise InvalidInput(
-            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind"
+            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind", value=kind
         )
     req = ctx.catalog.get(kind).requirement(
         company=client.is_company, en_formation=client.en_formation
     )
     if req is Requirement.NOT_APPLICABLE:
         who = "a company" if client.is_company else "an individual entrepreneur"
-        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind")
+        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind", value=kind)
 
 
 def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename: str) -> int:
@@ -158,8 +146,12 @@ def add_justificatif(
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
         _check_kind(ctx, client, kind)
-        if dossier.status not in OPEN_STATUSES:
-            raise Refused(f"{dossier.where}: it takes no more pieces.")
+        if not dossier.status.open_for_review:
+            raise Refused(
+                f"{dossier.where}: it takes no more pieces.",
+                dossier_id=dossier_id,
+                status=dossier.status,
+            )
         attach_file(ctx, dossier, kind, data, filename)
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
 
@@ -184,11 +176,7 @@ def piece_file(
     if revision is not None:
         revisions = [r for r in revisions if r.revision == revision]
     if not revisions:
-        which = f"revision {revision} of {kind}" if revision is not None else kind
-        raise InvalidInput(
-            f"Dossier {dossier_id} has no file for {which}; "
-            f"`domicili justificatif list {dossier_id}` shows what was received."
-        )
+        raise PieceNotFound(dossier_id, kind, revision)
     found = revisions[-1]
     return found, ctx.files.read(found.sha256)
 
@@ -212,8 +200,12 @@ def review(
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)
-        if dossier.status not in OPEN_STATUSES:
-            raise Refused(f"{dossier.where}: its pieces can no longer be reviewed.")
+        if not dossier.status.open_for_review:
+            raise Refused(
+                f"{dossier.where}: its pieces can no longer be reviewed.",
+                dossier_id=dossier_id,
+                status=dossier.status,
+            )
         latest = ctx.store.latest_revisions(dossier_id)
         now = ctx.now()
         changes: list[tuple[str, JustificatifState, str | None]] = [
@@ -225,14 +217,12 @@ def review(
             rev = latest.get(kind)
             if rev is None or rev.id is None:
                 raise Refused(
-                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review."
+                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review.",
+                    dossier_id=dossier_id,
+                    status=dossier.status,
                 )
             if kind in seen and seen[kind] != rev.revision:
-                raise Refused(
-                    f"{kind}: revision {rev.revision} arrived after the revision {seen[kind]} "
-                    f"you reviewed; open it first (`domicili justificatif get {dossier_id} "
-                    f"{kind}`). Nothing was saved."
-                )
+                raise NewerRevision(dossier_id, kind, rev.revision, seen[kind])
             ctx.store.update_revision(rev.id, state=state, reason=why, reviewed_at=now)
         ctx.event(
             "justificatif.reviewed",
@@ -247,9 +237,7 @@ def review(
 def _check_save(validate: list[str] | tuple[str, ...], invalidate: dict[str, str]) -> None:
     """A review save names something, never one kind twice, and gives every reason."""
     if not validate and not invalidate:
-        raise InvalidInput(
-            "Nothing to save: give at least one --validate KIND or --invalidate KIND=REASON."
-        )
+        raise InvalidInput("Nothing to save: validate or invalidate at least one piece.")
     both = set(validate) & set(invalidate)
     if both:
         raise InvalidInput(
@@ -258,9 +246,9 @@ def _check_save(validate: list[str] | tuple[str, ...], invalidate: dict[str, str
     for kind, reason in invalidate.items():
         if not reason or not reason.strip():
             raise InvalidInput(
-                f"{kind}: an invalidation needs a reason the client can act on "
-                "(--invalidate KIND=REASON).",
-                field=kind,
+                f"{kind}: an invalidation needs a reason the client can act on.",
+                field="invalidate",
+                value=kind,
             )
 
 

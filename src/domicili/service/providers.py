@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from .. import identifiers
 from ..annuaire import SearchResult, check_services
 from ..clock import paris_date
-from ..errors import InvalidInput, OfferNotFound, Refused
+from ..errors import InvalidInput, OfferNotFound, OutOfScope, Refused
 from ..geography import Departement, Geography, Region, geography
 from ..models import Offer, Provider
 from .context import Context
@@ -79,19 +79,20 @@ def _departements(geo: Geography, codes: list[str]) -> list[str]:
 def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: Any) -> Provider:
     """Register a provider; its département follows from its postcode."""
     if ctx.provider_scope is not None:
-        raise Refused(
-            "A session scoped to one provider (--provider) cannot register providers; "
-            "run this without --provider."
+        raise OutOfScope(
+            f"Scoped to provider {ctx.provider_scope}, domicili cannot register providers.",
+            provider_id=ctx.provider_scope,
         )
     provider = validate_provider(
         ctx, {"created_at": ctx.now(), **fields}, insee_commune=insee_commune
     )
     with ctx.store.transaction():
-        if ctx.store.provider_id_by_siren(provider.siren) is not None:
+        existing = ctx.store.provider_id_by_siren(provider.siren)
+        if existing is not None:
             raise InvalidInput(
-                f"A provider with SIREN {provider.siren} already exists; "
-                "`domicili provider list` shows it.",
+                f"A provider with SIREN {provider.siren} already exists (provider {existing}).",
                 field="siren",
+                value=provider.siren,
             )
         provider.id = ctx.store.insert_provider(provider)
         ctx.event(
@@ -234,7 +235,11 @@ def search(
         if not places:
             raise InvalidInput(f"Département {departement} is not in région {region}.")
     if max_price_ht_cents is not None and max_price_ht_cents <= 0:
-        raise InvalidInput("--max-price must be more than 0 €.", field="max_price")
+        raise InvalidInput(
+            "The maximum price must be more than 0 €.",
+            field="max_price_ht_cents",
+            value=max_price_ht_cents,
+        )
     if sort not in ("price", "name"):
         raise InvalidInput(f"Unknown sort {sort!r}; use price or name.", field="sort")
     wanted = check_services(list(services), ctx.settings.service_vocabulary())

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from ..clock import PARIS, paris_date
 from ..errors import InvalidInput, SignatureRefused
+from ..french import date_fr
 from ..models import Attachment, Dossier, Signature
-from ..statuses import Status
 from .context import Context
 from .dossiers import message_context
 
@@ -132,7 +132,7 @@ def send_contract(
 ) -> None:
     """Render and keep the contract, then send it to both parties with a code each."""
     from ..documents import render_contract
-    from ..money import format_eur
+    from ..french import format_eur
     from .paperwork import contract_data, templates_dir
 
     assert dossier.id is not None
@@ -162,29 +162,38 @@ def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
     with ctx.store.transaction():
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
-            raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+            raise SignatureRefused(
+                f"The {party} has already signed dossier {dossier_id}.",
+                dossier_id=dossier_id,
+                party=party,
+            )
         _send_code(ctx, dossier, party, "signature_reminder", [], sent_on=_sent_on(dossier))
         ctx.event("signature.code_sent", dossier, {"party": party})
 
 
 def _sent_on(dossier: Dossier) -> str:
-    from babel.dates import format_date
-
+    """The day the contract was sent, in Paris: ``1er mars 2026``."""
     sent = dossier.contract_sent_at
-    return str(format_date(sent.astimezone(PARIS).date(), "long", locale="fr_FR")) if sent else ""
+    return date_fr(sent.astimezone(PARIS), plain=True) if sent else ""
 
 
 def _check_party(party: str) -> Party:
     for known in PARTIES:
         if party == known:
             return known
-    raise InvalidInput(f"Unknown party {party!r}; use client or provider.", field="party")
+    raise InvalidInput(
+        f"Unknown party {party!r}; use client or provider.", field="party", value=party
+    )
 
 
 def _awaiting(ctx: Context, dossier_id: int) -> Dossier:
     dossier = ctx.dossier(dossier_id)
-    if dossier.status is not Status.AWAITING_SIGNATURE:
-        raise SignatureRefused(f"{dossier.where}: there is no contract awaiting signature.")
+    if not dossier.status.open_for_signature:
+        raise SignatureRefused(
+            f"{dossier.where}: there is no contract awaiting signature.",
+            dossier_id=dossier_id,
+            status=dossier.status,
+        )
     return dossier
 
 
@@ -201,32 +210,46 @@ def sign(
     with ctx.store.transaction():
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
-            raise SignatureRefused(f"The {party} has already signed dossier {dossier_id}.")
+            raise SignatureRefused(
+                f"The {party} has already signed dossier {dossier_id}.",
+                dossier_id=dossier_id,
+                party=party,
+            )
         problem = ctx.provider(dossier.provider_id).agrement_problem(paris_date(ctx.now()))
         if problem:
             # C. com. R123-166-4: no new contract while the agrément is not in force.
             raise SignatureRefused(
                 f"Dossier {dossier_id} cannot be signed: the provider's "
-                f"agrément is not in force ({problem})."
+                f"agrément is not in force ({problem}).",
+                dossier_id=dossier_id,
+                party=party,
             )
         sent = dossier.contract_sha256
         if sent is None:
-            raise SignatureRefused(f"Dossier {dossier_id} has no contract sent for signature.")
+            raise SignatureRefused(
+                f"Dossier {dossier_id} has no contract sent for signature.",
+                dossier_id=dossier_id,
+                party=party,
+            )
         if document_sha256 is not None and document_sha256.strip().lower() != sent:
             raise SignatureRefused(
                 f"The document presented (SHA-256 {document_sha256[:12]}…) is not the contract "
-                f"sent ({sent[:12]}…); only the contract sent can be signed."
+                f"sent ({sent[:12]}…); only the contract sent can be signed.",
+                dossier_id=dossier_id,
+                party=party,
             )
         import hashlib
 
         if hashlib.sha256(ctx.files.read(sent)).hexdigest() != sent:
             raise SignatureRefused(
                 f"The contract of dossier {dossier_id} was changed after it was sent; it "
-                "cannot be signed."
+                "cannot be signed.",
+                dossier_id=dossier_id,
+                party=party,
             )
         record = _check_code(ctx, dossier, party, code)
     if record is None:
-        raise SignatureRefused(_wrong_code_message(ctx, dossier_id, party))
+        raise _wrong_code(ctx, dossier_id, party)
     return record
 
 
@@ -236,22 +259,20 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     method = signature_method(ctx)
     current = ctx.store.signature_code(dossier.id, party)
     if current is None:
-        raise SignatureRefused(
-            f"No code was sent to the {party} of dossier {dossier.id}; "
-            f"ask for one with `domicili contract resend-code {dossier.id} "
-            f"--party {party}`."
+        raise _needs_new_code(
+            f"No code was sent to the {party} of dossier {dossier.id}", dossier, party
         )
     if current.locked:
-        raise SignatureRefused(
-            f"The code of the {party} is locked after {method.max_attempts} "
-            f"wrong attempts; ask for a new one with `domicili contract "
-            f"resend-code {dossier.id} --party {party}`."
+        raise _needs_new_code(
+            f"The code of the {party} is locked after {method.max_attempts} wrong attempts",
+            dossier,
+            party,
         )
     if current.expires_at <= ctx.now():
-        raise SignatureRefused(
-            f"The code of the {party} has expired ({method.lifetime_minutes} "
-            f"minutes); ask for a new one with `domicili contract "
-            f"resend-code {dossier.id} --party {party}`."
+        raise _needs_new_code(
+            f"The code of the {party} has expired ({method.lifetime_minutes} minutes)",
+            dossier,
+            party,
         )
     if not method.matches(code, current.salt, current.code_hash):
         ctx.store.count_code_attempt(dossier.id, party, lock_at=method.max_attempts)
@@ -299,16 +320,33 @@ def _masked_email(email: str) -> str:
     return f"{local[:1]}…@{domain}"
 
 
-def _wrong_code_message(ctx: Context, dossier_id: int, party: Party) -> str:
+def _needs_new_code(problem: str, dossier: Dossier, party: Party) -> SignatureRefused:
+    return SignatureRefused(
+        f"{problem}; ask for a new code.",
+        dossier_id=dossier.id,
+        status=dossier.status,
+        party=party,
+        needs_new_code=True,
+    )
+
+
+def _wrong_code(ctx: Context, dossier_id: int, party: Party) -> SignatureRefused:
     current = ctx.store.signature_code(dossier_id, party)
     max_attempts = signature_method(ctx).max_attempts
     if current is not None and current.locked:
-        return (
+        return SignatureRefused(
             f"Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
-            f"a new one with `domicili contract resend-code {dossier_id} --party {party}`."
+            "a new code.",
+            dossier_id=dossier_id,
+            party=party,
+            needs_new_code=True,
         )
     left = max_attempts - (current.attempts if current else 0)
-    return f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left."
+    return SignatureRefused(
+        f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left.",
+        dossier_id=dossier_id,
+        party=party,
+    )
 
 
 def _activate(ctx: Context, dossier: Dossier) -> None:
@@ -357,9 +395,7 @@ def _activate(ctx: Context, dossier: Dossier) -> None:
         filename=f"attestation-domiciliation-{dossier.reference}.pdf", sha256=att.sha256
     )
     context = message_context(ctx, dossier)
-    from babel.dates import format_date
-
-    start = format_date(dossier.start_date, "long", locale="fr_FR") if dossier.start_date else ""
+    start = date_fr(dossier.start_date, plain=True) if dossier.start_date else ""
     for party in PARTIES:
         signer, _on_behalf, email, _phone = _party_contact(ctx, dossier, party)
         ctx.notify(
@@ -388,7 +424,7 @@ def signature_reminders(ctx: Context) -> list[int]:
             continue
         with ctx.store.transaction():
             dossier = ctx.store.get_dossier(candidate.id)
-            if dossier is None or dossier.status is not Status.AWAITING_SIGNATURE:
+            if dossier is None or not dossier.status.open_for_signature:
                 continue
             signed = {s.party for s in ctx.store.signatures(candidate.id)}
             assert dossier.contract_sent_at is not None

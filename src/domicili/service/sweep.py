@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..statuses import Status
 from .context import Context
 from .dossiers import _notify_client
 from .outbox import deliver_committed, deliver_pending
@@ -65,7 +64,7 @@ def sweep(ctx: Context) -> SweepReport:
             dossier = ctx.store.get_dossier(candidate.id)
             if (
                 dossier is None
-                or dossier.status is not Status.AWAITING_PAYMENT
+                or not dossier.status.first_payment_due
                 or dossier.payment_due_at is None
             ):
                 continue  # changed by someone else since the query

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import DatabaseError
+from ..errors import DatabaseError, DatabaseMissing
 from ._sql import SQLiteSql
 from ._store import SqlStore
 from .migrations import MIGRATIONS, Migration
@@ -41,9 +41,7 @@ class SQLiteStore(SqlStore):
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = self.location = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
-            raise DatabaseError(
-                f"No database at {self.path}; run `domicili init` (or pass --db PATH)."
-            )
+            raise DatabaseMissing(self.path)
         try:
             conn = sqlite3.connect(
                 self.path, isolation_level=None, timeout=30, check_same_thread=False

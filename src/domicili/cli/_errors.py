@@ -1,0 +1,144 @@
+"""How the command line reports domicili's errors: one sentence, and the documented exit code.
+
+The core's sentences name no option and no command, so that they read well wherever
+domicili is embedded. Here the command line adds what a person at the terminal needs:
+the option that sets a value (``--month 13: …``) and the command that shows what exists
+(``Dossier 9 not found; `domicili dossier list` shows them.``), from the error's own
+attributes. A command may add its own hint with :func:`hint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..errors import (
+    AdapterError,
+    DatabaseMissing,
+    DatabaseUnavailable,
+    DomiciliError,
+    DossierNotFound,
+    ImportRowsError,
+    InvalidInput,
+    InvoiceNotFound,
+    NewerRevision,
+    OfferNotFound,
+    OutOfScope,
+    PieceNotFound,
+    ProviderNotFound,
+    SignatureRefused,
+    UnknownCode,
+)
+
+__all__ = [
+    "ADAPTER_FAILED",
+    "EXIT_CODES",
+    "REFUSED",
+    "SUCCESS",
+    "USAGE",
+    "exit_code",
+    "hint",
+    "sentence",
+]
+
+SUCCESS = 0
+#: A refused or failed operation: one sentence says why, nothing was changed.
+REFUSED = 1
+#: A usage error (click's own: unknown option, missing argument, bad value).
+USAGE = 2
+#: An adapter (email, SMS, payment…) failed: try again later.
+ADAPTER_FAILED = 3
+
+#: The exit code of each kind of error; the most specific class of an error decides.
+EXIT_CODES: dict[type[DomiciliError], int] = {
+    DomiciliError: REFUSED,
+    AdapterError: ADAPTER_FAILED,
+    DatabaseUnavailable: ADAPTER_FAILED,
+}
+
+#: Fields of the core's errors that a person gives with an option: field → option.
+#: (Others, such as ``to`` or ``invalidate``, are checked by the commands themselves.)
+OPTIONS = {
+    "month": "--month",
+    "year": "--year",
+    "reason": "--reason TEXT",
+    "provider": "--provider ID",
+}
+
+_LISTS: dict[type[DomiciliError], str] = {
+    ProviderNotFound: "provider",
+    DossierNotFound: "dossier",
+    OfferNotFound: "offer",
+    InvoiceNotFound: "invoice",
+}
+
+_CODES = {
+    "region": "`domicili annuaire regions` lists the valid codes",
+    "departement": "`domicili annuaire departements` lists the valid codes",
+}
+
+
+def exit_code(exc: DomiciliError) -> int:
+    """The documented exit code for ``exc`` (see :data:`EXIT_CODES`)."""
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return REFUSED
+
+
+def sentence(exc: DomiciliError) -> str:
+    """The error's sentence as the command line says it: with its option or command."""
+    text = str(exc)
+    field = getattr(exc, "field", None)
+    if isinstance(exc, InvalidInput) and field in OPTIONS:
+        option = OPTIONS[field]
+        if text.startswith(field):  # "month 13: …" → "--month 13: …"
+            text = option.split()[0] + text[len(field) :]
+        else:
+            text = _with(text, f"({option})")
+    for extra in [*_hints(exc), *getattr(exc, "__notes__", ())]:
+        text = _with(text, extra)
+    return text
+
+
+def _hints(exc: DomiciliError) -> Iterator[str]:
+    """The commands that help with ``exc``, from its attributes."""
+    for cls, noun in _LISTS.items():
+        if type(exc) is cls:
+            yield f"`domicili {noun} list` shows them"
+    if isinstance(exc, PieceNotFound):
+        yield f"`domicili justificatif list {exc.dossier_id}` shows what was received"
+    elif isinstance(exc, UnknownCode) and exc.field:
+        leaf = exc.field.rsplit(".", 1)[-1]
+        if leaf in _CODES:
+            yield _CODES[leaf]
+    elif isinstance(exc, ImportRowsError):
+        yield "fix them or pass --skip-invalid to import the rest"
+    elif isinstance(exc, NewerRevision):
+        yield f"(`domicili justificatif get {exc.dossier_id} {exc.kind}`)"
+    elif isinstance(exc, SignatureRefused) and exc.needs_new_code:
+        yield f"(`domicili contract resend-code {exc.dossier_id} --party {exc.party}`)"
+    elif isinstance(exc, OutOfScope):
+        yield "run this without --provider"
+    elif isinstance(exc, DatabaseMissing):
+        yield "run `domicili init` (or pass --db PATH)"
+
+
+def _with(text: str, extra: str) -> str:
+    """``text`` with ``extra`` before its final full stop: ``(…)`` as an aside, else ``; …``."""
+    body = text.removesuffix(".")
+    joined = f"{body} {extra}" if extra.startswith("(") else f"{body}; {extra}"
+    return joined + "."
+
+
+@contextmanager
+def hint(extra: str, *errors: type[DomiciliError]) -> Iterator[None]:
+    """Add ``extra`` (a command to run…) to the sentence of an error of ``errors`` raised inside.
+
+    ``with hint("`domicili annuaire search` shows where providers are", Refused): …``
+    """
+    try:
+        yield
+    except errors as exc:
+        exc.add_note(extra)
+        raise
