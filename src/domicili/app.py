@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from .annuaire import SearchResult
 from .answers import DemandeAnswers, load_answers, parse_answers
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
@@ -44,31 +43,51 @@ from .models import (
     Signature,
 )
 from .ports import Notifier, PaymentEvent
-from .service import (
-    audit,
-    dossiers,
-    imports,
-    invoices,
-    outbox,
-    paperwork,
-    payments,
-    pieces,
-    providers,
-    signatures,
-    sweep,
-    views,
-)
-from .service.audit import AuditReport
 from .service.context import Context
-from .service.imports import ImportReport
-from .service.invoices import ExportReport
-from .service.outbox import DeliveryReport
-from .service.payments import PaymentOutcome
-from .service.pieces import PieceView
-from .service.sweep import SweepReport
-from .service.views import DossierDetails
 from .statuses import Status, parse_status
 from .store import SQLiteStore
+
+if TYPE_CHECKING:
+    from .annuaire import SearchResult
+    from .service import (
+        audit,
+        dossiers,
+        imports,
+        invoices,
+        outbox,
+        paperwork,
+        payments,
+        pieces,
+        providers,
+        signatures,
+        sweep,
+        views,
+    )
+    from .service.audit import AuditReport
+    from .service.imports import ImportReport
+    from .service.invoices import ExportReport
+    from .service.outbox import DeliveryReport
+    from .service.payments import PaymentOutcome
+    from .service.pieces import PieceView
+    from .service.sweep import SweepReport
+    from .service.views import DossierDetails
+else:
+    # Each use case's module is imported on its first call: listing dossiers does not
+    # load payments, invoices or imports (see benchmarks/bench_startup.py).
+    from ._deferred import DeferredModule
+
+    audit = DeferredModule("domicili.service.audit")
+    dossiers = DeferredModule("domicili.service.dossiers")
+    imports = DeferredModule("domicili.service.imports")
+    invoices = DeferredModule("domicili.service.invoices")
+    outbox = DeferredModule("domicili.service.outbox")
+    paperwork = DeferredModule("domicili.service.paperwork")
+    payments = DeferredModule("domicili.service.payments")
+    pieces = DeferredModule("domicili.service.pieces")
+    providers = DeferredModule("domicili.service.providers")
+    signatures = DeferredModule("domicili.service.signatures")
+    sweep = DeferredModule("domicili.service.sweep")
+    views = DeferredModule("domicili.service.views")
 
 __all__ = ["Domicili"]
 
