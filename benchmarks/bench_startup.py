@@ -16,6 +16,8 @@ Target: median(command) / median(floor) <= 1.2 for each command.
 "without sqlite-utils" runs the same command with a stand-in ``sqlite_utils`` module
 (the three calls the store makes, over plain sqlite3) first on ``PYTHONPATH``: what
 the command costs once the store no longer imports sqlite-utils when it starts.
+The last line times the interpreter with click, sqlite3 and one pydantic model
+validated: the part of every command that domicili's own code cannot remove.
 
 The database (3 providers, 30 dossiers with their pieces) is built once through the
 public API and kept in the temp folder. domicili's bytecode is compiled first, as
@@ -47,6 +49,20 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TARGET = 1.2
 PIECES = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
 CACHE = Path(tempfile.gettempdir()) / "domicili-bench-startup" / "v1"
+
+#: The least a command that reads one pydantic model can cost: the interpreter, click,
+#: sqlite3 and pydantic with one model class validated.
+PYDANTIC = """
+import click, sqlite3
+from pydantic import BaseModel, ConfigDict
+
+class Row(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    id: int
+    name: str | None = None
+
+Row.model_validate({"id": 1, "name": "x"})
+"""
 
 #: A stand-in for sqlite-utils offering only what the store calls on these commands.
 STUB = '''"""Stand-in for sqlite-utils (bench_startup.py): table().exists/insert/update."""
@@ -184,16 +200,7 @@ def main() -> None:
         f" {'w/o sqlite-utils':>19} {'ratio':>6}"
     )
     for name, variants in commands.items():
-        for variant in variants:  # warm the disk cache; the review's first save
-            _run(floor_cmd, env)
-            _run(variant, env)
-            _run(variant, stub_env)
-        floor, cmd, stub = [], [], []
-        for i in range(runs):
-            variant = variants[i % len(variants)]
-            floor.append(_run(floor_cmd, env))
-            cmd.append(_run(variant, env))
-            stub.append(_run(variants[(i + 1) % len(variants)], stub_env))
+        floor, cmd, stub = _interleaved(runs, floor_cmd, variants, [env, stub_env], env)
         base = statistics.median(floor)
         ratio = statistics.median(cmd) / base
         ratio_stub = statistics.median(stub) / base
@@ -202,6 +209,33 @@ def main() -> None:
             f"  {'PASS' if ratio <= TARGET else 'FAIL'}"
             f" / {'PASS' if ratio_stub <= TARGET else 'FAIL'} (target <= {TARGET})"
         )
+    floor, ref = _interleaved(runs, floor_cmd, [[sys.executable, "-c", PYDANTIC]], [env], env)
+    ratio = statistics.median(ref) / statistics.median(floor)
+    print(f"{'click + one pydantic model *':30} {_fmt(floor)} {_fmt(ref)} {ratio:6.2f}")
+    print("* python, click, sqlite3, one pydantic model validated: no domicili code at all")
+
+
+def _interleaved(
+    runs: int,
+    floor_cmd: list[str],
+    variants: list[list[str]],
+    envs: list[dict[str, str]],
+    floor_env: dict[str, str],
+) -> list[list[float]]:
+    """Times of the floor, then of each variant under each env, run after run."""
+    for variant in variants:  # warm the disk cache (and make the review's first save)
+        _run(floor_cmd, floor_env)
+        for env in envs:
+            _run(variant, env)
+    times: list[list[float]] = [[] for _ in range(len(envs) + 1)]
+    turn = 0
+    for _ in range(runs):
+        times[0].append(_run(floor_cmd, floor_env))
+        for column, env in enumerate(envs, start=1):
+            # Alternating variants: each review run saves the opposite of the one before.
+            times[column].append(_run(variants[turn % len(variants)], env))
+            turn += 1
+    return times
 
 
 if __name__ == "__main__":
