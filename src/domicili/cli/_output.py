@@ -7,6 +7,8 @@ output stays one clean JSON document.
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -85,14 +87,10 @@ def table(
     if not rows:
         click.echo("(rien à afficher)")
         return
-    import sys
-
     cells = [["" if v is None else str(v) for v in row] for row in rows]
     if not sys.stdout.isatty():
         _plain(columns, cells, title)
         return
-    import shutil
-
     from rich.console import Console  # costs 20–40 ms at start-up: a terminal only
     from rich.table import Table
 
@@ -113,9 +111,7 @@ def _plain(columns: Sequence[str], cells: list[list[str]], title: str | None) ->
     def line(values: Sequence[str]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
-    if title:
-        click.echo(title)
-    click.echo(line(columns))
-    click.echo(line(["-" * w for w in widths]))
-    for row in cells:
-        click.echo(line(row))
+    lines = [title] if title else []
+    lines += [line(columns), line(["-" * w for w in widths])]
+    lines += [line(row) for row in cells]
+    click.echo("\n".join(lines))
