@@ -12,14 +12,19 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .service import imports, providers
-
 if TYPE_CHECKING:
     from .annuaire import SearchResult
     from .geography import Departement, Region
     from .models import Offer, Provider
+    from .service import imports, providers
     from .service.context import Context
     from .service.imports import ImportReport
+else:
+    # Imported on the first call (see benchmarks/bench_startup.py).
+    from ._deferred import DeferredModule
+
+    imports = DeferredModule("domicili.service.imports")
+    providers = DeferredModule("domicili.service.providers")
 
 __all__ = ["Directory"]
 

@@ -42,7 +42,7 @@ __all__ = ["DemandeAnswers", "load_answers"]
 class DemandeAnswers(BaseModel):
     """What a client answers once, sent to one or several providers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     client: Client
     #: kind → file path (relative paths are relative to the answers file).

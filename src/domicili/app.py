@@ -31,18 +31,6 @@ from .errors import ConfigError, DomiciliError
 from .files import FileStore
 from .messages import MessageRenderer
 from .ports import Notifier, Store
-from .service import (
-    audit,
-    dossiers,
-    invoices,
-    outbox,
-    paperwork,
-    payments,
-    pieces,
-    signatures,
-    sweep,
-    views,
-)
 from .service.context import Context
 from .store import is_url, open_store
 
@@ -59,6 +47,18 @@ if TYPE_CHECKING:
         Signature,
     )
     from .ports import PaymentEvent
+    from .service import (
+        audit,
+        dossiers,
+        invoices,
+        outbox,
+        paperwork,
+        payments,
+        pieces,
+        signatures,
+        sweep,
+        views,
+    )
     from .service.audit import AuditReport
     from .service.invoices import ExportReport
     from .service.outbox import DeliveryReport
@@ -67,6 +67,21 @@ if TYPE_CHECKING:
     from .service.sweep import SweepReport
     from .service.views import DatabaseInfo, DossierDetails
     from .statuses import Status
+else:
+    # Each use case's module is imported on its first call: listing dossiers does not
+    # load payments, invoices or signatures (see benchmarks/bench_startup.py).
+    from ._deferred import DeferredModule
+
+    audit = DeferredModule("domicili.service.audit")
+    dossiers = DeferredModule("domicili.service.dossiers")
+    invoices = DeferredModule("domicili.service.invoices")
+    outbox = DeferredModule("domicili.service.outbox")
+    paperwork = DeferredModule("domicili.service.paperwork")
+    payments = DeferredModule("domicili.service.payments")
+    pieces = DeferredModule("domicili.service.pieces")
+    signatures = DeferredModule("domicili.service.signatures")
+    sweep = DeferredModule("domicili.service.sweep")
+    views = DeferredModule("domicili.service.views")
 
 __all__ = ["Domicili"]
 

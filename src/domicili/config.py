@@ -41,7 +41,6 @@ the file: adapters read them from the environment.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,9 @@ __all__ = ["Settings", "load_settings"]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Validators are built when a settings file is read; the built-in defaults are
+    # taken as they are (model_construct), so a command without a file builds none.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class PaymentSettings(_Section):
@@ -105,14 +106,16 @@ class TemplateSettings(_Section):
 
 
 class Settings(_Section):
-    payment: PaymentSettings = Field(default_factory=PaymentSettings)
-    pricing: PricingSettings = Field(default_factory=PricingSettings)
-    files: FileSettings = Field(default_factory=FileSettings)
-    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
-    templates: TemplateSettings = Field(default_factory=TemplateSettings)
-    annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings)
-    invoices: InvoiceSettings = Field(default_factory=InvoiceSettings)
-    signature: SignatureSettings = Field(default_factory=SignatureSettings)
+    payment: PaymentSettings = Field(default_factory=PaymentSettings.model_construct)
+    pricing: PricingSettings = Field(default_factory=PricingSettings.model_construct)
+    files: FileSettings = Field(default_factory=FileSettings.model_construct)
+    notifications: NotificationSettings = Field(
+        default_factory=NotificationSettings.model_construct
+    )
+    templates: TemplateSettings = Field(default_factory=TemplateSettings.model_construct)
+    annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings.model_construct)
+    invoices: InvoiceSettings = Field(default_factory=InvoiceSettings.model_construct)
+    signature: SignatureSettings = Field(default_factory=SignatureSettings.model_construct)
 
     def service_vocabulary(self) -> dict[str, str]:
         from .annuaire import SERVICES
@@ -127,7 +130,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if not file.exists():
         if explicit:
             raise ConfigError(f"Configuration file {file} does not exist.")
-        return Settings()
+        return Settings.model_construct()
+    import tomllib
+
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

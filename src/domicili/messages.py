@@ -24,6 +24,13 @@ __all__ = ["MessageRenderer", "RenderedMessage", "format_phone"]
 @functools.lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
     """``+33142000000`` → ``01 42 00 00 00`` (French numbers), international otherwise."""
+    country, national = e164[:3], e164[3:]
+    if country == "+33" and len(national) == 9 and national.isascii() and national.isdigit():
+        # What phonenumbers writes for French numbers but 08 ones (0 800 12 34 56),
+        # without importing it (15–25 ms) in each command that sends a message.
+        first = national[0]
+        if first not in "08":
+            return f"0{first} " + " ".join(national[i : i + 2] for i in range(1, 9, 2))
     import phonenumbers
 
     number = phonenumbers.parse(e164)

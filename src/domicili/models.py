@@ -2,13 +2,15 @@
 
 Identifiers are checked and normalised when a model is built: SIREN/SIRET/VAT with
 python-stdnum, phones to E.164, emails without network. Money is integer cents.
-"""
 
-from __future__ import annotations
+Annotations are evaluated as the classes are defined (no ``from __future__ import
+annotations``): pydantic would otherwise evaluate each field's annotation from its
+text, a quarter of the time it takes to import this module.
+"""
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -105,7 +107,9 @@ def add_years(day: date, years: int) -> date:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, defer_build=True
+    )
 
 
 class Provider(_Model):
@@ -232,7 +236,7 @@ class Client(_Model):
     created_at: datetime | None = None
 
     @model_validator(mode="after")
-    def _registration(self) -> Client:
+    def _registration(self) -> Self:
         if self.en_formation and self.siren:
             raise ValueError("en_formation: a business still being registered has no SIREN yet")
         if not self.en_formation and not self.siren:

@@ -170,6 +170,19 @@ def test_people_read_french_status_labels(cli: Cli, requested: dict[str, Any]) -
     assert "S1 En attente d'acceptation ou de classement" in shown
 
 
+def test_a_piped_table_is_one_line_per_row_in_aligned_columns(
+    cli: Cli, requested: dict[str, Any]
+) -> None:
+    header, rule, *rows = cli.ok("dossier", "list").stdout.splitlines()
+    assert header.split()[:3] == ["ID", "Réf.", "Prestataire"]
+    assert set(rule) == {"-", " "}
+    assert [row.split()[:2] for row in rows] == [["1", "D-000001"], ["2", "D-000002"]]
+    for row in rows:  # every cell starts under its heading
+        assert row.index("D-00000") == header.index("Réf.")
+        assert row[header.index("Statut") :].startswith("S1 En attente d'acceptation")
+    assert "│" not in cli.ok("dossier", "show", 1).stdout  # no rich boxes when piped
+
+
 def test_dossier_list_filters_by_status_code_or_name(cli: Cli, requested: dict[str, Any]) -> None:
     cli.ok("dossier", "dismiss", 2, "--reason", "Doublon")
     assert [d["id"] for d in cli.json("dossier", "list", "--status", "S7")] == [2]

@@ -13,7 +13,9 @@ from domicili.cli import cli
 
 def walk(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     yield path
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # top-level commands are loaded on demand
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from walk(command, (*path, name))
         else:

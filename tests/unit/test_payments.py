@@ -34,7 +34,7 @@ from domicili.app import Domicili
 from domicili.clock import FixedClock
 from domicili.config import PaymentSettings, Settings
 from domicili.errors import ConfigError, InvalidIdentifier, PaymentRefused
-from domicili.money import format_eur
+from domicili.french import format_eur
 from domicili.ports import PaymentEvent
 from domicili.testing import (
     RecordingNotifier,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -113,6 +112,8 @@ class SmtpNotifier:
         if message.channel != "email":
             self.sms.deliver(message)
             return
+        import smtplib  # with ssl: only when an email goes out this way
+
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:

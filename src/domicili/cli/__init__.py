@@ -7,6 +7,7 @@ facade and renders the result. No SQL and no business rule live here.
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,9 +93,42 @@ def _files_beside(db: Path) -> Path:
     return db.parent / f"{db.name}-files"
 
 
+#: Each top-level command → the module of this package that defines it (in its
+#: ``COMMANDS``). A command's module is imported when the command is asked for, so that
+#: ``domicili dossier list`` loads only what listing dossiers needs; ``--help`` and the
+#: CLI reference load them all.
+LAZY_COMMANDS: dict[str, str] = {
+    "provider": "provider",
+    "offer": "offer",
+    "annuaire": "annuaire",
+    "demande": "demande",
+    "dossier": "dossier",
+    "justificatif": "justificatif",
+    "payment": "payment",
+    "contract": "documents",
+    "attestation": "documents",
+    "invoice": "documents",
+    "init": "misc",
+    "sweep": "misc",
+    "outbox": "misc",
+    "audit": "misc",
+    "demo": "misc",
+}
+
+
 class DomiciliGroup(click.Group):
-    """Turns domicili errors into one sentence on stderr and the documented exit code
-    (the table is :data:`domicili.cli._errors.EXIT_CODES`)."""
+    """Loads commands on demand; turns domicili errors into one sentence on stderr and the
+    documented exit code (the table is :data:`domicili.cli._errors.EXIT_CODES`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module = import_module(f"{__name__}.{LAZY_COMMANDS[cmd_name]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ._errors import REFUSED, exit_code, sentence
@@ -178,28 +212,6 @@ def cli(
     state = State(db, provider, config, as_json, files)
     ctx.obj = state
     ctx.call_on_close(state.close)
-
-
-def _register() -> None:
-    from . import (
-        annuaire,
-        demande,
-        documents,
-        dossier,
-        justificatif,
-        misc,
-        offer,
-        payment,
-        provider,
-    )
-
-    modules = (provider, offer, annuaire, demande, dossier, justificatif, payment, documents, misc)
-    for module in modules:
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -15,8 +15,11 @@ __all__ = ["reference"]
 def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
     found = [(path, command)]
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            found += _walk(command.commands[name], [*path, name])
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):  # loads the commands defined lazily
+            sub = command.get_command(ctx, name)
+            assert sub is not None, name
+            found += _walk(sub, [*path, name])
     return found
 
 

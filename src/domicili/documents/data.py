@@ -57,7 +57,7 @@ DEFAULT_PENALTY_RATE = "trois fois le taux d’intérêt légal"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class PartyData(_Frozen):
