@@ -9,6 +9,7 @@ from domicili.cli._errors import ADAPTER_FAILED, REFUSED, exit_code, hint, sente
 from domicili.errors import (
     AdapterError,
     DatabaseMissing,
+    DatabaseUnavailable,
     DomiciliError,
     DossierNotFound,
     ImportRowsError,
@@ -23,10 +24,11 @@ from domicili.errors import (
 )
 
 
-def test_an_adapter_that_failed_exits_3_and_every_other_error_1() -> None:
+def test_an_adapter_or_a_server_that_failed_exits_3_and_every_other_error_1() -> None:
     for name in domicili.errors.__all__:
         cls = getattr(domicili.errors, name)
-        expected = ADAPTER_FAILED if issubclass(cls, AdapterError) else REFUSED
+        failed = issubclass(cls, AdapterError | DatabaseUnavailable)
+        expected = ADAPTER_FAILED if failed else REFUSED
         error = cls.__new__(cls)  # the class alone decides: no context needed
         assert exit_code(error) == expected, name
 

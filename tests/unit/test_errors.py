@@ -25,7 +25,7 @@ from domicili.errors import (
     UnknownCode,
 )
 from domicili.statuses import Status
-from domicili.store import SQLiteStore
+from domicili.store.sqlite import SQLiteStore
 from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
 
 if TYPE_CHECKING:

@@ -257,10 +257,7 @@ def listed_provider_ids(ctx: Context, departement: str) -> list[int]:
     """Every provider listed in a département (for ``demande create --all``)."""
     found = [r.provider_id for r in search(ctx, departement=departement, sort="name")]
     if not found:
-        raise Refused(
-            f"No provider is listed in département {departement}; "
-            "`domicili annuaire search` shows where providers are."
-        )
+        raise Refused(f"No provider is listed in département {departement}.")
     return found
 
 
