@@ -83,6 +83,9 @@ def test_a_postgresql_database_of_a_newer_schema_is_refused(
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO migrations (id, name, applied_at) VALUES (999, 'future', '')")
-    code, out = run(cli, url, "dossier", "list", files=files)
+        try:
+            code, out = run(cli, url, "dossier", "list", files=files)
+        finally:  # the pool hands this database out again
+            conn.execute("DELETE FROM migrations WHERE id = 999")
     assert code == 1
     assert "was written by a newer domicili (schema 999" in out
