@@ -109,6 +109,13 @@ class StoreChoice:
             return ":memory:", None
         return self.pg_new()
 
+    def shared(self, name: str = "domicili.db") -> tuple[str, Path | None]:
+        """A new database other connections and processes can open too: ``(db, files)``
+        (SQLite: the file ``name`` in the test's folder, its files beside it)."""
+        if not self.is_postgres:
+            return str(self.root / name), None
+        return self.pg_new()
+
     def pg_new(self) -> tuple[str, Path]:
         """A new empty PostgreSQL database and a folder for its files (any run's store)."""
         self._count += 1
@@ -201,6 +208,17 @@ class World:
     def sent_since(self, mark: int) -> list[Any]:
         return self.notifier.sent[mark:]
 
+    def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        """Run one statement (``?`` style) through a connection of its own, as someone
+        editing the database behind domicili's back would; its rows, if any."""
+        from domicili.store import open_store
+
+        other = open_store(self.app.store.location, create=False)
+        try:
+            return other.execute(sql, params)
+        finally:
+            other.close()
+
 
 @pytest.fixture
 def world() -> Iterator[World]:
@@ -212,9 +230,11 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture
-def file_world(tmp_path: Path) -> Iterator[World]:
-    """Like ``world`` but on a real SQLite file in ``tmp_path`` (db at ``app.store.path``)."""
-    app, clock, notifier = make_app(tmp_path / "domicili.db", start=START)
+def file_world(tmp_path: Path, store: StoreChoice) -> Iterator[World]:
+    """Like ``world`` but on a database other connections can open as well: a SQLite file
+    in ``tmp_path`` (files beside it), or this run's PostgreSQL database."""
+    db, files = store.shared()
+    app, clock, notifier = make_app(db, files=files, start=START)
     try:
         yield World(app, clock, notifier)
     finally:
@@ -276,6 +296,16 @@ class Cli:
     @property
     def outbox(self) -> Path:
         return self.files / "outbox"
+
+    def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        """One statement (``?`` style) run on the database outside the command; its rows."""
+        from domicili.store import open_store
+
+        other = open_store(self.target[1], create=False)
+        try:
+            return other.execute(sql, params)
+        finally:
+            other.close()
 
     def __call__(
         self, *args: object, now: str | None = None, env: dict[str, str] | None = None
