@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,8 +122,9 @@ class StoreChoice:
         return self._postgres.pool().take(), self.root / f"files-{self._count}"
 
     def release(self) -> None:
-        if self._postgres._pool is not None and self._postgres._pool.used:
-            self._postgres._pool.release()
+        pool = self._postgres._pool
+        if pool is not None and (pool.used or pool.clones):
+            pool.release()
 
 
 @pytest.fixture(autouse=True)
@@ -209,15 +210,8 @@ class World:
         return self.notifier.sent[mark:]
 
     def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
-        """Run one statement (``?`` style) through a connection of its own, as someone
-        editing the database behind domicili's back would; its rows, if any."""
-        from domicili.store import open_store
-
-        other = open_store(self.app.store.location, create=False)
-        try:
-            return other.execute(sql, params)
-        finally:
-            other.close()
+        """One statement on this world's database from outside (see :func:`run_direct`)."""
+        return run_direct(self.app.store.location, sql, *params)
 
 
 @pytest.fixture
@@ -241,13 +235,38 @@ def file_world(tmp_path: Path, store: StoreChoice) -> Iterator[World]:
         app.close()
 
 
-def dump_database(path: Path) -> list[str]:
-    """Every table's schema and rows, as SQL text (compared before/after a refused command)."""
-    conn = sqlite3.connect(path)
+def run_direct(db: str | Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    """One statement (``?`` style) on ``db`` (a SQLite path or a URL) through a connection
+    of its own, as someone working on the database behind domicili's back would; its rows."""
+    from domicili.store import open_store
+
+    other = open_store(str(db), create=False)
     try:
-        return list(conn.iterdump())
+        return other.execute(sql, params)
     finally:
-        conn.close()
+        other.close()
+
+
+def dump_database(db: str | Path) -> list[str]:
+    """Every table's rows, as text (compared before/after a refused command), on either store."""
+    from domicili.store import open_store
+
+    other = open_store(str(db), create=False)
+    try:
+        if other.sql.dialect == "sqlite":
+            listing = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        else:
+            listing = (
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            )
+        out = []
+        for (table,) in other.execute(listing):
+            out += [
+                f"{table} {row!r}" for row in other.execute(f"SELECT * FROM {table} ORDER BY 1")
+            ]
+        return out
+    finally:
+        other.close()
 
 
 def files_under(root: Path, *, skip: tuple[str, ...] = ()) -> set[str]:
@@ -268,6 +287,11 @@ def dump() -> Any:
 
 
 @pytest.fixture
+def direct() -> Any:
+    return run_direct
+
+
+@pytest.fixture
 def files() -> Any:
     return files_under
 
@@ -279,17 +303,22 @@ class Cli:
     error, or if an exception other than the documented exits escaped the command.
     """
 
-    def __init__(self, root: Path, store: StoreChoice | None = None) -> None:
+    def __init__(
+        self, root: Path, store: StoreChoice | None = None, *, url: str | None = None
+    ) -> None:
+        """On ``root/cabinet.db``; on a new database of ``store`` if it is PostgreSQL, or on
+        the database server's ``url`` (the files in ``root/cabinet.db-files`` then)."""
         self.root = root
         self.db = root / "cabinet.db"
         #: ``--db`` (and ``--files``) as given to every command.
         self.target: list[str] = ["--db", str(self.db)]
         self.files = root / f"{self.db.name}-files"
-        if store is not None and store.is_postgres:
+        if url is None and store is not None and store.is_postgres:
             url, files = store.new()
             assert files is not None
             self.files = files
-            self.target = ["--db", url, "--files", str(files)]
+        if url is not None:
+            self.target = ["--db", url, "--files", str(self.files)]
         self.now = CLI_NOW
         self.runner = CliRunner()
 
@@ -297,15 +326,14 @@ class Cli:
     def outbox(self) -> Path:
         return self.files / "outbox"
 
-    def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
-        """One statement (``?`` style) run on the database outside the command; its rows."""
-        from domicili.store import open_store
+    @property
+    def database(self) -> str:
+        """The ``--db`` value: the SQLite file, or the PostgreSQL URL."""
+        return self.target[1]
 
-        other = open_store(self.target[1], create=False)
-        try:
-            return other.execute(sql, params)
-        finally:
-            other.close()
+    def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        """One statement on the database outside any command (see :func:`run_direct`)."""
+        return run_direct(self.database, sql, *params)
 
     def __call__(
         self, *args: object, now: str | None = None, env: dict[str, str] | None = None
@@ -347,6 +375,47 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, store: StoreChoice) -> Cli:
     return Cli(tmp_path, store)
+
+
+class Templates:
+    """Databases built once per session and store; each test works on its own copy.
+
+    A template is a folder (the database's files, and whatever the build wrote there)
+    and, on PostgreSQL, a database kept out of the pool and copied with
+    ``CREATE DATABASE … TEMPLATE``.
+    """
+
+    def __init__(self, root: Path, postgres: PostgresDatabases) -> None:
+        self.root, self.postgres = root, postgres
+        self.built: dict[tuple[str, str], tuple[Path, str | None]] = {}
+
+    def cli(self, key: str, store: StoreChoice, root: Path, build: Any) -> Cli:
+        """A ``Cli`` in ``root`` on a copy of the database that ``build(cli)`` made once."""
+        made = self.built.get((key, store.kind))
+        if made is None:
+            made = self.built[(key, store.kind)] = self._build(key, store, build)
+        folder, template = made
+        shutil.copytree(folder, root, dirs_exist_ok=True)
+        if template is None:
+            return Cli(root)
+        return Cli(root, url=self.postgres.pool().clone(template))
+
+    def _build(self, key: str, store: StoreChoice, build: Any) -> tuple[Path, str | None]:
+        folder = self.root / f"{key}-{store.kind}"
+        folder.mkdir(parents=True)
+        if not store.is_postgres:
+            build(Cli(folder))
+            return folder, None
+        pool = self.postgres.pool()
+        url = pool.take()
+        template = pool.keep(url)
+        build(Cli(folder, url=url))
+        return folder, template
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresDatabases) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"), postgres)
 
 
 @pytest.fixture(scope="session")

@@ -124,6 +124,7 @@ class Domicili(Directory):
                 "application server: name one (files).",
                 field="files",
             )
+        clock = clock or clock_from_env()  # a wrong DOMICILI_NOW is refused before connecting
         store = open_store(db, create=create)
         #: A throw-away database keeps its files in a throw-away folder, not in the cwd.
         self._scratch: Path | None = None
@@ -153,7 +154,7 @@ class Domicili(Directory):
                 data_dir / "justificatifs", max_bytes=int(self.settings.files.max_mb * 1024 * 1024)
             ),
             notifier=notifier,
-            clock=clock or clock_from_env(),
+            clock=clock,
             settings=self.settings,
             catalog=Catalog(),
             renderer=MessageRenderer(self.settings.templates.dir),
