@@ -27,6 +27,7 @@ __all__ = [
     "FailingNotifier",
     "RecordingNotifier",
     "make_app",
+    "new_database",
     "sample_answers",
     "sample_pdf",
     "sample_provider",
@@ -112,6 +113,12 @@ def use_database(factory: Callable[[], tuple[str, Path | None]] | None) -> None:
     _default_database = factory
 
 
+def new_database() -> tuple[str, Path | None]:
+    """``(db, files)`` of a new database as :func:`make_app` would use it: the one of
+    :func:`use_database`, or a throw-away SQLite database in memory."""
+    return _default_database() if _default_database is not None else (":memory:", None)
+
+
 def make_app(
     db: str | Path | None = None,
     *,
@@ -126,7 +133,7 @@ def make_app(
     :func:`use_database`.
     """
     if db is None:
-        db, files = _default_database() if _default_database is not None else (":memory:", None)
+        db, files = new_database()
     clock = FixedClock(start)
     notifier = RecordingNotifier()
     app = Domicili(
