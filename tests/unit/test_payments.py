@@ -468,10 +468,10 @@ def test_a_recorded_payment_of_another_amount_is_refused_with_both_figures(flow:
 
 
 def test_a_refused_recorded_payment_leaves_the_database_as_it_was(flow: Flow, dump: Any) -> None:
-    before = dump(Path(flow.app.store.path))
+    before = dump(flow.app.store.location)
     with pytest.raises(PaymentRefused):
         flow.app.record_payment(flow.dossier_id, method="cheque", amount_cents=flow.due + 1)
-    assert dump(Path(flow.app.store.path)) == before
+    assert dump(flow.app.store.location) == before
 
 
 def test_an_unknown_payment_method_is_refused_and_nothing_recorded(flow: Flow) -> None:
@@ -652,7 +652,9 @@ def test_the_same_bank_reference_recorded_twice_is_one_payment(flow: Flow) -> No
 def scoped_to(app: Domicili, dossier_id: int) -> Domicili:
     """A facade on the same database, scoped to the provider of ``dossier_id``."""
     provider = app.get_dossier(dossier_id).dossier.provider_id
-    scoped, _clock, _notifier = make_app(app.store.path, start=START, provider=provider)
+    scoped, _clock, _notifier = make_app(
+        app.store.location, files=app.data_dir, start=START, provider=provider
+    )
     return scoped
 
 
@@ -1296,7 +1298,9 @@ def test_an_event_ignored_in_one_providers_scope_is_applied_in_the_right_one(
 ) -> None:
     other = flow.app.add_provider(**sample_provider(42))
     assert other.id is not None
-    scoped, _clock, _notifier = make_app(flow.app.store.path, start=START, provider=other.id)
+    scoped, _clock, _notifier = make_app(
+        flow.app.store.location, files=flow.app.data_dir, start=START, provider=other.id
+    )
     try:
         body = stripe_body("evt_elsewhere", "succeeded", flow.dossier_id, flow.due)
         assert post(scoped, body).outcome == "ignored"  # not this provider's dossier
