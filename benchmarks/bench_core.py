@@ -273,7 +273,7 @@ def _postgres_line(n: int, rounds: int) -> str:
     server, started = found
     import psycopg
 
-    from domicili.store._sql import WRITE_LOCK_KEY
+    from domicili.store._sql import BEGIN_LOCKED
 
     name = f"domicili_bench_{os.getpid()}"
     try:
@@ -288,9 +288,9 @@ def _postgres_line(n: int, rounds: int) -> str:
             )  # fmt: skip
             ids = _prepare(app, n)
             conn = psycopg.connect(url, autocommit=True)
-            lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
             try:
-                floor = Floor(conn, begin=["BEGIN", lock], mark="%s")
+                # The transaction and the writers' lock in one round trip, as the store.
+                floor = Floor(conn, begin=[BEGIN_LOCKED], mark="%s")
                 return _line("PostgreSQL", *_interleaved(app, floor, ids, rounds))
             finally:
                 conn.close()
