@@ -3,9 +3,15 @@
     python benchmarks/bench_core.py [--quick]
 
 (a) ``domicili --help`` cold start against ``sqlite-utils --help``   target <= 0.6
-(b) accept/dismiss through the facade against a raw-sqlite3 floor
-    doing the same writes (status update, event, queued messages)      target >= 0.5
+(b) accept/dismiss through the facade against a raw floor doing what
+    any correct accept must do (see ``Floor``), SQLite and PostgreSQL  target >= 0.5
 (c) ``sweep`` on 100k dossiers against 10k, the same number due       target <= 1.5
+
+(b) alternates batches of the facade and of the floor on the same database, several
+rounds, and prints min / median / max of each and the ratio of the medians. The
+PostgreSQL line runs on ``DOMICILI_TEST_PG=postgresql://…`` when set, else on a
+throw-away server started as the tests start one (``tests/pg_server.py``); it says why
+when there is none (or with ``DOMICILI_TEST_PG=skip``).
 
 Not part of the test run: timings depend on the machine.
 """
@@ -14,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import shutil
 import sqlite3
 import statistics
@@ -23,6 +31,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from domicili import Domicili
 from domicili.adapters.notifiers import NullNotifier
@@ -74,72 +83,232 @@ def _prepare(app: Domicili, n: int) -> list[int]:
     return ids
 
 
-def bench_transitions(n: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        clock = FixedClock(START)
-        app = _app(Path(tmp) / "facade.db", clock)
-        ids = _prepare(app, n)
-        t = time.perf_counter()
-        for i, dossier_id in enumerate(ids):
-            if i % 2:
-                app.dismiss(dossier_id, "Capacité atteinte")
-            else:
-                app.accept(dossier_id)
-        facade = n / (time.perf_counter() - t)
-        app.close()
+# -- (b) accept/dismiss through the facade against a raw floor ------------------------
 
-        # The floor: the same rows written with raw sqlite3, in the same two transactions
-        # per decision — the change (status, its event with the hash link, the queued email,
-        # plus the SMS for an acceptance), then the messages marked delivered.
-        conn = sqlite3.connect(Path(tmp) / "facade.db", isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("UPDATE dossiers SET status='pending_review'")
-        now = iso(START)
-        # Messages and events of the same size as the facade's.
-        subject, body = conn.execute(
-            "SELECT subject, body FROM outbox WHERE template = 'accepted' LIMIT 1"
-        ).fetchone()
-        data = conn.execute(
-            "SELECT data FROM events WHERE type = 'dossier.accept' LIMIT 1"
-        ).fetchone()[0]
-        t = time.perf_counter()
+#: Pieces the floor checks before an acceptance (those the sample client must give).
+REQUIRED = frozenset(PIECES)
+NOW = iso(START)
+TODAY = START.date().isoformat()
+DEADLINE = iso(datetime(2026, 3, 9, 22, 59, 59, tzinfo=UTC))
+REASON = "Capacité atteinte"
+#: The fixed sentences of a decision email, of the size of the real ones.
+FILLER = (
+    "Dès réception de votre paiement, nous vous adresserons la facture et le contrat de\n"
+    "domiciliation à signer électroniquement (par e-mail et SMS).\n\n"
+    "Sans paiement à cette date, votre dossier expirera ; il pourra être réactivé sur demande."
+)
+#: Back to S1 between two batches (outside the timings).
+RESET = (
+    "UPDATE dossiers SET status = 'pending_review', payment_due_at = NULL, accepted_at = NULL,"
+    " dismissal_reason = NULL WHERE id = ?"
+)
+FLOOR_SQL = {
+    "dossier": "SELECT provider_id, client_id, status, amount_due_cents FROM dossiers WHERE id = ?",
+    "provider": "SELECT name, email, address, postcode, city, agrement_date, agrement_expires,"
+    " suspended FROM providers WHERE id = ?",
+    "client": "SELECT name, email, representative FROM clients WHERE id = ?",
+    "pieces": "SELECT kind, state FROM justificatifs WHERE dossier_id = ? ORDER BY kind, revision",
+    "accept": "UPDATE dossiers SET status = ?, updated_at = ?, payment_due_at = ?,"
+    " accepted_at = ? WHERE id = ?",
+    "dismiss": "UPDATE dossiers SET status = ?, updated_at = ?, dismissal_reason = ? WHERE id = ?",
+    "head": "SELECT hash FROM events ORDER BY id DESC LIMIT 1",
+    "event": "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "outbox": "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id,"
+    " provider_id, status, attempts, created_at) VALUES ('email', ?, ?, ?, ?, ?, ?, 'pending',"
+    " 0, ?)",
+}
+
+
+class Floor:
+    """What any correct accept must do, written by hand over the engine's own driver.
+
+    One write transaction (``BEGIN IMMEDIATE`` on SQLite; ``BEGIN`` and the writers'
+    advisory lock on PostgreSQL, as the store takes them): read the dossier, its
+    provider (agrément) and client, check its pieces, update the status, append the
+    chained event, queue one outbox row with a per-dossier text, commit. A dismissal
+    does the same without the pieces.
+    """
+
+    def __init__(self, conn: Any, *, begin: list[str], mark: str = "?") -> None:
+        self.conn, self.begin, self.mark = conn, begin, mark
+        self.sql = {name: text.replace("?", mark) for name, text in FLOOR_SQL.items()}
+
+    def reset(self, ids: list[int]) -> None:
+        for statement in self.begin:
+            self.conn.execute(statement)
+        self.conn.cursor().executemany(RESET.replace("?", self.mark), [(i,) for i in ids])
+        self.conn.execute("COMMIT")
+
+    def run(self, ids: list[int]) -> None:
         for i, dossier_id in enumerate(ids):
-            conn.execute("BEGIN IMMEDIATE")
-            status = "dismissed" if i % 2 else "awaiting_payment"
-            conn.execute(
-                "UPDATE dossiers SET status=?, updated_at=? WHERE id=?", (status, now, dossier_id)
-            )
-            prev = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()[0]
-            digest = hashlib.sha256(f"{prev}{now}{dossier_id}".encode()).hexdigest()
-            conn.execute(
-                "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash,"
-                " hash) VALUES (?, ?, ?, 1, ?, ?, ?)",
-                (now, "dossier.bench", dossier_id, data, prev, digest),
-            )
-            queued = [
-                conn.execute(
-                    "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id,"
-                    " provider_id, status, attempts, created_at, claimed_at) VALUES"
-                    " ('email', 'c@example.fr', ?, ?, 'accepted', ?, 1, 'sending', 1, ?, ?)",
-                    (subject, body, dossier_id, now, now),
-                ).lastrowid
-                for _ in range(1 if i % 2 else 2)
-            ]
-            conn.execute("COMMIT")
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "UPDATE outbox SET status='sent', sent_at=?, last_error=NULL WHERE id=?",
-                [(now, q) for q in queued],
-            )
-            conn.execute("COMMIT")
-        raw = n / (time.perf_counter() - t)
-        conn.close()
-    print(
-        f"(b) transitions/s facade {facade:8.0f} | raw sqlite3 floor {raw:8.0f}"
-        f" | ratio {facade / raw:.2f} (target >= 0.5)"
+            self.decide(dossier_id, accept=not i % 2)
+
+    def decide(self, dossier_id: int, *, accept: bool) -> None:
+        execute, sql = self.conn.execute, self.sql
+        for statement in self.begin:
+            execute(statement)
+        provider_id, client_id, status, cents = execute(sql["dossier"], (dossier_id,)).fetchone()
+        if status != "pending_review":
+            raise RuntimeError(f"dossier {dossier_id} is {status}")
+        p_name, p_email, address, postcode, city, since, expires, suspended = execute(
+            sql["provider"], (provider_id,)
+        ).fetchone()
+        if suspended or not since <= TODAY < expires:
+            raise RuntimeError(f"provider {provider_id}: agrément not valid")
+        c_name, c_email, representative = execute(sql["client"], (client_id,)).fetchone()
+        person = json.loads(representative)
+        if accept:
+            states = dict(execute(sql["pieces"], (dossier_id,)).fetchall())
+            if any(states.get(kind) != "validated" for kind in REQUIRED):
+                raise RuntimeError(f"dossier {dossier_id}: pieces missing")
+            trigger = "accept"
+            execute(sql["accept"], ("awaiting_payment", NOW, DEADLINE, NOW, dossier_id))
+            data = {"accepted_at": NOW, "from": "S1", "payment_due_at": DEADLINE, "to": "S2"}
+        else:
+            trigger = "dismiss"
+            execute(sql["dismiss"], ("dismissed", NOW, REASON, dossier_id))
+            data = {"dismissal_reason": REASON, "from": "S1", "to": "S7"}
+        (prev,) = execute(sql["head"]).fetchone()
+        data_json = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        kind = f"dossier.{trigger}"
+        link = "\x1f".join([prev, NOW, kind, str(dossier_id), str(provider_id), data_json])
+        digest = hashlib.sha256(link.encode()).hexdigest()
+        execute(sql["event"], (NOW, kind, dossier_id, provider_id, data_json, prev, digest))
+        reference = f"D-{dossier_id:06d}"
+        euros, rest = divmod(cents, 100)
+        verdict = "accepte de domicilier" if accept else "ne peut donner suite pour"
+        body = (
+            f"Bonjour {person['first_name']} {person['last_name']},\n\n"
+            f"Bonne nouvelle : {p_name} {verdict} {c_name}\n"
+            f"à l'adresse {address}, {postcode} {city} (dossier {reference}).\n\n"
+            f"Montant du premier paiement : {euros},{rest:02d} € TTC\n"
+            f"À régler au plus tard le : lundi 9 mars 2026\n\n{FILLER}\n\n"
+            f"Cordialement,\n--\n{p_name}\n{address}, {postcode} {city}\n{p_email}\n"
+        )
+        subject = f"Votre demande de domiciliation {reference}"
+        execute(sql["outbox"], (c_email, subject, body, trigger, dossier_id, provider_id, NOW))
+        execute("COMMIT")
+
+
+def _decide_all(app: Domicili, ids: list[int]) -> None:
+    for i, dossier_id in enumerate(ids):
+        if i % 2:
+            app.dismiss(dossier_id, REASON)
+        else:
+            app.accept(dossier_id)
+
+
+def _interleaved(
+    app: Domicili, floor: Floor, ids: list[int], rounds: int
+) -> tuple[list[float], list[float]]:
+    """Decisions per second of each batch: facade and floor alternating, which goes first
+    swapped every round, after one warm-up round of each (not counted)."""
+    facade: list[float] = []
+    raw: list[float] = []
+    batches = [(facade, lambda: _decide_all(app, ids)), (raw, lambda: floor.run(ids))]
+    for r in range(rounds + 1):
+        for rates, batch in batches if r % 2 else batches[::-1]:
+            floor.reset(ids)
+            t = time.perf_counter()
+            batch()
+            elapsed = time.perf_counter() - t
+            if r:
+                rates.append(len(ids) / elapsed)
+    return facade, raw
+
+
+def _line(engine: str, facade: list[float], raw: list[float]) -> str:
+    def spread(rates: list[float]) -> str:
+        return f"{min(rates):6.0f} / {statistics.median(rates):6.0f} / {max(rates):6.0f}"
+
+    ratio = statistics.median(facade) / statistics.median(raw)
+    return (
+        f"    {engine:<10} facade {spread(facade)} | floor {spread(raw)}"
+        f" | ratio {ratio:.2f} (target >= 0.5)"
     )
+
+
+def _sqlite_line(n: int, rounds: int) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "facade.db"
+        app = _app(db, FixedClock(START))
+        ids = _prepare(app, n)
+        # The floor's connection is set up as the store sets up its own.
+        conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            return _line(
+                "SQLite", *_interleaved(app, Floor(conn, begin=["BEGIN IMMEDIATE"]), ids, rounds)
+            )
+        finally:
+            conn.close()
+            app.close()
+
+
+def _pg_server() -> tuple[Any, bool] | str:
+    """(server, started here) or why there is none."""
+    url = os.environ.get("DOMICILI_TEST_PG", "")
+    if url == "skip":
+        return "DOMICILI_TEST_PG=skip: the PostgreSQL line is not measured."
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_server import PG_BINARIES, PgServer
+
+    if url:
+        return PgServer(url), False
+    if not PG_BINARIES:
+        return (
+            "No PostgreSQL server binaries here (/usr/lib/postgresql/*/bin): install PostgreSQL"
+            " or set DOMICILI_TEST_PG=postgresql://… to measure the PostgreSQL line."
+        )
+    return PgServer(), True
+
+
+def _postgres_line(n: int, rounds: int) -> str:
+    found = _pg_server()
+    if isinstance(found, str):
+        return f"    PostgreSQL skipped: {found}"
+    server, started = found
+    import psycopg
+
+    from domicili.store._sql import BEGIN_LOCKED
+
+    name = f"domicili_bench_{os.getpid()}"
+    try:
+        with server.admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        url = server.database_url(name)
+        with tempfile.TemporaryDirectory() as tmp:
+            app = Domicili(
+                url, files=Path(tmp) / "files", settings=Settings(),
+                clock=FixedClock(START), notifier=NullNotifier(),
+            )  # fmt: skip
+            ids = _prepare(app, n)
+            conn = psycopg.connect(url, autocommit=True)
+            try:
+                # The transaction and the writers' lock in one round trip, as the store.
+                floor = Floor(conn, begin=[BEGIN_LOCKED], mark="%s")
+                return _line("PostgreSQL", *_interleaved(app, floor, ids, rounds))
+            finally:
+                conn.close()
+                app.close()
+    finally:
+        with server.admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if started:
+            server.stop()
+
+
+def bench_transitions(n: int, rounds: int) -> None:
+    print(
+        f"(b) accept/dismiss, decisions/s min / median / max over {rounds} interleaved rounds"
+        f" of {n}:"
+    )
+    print(_sqlite_line(n, rounds))
+    print(_postgres_line(n, rounds))
 
 
 def _seed_sweep(db: Path, total: int, due: int) -> Domicili:
@@ -182,7 +351,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     args = parser.parse_args()
     bench_help(5 if args.quick else 15)
-    bench_transitions(100 if args.quick else 400)
+    bench_transitions(40 if args.quick else 100, 4 if args.quick else 9)
     bench_sweep(10_000, 100_000, 50 if args.quick else 200)
 
 

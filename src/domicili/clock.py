@@ -5,6 +5,7 @@ Stored times are UTC ISO 8601; times shown to people are Europe/Paris.
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -82,7 +83,17 @@ def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
 
 def iso(at: datetime) -> str:
     """The stored form of a time: UTC, ISO 8601, seconds precision."""
+    if at.tzinfo is UTC:
+        return _iso_utc(at)
     return at.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+@functools.lru_cache(maxsize=1024)
+def _iso_utc(at: datetime) -> str:
+    # A use case writes the same few instants many times (updated_at, the event, each
+    # message). Only UTC times are cached: in a zone with folds, two different instants
+    # of the repeated autumn hour compare equal.
+    return at.replace(microsecond=0).isoformat()
 
 
 def paris_date(at: datetime) -> date:

@@ -8,6 +8,7 @@ of the same name in the configured template folder wins over the packaged one.
 from __future__ import annotations
 
 import functools
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -50,6 +51,38 @@ class RenderedMessage:
     body: str
 
 
+@functools.cache
+def _packaged_environment() -> jinja2.Environment:
+    """The packaged templates, compiled once per process whatever the instances."""
+    return _environment(None)
+
+
+def _environment(override_dir: Path | None) -> jinja2.Environment:
+    import jinja2  # only when a message is written: list and show commands do without
+
+    class Environment(jinja2.Environment):
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            # A plain dict instead of jinja2's ChainMap over the environment's globals:
+            # each render copies the globals and each macro import compares their keys,
+            # and a ChainMap walked in Python was a fifth of a message's rendering. The
+            # globals never change once templates are loaded (as jinja2 asks).
+            return {**self.globals, **(d or {})}
+
+    loaders: list[jinja2.BaseLoader] = []
+    if override_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(override_dir / "messages"))
+    loaders.append(jinja2.PackageLoader("domicili", "templates/messages"))
+    env = Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # plain-text emails and SMS, never HTML
+        auto_reload=False,  # templates do not change while a command runs
+    )
+    env.filters["phone"] = format_phone
+    return env
+
+
 class MessageRenderer:
     """Renders ``NAME.email.j2`` / ``NAME.sms.j2`` into subject and body."""
 
@@ -58,21 +91,9 @@ class MessageRenderer:
 
     @cached_property
     def env(self) -> jinja2.Environment:
-        import jinja2  # only when a message is written: list and show commands do without
-
-        loaders: list[jinja2.BaseLoader] = []
-        if self.override_dir is not None:
-            loaders.append(jinja2.FileSystemLoader(self.override_dir / "messages"))
-        loaders.append(jinja2.PackageLoader("domicili", "templates/messages"))
-        env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            autoescape=False,  # plain-text emails and SMS, never HTML
-            auto_reload=False,  # templates do not change while a command runs
-        )
-        env.filters["phone"] = format_phone
-        return env
+        if self.override_dir is None:
+            return _packaged_environment()
+        return _environment(self.override_dir)
 
     def has(self, name: str, channel: str) -> bool:
         import jinja2

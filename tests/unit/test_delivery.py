@@ -139,3 +139,28 @@ def test_a_refused_operation_queues_no_message(world: World) -> None:
     with pytest.raises(MissingJustificatifs):
         world.app.accept(dossier_id)
     assert world.app.outbox() == queued
+
+
+def test_a_change_whose_commit_fails_sends_nothing_and_the_next_one_commits(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (dossier_id,) = world.demande()
+    world.send_pieces(dossier_id)
+    world.app.review(dossier_id, validate=world.required(dossier_id))
+    before = len(world.notifier.sent)
+    sql = world.app.store.sql
+
+    def commit_fails() -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(sql, "commit", commit_fails)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        world.app.accept(dossier_id)
+    monkeypatch.undo()
+    assert len(world.notifier.sent) == before  # no acceptance announced that was not stored
+    assert world.app.get_dossier(dossier_id).dossier.status.code == "S1"
+
+    world.app.accept(dossier_id)  # the store is usable again: this change begins and commits
+    assert world.app.get_dossier(dossier_id).dossier.status.code == "S2"
+    accepted = [m for m in world.app.outbox(dossier_id=dossier_id) if m.template == "accepted"]
+    assert [m.id for m in world.notifier.sent[before:]] == [m.id for m in accepted]

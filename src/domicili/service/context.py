@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..catalog import Catalog
-from ..clock import Clock
+from ..clock import Clock, iso
 from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
 from ..files import FileStore
@@ -167,6 +167,4 @@ class Context:
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    from ..clock import iso
-
     return {k: iso(v) if isinstance(v, datetime) else v for k, v in fields.items()}

@@ -13,6 +13,7 @@ from ..catalog import Requirement
 from ..clock import PARIS, paris_date
 from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
 from ..french import format_eur, long_date_fr
+from ..identifiers import is_mobile
 from ..models import Client, Dossier, Offer, Provider
 from ..money import parse_euros, vat_amount, vat_rule_for_departement
 from ..statuses import INITIAL
@@ -312,8 +313,6 @@ def _notify_client(
     sms: bool = False,
     **extra: Any,
 ) -> None:
-    from ..identifiers import is_mobile
-
     context = message_context(ctx, dossier, client, provider) | extra
     client = context["client"]
     ctx.notify(template, "email", client.email, dossier=dossier, **context)

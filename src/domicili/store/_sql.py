@@ -10,18 +10,22 @@ transaction-scoped advisory lock, so that writers queue exactly as on SQLite).
 
 from __future__ import annotations
 
+import functools
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from ..records import to_json
 
-__all__ = ["Params", "PostgresSql", "SQLiteSql", "Sql"]
+__all__ = ["Params", "PostgresSql", "SQLiteSql", "Sql", "json_values"]
 
 Params = Sequence[Any]
 
 #: The advisory-lock key every PostgreSQL write transaction takes ("domicili" in ASCII).
 WRITE_LOCK_KEY = 0x646F6D6963696C69
+#: How a PostgreSQL write transaction begins: the transaction and the writers' lock.
+BEGIN_LOCKED = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
 
 
 class _Cursor(Protocol):
@@ -35,13 +39,26 @@ class _Cursor(Protocol):
     def fetchmany(self, size: int) -> list[Any]: ...
 
 
+#: Values sent as they are (``bool`` is a subclass of ``int``, hence ``type`` and not
+#: ``isinstance``).
+_AS_IS = frozenset({str, int, float})
+
+
 def _param(value: Any) -> Any:
     """A model's value as both engines store it: booleans as 0/1, lists and dicts as JSON."""
+    if value is None or type(value) in _AS_IS:
+        return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, dict | list):
         return to_json(value)
     return value
+
+
+def json_values(value: Any) -> list[Any]:
+    """The list a :meth:`Sql.json_list` aggregate gave: JSON text from SQLite, already
+    decoded by psycopg from PostgreSQL."""
+    return value if isinstance(value, list) else json.loads(value)
 
 
 class Sql(ABC):
@@ -62,6 +79,12 @@ class Sql(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @staticmethod
+    @abstractmethod
+    def json_list(expr: str) -> str:
+        """An aggregate: the JSON array of ``expr`` over the rows (``[]`` for none), in no
+        particular order; read back with :func:`json_values`."""
 
     def commit(self) -> None:
         self.execute("COMMIT")
@@ -104,20 +127,28 @@ class Sql(ABC):
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row and return its new ``id``."""
-        cols = ", ".join(row)
-        marks = ", ".join("?" * len(row))
         new_id = self.value(
-            f"INSERT INTO {table} ({cols}) VALUES ({marks}) RETURNING id",
-            tuple(_param(v) for v in row.values()),
+            _insert_sql(table, tuple(row)), tuple([_param(v) for v in row.values()])
         )
         return int(new_id)
 
     def update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
         if not fields:
             return
-        assigns = ", ".join(f"{name} = ?" for name in fields)
-        values = tuple(_param(v) for v in fields.values())
-        self.execute(f"UPDATE {table} SET {assigns} WHERE id = ?", (*values, row_id))
+        values = [_param(v) for v in fields.values()]
+        self.execute(_update_sql(table, tuple(fields)), (*values, row_id))
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) RETURNING id"
+
+
+@functools.lru_cache(maxsize=256)
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    assigns = ", ".join(f"{name} = ?" for name in columns)
+    return f"UPDATE {table} SET {assigns} WHERE id = ?"
 
 
 class SQLiteSql(Sql):
@@ -135,6 +166,10 @@ class SQLiteSql(Sql):
 
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
+
+    @staticmethod
+    def json_list(expr: str) -> str:
+        return f"json_group_array({expr})"
 
     def close(self) -> None:
         self.conn.close()
@@ -180,9 +215,14 @@ class PostgresSql(Sql):
     def _names(cursor: _Cursor) -> list[str]:
         return [c.name for c in cursor.description]
 
+    @staticmethod
+    def json_list(expr: str) -> str:
+        return f"coalesce(json_agg({expr}), '[]')"
+
     def begin(self) -> None:
-        self.conn.execute("BEGIN")
-        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        # One round trip: both statements sent together (no parameters, so psycopg
+        # sends them as one simple query).
+        self.conn.execute(BEGIN_LOCKED)
 
     def close(self) -> None:
         self.conn.close()

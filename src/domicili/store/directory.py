@@ -15,6 +15,7 @@ from ..models import (
 from ..records import to_json as _json
 from ._base import StoreBase
 from ._rows import _columns, _like_escape, _offer
+from ._sql import json_values
 
 __all__ = ["DirectoryStore"]
 
@@ -78,18 +79,25 @@ class DirectoryStore(StoreBase):
         return self._providers(f"WHERE id IN ({marks})", tuple(ids)) if ids else []
 
     def _providers(self, where: str, params: tuple[Any, ...]) -> list[Provider]:
-        rows = self.sql.all(f"SELECT * FROM providers {where} ORDER BY id", params)
-        if not rows:
-            return []
-        ids = [r["id"] for r in rows]
-        deps = self._provider_lists("provider_departements", "departement", ids, "departement")
-        services = self._provider_lists("provider_services", "service", ids, "position")
+        # The two lists come with each row (one query): departements in their order,
+        # services as "position:code" put back in theirs.
+        departements = self.sql.json_list("departement")
+        services = self.sql.json_list("position || ':' || service")
+        rows = self.sql.all(
+            f"SELECT *, (SELECT {departements} FROM provider_departements d "
+            "WHERE d.provider_id = providers.id) AS departements_list, "
+            f"(SELECT {services} FROM provider_services s "
+            "WHERE s.provider_id = providers.id) AS services_list "
+            f"FROM providers {where} ORDER BY id",
+            params,
+        )
         out = []
         for row in rows:
             row.pop("agrement_expires", None)
             row["suspended"] = bool(row["suspended"])
-            row["departements"] = deps.get(row["id"], [])
-            row["services"] = services.get(row["id"], [])
+            row["departements"] = sorted(json_values(row.pop("departements_list")))
+            ranked = (item.split(":", 1) for item in json_values(row.pop("services_list")))
+            row["services"] = [code for _, code in sorted(ranked, key=lambda r: int(r[0]))]
             out.append(Provider.model_validate(row, context=TRUSTED))
         return out
 

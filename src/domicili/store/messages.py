@@ -178,7 +178,25 @@ class MessageStore(StoreBase):
         return [_message(r) for r in rows]
 
     def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
-        """Record delivery outcomes: ``(id, None)`` sent, ``(id, error)`` failed."""
+        """Record delivery outcomes: ``(id, None)`` sent, ``(id, error)`` failed.
+
+        Atomic on its own: when every message was sent (the usual case) it is one
+        statement, which the database runs as one transaction; otherwise the outcomes
+        are written in one transaction (joining the caller's, if any).
+        """
+        if len(outcomes) <= 500 and all(error is None for _, error in outcomes):
+            if outcomes:
+                marks = ", ".join("?" * len(outcomes))
+                self.sql.execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL "
+                    f"WHERE id IN ({marks})",
+                    (iso(at), *(message_id for message_id, _ in outcomes)),
+                )
+            return
+        with self.transaction():
+            self._mark_outcomes(outcomes, at)
+
+    def _mark_outcomes(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
         self.sql.executemany(
             "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
             [
