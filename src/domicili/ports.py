@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from .models import OutboxMessage
 
 if TYPE_CHECKING:
     from .annuaire import SearchResult
+    from .files import StoredFile
     from .models import (
         Client,
         Dossier,
@@ -35,6 +37,7 @@ __all__ = [
     "DirectoryRepository",
     "DossierRepository",
     "EventRepository",
+    "FileStore",
     "MessageRepository",
     "Notifier",
     "PaymentEvent",
@@ -90,6 +93,30 @@ class Notifier(Protocol):
     """
 
     def deliver(self, message: OutboxMessage) -> None: ...
+
+
+@runtime_checkable
+class FileStore(Protocol):
+    """Stored files (justificatifs, documents), content-addressed by their SHA-256.
+
+    :class:`domicili.files.FileStore` keeps them in a folder (beside a SQLite file by
+    default); another implementation may keep them elsewhere, shared by several servers.
+    """
+
+    def check(self, data: bytes, *, filename: str) -> str:
+        """The content type of ``data`` if it may be stored, else
+        :class:`~domicili.errors.JustificatifRejected` saying why (size, kind)."""
+        ...
+
+    def put(self, data: bytes, *, filename: str) -> StoredFile:
+        """Store ``data`` (checked first) once under its SHA-256."""
+        ...
+
+    def read(self, sha256: str) -> bytes: ...
+
+    def path(self, sha256: str) -> Path:
+        """A local file holding the stored bytes (notifiers attach it to emails)."""
+        ...
 
 
 # -- repositories -------------------------------------------------------------

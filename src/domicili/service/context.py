@@ -15,10 +15,9 @@ from ..catalog import Catalog
 from ..clock import Clock
 from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
-from ..files import FileStore
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
-from ..ports import Notifier, Store
+from ..ports import FileStore, Notifier, Store
 from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
 

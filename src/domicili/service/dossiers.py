@@ -164,7 +164,7 @@ def create_demande(
     client = answers.client.model_copy()
     for kind, (data, name) in docs.items():
         _check_kind(ctx, client, kind)
-        ctx.files.check(data, filename=name, max_bytes=ctx.files.max_bytes)
+        ctx.files.check(data, filename=name)
     now = ctx.now()
     with ctx.store.transaction():
         providers = [ctx.provider(pid) for pid in targets]
