@@ -23,16 +23,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from ._bootstrap import compose, remove_scratch
 from ._directory import Directory
-from .catalog import Catalog
-from .clock import Clock, clock_from_env
+from .clock import Clock
 from .config import Settings, load_settings
-from .errors import ConfigError, DomiciliError
-from .files import FileStore
+from .errors import DomiciliError
 from .messages import MessageRenderer
-from .ports import Notifier, Store
-from .service.context import Context
-from .store import is_url, open_store
+from .ports import Notifier, SignatureMethod, Store
 
 if TYPE_CHECKING:
     from .answers import DemandeAnswers
@@ -102,6 +99,7 @@ class Domicili(Directory):
     :param provider: when set, every call is scoped to this provider's records.
     :param clock: the time source (default: ``DOMICILI_NOW`` if set, else real time).
     :param notifier: delivers messages (default: the one named in settings).
+    :param signature_method: makes and checks signature codes (default: ``[signature] method``).
     :param create: create the database when the file does not exist.
     """
 
@@ -113,53 +111,27 @@ class Domicili(Directory):
         settings: Settings | None = None,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
+        signature_method: SignatureMethod | None = None,
         provider: int | None = None,
         create: bool = True,
         auto_deliver: bool = True,
     ) -> None:
         self.settings = settings or load_settings()
-        if files is None and is_url(db):
-            raise ConfigError(
-                "A database server needs a folder for the stored files, shared by every "
-                "application server: name one (files).",
-                field="files",
-            )
-        store = open_store(db, create=create)
-        #: A throw-away database keeps its files in a throw-away folder, not in the cwd.
-        self._scratch: Path | None = None
-        if files is not None:
-            data_dir = Path(files)
-        elif str(db) == ":memory:":
-            import tempfile
-
-            self._scratch = data_dir = Path(tempfile.mkdtemp(prefix="domicili-memory-"))
-        else:
-            data_dir = Path(db).parent / f"{Path(db).name}-files"
-        outbox_dir = data_dir / "outbox"
-        if notifier is None:
-            from .adapters import load_notifier
-
-            notifier = load_notifier(
-                self.settings.notifications.notifier,
-                self.settings.notifications.options,
-                outbox_dir=outbox_dir,
-            )
-        self.data_dir = data_dir
-        self.outbox_dir = outbox_dir
-        self.auto_deliver = auto_deliver
-        self.ctx = Context(
-            store=store,
-            files=FileStore(
-                data_dir / "justificatifs", max_bytes=int(self.settings.files.max_mb * 1024 * 1024)
-            ),
-            notifier=notifier,
-            clock=clock or clock_from_env(),
+        built = compose(
+            db,
+            files=files,
             settings=self.settings,
-            catalog=Catalog(),
-            renderer=MessageRenderer(self.settings.templates.dir),
-            provider_scope=provider,
-            deliver_after_commit=auto_deliver,
+            clock=clock,
+            notifier=notifier,
+            signature_method=signature_method,
+            provider=provider,
+            create=create,
+            auto_deliver=auto_deliver,
         )
+        self.ctx = built.ctx
+        self.data_dir, self.outbox_dir = built.data_dir, built.outbox_dir
+        self.auto_deliver = auto_deliver
+        self._scratch = built.scratch
         if provider is not None:
             try:
                 self.ctx.provider(provider)  # fail early on an unknown --provider
@@ -170,10 +142,7 @@ class Domicili(Directory):
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None:
         self.ctx.store.close()
-        if self._scratch is not None:
-            import shutil
-
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        remove_scratch(self._scratch)
 
     def __enter__(self) -> Domicili:
         return self

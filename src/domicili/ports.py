@@ -1,7 +1,9 @@
 """The ports domicili talks to, as ``typing.Protocol`` classes, in one place.
 
 Built-in adapters implement them exactly as third-party ones do and are found
-through entry-point groups (``domicili.notifiers``…).
+through entry-point groups (``domicili.notifiers``, ``domicili.signatures``…): each
+group holds factories (:class:`NotifierFactory`, :class:`SignatureMethodFactory`) whose
+``from_config`` builds the adapter once, when :class:`~domicili.app.Domicili` is built.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .models import OutboxMessage
 
 if TYPE_CHECKING:
     from .annuaire import SearchResult
+    from .config import SignatureSettings
     from .files import StoredFile
     from .models import (
         Client,
@@ -40,8 +43,10 @@ __all__ = [
     "FileStore",
     "MessageRepository",
     "Notifier",
+    "NotifierFactory",
     "PaymentEvent",
     "SignatureMethod",
+    "SignatureMethodFactory",
     "SigningRepository",
     "Store",
     "UnitOfWork",
@@ -93,6 +98,25 @@ class Notifier(Protocol):
     """
 
     def deliver(self, message: OutboxMessage) -> None: ...
+
+
+@runtime_checkable
+class NotifierFactory(Protocol):
+    """What the ``domicili.notifiers`` group holds: usually the notifier class itself."""
+
+    def from_config(self, options: dict[str, Any], *, outbox_dir: Path) -> Notifier:
+        """The notifier for the ``[notifications] options`` table; ``outbox_dir`` is the
+        database's outbox folder, for a notifier that writes files."""
+        ...
+
+
+@runtime_checkable
+class SignatureMethodFactory(Protocol):
+    """What the ``domicili.signatures`` group holds: usually the method class itself."""
+
+    def from_config(self, settings: SignatureSettings) -> SignatureMethod:
+        """The method for the ``[signature]`` settings (code lifetime, attempts)."""
+        ...
 
 
 @runtime_checkable

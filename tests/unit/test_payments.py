@@ -273,12 +273,12 @@ def only_entry_points(
     """The installed entry points of ``group`` become ``points`` (others unchanged)."""
     import domicili.adapters
 
-    real, wanted = domicili.adapters.entry_points, group
+    real, wanted = domicili.adapters.installed, group
 
-    def fake(*, group: str) -> Any:
-        return points if group == wanted else real(group=group)
+    def fake(group: str) -> Any:
+        return {p.name: p for p in points} if group == wanted else real(group)
 
-    monkeypatch.setattr(domicili.adapters, "entry_points", fake)
+    monkeypatch.setattr(domicili.adapters, "installed", fake)
 
 
 def test_load_adapter_finds_each_builtin_adapter_through_its_group() -> None:

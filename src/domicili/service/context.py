@@ -17,7 +17,7 @@ from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
-from ..ports import FileStore, Notifier, Store
+from ..ports import FileStore, Notifier, SignatureMethod, Store
 from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
 
@@ -29,11 +29,16 @@ SECRET_PLACEHOLDER = "••••••"
 
 @dataclass
 class Context:
-    """The composition of one Domicili instance, shared by every use case."""
+    """The composition of one Domicili instance, shared by every use case.
+
+    The adapters are resolved once, when the facade is built: a use case calls the
+    ports and never asks which adapter is behind them.
+    """
 
     store: Store
     files: FileStore
     notifier: Notifier
+    signatures: SignatureMethod
     clock: Clock
     settings: Settings
     catalog: Catalog = field(default_factory=Catalog)
