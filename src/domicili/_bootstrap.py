@@ -13,7 +13,7 @@ from .config import Settings
 from .errors import ConfigError
 from .files import FileStore
 from .messages import MessageRenderer
-from .ports import Notifier, SignatureMethod
+from .ports import Notifier, PaymentGateway, SignatureMethod
 from .service.context import Context
 from .store import is_url, open_store
 
@@ -40,6 +40,7 @@ def compose(
     settings: Settings,
     clock: Clock | None,
     notifier: Notifier | None,
+    payments: PaymentGateway | None,
     signature_method: SignatureMethod | None,
     provider: int | None,
     create: bool,
@@ -64,8 +65,8 @@ def compose(
     else:
         data_dir = Path(db).parent / f"{Path(db).name}-files"
     try:
-        notifier, signature_method = _adapters(
-            settings, data_dir / "outbox", notifier, signature_method
+        notifier, payments, signature_method = _adapters(
+            settings, data_dir / "outbox", notifier, payments, signature_method
         )
         store = open_store(db, create=create)
     except BaseException:
@@ -77,6 +78,7 @@ def compose(
             data_dir / "justificatifs", max_bytes=int(settings.files.max_mb * 1024 * 1024)
         ),
         notifier=notifier,
+        payments=payments,
         signatures=signature_method,
         clock=clock or clock_from_env(),
         settings=settings,
@@ -99,8 +101,9 @@ def _adapters(
     settings: Settings,
     outbox_dir: Path,
     notifier: Notifier | None,
+    payments: PaymentGateway | None,
     signature_method: SignatureMethod | None,
-) -> tuple[Notifier, SignatureMethod]:
+) -> tuple[Notifier, PaymentGateway, SignatureMethod]:
     """The adapters given, else those the settings name."""
     from . import adapters
 
@@ -109,6 +112,8 @@ def _adapters(
         notifier = adapters.load_notifier(
             notifications.notifier, notifications.options, outbox_dir=outbox_dir
         )
+    if payments is None:
+        payments = adapters.load_payment_gateway(settings.payment)
     if signature_method is None:
         signature_method = adapters.load_signature_method(settings.signature)
-    return notifier, signature_method
+    return notifier, payments, signature_method

@@ -17,7 +17,7 @@ queued through the configured notifier.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -29,7 +29,7 @@ from .clock import Clock
 from .config import Settings, load_settings
 from .errors import DomiciliError
 from .messages import MessageRenderer
-from .ports import Notifier, SignatureMethod, Store
+from .ports import Notifier, PaymentGateway, SignatureMethod, Store
 
 if TYPE_CHECKING:
     from .answers import DemandeAnswers
@@ -99,6 +99,7 @@ class Domicili(Directory):
     :param provider: when set, every call is scoped to this provider's records.
     :param clock: the time source (default: ``DOMICILI_NOW`` if set, else real time).
     :param notifier: delivers messages (default: the one named in settings).
+    :param payments: the payment gateway (default: ``[payment] gateway`` of the settings).
     :param signature_method: makes and checks signature codes (default: ``[signature] method``).
     :param create: create the database when the file does not exist.
     """
@@ -111,6 +112,7 @@ class Domicili(Directory):
         settings: Settings | None = None,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
+        payments: PaymentGateway | None = None,
         signature_method: SignatureMethod | None = None,
         provider: int | None = None,
         create: bool = True,
@@ -123,6 +125,7 @@ class Domicili(Directory):
             settings=self.settings,
             clock=clock,
             notifier=notifier,
+            payments=payments,
             signature_method=signature_method,
             provider=provider,
             create=create,
@@ -158,6 +161,11 @@ class Domicili(Directory):
     @property
     def store(self) -> Store:
         return self.ctx.store
+
+    @property
+    def payment_gateway(self) -> PaymentGateway:
+        """The payment gateway in use (``payment_gateway.name``: ``checkout``, ``stripe``…)."""
+        return self.ctx.payments
 
     def _changing(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a use case, then deliver the messages its committed transactions queued."""
@@ -265,9 +273,15 @@ class Domicili(Directory):
         """Pay (or fail) a simulated card-checkout link, as a client would."""
         return self._changing(payments.simulate_checkout, self.ctx, token, succeed=succeed)
 
+    def receive_webhook(self, payload: bytes, headers: Mapping[str, str]) -> PaymentOutcome:
+        """Verify and apply a notification posted by the payment gateway's service (the
+        request's body and headers, as received); answer it 200 unless this raises."""
+        return self._changing(payments.receive_webhook, self.ctx, payload, headers)
+
     def handle_stripe_webhook(self, payload: bytes, signature_header: str) -> PaymentOutcome:
-        """Verify and apply a Stripe webhook; answer 200 to Stripe unless it raises."""
-        return self._changing(payments.stripe_webhook, self.ctx, payload, signature_header)
+        """:meth:`receive_webhook` for Stripe, given its ``Stripe-Signature`` header alone
+        (``[payment] gateway = "stripe"``)."""
+        return self.receive_webhook(payload, {"Stripe-Signature": signature_header})
 
     def handle_payment_event(self, event: PaymentEvent) -> PaymentOutcome:
         """Apply an event from any payment adapter (idempotent by ``event.event_id``)."""

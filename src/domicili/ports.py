@@ -1,14 +1,15 @@
 """The ports domicili talks to, as ``typing.Protocol`` classes, in one place.
 
 Built-in adapters implement them exactly as third-party ones do and are found
-through entry-point groups (``domicili.notifiers``, ``domicili.signatures``…): each
-group holds factories (:class:`NotifierFactory`, :class:`SignatureMethodFactory`) whose
-``from_config`` builds the adapter once, when :class:`~domicili.app.Domicili` is built.
+through entry-point groups (``domicili.notifiers``, ``domicili.payments``,
+``domicili.signatures``): each group holds factories (:class:`NotifierFactory`,
+:class:`PaymentGatewayFactory`, :class:`SignatureMethodFactory`) whose ``from_config``
+builds the adapter once, when :class:`~domicili.app.Domicili` is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from .models import OutboxMessage
 
 if TYPE_CHECKING:
     from .annuaire import SearchResult
-    from .config import SignatureSettings
+    from .config import PaymentSettings, SignatureSettings
     from .files import StoredFile
     from .models import (
         Client,
@@ -45,6 +46,8 @@ __all__ = [
     "Notifier",
     "NotifierFactory",
     "PaymentEvent",
+    "PaymentGateway",
+    "PaymentGatewayFactory",
     "SignatureMethod",
     "SignatureMethodFactory",
     "SigningRepository",
@@ -116,6 +119,58 @@ class SignatureMethodFactory(Protocol):
 
     def from_config(self, settings: SignatureSettings) -> SignatureMethod:
         """The method for the ``[signature]`` settings (code lifetime, attempts)."""
+        ...
+
+
+@runtime_checkable
+class PaymentGateway(Protocol):
+    """What a payment adapter offers the use cases; each turns what it receives into a
+    :class:`PaymentEvent`, which the service layer applies the same way whatever its source.
+
+    Refusals are :class:`~domicili.errors.PaymentRefused` with one sentence for a person.
+    """
+
+    #: The name it is registered under in ``domicili.payments`` (``[payment] gateway``).
+    name: str
+
+    def manual_payment(
+        self, dossier_id: int, amount_cents: int, method: str, reference: str | None
+    ) -> PaymentEvent:
+        """The event of a payment staff received outside domicili (transfer, cheque,
+        card terminal, cash); an unknown ``method`` is refused."""
+        ...
+
+    def open_link(self, dossier_id: int, amount_cents: int) -> str | None:
+        """The token of a new online-payment link for the amount due, or None when this
+        gateway takes no online payment."""
+        ...
+
+    def link_url(self, token: str) -> str | None:
+        """The address a client pays a link at (None once the gateway takes no online
+        payment, e.g. after its address was removed from the settings)."""
+        ...
+
+    def parse_webhook(
+        self, payload: bytes, headers: Mapping[str, str], now: datetime
+    ) -> PaymentEvent | None:
+        """Verify, then parse, a notification the payment service posted; None for an
+        event type domicili does not use."""
+        ...
+
+    def simulate(
+        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+    ) -> PaymentEvent:
+        """What the gateway's card form would report for a link (demos and tests);
+        refused by a gateway that has no such form."""
+        ...
+
+
+@runtime_checkable
+class PaymentGatewayFactory(Protocol):
+    """What the ``domicili.payments`` group holds: usually the gateway class itself."""
+
+    def from_config(self, settings: PaymentSettings) -> PaymentGateway:
+        """The gateway for the ``[payment]`` settings; secrets come from the environment."""
         ...
 
 

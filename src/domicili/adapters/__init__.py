@@ -16,23 +16,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ConfigError
-from ..ports import Notifier, NotifierFactory, SignatureMethod, SignatureMethodFactory
+from ..ports import (
+    Notifier,
+    NotifierFactory,
+    PaymentGateway,
+    PaymentGatewayFactory,
+    SignatureMethod,
+    SignatureMethodFactory,
+)
 
 if TYPE_CHECKING:
-    from ..config import SignatureSettings
+    from ..config import PaymentSettings, SignatureSettings
 
 __all__ = [
     "GROUPS",
     "installed",
     "load_adapter",
     "load_notifier",
+    "load_payment_gateway",
     "load_signature_method",
 ]
 
 #: Entry-point group → (the module of its built-in adapters, what one adapter is called).
 GROUPS: dict[str, tuple[str, str]] = {
     "domicili.notifiers": ("notifiers", "notifier"),
-    "domicili.payments": ("payments", "payment adapter"),
+    "domicili.payments": ("payments", "payment gateway"),
     "domicili.signatures": ("signatures", "signature method"),
 }
 
@@ -49,7 +57,7 @@ def installed(group: str) -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in _entry_points().get(group, ())}
 
 
-def load_adapter(group: str, name: str) -> Any:
+def load_adapter(group: str, name: str) -> object:
     """The class (or factory) registered as ``name`` in the entry-point ``group``.
 
     Installed entry points come first, so a package may register its own adapters
@@ -58,9 +66,10 @@ def load_adapter(group: str, name: str) -> Any:
     """
     found = installed(group)
     if name in found:
-        return found[name].load()
+        loaded: object = found[name].load()
+        return loaded
     module, kind = GROUPS.get(group, ("", "adapter"))
-    builtin: dict[str, Any] = import_module(f"{__name__}.{module}").BUILTIN if module else {}
+    builtin: dict[str, object] = import_module(f"{__name__}.{module}").BUILTIN if module else {}
     if name in builtin:
         return builtin[name]
     known = ", ".join(sorted(set(found) | set(builtin))) or "none"
@@ -84,6 +93,7 @@ def _unfit(value: object, port: type, what: str) -> ConfigError:
 #: Entry-point group → the port of what it holds, and the settings its factories read.
 FACTORIES: dict[str, tuple[type, str]] = {
     "domicili.notifiers": (NotifierFactory, "notifications.options"),
+    "domicili.payments": (PaymentGatewayFactory, "the [payment] settings"),
     "domicili.signatures": (SignatureMethodFactory, "the [signature] settings"),
 }
 
@@ -114,6 +124,12 @@ def load_notifier(name: str, options: dict[str, object], *, outbox_dir: Path) ->
         Notifier,
     )
     return cast(Notifier, notifier)
+
+
+def load_payment_gateway(settings: PaymentSettings) -> PaymentGateway:
+    """The gateway named by ``[payment] gateway``, built from the ``[payment]`` settings."""
+    group, name = "domicili.payments", settings.gateway
+    return cast(PaymentGateway, _build(group, name, _from_config(settings), PaymentGateway))
 
 
 def load_signature_method(settings: SignatureSettings) -> SignatureMethod:

@@ -1,4 +1,4 @@
-"""What every use case needs: the store, files, clock, settings and the outbox.
+"""What every use case needs: the store, files, adapters, clock, settings and the outbox.
 
 A use case is a function ``f(ctx, …)`` that runs inside ``ctx.store.transaction()``,
 checks, changes state, appends events and queues notifications in that same
@@ -17,7 +17,7 @@ from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
-from ..ports import FileStore, Notifier, SignatureMethod, Store
+from ..ports import FileStore, Notifier, PaymentGateway, SignatureMethod, Store
 from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
 
@@ -38,6 +38,7 @@ class Context:
     store: Store
     files: FileStore
     notifier: Notifier
+    payments: PaymentGateway
     signatures: SignatureMethod
     clock: Clock
     settings: Settings
