@@ -46,7 +46,7 @@ class StatusesDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         from domicili.statuses import STATUSES
 
-        rows = [[code, status.value, label] for status, (code, label) in STATUSES.items()]
+        rows = [[row.code, status.value, row.label] for status, row in STATUSES.items()]
         return [_table(["code", "name", "libellé (shown to people)"], rows, literal=(0, 1))]
 
 

@@ -68,7 +68,15 @@ if TYPE_CHECKING:
         Provider,
         Signature,
     )
-    from .ports import Notifier, PaymentEvent, SignatureMethod
+    from .ports import (
+        Notifier,
+        NotifierFactory,
+        PaymentEvent,
+        PaymentGateway,
+        PaymentGatewayFactory,
+        SignatureMethod,
+        SignatureMethodFactory,
+    )
     from .service.audit import AuditReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
@@ -90,8 +98,12 @@ _HOMES: dict[str, str] = {
     "SystemClock": "clock",
     # ports an adapter implements
     "Notifier": "ports",
-    "SignatureMethod": "ports",
+    "NotifierFactory": "ports",
     "PaymentEvent": "ports",
+    "PaymentGateway": "ports",
+    "PaymentGatewayFactory": "ports",
+    "SignatureMethod": "ports",
+    "SignatureMethodFactory": "ports",
     # models
     "Attachment": "models",
     "BeneficialOwner": "models",
@@ -195,12 +207,15 @@ __all__ = [
     "NewerRevision",
     "NotFound",
     "Notifier",
+    "NotifierFactory",
     "Offer",
     "OfferNotFound",
     "OutOfScope",
     "OutboxMessage",
     "Payment",
     "PaymentEvent",
+    "PaymentGateway",
+    "PaymentGatewayFactory",
     "PaymentOutcome",
     "PaymentRefused",
     "Person",
@@ -214,6 +229,7 @@ __all__ = [
     "Settings",
     "Signature",
     "SignatureMethod",
+    "SignatureMethodFactory",
     "SignatureRefused",
     "Status",
     "SweepReport",

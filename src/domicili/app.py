@@ -17,22 +17,19 @@ queued through the configured notifier.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from ._bootstrap import compose, remove_scratch
 from ._directory import Directory
-from .catalog import Catalog
-from .clock import Clock, clock_from_env
+from .clock import Clock
 from .config import Settings, load_settings
-from .errors import ConfigError, DomiciliError
-from .files import FileStore
+from .errors import DomiciliError
 from .messages import MessageRenderer
-from .ports import Notifier, Store
-from .service.context import Context
-from .store import is_url, open_store
+from .ports import Notifier, PaymentGateway, SignatureMethod, Store
 
 if TYPE_CHECKING:
     from .answers import DemandeAnswers
@@ -102,6 +99,8 @@ class Domicili(Directory):
     :param provider: when set, every call is scoped to this provider's records.
     :param clock: the time source (default: ``DOMICILI_NOW`` if set, else real time).
     :param notifier: delivers messages (default: the one named in settings).
+    :param payments: the payment gateway (default: ``[payment] gateway`` of the settings).
+    :param signature_method: makes and checks signature codes (default: ``[signature] method``).
     :param create: create the database when the file does not exist.
     """
 
@@ -113,54 +112,29 @@ class Domicili(Directory):
         settings: Settings | None = None,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
+        payments: PaymentGateway | None = None,
+        signature_method: SignatureMethod | None = None,
         provider: int | None = None,
         create: bool = True,
         auto_deliver: bool = True,
     ) -> None:
         self.settings = settings or load_settings()
-        if files is None and is_url(db):
-            raise ConfigError(
-                "A database server needs a folder for the stored files, shared by every "
-                "application server: name one (files).",
-                field="files",
-            )
-        clock = clock or clock_from_env()  # a wrong DOMICILI_NOW is refused before connecting
-        store = open_store(db, create=create)
-        #: A throw-away database keeps its files in a throw-away folder, not in the cwd.
-        self._scratch: Path | None = None
-        if files is not None:
-            data_dir = Path(files)
-        elif str(db) == ":memory:":
-            import tempfile
-
-            self._scratch = data_dir = Path(tempfile.mkdtemp(prefix="domicili-memory-"))
-        else:
-            data_dir = Path(db).parent / f"{Path(db).name}-files"
-        outbox_dir = data_dir / "outbox"
-        if notifier is None:
-            from .adapters import load_notifier
-
-            notifier = load_notifier(
-                self.settings.notifications.notifier,
-                self.settings.notifications.options,
-                outbox_dir=outbox_dir,
-            )
-        self.data_dir = data_dir
-        self.outbox_dir = outbox_dir
-        self.auto_deliver = auto_deliver
-        self.ctx = Context(
-            store=store,
-            files=FileStore(
-                data_dir / "justificatifs", max_bytes=int(self.settings.files.max_mb * 1024 * 1024)
-            ),
-            notifier=notifier,
-            clock=clock,
+        built = compose(
+            db,
+            files=files,
             settings=self.settings,
-            catalog=Catalog(),
-            renderer=MessageRenderer(self.settings.templates.dir),
-            provider_scope=provider,
-            deliver_after_commit=auto_deliver,
+            clock=clock,
+            notifier=notifier,
+            payments=payments,
+            signature_method=signature_method,
+            provider=provider,
+            create=create,
+            auto_deliver=auto_deliver,
         )
+        self.ctx = built.ctx
+        self.data_dir, self.outbox_dir = built.data_dir, built.outbox_dir
+        self.auto_deliver = auto_deliver
+        self._scratch = built.scratch
         if provider is not None:
             try:
                 self.ctx.provider(provider)  # fail early on an unknown --provider
@@ -171,10 +145,7 @@ class Domicili(Directory):
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None:
         self.ctx.store.close()
-        if self._scratch is not None:
-            import shutil
-
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        remove_scratch(self._scratch)
 
     def __enter__(self) -> Domicili:
         return self
@@ -190,6 +161,11 @@ class Domicili(Directory):
     @property
     def store(self) -> Store:
         return self.ctx.store
+
+    @property
+    def payment_gateway(self) -> PaymentGateway:
+        """The payment gateway in use (``payment_gateway.name``: ``checkout``, ``stripe``…)."""
+        return self.ctx.payments
 
     def _changing(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a use case, then deliver the messages its committed transactions queued."""
@@ -297,9 +273,15 @@ class Domicili(Directory):
         """Pay (or fail) a simulated card-checkout link, as a client would."""
         return self._changing(payments.simulate_checkout, self.ctx, token, succeed=succeed)
 
+    def receive_webhook(self, payload: bytes, headers: Mapping[str, str]) -> PaymentOutcome:
+        """Verify and apply a notification posted by the payment gateway's service (the
+        request's body and headers, as received); answer it 200 unless this raises."""
+        return self._changing(payments.receive_webhook, self.ctx, payload, headers)
+
     def handle_stripe_webhook(self, payload: bytes, signature_header: str) -> PaymentOutcome:
-        """Verify and apply a Stripe webhook; answer 200 to Stripe unless it raises."""
-        return self._changing(payments.stripe_webhook, self.ctx, payload, signature_header)
+        """:meth:`receive_webhook` for Stripe, given its ``Stripe-Signature`` header alone
+        (``[payment] gateway = "stripe"``)."""
+        return self.receive_webhook(payload, {"Stripe-Signature": signature_header})
 
     def handle_payment_event(self, event: PaymentEvent) -> PaymentOutcome:
         """Apply an event from any payment adapter (idempotent by ``event.event_id``)."""

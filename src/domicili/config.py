@@ -6,6 +6,7 @@ the file: adapters read them from the environment.
 .. code-block:: toml
 
     [payment]
+    gateway = "checkout"       # entry point of the group domicili.payments ("stripe"…)
     deadline_days = 7          # days to pay after acceptance
     reminder_days = [3, 1]     # reminders this many days before the deadline
     checkout_url = "https://paiement.example.fr/checkout/{token}"   # card-payment links
@@ -58,6 +59,9 @@ class _Section(BaseModel):
 
 
 class PaymentSettings(_Section):
+    #: Entry point of the group ``domicili.payments``: ``checkout`` (a simulated card
+    #: checkout) or ``stripe`` (Stripe webhooks); staff-recorded payments work with any.
+    gateway: str = "checkout"
     deadline_days: int = Field(7, ge=1, le=90)
     reminder_days: list[int] = Field(default_factory=lambda: [3, 1])
     #: When set, acceptance messages carry a card-payment link (``{token}`` is replaced).

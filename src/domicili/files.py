@@ -68,15 +68,16 @@ class StoredFile:
 
 
 class FileStore:
-    """Files under ``root/ab/cdef…`` named by their sha256."""
+    """Files under ``root/ab/cdef…`` named by their sha256: the default implementation
+    of the :class:`~domicili.ports.FileStore` port (the folder ``<db>-files`` or ``--files``)."""
 
     def __init__(self, root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
 
-    @staticmethod
-    def check(data: bytes, *, filename: str, max_bytes: int) -> str:
+    def check(self, data: bytes, *, filename: str) -> str:
         """The content type of ``data``, or :class:`JustificatifRejected` with the reason."""
+        max_bytes = self.max_bytes
         if not data:
             raise JustificatifRejected(
                 f"{filename} is empty; send a PDF, JPEG or PNG file.", field="file", value=filename
@@ -99,7 +100,7 @@ class FileStore:
         return content_type
 
     def put(self, data: bytes, *, filename: str) -> StoredFile:
-        content_type = self.check(data, filename=filename, max_bytes=self.max_bytes)
+        content_type = self.check(data, filename=filename)
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if not target.exists():

@@ -17,11 +17,13 @@ from datetime import date, datetime
 __all__ = [
     "NBSP",
     "NNBSP",
+    "PAYMENT_METHODS",
     "date_fr",
     "decimal_fr",
     "format_eur",
     "long_date_fr",
     "numeric_date_fr",
+    "payment_method_fr",
     "time_fr",
 ]
 
@@ -100,3 +102,19 @@ def decimal_fr(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}{whole},{rest:02d}"
+
+
+#: Payment methods in words: those staff record, and those payment services report.
+PAYMENT_METHODS = {
+    "transfer": "virement",
+    "cheque": "chèque",
+    "card": "carte bancaire",
+    "cash": "espèces",
+    "sepa_debit": "prélèvement SEPA",
+}
+
+
+def payment_method_fr(method: str) -> str:
+    """A payment method in words, for messages and invoices (never a raw code):
+    ``"transfer"`` → ``"virement"``; one not known → ``"autre moyen de paiement"``."""
+    return PAYMENT_METHODS.get(method, "autre moyen de paiement")

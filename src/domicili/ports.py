@@ -1,21 +1,27 @@
 """The ports domicili talks to, as ``typing.Protocol`` classes, in one place.
 
 Built-in adapters implement them exactly as third-party ones do and are found
-through entry-point groups (``domicili.notifiers``…).
+through entry-point groups (``domicili.notifiers``, ``domicili.payments``,
+``domicili.signatures``): each group holds factories (:class:`NotifierFactory`,
+:class:`PaymentGatewayFactory`, :class:`SignatureMethodFactory`) whose ``from_config``
+builds the adapter once, when :class:`~domicili.app.Domicili` is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from .models import OutboxMessage
 
 if TYPE_CHECKING:
     from .annuaire import SearchResult
+    from .config import PaymentSettings, SignatureSettings
+    from .files import StoredFile
     from .models import (
         Client,
         Dossier,
@@ -35,10 +41,15 @@ __all__ = [
     "DirectoryRepository",
     "DossierRepository",
     "EventRepository",
+    "FileStore",
     "MessageRepository",
     "Notifier",
+    "NotifierFactory",
     "PaymentEvent",
+    "PaymentGateway",
+    "PaymentGatewayFactory",
     "SignatureMethod",
+    "SignatureMethodFactory",
     "SigningRepository",
     "Store",
     "UnitOfWork",
@@ -90,6 +101,101 @@ class Notifier(Protocol):
     """
 
     def deliver(self, message: OutboxMessage) -> None: ...
+
+
+@runtime_checkable
+class NotifierFactory(Protocol):
+    """What the ``domicili.notifiers`` group holds: usually the notifier class itself."""
+
+    def from_config(self, options: dict[str, Any], *, outbox_dir: Path) -> Notifier:
+        """The notifier for the ``[notifications] options`` table; ``outbox_dir`` is the
+        database's outbox folder, for a notifier that writes files."""
+        ...
+
+
+@runtime_checkable
+class SignatureMethodFactory(Protocol):
+    """What the ``domicili.signatures`` group holds: usually the method class itself."""
+
+    def from_config(self, settings: SignatureSettings) -> SignatureMethod:
+        """The method for the ``[signature]`` settings (code lifetime, attempts)."""
+        ...
+
+
+@runtime_checkable
+class PaymentGateway(Protocol):
+    """What a payment adapter offers the use cases; each turns what it receives into a
+    :class:`PaymentEvent`, which the service layer applies the same way whatever its source.
+
+    Refusals are :class:`~domicili.errors.PaymentRefused` with one sentence for a person.
+    """
+
+    #: The name it is registered under in ``domicili.payments`` (``[payment] gateway``).
+    name: str
+
+    def manual_payment(
+        self, dossier_id: int, amount_cents: int, method: str, reference: str | None
+    ) -> PaymentEvent:
+        """The event of a payment staff received outside domicili (transfer, cheque,
+        card terminal, cash); an unknown ``method`` is refused."""
+        ...
+
+    def open_link(self, dossier_id: int, amount_cents: int) -> str | None:
+        """The token of a new online-payment link for the amount due, or None when this
+        gateway takes no online payment."""
+        ...
+
+    def link_url(self, token: str) -> str | None:
+        """The address a client pays a link at (None once the gateway takes no online
+        payment, e.g. after its address was removed from the settings)."""
+        ...
+
+    def parse_webhook(
+        self, payload: bytes, headers: Mapping[str, str], now: datetime
+    ) -> PaymentEvent | None:
+        """Verify, then parse, a notification the payment service posted; None for an
+        event type domicili does not use."""
+        ...
+
+    def simulate(
+        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+    ) -> PaymentEvent:
+        """What the gateway's card form would report for a link (demos and tests);
+        refused by a gateway that has no such form."""
+        ...
+
+
+@runtime_checkable
+class PaymentGatewayFactory(Protocol):
+    """What the ``domicili.payments`` group holds: usually the gateway class itself."""
+
+    def from_config(self, settings: PaymentSettings) -> PaymentGateway:
+        """The gateway for the ``[payment]`` settings; secrets come from the environment."""
+        ...
+
+
+@runtime_checkable
+class FileStore(Protocol):
+    """Stored files (justificatifs, documents), content-addressed by their SHA-256.
+
+    :class:`domicili.files.FileStore` keeps them in a folder (beside a SQLite file by
+    default); another implementation may keep them elsewhere, shared by several servers.
+    """
+
+    def check(self, data: bytes, *, filename: str) -> str:
+        """The content type of ``data`` if it may be stored, else
+        :class:`~domicili.errors.JustificatifRejected` saying why (size, kind)."""
+        ...
+
+    def put(self, data: bytes, *, filename: str) -> StoredFile:
+        """Store ``data`` (checked first) once under its SHA-256."""
+        ...
+
+    def read(self, sha256: str) -> bytes: ...
+
+    def path(self, sha256: str) -> Path:
+        """A local file holding the stored bytes (notifiers attach it to emails)."""
+        ...
 
 
 # -- repositories -------------------------------------------------------------

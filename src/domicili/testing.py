@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,12 @@ from .clock import FixedClock
 from .config import Settings
 from .errors import AdapterError
 from .models import OutboxMessage
+from .ports import PaymentEvent, PaymentGateway, SignatureMethod
 
 __all__ = [
     "FailingNotifier",
+    "FakePayments",
+    "OpenedLink",
     "RecordingNotifier",
     "make_app",
     "new_database",
@@ -98,6 +103,94 @@ class FailingNotifier:
         self.sent.append(message)
 
 
+@dataclass(frozen=True)
+class OpenedLink:
+    """A payment link :class:`FakePayments` opened."""
+
+    token: str
+    dossier_id: int
+    amount_cents: int
+
+
+@dataclass
+class FakePayments:
+    """A scripted payment gateway: what its webhooks report is what a test queued.
+
+    ``script(*outcomes)`` queues what the next :meth:`parse_webhook` calls return, in
+    order: a :class:`~domicili.ports.PaymentEvent`, None (an event type not used), or
+    an exception to raise (a :class:`~domicili.errors.PaymentRefused`…). Every call is
+    kept in ``calls`` as ``(method, arguments)``, every link opened in ``links``.
+    Staff payments and simulated card payments are made up as a gateway would make them,
+    with ``adapter`` set to ``name``; ``online=False`` makes a gateway that opens no link.
+    """
+
+    name: str = "fake"
+    online: bool = True
+    url: str = "https://paiement.example.test/{token}"
+    calls: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    links: list[OpenedLink] = field(default_factory=list)
+    _script: deque[PaymentEvent | BaseException | None] = field(default_factory=deque)
+    _count: int = 0
+
+    def script(self, *outcomes: PaymentEvent | BaseException | None) -> None:
+        self._script.extend(outcomes)
+
+    def event(self, dossier_id: int | None, amount_cents: int, **fields: Any) -> PaymentEvent:
+        """A succeeded event of this gateway (a fresh ``event_id`` each time), to script."""
+        self._count += 1
+        values: dict[str, Any] = {
+            "adapter": self.name,
+            "event_id": f"{self.name}-evt-{self._count}",
+            "kind": "succeeded",
+            "dossier_id": dossier_id,
+            "amount_cents": amount_cents,
+            "method": "card",
+            **fields,
+        }
+        return PaymentEvent(**values)
+
+    def manual_payment(
+        self, dossier_id: int, amount_cents: int, method: str, reference: str | None
+    ) -> PaymentEvent:
+        self._called("manual_payment", dossier_id, amount_cents, method=method, reference=reference)
+        return self.event(dossier_id, amount_cents, method=method, reference=reference)
+
+    def open_link(self, dossier_id: int, amount_cents: int) -> str | None:
+        self._called("open_link", dossier_id, amount_cents)
+        if not self.online:
+            return None
+        link = OpenedLink(f"fake_{len(self.links) + 1}", dossier_id, amount_cents)
+        self.links.append(link)
+        return link.token
+
+    def link_url(self, token: str) -> str | None:
+        return self.url.format(token=token) if self.online else None
+
+    def parse_webhook(
+        self, payload: bytes, headers: Mapping[str, str], now: datetime
+    ) -> PaymentEvent | None:
+        self.calls.append(("parse_webhook", {"payload": payload, "headers": dict(headers)}))
+        if not self._script:
+            raise AssertionError("FakePayments received a webhook nothing was scripted for")
+        outcome = self._script.popleft()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def simulate(
+        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+    ) -> PaymentEvent:
+        self._called("simulate", dossier_id, amount_cents, token=token, succeed=succeed)
+        if succeed:
+            return self.event(dossier_id, amount_cents, external_id=token, reference=token)
+        return self.event(
+            dossier_id, amount_cents, kind="failed", reference=token, failure_reason="declined"
+        )
+
+    def _called(self, call: str, dossier_id: int, amount_cents: int, **more: object) -> None:
+        self.calls.append((call, {"dossier_id": dossier_id, "amount_cents": amount_cents, **more}))
+
+
 #: Makes the database of a :func:`make_app` that names none: ``(db, files)``.
 _default_database: Callable[[], tuple[str, Path | None]] | None = None
 
@@ -126,11 +219,14 @@ def make_app(
     start: datetime = DEFAULT_START,
     settings: Settings | None = None,
     provider: int | None = None,
+    payments: PaymentGateway | None = None,
+    signature_method: SignatureMethod | None = None,
 ) -> tuple[Domicili, FixedClock, RecordingNotifier]:
     """A facade on ``db`` with a fixed clock and a recording notifier.
 
     Without ``db``: a throw-away SQLite database in memory, or the database of
-    :func:`use_database`.
+    :func:`use_database`. ``payments`` (e.g. :class:`FakePayments`) and
+    ``signature_method`` replace the adapters the settings name.
     """
     if db is None:
         db, files = new_database()
@@ -142,6 +238,8 @@ def make_app(
         settings=settings or Settings(),
         clock=clock,
         notifier=notifier,
+        payments=payments,
+        signature_method=signature_method,
         provider=provider,
     )
     return app, clock, notifier

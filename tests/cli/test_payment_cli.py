@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 NOW = "2026-03-02T10:00:00+01:00"
 SECRET = "whsec_domicili_cli_tests"
 CHECKOUT = '[payment]\ncheckout_url = "https://paiement.example.fr/checkout/{token}"\n'
+STRIPE = CHECKOUT + 'gateway = "stripe"\n'
 REQUIRED = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
 PHONES = {"client": "+33612345678", "provider": "+33698765432"}
 AMOUNT_DUE = 12600
@@ -152,7 +153,14 @@ def paid(cli: Cli, paid_db: Path) -> Cli:
 
 
 @pytest.fixture
-def secret(monkeypatch: pytest.MonkeyPatch) -> str:
+def stripe_install(accepted: Cli) -> Cli:
+    """``accepted`` on an install whose payment gateway is Stripe (``payment.gateway``)."""
+    Path("domicili.toml").write_text(STRIPE, encoding="utf-8")
+    return accepted
+
+
+@pytest.fixture
+def secret(stripe_install: Cli, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DOMICILI_STRIPE_WEBHOOK_SECRET", SECRET)
     return SECRET
 
@@ -310,12 +318,64 @@ def test_a_webhook_with_a_stale_timestamp_exits_1(accepted: Cli, secret: str, du
     assert webhook(accepted, body, fresh).exit_code == 0
 
 
-def test_a_webhook_without_the_secret_in_the_environment_exits_1(accepted: Cli) -> None:
+def test_a_webhook_without_the_secret_in_the_environment_exits_1(stripe_install: Cli) -> None:
     body = stripe_body("evt_cli_nosecret", "succeeded")
-    result = webhook(accepted, body, sign_stripe_payload(body, SECRET, timestamp()))
+    result = webhook(stripe_install, body, sign_stripe_payload(body, SECRET, timestamp()))
     assert result.exit_code == 1
     assert "DOMICILI_STRIPE_WEBHOOK_SECRET" in result.stderr
-    assert accepted.json("payment", "list") == []
+    assert stripe_install.json("payment", "list") == []
+
+
+def test_a_stripe_install_without_the_secret_runs_every_other_command(
+    stripe_install: Cli,
+) -> None:
+    """The secret is needed when a webhook arrives, not to list or record payments."""
+    assert [d["status_code"] for d in stripe_install.json("dossier", "list")] == ["S2"]
+    paid = stripe_install.json("payment", "record", 1, "--method", "transfer")
+    assert paid["outcome"] == "applied"
+
+
+def test_a_webhook_for_another_gateway_than_the_configured_one_exits_1(
+    accepted: Cli, dump: Any
+) -> None:
+    body = stripe_body("evt_cli_elsewhere", "succeeded")
+    before = dump(accepted.db)
+    result = webhook(accepted, body, sign_stripe_payload(body, SECRET, timestamp()))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: The configured payment gateway is 'checkout'; set payment.gateway = "
+        '"stripe" in the settings to receive Stripe webhooks.'
+    )
+    assert dump(accepted.db) == before
+
+
+def test_the_signature_may_come_as_a_header_named_in_any_case(
+    stripe_install: Cli, secret: str
+) -> None:
+    body = stripe_body("evt_cli_header", "succeeded")
+    header = f"stripe-signature: {sign_stripe_payload(body, secret, timestamp())}"
+    from domicili.cli import cli as command
+
+    argv = [*stripe_install.target, "payment", "webhook", "stripe", "--header", header, "--json"]
+    result = stripe_install.runner.invoke(
+        command, argv, input=body, env={"DOMICILI_NOW": stripe_install.now}
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outcome"] == "applied"
+
+
+def test_a_header_without_a_colon_is_a_usage_error(stripe_install: Cli) -> None:
+    result = stripe_install("payment", "webhook", "stripe", "--header", "Stripe-Signature")
+    assert result.exit_code == 2
+    assert "'Stripe-Signature' is not NAME: VALUE." in result.stderr
+
+
+def test_a_stripe_install_has_no_simulated_card_form(stripe_install: Cli) -> None:
+    token = link_token(stripe_install)
+    result = stripe_install("payment", "simulate", token, "--succeed")
+    assert result.exit_code == 1
+    assert "The stripe payment gateway has no simulated card form" in result.stderr
+    assert stripe_install.json("payment", "list") == []
 
 
 def test_a_webhook_of_another_amount_exits_1_and_is_held(accepted: Cli, secret: str) -> None:

@@ -82,3 +82,19 @@ def test_a_refused_file_leaves_no_trace_on_disk(file_world: World) -> None:
     with pytest.raises(ValueError, match="not a PDF"):
         file_world.app.add_justificatif(dossier_id, "identite", b"plain text", "faux.pdf")
     assert stored_files(file_world) == []
+
+
+def test_the_folder_file_store_is_the_default_implementation_of_the_port(
+    tmp_path: Path,
+) -> None:
+    from domicili.errors import JustificatifRejected
+    from domicili.files import FileStore as FolderFileStore
+    from domicili.ports import FileStore
+
+    folder = FolderFileStore(tmp_path / "files", max_bytes=2048)
+    assert isinstance(folder, FileStore)
+    assert folder.check(sample_pdf("court"), filename="court.pdf") == "application/pdf"
+    with pytest.raises(JustificatifRejected, match="the limit is"):
+        folder.check(sample_pdf("long" * 1000), filename="long.pdf")  # its own limit
+    stored = folder.put(sample_pdf("court"), filename="court.pdf")
+    assert folder.path(stored.sha256).read_bytes() == folder.read(stored.sha256)

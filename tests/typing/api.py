@@ -40,7 +40,9 @@ from domicili import (
     OutboxMessage,
     Payment,
     PaymentEvent,
+    PaymentGateway,
     PaymentOutcome,
+    PaymentRefused,
     PieceView,
     Provider,
     ProviderNotFound,
@@ -51,7 +53,7 @@ from domicili import (
     Status,
     SweepReport,
 )
-from domicili.testing import RecordingNotifier, make_app, sample_answers, sample_pdf
+from domicili.testing import FakePayments, RecordingNotifier, make_app, sample_answers, sample_pdf
 
 E = TypeVar("E", bound=DomiciliError)
 CLIENT_PHONE, PROVIDER_PHONE = "+33612345678", "+33670000000"
@@ -259,7 +261,26 @@ def refusals(app: Domicili, provider_id: int, dossier_id: int) -> None:
     assert_type(app.resume_provider(provider_id), Provider)
 
 
+def a_gateway_of_our_own() -> None:
+    """An application that receives its payment service's webhooks itself."""
+    fake = FakePayments(name="banque")
+    app, _clock, _notifier = make_app(payments=fake)
+    with app:
+        assert_type(app.payment_gateway, PaymentGateway)
+        assert app.payment_gateway is fake
+        dossier_id = request_and_review(app, register(app))
+        (link,) = fake.links
+        assert link.dossier_id == dossier_id
+        fake.script(fake.event(dossier_id, link.amount_cents, external_id="virement-1"))
+        outcome = app.receive_webhook(b"{}", {"X-Banque-Signature": "ok"})
+        assert_type(outcome, PaymentOutcome)
+        assert outcome.outcome == "applied"
+        fake.script(PaymentRefused("Webhook refused: unsigned."))
+        assert refused(PaymentRefused, lambda: app.receive_webhook(b"", {})).dossier_id is None
+
+
 def main() -> None:
+    a_gateway_of_our_own()
     app, _clock, notifier = make_app()
     assert_type(app, Domicili)
     assert_type(domicili.Status.ACTIVE.code, str)

@@ -1,4 +1,6 @@
-"""The first payment through the facade, over fakes: staff records, card checkout, Stripe.
+"""The first payment through the facade, over the built-in gateways: staff records, the
+simulated card checkout, Stripe webhooks (``tests/unit/test_payment_gateway.py`` drives
+the same use cases through a scripted fake gateway).
 
 Whatever its source, a payment is applied once: the invoice is issued, the dossier
 moves to S3 and the contract goes out for signature, all in one transaction. A payment
@@ -25,8 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domicili.adapters.payments import (
-    CheckoutPayments,
-    ManualPayments,
+    CheckoutGateway,
+    StripeGateway,
     StripeWebhooks,
     sign_stripe_payload,
 )
@@ -137,9 +139,8 @@ def post(
 ) -> Any:
     """Deliver a webhook signed now (or at ``at``) with ``secret``."""
     moment = at or app.ctx.now()
-    return app.handle_stripe_webhook(
-        body, sign_stripe_payload(body, secret, int(moment.timestamp()))
-    )
+    header = sign_stripe_payload(body, secret, int(moment.timestamp()))
+    return app.receive_webhook(body, {"Stripe-Signature": header})
 
 
 def sent(notifier: Any, template: str, channel: str | None = None) -> list[Any]:
@@ -180,6 +181,8 @@ class Flow:
 
 
 CHECKOUT = Settings(payment=PaymentSettings(checkout_url=CHECKOUT_URL))
+#: An install that receives Stripe webhooks (staff-recorded payments work with any gateway).
+STRIPE = Settings(payment=PaymentSettings(gateway="stripe"))
 
 
 def build_template(folder: Path, settings: Settings | None = None) -> Path:
@@ -210,7 +213,8 @@ def checkout_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def flow(accepted_db: Path, tmp_path: Path) -> Iterator[Flow]:
-    opened = open_copy(accepted_db, tmp_path / "db")
+    """The accepted dossier on an install whose payment gateway is Stripe."""
+    opened = open_copy(accepted_db, tmp_path / "db", STRIPE)
     try:
         yield opened
     finally:
@@ -246,15 +250,19 @@ def link_token(app: Domicili, dossier_id: int) -> str:
     return found[-1]
 
 
-# -- adapters are plugins ----------------------------------------------------------------
+# -- gateways are plugins ----------------------------------------------------------------
 
 
-def test_builtin_payment_adapters_are_found_through_the_payments_entry_point_group() -> None:
+def test_builtin_payment_gateways_are_found_through_the_payments_entry_point_group() -> None:
     found = {ep.name: ep for ep in entry_points(group="domicili.payments")}
-    assert {"manual", "checkout", "stripe"} <= set(found)
-    assert found["manual"].load() is ManualPayments
-    assert found["checkout"].load() is CheckoutPayments
-    assert found["stripe"].load() is StripeWebhooks
+    assert {"checkout", "stripe"} <= set(found)
+    assert found["checkout"].load() is CheckoutGateway
+    assert found["stripe"].load() is StripeGateway
+
+
+def test_the_default_gateway_is_the_simulated_checkout(world: World) -> None:
+    assert world.app.payment_gateway.name == "checkout"
+    assert isinstance(world.app.payment_gateway, CheckoutGateway)
 
 
 class FakeEntryPoint:
@@ -273,12 +281,12 @@ def only_entry_points(
     """The installed entry points of ``group`` become ``points`` (others unchanged)."""
     import domicili.adapters
 
-    real, wanted = domicili.adapters.entry_points, group
+    real, wanted = domicili.adapters.installed, group
 
-    def fake(*, group: str) -> Any:
-        return points if group == wanted else real(group=group)
+    def fake(group: str) -> Any:
+        return {p.name: p for p in points} if group == wanted else real(group)
 
-    monkeypatch.setattr(domicili.adapters, "entry_points", fake)
+    monkeypatch.setattr(domicili.adapters, "installed", fake)
 
 
 def test_load_adapter_finds_each_builtin_adapter_through_its_group() -> None:
@@ -286,8 +294,8 @@ def test_load_adapter_finds_each_builtin_adapter_through_its_group() -> None:
     from domicili.adapters.notifiers import OutboxFolderNotifier
     from domicili.adapters.signatures import OtpSignature
 
-    assert load_adapter("domicili.payments", "stripe") is StripeWebhooks
-    assert load_adapter("domicili.payments", "checkout") is CheckoutPayments
+    assert load_adapter("domicili.payments", "stripe") is StripeGateway
+    assert load_adapter("domicili.payments", "checkout") is CheckoutGateway
     assert load_adapter("domicili.notifiers", "outbox") is OutboxFolderNotifier
     assert load_adapter("domicili.signatures", "otp") is OtpSignature
 
@@ -298,49 +306,90 @@ def test_without_package_metadata_the_builtin_adapters_are_used(
     from domicili.adapters import load_adapter
 
     only_entry_points(monkeypatch, "domicili.payments", [])
-    assert load_adapter("domicili.payments", "manual") is ManualPayments
-    assert load_adapter("domicili.payments", "stripe") is StripeWebhooks
+    assert load_adapter("domicili.payments", "checkout") is CheckoutGateway
+    assert load_adapter("domicili.payments", "stripe") is StripeGateway
 
 
-def test_an_unknown_adapter_is_a_config_error_naming_the_installed_ones(
+def test_an_unknown_gateway_is_a_config_error_naming_the_installed_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from domicili.adapters import load_adapter
-
     only_entry_points(monkeypatch, "domicili.payments", [FakeEntryPoint("paypal", object)])
     with pytest.raises(ConfigError) as refused:
-        load_adapter("domicili.payments", "bitcoin")
+        make_app(settings=Settings(payment=PaymentSettings(gateway="bitcoin")))
     assert str(refused.value) == (
-        "Unknown payment adapter 'bitcoin'; installed payment adapters: "
-        "checkout, manual, paypal, stripe."
+        "Unknown payment gateway 'bitcoin'; installed payment gateways: checkout, paypal, stripe."
     )
 
 
-def test_the_stripe_and_checkout_adapters_are_those_registered_as_entry_points(
-    shop: Flow, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
+def test_the_stripe_and_checkout_gateways_are_those_registered_as_entry_points(
+    checkout_db: Path, tmp_path: Path, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A package may register its own ``stripe`` or ``checkout`` adapter: it is the one used."""
+    """A package may register its own ``stripe`` or ``checkout`` gateway: it is the one used."""
     used: list[str] = []
 
-    class MyStripe(StripeWebhooks):
-        def parse(self, payload: bytes, header: str, now: datetime) -> PaymentEvent | None:
+    class MyStripe(StripeGateway):
+        def parse_webhook(self, payload: bytes, headers: Any, now: datetime) -> PaymentEvent | None:
             used.append("stripe")
-            return super().parse(payload, header, now)
+            return super().parse_webhook(payload, headers, now)
 
-    class MyCheckout(CheckoutPayments):
-        def event(
+    class MyCheckout(CheckoutGateway):
+        def simulate(
             self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
         ) -> PaymentEvent:
             used.append("checkout")
-            return super().event(token, dossier_id, amount_cents, succeed=succeed)
+            return super().simulate(token, dossier_id, amount_cents, succeed=succeed)
 
     points = [FakeEntryPoint("stripe", MyStripe), FakeEntryPoint("checkout", MyCheckout)]
     only_entry_points(monkeypatch, "domicili.payments", points)
-    token = link_token(shop.app, shop.dossier_id)
-    assert shop.app.simulate_checkout(token, succeed=False).outcome == "failed"
-    body = stripe_body("evt_plugin", "succeeded", shop.dossier_id, shop.due)
-    assert post(shop.app, body).outcome == "applied"
+    shop = open_copy(checkout_db, tmp_path / "shop", CHECKOUT)
+    try:
+        token = link_token(shop.app, shop.dossier_id)
+        assert shop.app.simulate_checkout(token, succeed=False).outcome == "failed"
+    finally:
+        shop.app.close()
+    stripe = Settings(payment=PaymentSettings(gateway="stripe", checkout_url=CHECKOUT_URL))
+    hooks = open_copy(tmp_path / "shop", tmp_path / "hooks", stripe)
+    try:
+        body = stripe_body("evt_plugin", "succeeded", hooks.dossier_id, hooks.due)
+        assert post(hooks.app, body).outcome == "applied"
+    finally:
+        hooks.app.close()
     assert used == ["checkout", "stripe"]
+
+
+def test_the_checkout_gateway_receives_no_webhooks(shop: Flow) -> None:
+    before = footprint(shop.app)
+    with pytest.raises(PaymentRefused) as refused:
+        shop.app.receive_webhook(b"{}", {"Stripe-Signature": "t=1,v1=00"})
+    assert str(refused.value) == "The checkout payment gateway receives no webhooks."
+    assert footprint(shop.app) == before
+
+
+def test_the_stripe_gateway_has_no_simulated_card_form(checkout_db: Path, tmp_path: Path) -> None:
+    stripe = Settings(payment=PaymentSettings(gateway="stripe", checkout_url=CHECKOUT_URL))
+    hooks = open_copy(checkout_db, tmp_path / "db", stripe)
+    try:
+        token = link_token(hooks.app, hooks.dossier_id)
+        with pytest.raises(PaymentRefused, match="no simulated card form"):
+            hooks.app.simulate_checkout(token)
+        assert hooks.app.list_payments() == []
+    finally:
+        hooks.app.close()
+
+
+def test_the_stripe_signature_header_is_found_whatever_its_case(
+    flow: Flow, stripe_secret: str
+) -> None:
+    body = stripe_body("evt_case", "succeeded", flow.dossier_id, flow.due)
+    header = sign_stripe_payload(body, SECRET, int(START.timestamp()))
+    outcome = flow.app.receive_webhook(body, {"content-type": "x", "STRIPE-SIGNATURE": header})
+    assert outcome.outcome == "applied"
+
+
+def test_a_checkout_url_without_its_token_is_refused_when_the_facade_is_built() -> None:
+    settings = Settings(payment=PaymentSettings(checkout_url="https://paiement.example.fr/"))
+    with pytest.raises(ConfigError, match=r"must contain \{token\}"):
+        make_app(settings=settings)
 
 
 # -- a succeeded first payment -----------------------------------------------------------
@@ -504,7 +553,9 @@ def test_a_webhook_of_another_amount_is_held_with_both_figures_and_the_provider_
 def test_a_checkout_payment_of_another_amount_is_held_not_applied(shop: Flow) -> None:
     app = shop.app
     token = link_token(app, shop.dossier_id)
-    event = CheckoutPayments(CHECKOUT_URL).event(token, shop.dossier_id, shop.due * 2, succeed=True)
+    event = CheckoutGateway(CHECKOUT_URL).simulate(
+        token, shop.dossier_id, shop.due * 2, succeed=True
+    )
     assert app.handle_payment_event(event).outcome == "held"
     assert [p.status for p in app.list_payments(dossier_id=shop.dossier_id)] == ["held"]
     assert shop.status == "S2"
@@ -650,10 +701,11 @@ def test_the_same_bank_reference_recorded_twice_is_one_payment(flow: Flow) -> No
 
 
 def scoped_to(app: Domicili, dossier_id: int) -> Domicili:
-    """A facade on the same database, scoped to the provider of ``dossier_id``."""
+    """A facade on the same database and settings, scoped to the provider of ``dossier_id``."""
     provider = app.get_dossier(dossier_id).dossier.provider_id
     scoped, _clock, _notifier = make_app(
-        app.store.location, files=app.data_dir, start=START, provider=provider
+        app.store.location, files=app.data_dir, start=START, settings=app.settings,
+        provider=provider,
     )
     return scoped
 
@@ -680,9 +732,16 @@ def test_the_same_cheque_number_at_two_providers_is_two_payments(file_world: Wor
 
 
 def test_a_payment_recorded_for_another_dossier_is_not_named_in_the_refusal(
-    file_world: World, stripe_secret: str
+    tmp_path: Path, stripe_secret: str
 ) -> None:
-    app = file_world.app
+    app, _clock, _notifier = make_app(tmp_path / "domicili.db", start=START, settings=STRIPE)
+    try:
+        refused_without_naming_the_other_dossier(app)
+    finally:
+        app.close()
+
+
+def refused_without_naming_the_other_dossier(app: Domicili) -> None:
     first, second = accepted_dossier(app, seed=1), accepted_dossier(app, seed=2)
     paid = post(app, stripe_body("evt_1", "succeeded", first, due(app, first), intent="pi_X"))
     assert paid.outcome == "applied"
@@ -1058,7 +1117,7 @@ def test_any_order_and_replay_of_events_for_one_intent_yields_at_most_one_invoic
 ) -> None:
     monkeypatch.setenv("DOMICILI_STRIPE_WEBHOOK_SECRET", SECRET)
     with tempfile.TemporaryDirectory() as scratch:
-        flow = open_copy(accepted_db, Path(scratch) / "db")
+        flow = open_copy(accepted_db, Path(scratch) / "db", STRIPE)
         try:
             amount = flow.due if amount_matches else flow.due + 500
             bodies = [
@@ -1299,7 +1358,11 @@ def test_an_event_ignored_in_one_providers_scope_is_applied_in_the_right_one(
     other = flow.app.add_provider(**sample_provider(42))
     assert other.id is not None
     scoped, _clock, _notifier = make_app(
-        flow.app.store.location, files=flow.app.data_dir, start=START, provider=other.id
+        flow.app.store.location,
+        files=flow.app.data_dir,
+        start=START,
+        settings=STRIPE,
+        provider=other.id,
     )
     try:
         body = stripe_body("evt_elsewhere", "succeeded", flow.dossier_id, flow.due)

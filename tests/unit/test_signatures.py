@@ -177,16 +177,69 @@ def test_otp_signature_is_found_through_the_signatures_entry_point_group() -> No
 def test_an_unknown_signature_method_is_a_config_error_naming_the_installed_ones(
     paid_db: Path, tmp_path: Path
 ) -> None:
+    """The method is resolved once, when the facade is built: a wrong name stops it there."""
     settings = Settings(signature=SignatureSettings(method="qualifiee"))
-    paid = open_copy(paid_db, tmp_path / "db", settings)
-    try:
-        with pytest.raises(ConfigError) as refused:
-            paid.app.resend_code(paid.id, "client")
-    finally:
-        paid.app.close()
+    with pytest.raises(ConfigError) as refused:
+        open_copy(paid_db, tmp_path / "db", settings)
     assert str(refused.value) == (
         "Unknown signature method 'qualifiee'; installed signature methods: otp."
     )
+
+
+class CodeWithoutCheck:
+    """A signature method that forgot ``matches``."""
+
+    label = "Sans vérification"
+    lifetime_minutes = 15
+    max_attempts = 5
+
+    @classmethod
+    def from_config(cls, settings: SignatureSettings) -> CodeWithoutCheck:
+        return cls()
+
+    def new_code(self) -> str:
+        return "000000"
+
+    def digest(self, code: str, salt: str) -> str:
+        return code
+
+
+def test_a_signature_method_lacking_part_of_its_port_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import domicili.adapters
+
+    class EntryPoint:
+        name = "sans-verification"
+
+        def load(self) -> object:
+            return CodeWithoutCheck
+
+    real = domicili.adapters.installed
+    monkeypatch.setattr(
+        domicili.adapters,
+        "installed",
+        lambda group: (
+            {"sans-verification": EntryPoint()} if group == "domicili.signatures" else real(group)
+        ),
+    )
+    settings = Settings(signature=SignatureSettings(method="sans-verification"))
+    with pytest.raises(ConfigError) as refused:
+        make_app(settings=settings)
+    assert str(refused.value) == (
+        "The signature method 'sans-verification' does not implement SignatureMethod: "
+        "it has no matches."
+    )
+
+
+def test_the_signature_method_is_built_from_the_signature_settings() -> None:
+    settings = Settings(signature=SignatureSettings(code_minutes=7, max_attempts=3))
+    app, _clock, _notifier = make_app(settings=settings)
+    try:
+        assert isinstance(app.ctx.signatures, OtpSignature)
+        assert (app.ctx.signatures.lifetime_minutes, app.ctx.signatures.max_attempts) == (7, 3)
+    finally:
+        app.close()
 
 
 def test_otp_codes_are_six_digits_and_match_only_their_own_digest() -> None:

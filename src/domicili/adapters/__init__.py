@@ -1,52 +1,143 @@
-"""Built-in adapters, registered through entry points like third-party ones."""
+"""Built-in adapters, registered through entry points like third-party ones.
+
+Each group holds factories; the typed loaders below build the adapter an install names
+in its settings, once, and check that it offers what its port in :mod:`domicili.ports`
+declares, so that a plugin that does not fit is one sentence when domicili starts
+rather than an ``AttributeError`` in the middle of a use case.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from importlib import import_module
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ConfigError
-from ..ports import Notifier
+from ..ports import (
+    Notifier,
+    NotifierFactory,
+    PaymentGateway,
+    PaymentGatewayFactory,
+    SignatureMethod,
+    SignatureMethodFactory,
+)
 
-__all__ = ["GROUPS", "load_adapter", "load_notifier"]
+if TYPE_CHECKING:
+    from ..config import PaymentSettings, SignatureSettings
+
+__all__ = [
+    "GROUPS",
+    "installed",
+    "load_adapter",
+    "load_notifier",
+    "load_payment_gateway",
+    "load_signature_method",
+]
 
 #: Entry-point group → (the module of its built-in adapters, what one adapter is called).
 GROUPS: dict[str, tuple[str, str]] = {
     "domicili.notifiers": ("notifiers", "notifier"),
-    "domicili.payments": ("payments", "payment adapter"),
+    "domicili.payments": ("payments", "payment gateway"),
     "domicili.signatures": ("signatures", "signature method"),
 }
 
 
-def load_adapter(group: str, name: str) -> Any:
+@functools.cache
+def _entry_points() -> dict[str, tuple[EntryPoint, ...]]:
+    # One scan of the installed packages serves every group (a scan costs milliseconds).
+    found = entry_points()
+    return {group: tuple(found.select(group=group)) for group in GROUPS}
+
+
+def installed(group: str) -> dict[str, EntryPoint]:
+    """The entry points installed packages register in ``group``, by name."""
+    return {ep.name: ep for ep in _entry_points().get(group, ())}
+
+
+def load_adapter(group: str, name: str) -> object:
     """The class (or factory) registered as ``name`` in the entry-point ``group``.
 
     Installed entry points come first, so a package may register its own adapters
     or replace a built-in one; domicili's own adapters are used as they are when it
     runs from a source tree without installed package metadata.
     """
-    found = {ep.name: ep for ep in entry_points(group=group)}
+    found = installed(group)
     if name in found:
-        return found[name].load()
+        loaded: object = found[name].load()
+        return loaded
     module, kind = GROUPS.get(group, ("", "adapter"))
-    builtin: dict[str, Any] = import_module(f"{__name__}.{module}").BUILTIN if module else {}
+    builtin: dict[str, object] = import_module(f"{__name__}.{module}").BUILTIN if module else {}
     if name in builtin:
         return builtin[name]
     known = ", ".join(sorted(set(found) | set(builtin))) or "none"
     raise ConfigError(f"Unknown {kind} {name!r}; installed {kind}s: {known}.")
 
 
-def load_notifier(name: str, options: dict[str, Any], *, outbox_dir: Path) -> Notifier:
-    """Instantiate the notifier registered as ``name`` in ``domicili.notifiers``."""
-    factory = load_adapter("domicili.notifiers", name)
+def _members(port: type) -> list[str]:
+    """The attributes and methods a Protocol declares, in their order."""
+    declared = [n for n, v in vars(port).items() if not n.startswith("_") and callable(v)]
+    return [*getattr(port, "__annotations__", {}), *declared]
+
+
+def _unfit(value: object, port: type, what: str) -> ConfigError:
+    """The sentence for an adapter that lacks members of its ``port``, naming them."""
+    missing = [m for m in _members(port) if getattr(value, m, None) is None]
+    return ConfigError(
+        f"The {what} does not implement {port.__name__}: it has no {', '.join(missing)}."
+    )
+
+
+#: Entry-point group → the port of what it holds, and the settings its factories read.
+FACTORIES: dict[str, tuple[type, str]] = {
+    "domicili.notifiers": (NotifierFactory, "notifications.options"),
+    "domicili.payments": (PaymentGatewayFactory, "the [payment] settings"),
+    "domicili.signatures": (SignatureMethodFactory, "the [signature] settings"),
+}
+
+
+def _build(group: str, name: str, build: Callable[[Any], object], port: type) -> object:
+    """The adapter ``build(factory)`` makes from the factory registered as ``name``,
+    once both are checked against their ports."""
+    kind = GROUPS[group][1]
+    factory_port, section = FACTORIES[group]
+    factory = load_adapter(group, name)
+    if not isinstance(factory, factory_port):
+        raise _unfit(factory, factory_port, f"{kind} {name!r} registered in {group}")
     try:
-        notifier = factory.from_config(options, outbox_dir=outbox_dir)
-    except TypeError as exc:
-        raise ConfigError(
-            f"notifications.options do not suit the {name!r} notifier: {exc}."
-        ) from None
-    if not isinstance(notifier, Notifier):
-        raise ConfigError(f"The notifier {name!r} has no deliver(message) method.")
-    return notifier
+        adapter = build(factory)
+    except TypeError as exc:  # a factory that takes other settings than these
+        raise ConfigError(f"{section} do not suit the {name!r} {kind}: {exc}.") from None
+    if not isinstance(adapter, port):
+        raise _unfit(adapter, port, f"{kind} {name!r}")
+    return adapter
+
+
+def load_notifier(name: str, options: dict[str, object], *, outbox_dir: Path) -> Notifier:
+    """The notifier registered as ``name`` in ``domicili.notifiers``, built from ``options``."""
+    notifier = _build(
+        "domicili.notifiers",
+        name,
+        lambda factory: factory.from_config(dict(options), outbox_dir=outbox_dir),
+        Notifier,
+    )
+    return cast(Notifier, notifier)
+
+
+def load_payment_gateway(settings: PaymentSettings) -> PaymentGateway:
+    """The gateway named by ``[payment] gateway``, built from the ``[payment]`` settings."""
+    group, name = "domicili.payments", settings.gateway
+    return cast(PaymentGateway, _build(group, name, _from_config(settings), PaymentGateway))
+
+
+def load_signature_method(settings: SignatureSettings) -> SignatureMethod:
+    """The method named by ``[signature] method``, built from the ``[signature]`` settings."""
+    group, name = "domicili.signatures", settings.method
+    return cast(SignatureMethod, _build(group, name, _from_config(settings), SignatureMethod))
+
+
+def _from_config(settings: object) -> Callable[[Any], object]:
+    """What builds an adapter from a factory taking one settings section."""
+    return lambda factory: factory.from_config(settings)

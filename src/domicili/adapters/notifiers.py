@@ -7,11 +7,14 @@ import re
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AdapterError
 from ..files import write_atomic
 from ..models import OutboxMessage
+
+if TYPE_CHECKING:
+    from ..ports import NotifierFactory
 
 __all__ = ["BUILTIN", "NullNotifier", "OutboxFolderNotifier", "SmtpNotifier"]
 
@@ -139,7 +142,7 @@ class NullNotifier:
         return None
 
 
-BUILTIN: dict[str, Any] = {
+BUILTIN: dict[str, NotifierFactory] = {
     "outbox": OutboxFolderNotifier,
     "smtp": SmtpNotifier,
     "null": NullNotifier,

@@ -1,7 +1,10 @@
-"""Built-in payment adapters: staff-recorded payments, a simulated checkout, Stripe webhooks.
+"""Built-in payment gateways: ``checkout`` (a simulated card checkout, the default) and
+``stripe`` (Stripe webhooks), over one base that records staff payments and makes
+card-payment links from ``[payment] checkout_url``.
 
 Each turns what it receives into a :class:`~domicili.ports.PaymentEvent`; the service
-layer applies events the same way whatever their source.
+layer applies events the same way whatever their source. ``[payment] gateway`` names
+the one an install uses (entry-point group ``domicili.payments``).
 """
 
 from __future__ import annotations
@@ -11,42 +14,66 @@ import hmac
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..errors import ConfigError, PaymentRefused
+from ..french import PAYMENT_METHODS
 from ..ports import PaymentEvent
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from ..config import PaymentSettings
+    from ..ports import PaymentGatewayFactory
 
 Kind = Literal["succeeded", "failed", "processing"]
 
 __all__ = [
     "BUILTIN",
+    "MANUAL",
     "METHODS",
-    "CheckoutPayments",
-    "ManualPayments",
+    "CheckoutGateway",
+    "LinkGateway",
+    "StripeGateway",
     "StripeWebhooks",
-    "method_label",
     "sign_stripe_payload",
 ]
 
 #: Methods staff can record, with their French label.
-METHODS = {"transfer": "virement", "cheque": "chèque", "card": "carte bancaire", "cash": "espèces"}
-#: French labels of the methods adapters report (Stripe's ``payment_method_types`` too).
-METHOD_LABELS = {**METHODS, "sepa_debit": "prélèvement SEPA"}
+METHODS = {m: PAYMENT_METHODS[m] for m in ("transfer", "cheque", "card", "cash")}
+#: The source of staff-recorded payments, whatever the gateway: the same bank reference
+#: is recognised as the same payment before and after the gateway changes.
+MANUAL = "manual"
 
 
-def method_label(method: str) -> str:
-    """A payment method in words, for messages and invoices (never a raw code)."""
-    return METHOD_LABELS.get(method, "autre moyen de paiement")
+class LinkGateway:
+    """What every built-in gateway shares: payments staff record, and links.
 
+    A link is a token in the address of ``payment.checkout_url`` (``{token}`` is
+    replaced); without that setting no link is opened. Webhooks and the simulated card
+    form are refused unless a subclass takes them.
+    """
 
-class ManualPayments:
-    """A payment received outside domicili (transfer, cheque, card terminal, cash)."""
+    name = "links"
 
-    name = "manual"
+    def __init__(self, checkout_url: str | None = None) -> None:
+        if checkout_url is not None and "{token}" not in checkout_url:
+            raise ConfigError(
+                "payment.checkout_url must contain {token}, e.g. "
+                "https://paiement.example.fr/checkout/{token}.",
+                field="payment.checkout_url",
+                value=checkout_url,
+            )
+        self.checkout_url = checkout_url
 
-    def event(
-        self, dossier_id: int, amount_cents: int, method: str, reference: str | None = None
+    @classmethod
+    def from_config(cls, settings: PaymentSettings) -> Self:
+        return cls(settings.checkout_url)
+
+    def manual_payment(
+        self, dossier_id: int, amount_cents: int, method: str, reference: str | None
     ) -> PaymentEvent:
         if method not in METHODS:
             raise PaymentRefused(
@@ -54,7 +81,7 @@ class ManualPayments:
             )
         ref = reference.strip() if reference and reference.strip() else None
         return PaymentEvent(
-            adapter=self.name,
+            adapter=MANUAL,
             event_id=uuid.uuid4().hex,
             kind="succeeded",
             dossier_id=dossier_id,
@@ -66,28 +93,32 @@ class ManualPayments:
             reference=ref,
         )
 
+    def open_link(self, dossier_id: int, amount_cents: int) -> str | None:
+        return None if self.checkout_url is None else "pl_" + uuid.uuid4().hex[:20]
 
-class CheckoutPayments:
-    """A simulated card checkout: a link per dossier, paid or failed on demand."""
+    def link_url(self, token: str) -> str | None:
+        return None if self.checkout_url is None else self.checkout_url.format(token=token)
+
+    def parse_webhook(
+        self, payload: bytes, headers: Mapping[str, str], now: datetime
+    ) -> PaymentEvent | None:
+        raise PaymentRefused(f"The {self.name} payment gateway receives no webhooks.")
+
+    def simulate(
+        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+    ) -> PaymentEvent:
+        raise PaymentRefused(
+            f"The {self.name} payment gateway has no simulated card form; "
+            "its links are paid at the payment service."
+        )
+
+
+class CheckoutGateway(LinkGateway):
+    """The default: staff payments and a simulated card checkout, paid or failed on demand."""
 
     name = "checkout"
 
-    def __init__(self, url_template: str) -> None:
-        if "{token}" not in url_template:
-            raise ConfigError(
-                "payment.checkout_url must contain {token}, e.g. "
-                "https://paiement.example.fr/checkout/{token}."
-            )
-        self.url_template = url_template
-
-    @staticmethod
-    def new_token() -> str:
-        return "pl_" + uuid.uuid4().hex[:20]
-
-    def url(self, token: str) -> str:
-        return self.url_template.format(token=token)
-
-    def event(
+    def simulate(
         self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
     ) -> PaymentEvent:
         attempt = uuid.uuid4().hex
@@ -102,6 +133,27 @@ class CheckoutPayments:
             reference=token,
             failure_reason=None if succeed else "carte refusée par la banque",
         )
+
+
+class StripeGateway(LinkGateway):
+    """Staff payments, links, and Stripe ``payment_intent.*`` webhooks (:class:`StripeWebhooks`).
+
+    The signing secret is read from ``DOMICILI_STRIPE_WEBHOOK_SECRET`` when a webhook
+    arrives, so that commands that receive none work without it.
+    """
+
+    name = "stripe"
+    HEADER = "stripe-signature"
+
+    def __init__(self, checkout_url: str | None = None, *, secret: str | None = None) -> None:
+        super().__init__(checkout_url)
+        self.secret = secret
+
+    def parse_webhook(
+        self, payload: bytes, headers: Mapping[str, str], now: datetime
+    ) -> PaymentEvent | None:
+        header = next((v for k, v in headers.items() if k.lower() == self.HEADER), "")
+        return StripeWebhooks(self.secret).parse(payload, header, now)
 
 
 def sign_stripe_payload(payload: bytes, secret: str, timestamp: int) -> str:
@@ -274,8 +326,7 @@ def _dossier_id(value: object) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
-BUILTIN: dict[str, Any] = {
-    "manual": ManualPayments,
-    "checkout": CheckoutPayments,
-    "stripe": StripeWebhooks,
+BUILTIN: dict[str, PaymentGatewayFactory] = {
+    "checkout": CheckoutGateway,
+    "stripe": StripeGateway,
 }

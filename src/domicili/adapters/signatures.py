@@ -10,7 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import SignatureSettings
+    from ..ports import SignatureMethodFactory
 
 __all__ = ["BUILTIN", "OtpSignature"]
 
@@ -26,6 +30,10 @@ class OtpSignature:
         self.max_attempts = max_attempts
         self.iterations = iterations
 
+    @classmethod
+    def from_config(cls, settings: SignatureSettings) -> OtpSignature:
+        return cls(lifetime_minutes=settings.code_minutes, max_attempts=settings.max_attempts)
+
     def new_code(self) -> str:
         return f"{secrets.randbelow(1_000_000):06d}"
 
@@ -38,4 +46,4 @@ class OtpSignature:
         return hmac.compare_digest(self.digest(code.strip(), salt), digest)
 
 
-BUILTIN: dict[str, Any] = {"otp": OtpSignature}
+BUILTIN: dict[str, SignatureMethodFactory] = {"otp": OtpSignature}

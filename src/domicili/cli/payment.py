@@ -1,4 +1,4 @@
-"""``domicili payment …``: the first payment, by staff, card checkout or Stripe webhook."""
+"""``domicili payment …``: the first payment, by staff, card checkout or gateway webhook."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def payment() -> None:
-    """Payments: record, simulate a card checkout, receive Stripe webhooks, review.
+    """Payments: record, simulate a card checkout, receive gateway webhooks, review.
 
     Example: domicili payment record 1 --method transfer --reference VIR-2026-0042
     """
@@ -86,19 +86,47 @@ def payment_simulate(state: State, link_id: str, succeed: bool, as_json: bool) -
 
 
 @payment.command("webhook")
-@click.argument("adapter", type=click.Choice(["stripe"]))
-@click.option("--signature", required=True, help="The Stripe-Signature header, as received.")
+@click.argument("gateway")
+@click.option("--signature", help="The Stripe-Signature header, as received.")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="A header of the request, as received (repeat for several).",
+)
 @json_option
 @click.pass_obj
-def payment_webhook(state: State, adapter: str, signature: str, as_json: bool) -> None:
-    """Apply a webhook whose body is read on standard input (signature checked).
+def payment_webhook(
+    state: State, gateway: str, signature: str | None, headers: tuple[str, ...], as_json: bool
+) -> None:
+    """Apply a webhook of the configured payment gateway, its body read on standard input.
 
-    Replays and out-of-order events change nothing; the secret comes from
-    DOMICILI_STRIPE_WEBHOOK_SECRET.
+    The signature is checked; replays and out-of-order events change nothing. Stripe
+    (payment.gateway = "stripe") takes its secret from DOMICILI_STRIPE_WEBHOOK_SECRET.
     Example: domicili payment webhook stripe --signature "$HEADER" < event.json
     """
+    received = dict(_header(h) for h in headers)
+    if signature is not None:
+        received["Stripe-Signature"] = signature
+    app = state.app()
+    configured = app.payment_gateway.name
+    if gateway != configured:
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            f"The configured payment gateway is {configured!r}; set payment.gateway = "
+            f'"{gateway}" in the settings to receive {gateway.capitalize()} webhooks.'
+        )
     payload = sys.stdin.buffer.read()
-    _outcome(state.app().handle_stripe_webhook(payload, signature), as_json)
+    _outcome(app.receive_webhook(payload, received), as_json)
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not NAME: VALUE.", param_hint="--header")
+    return name.strip(), value.strip()
 
 
 @payment.command("list")

@@ -1,4 +1,4 @@
-"""What every use case needs: the store, files, clock, settings and the outbox.
+"""What every use case needs: the store, files, adapters, clock, settings and the outbox.
 
 A use case is a function ``f(ctx, …)`` that runs inside ``ctx.store.transaction()``,
 checks, changes state, appends events and queues notifications in that same
@@ -15,10 +15,9 @@ from ..catalog import Catalog
 from ..clock import Clock, iso
 from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
-from ..files import FileStore
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
-from ..ports import Notifier, Store
+from ..ports import FileStore, Notifier, PaymentGateway, SignatureMethod, Store
 from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
 
@@ -30,11 +29,17 @@ SECRET_PLACEHOLDER = "••••••"
 
 @dataclass
 class Context:
-    """The composition of one Domicili instance, shared by every use case."""
+    """The composition of one Domicili instance, shared by every use case.
+
+    The adapters are resolved once, when the facade is built: a use case calls the
+    ports and never asks which adapter is behind them.
+    """
 
     store: Store
     files: FileStore
     notifier: Notifier
+    payments: PaymentGateway
+    signatures: SignatureMethod
     clock: Clock
     settings: Settings
     catalog: Catalog = field(default_factory=Catalog)

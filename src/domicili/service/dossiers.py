@@ -55,25 +55,21 @@ def first_payment_cents(offer: Offer, provider: Provider) -> int:
 
 
 def _link_url(ctx: Context, dossier: Dossier) -> str | None:
-    """The open card-payment link of a dossier awaiting payment, if links are enabled."""
-    url = ctx.settings.payment.checkout_url
-    if url is None or dossier.id is None or not dossier.status.first_payment_due:
+    """The address of the open online-payment link of a dossier awaiting payment, if any."""
+    if dossier.id is None or not dossier.status.first_payment_due:
         return None
     link = ctx.store.open_payment_link(dossier.id)
-    if link is None:
-        return None
-    from ..adapters.payments import CheckoutPayments
-
-    return CheckoutPayments(url).url(link.token)
+    return None if link is None else ctx.payments.link_url(link.token)
 
 
 def open_payment_link(ctx: Context, dossier: Dossier) -> None:
-    """A fresh card-payment link for the amount due (replaces an earlier one)."""
-    if ctx.settings.payment.checkout_url is None or dossier.id is None:
+    """A fresh online-payment link for the amount due (replaces an earlier one), when the
+    payment gateway takes payments online."""
+    if dossier.id is None:
         return
-    from ..adapters.payments import CheckoutPayments
-
-    token = CheckoutPayments.new_token()
+    token = ctx.payments.open_link(dossier.id, dossier.amount_due_cents)
+    if token is None:
+        return
     ctx.store.insert_payment_link(token, dossier.id, dossier.amount_due_cents, ctx.now())
     ctx.event("payment.link_opened", dossier, {"token": token})
 
@@ -165,7 +161,7 @@ def create_demande(
     client = answers.client.model_copy()
     for kind, (data, name) in docs.items():
         _check_kind(ctx, client, kind)
-        ctx.files.check(data, filename=name, max_bytes=ctx.files.max_bytes)
+        ctx.files.check(data, filename=name)
     now = ctx.now()
     with ctx.store.transaction():
         providers = [ctx.provider(pid) for pid in targets]

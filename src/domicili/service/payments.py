@@ -10,14 +10,13 @@ message to the provider; it is never silently applied or dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from ..adapters import load_adapter
-from ..adapters.payments import method_label
 from ..clock import paris_date
 from ..errors import PaymentRefused
-from ..french import format_eur
+from ..french import format_eur, payment_method_fr
 from ..models import Dossier, Payment
 from ..ports import PaymentEvent
 from .context import Context
@@ -26,15 +25,12 @@ from .dossiers import _notify_client, message_context
 __all__ = [
     "PaymentOutcome",
     "handle_payment_event",
+    "receive_webhook",
     "record_manual",
     "simulate_checkout",
-    "stripe_webhook",
 ]
 
 Outcome = Literal["applied", "pending", "failed", "held", "duplicate", "ignored"]
-
-#: The entry-point group of payment adapters (built-in ones included).
-PAYMENTS = "domicili.payments"
 
 
 @dataclass(frozen=True)
@@ -242,7 +238,7 @@ def _succeeded(
             client=context["client"],
             reason=motif,
             amount=format_eur(event.amount_cents),
-            method=method_label(event.method),
+            method=payment_method_fr(event.method),
             reference=event.reference,
         )
         return PaymentOutcome(
@@ -253,9 +249,8 @@ def _succeeded(
         )
     payment = _save(ctx, event, dossier, "succeeded", None, existing)
     start = paris_date(ctx.now())
-    invoice = issue_invoice(
-        ctx, dossier.id, period_start=start, paid=True, payment_means=method_label(event.method)
-    )
+    means = payment_method_fr(event.method)
+    invoice = issue_invoice(ctx, dossier.id, period_start=start, paid=True, payment_means=means)
     assert payment.id is not None
     ctx.store.update_payment(payment.id, invoice_id=invoice.id, updated_at=ctx.now())
     link = ctx.store.open_payment_link(dossier.id)
@@ -305,12 +300,12 @@ def record_manual(
             amount_cents=amount,
             due_cents=dossier.amount_due_cents,
         )
-    manual = load_adapter(PAYMENTS, "manual")()
-    return handle_payment_event(ctx, manual.event(dossier_id, amount, method, reference))
+    event = ctx.payments.manual_payment(dossier_id, amount, method, reference)
+    return handle_payment_event(ctx, event)
 
 
 def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutcome:
-    """Pay (or fail to pay) a checkout link, as the card form would."""
+    """Pay (or fail to pay) an online-payment link, as the gateway's card form would."""
     link = ctx.store.payment_link(token.strip())
     if link is None:
         raise PaymentRefused(f"No payment link {token}; the acceptance email shows it.")
@@ -319,15 +314,13 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
             f"Payment link {token} is {link.status}: it takes no payment; "
             "the latest email of the dossier has the current link."
         )
-    adapter = load_adapter(PAYMENTS, "checkout")(ctx.settings.payment.checkout_url or "{token}")
-    return handle_payment_event(
-        ctx, adapter.event(token, link.dossier_id, link.amount_cents, succeed=succeed)
-    )
+    event = ctx.payments.simulate(link.token, link.dossier_id, link.amount_cents, succeed=succeed)
+    return handle_payment_event(ctx, event)
 
 
-def stripe_webhook(ctx: Context, payload: bytes, signature_header: str) -> PaymentOutcome:
-    """Verify and apply a Stripe webhook (``payment_intent.*``)."""
-    event = load_adapter(PAYMENTS, "stripe")().parse(payload, signature_header, ctx.now())
+def receive_webhook(ctx: Context, payload: bytes, headers: Mapping[str, str]) -> PaymentOutcome:
+    """Verify and apply a notification the payment gateway's service posted."""
+    event = ctx.payments.parse_webhook(payload, headers, ctx.now())
     if event is None:
         return PaymentOutcome("ignored", "Event type not used by domicili; nothing changed.")
     return handle_payment_event(ctx, event)

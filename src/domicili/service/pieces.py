@@ -141,7 +141,7 @@ def add_justificatif(
     ``file`` is a path, or the bytes themselves with their ``filename``.
     """
     data, filename = _read_piece(file, filename)
-    ctx.files.check(data, filename=_display_name(filename), max_bytes=ctx.files.max_bytes)
+    ctx.files.check(data, filename=_display_name(filename))
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         client = ctx.client(dossier.client_id)

@@ -20,19 +20,10 @@ from ..models import Attachment, Dossier, Signature
 from .context import Context
 from .dossiers import message_context
 
-__all__ = ["resend_code", "send_contract", "sign", "signature_method", "signature_reminders"]
+__all__ = ["resend_code", "send_contract", "sign", "signature_reminders"]
 
 Party = Literal["client", "provider"]
 PARTIES: tuple[Party, ...] = ("client", "provider")
-
-
-def signature_method(ctx: Context) -> Any:
-    """The configured method of the ``domicili.signatures`` entry-point group."""
-    from ..adapters import load_adapter
-
-    settings = ctx.settings.signature
-    factory = load_adapter("domicili.signatures", settings.method)
-    return factory(lifetime_minutes=settings.code_minutes, max_attempts=settings.max_attempts)
 
 
 def signing_reference(dossier: Dossier) -> str:
@@ -60,7 +51,7 @@ def _party_contact(ctx: Context, dossier: Dossier, party: Party) -> tuple[str, s
 
 def _issue_code(ctx: Context, dossier: Dossier, party: Party) -> str:
     assert dossier.id is not None
-    method = signature_method(ctx)
+    method = ctx.signatures
     code = method.new_code()
     salt = secrets.token_hex(16)
     ctx.store.set_signature_code(
@@ -71,7 +62,7 @@ def _issue_code(ctx: Context, dossier: Dossier, party: Party) -> str:
         ctx.now() + timedelta(minutes=method.lifetime_minutes),
         ctx.now(),
     )
-    return str(code)
+    return code
 
 
 def _send_code(
@@ -95,7 +86,7 @@ def _send_code(
         party=party,
         greeting=signer.removesuffix(" (représentant légal)"),
         code_phone=sms_phone,
-        code_minutes=ctx.settings.signature.code_minutes,
+        code_minutes=ctx.signatures.lifetime_minutes,
         signing_reference=signing_reference(dossier),
         contract_sha256=dossier.contract_sha256,
         **extra,
@@ -256,7 +247,7 @@ def sign(
 def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Signature | None:
     """Inside the transaction: a Signature when the code is right, else None (attempt counted)."""
     assert dossier.id is not None
-    method = signature_method(ctx)
+    method = ctx.signatures
     current = ctx.store.signature_code(dossier.id, party)
     if current is None:
         raise _needs_new_code(
@@ -332,7 +323,7 @@ def _needs_new_code(problem: str, dossier: Dossier, party: Party) -> SignatureRe
 
 def _wrong_code(ctx: Context, dossier_id: int, party: Party) -> SignatureRefused:
     current = ctx.store.signature_code(dossier_id, party)
-    max_attempts = signature_method(ctx).max_attempts
+    max_attempts = ctx.signatures.max_attempts
     if current is not None and current.locked:
         return SignatureRefused(
             f"Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
