@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,14 +109,22 @@ class StoreChoice:
             return ":memory:", None
         return self.pg_new()
 
+    def shared(self, name: str = "domicili.db") -> tuple[str, Path | None]:
+        """A new database other connections and processes can open too: ``(db, files)``
+        (SQLite: the file ``name`` in the test's folder, its files beside it)."""
+        if not self.is_postgres:
+            return str(self.root / name), None
+        return self.pg_new()
+
     def pg_new(self) -> tuple[str, Path]:
         """A new empty PostgreSQL database and a folder for its files (any run's store)."""
         self._count += 1
         return self._postgres.pool().take(), self.root / f"files-{self._count}"
 
     def release(self) -> None:
-        if self._postgres._pool is not None and self._postgres._pool.used:
-            self._postgres._pool.release()
+        pool = self._postgres._pool
+        if pool is not None and (pool.used or pool.clones):
+            pool.release()
 
 
 @pytest.fixture(autouse=True)
@@ -201,6 +209,10 @@ class World:
     def sent_since(self, mark: int) -> list[Any]:
         return self.notifier.sent[mark:]
 
+    def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        """One statement on this world's database from outside (see :func:`run_direct`)."""
+        return run_direct(self.app.store.location, sql, *params)
+
 
 @pytest.fixture
 def world() -> Iterator[World]:
@@ -212,22 +224,49 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture
-def file_world(tmp_path: Path) -> Iterator[World]:
-    """Like ``world`` but on a real SQLite file in ``tmp_path`` (db at ``app.store.path``)."""
-    app, clock, notifier = make_app(tmp_path / "domicili.db", start=START)
+def file_world(tmp_path: Path, store: StoreChoice) -> Iterator[World]:
+    """Like ``world`` but on a database other connections can open as well: a SQLite file
+    in ``tmp_path`` (files beside it), or this run's PostgreSQL database."""
+    db, files = store.shared()
+    app, clock, notifier = make_app(db, files=files, start=START)
     try:
         yield World(app, clock, notifier)
     finally:
         app.close()
 
 
-def dump_database(path: Path) -> list[str]:
-    """Every table's schema and rows, as SQL text (compared before/after a refused command)."""
-    conn = sqlite3.connect(path)
+def run_direct(db: str | Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    """One statement (``?`` style) on ``db`` (a SQLite path or a URL) through a connection
+    of its own, as someone working on the database behind domicili's back would; its rows."""
+    from domicili.store import open_store
+
+    other = open_store(str(db), create=False)
     try:
-        return list(conn.iterdump())
+        return other.execute(sql, params)
     finally:
-        conn.close()
+        other.close()
+
+
+def dump_database(db: str | Path) -> list[str]:
+    """Every table's rows, as text (compared before/after a refused command), on either store."""
+    from domicili.store import open_store
+
+    other = open_store(str(db), create=False)
+    try:
+        if other.sql.dialect == "sqlite":
+            listing = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        else:
+            listing = (
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            )
+        out = []
+        for (table,) in other.execute(listing):
+            out += [
+                f"{table} {row!r}" for row in other.execute(f"SELECT * FROM {table} ORDER BY 1")
+            ]
+        return out
+    finally:
+        other.close()
 
 
 def files_under(root: Path, *, skip: tuple[str, ...] = ()) -> set[str]:
@@ -248,6 +287,11 @@ def dump() -> Any:
 
 
 @pytest.fixture
+def direct() -> Any:
+    return run_direct
+
+
+@pytest.fixture
 def files() -> Any:
     return files_under
 
@@ -259,23 +303,37 @@ class Cli:
     error, or if an exception other than the documented exits escaped the command.
     """
 
-    def __init__(self, root: Path, store: StoreChoice | None = None) -> None:
+    def __init__(
+        self, root: Path, store: StoreChoice | None = None, *, url: str | None = None
+    ) -> None:
+        """On ``root/cabinet.db``; on a new database of ``store`` if it is PostgreSQL, or on
+        the database server's ``url`` (the files in ``root/cabinet.db-files`` then)."""
         self.root = root
         self.db = root / "cabinet.db"
         #: ``--db`` (and ``--files``) as given to every command.
         self.target: list[str] = ["--db", str(self.db)]
         self.files = root / f"{self.db.name}-files"
-        if store is not None and store.is_postgres:
+        if url is None and store is not None and store.is_postgres:
             url, files = store.new()
             assert files is not None
             self.files = files
-            self.target = ["--db", url, "--files", str(files)]
+        if url is not None:
+            self.target = ["--db", url, "--files", str(self.files)]
         self.now = CLI_NOW
         self.runner = CliRunner()
 
     @property
     def outbox(self) -> Path:
         return self.files / "outbox"
+
+    @property
+    def database(self) -> str:
+        """The ``--db`` value: the SQLite file, or the PostgreSQL URL."""
+        return self.target[1]
+
+    def direct(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        """One statement on the database outside any command (see :func:`run_direct`)."""
+        return run_direct(self.database, sql, *params)
 
     def __call__(
         self, *args: object, now: str | None = None, env: dict[str, str] | None = None
@@ -317,6 +375,47 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, store: StoreChoice) -> Cli:
     return Cli(tmp_path, store)
+
+
+class Templates:
+    """Databases built once per session and store; each test works on its own copy.
+
+    A template is a folder (the database's files, and whatever the build wrote there)
+    and, on PostgreSQL, a database kept out of the pool and copied with
+    ``CREATE DATABASE … TEMPLATE``.
+    """
+
+    def __init__(self, root: Path, postgres: PostgresDatabases) -> None:
+        self.root, self.postgres = root, postgres
+        self.built: dict[tuple[str, str], tuple[Path, str | None]] = {}
+
+    def cli(self, key: str, store: StoreChoice, root: Path, build: Any) -> Cli:
+        """A ``Cli`` in ``root`` on a copy of the database that ``build(cli)`` made once."""
+        made = self.built.get((key, store.kind))
+        if made is None:
+            made = self.built[(key, store.kind)] = self._build(key, store, build)
+        folder, template = made
+        shutil.copytree(folder, root, dirs_exist_ok=True)
+        if template is None:
+            return Cli(root)
+        return Cli(root, url=self.postgres.pool().clone(template))
+
+    def _build(self, key: str, store: StoreChoice, build: Any) -> tuple[Path, str | None]:
+        folder = self.root / f"{key}-{store.kind}"
+        folder.mkdir(parents=True)
+        if not store.is_postgres:
+            build(Cli(folder))
+            return folder, None
+        pool = self.postgres.pool()
+        url = pool.take()
+        template = pool.keep(url)
+        build(Cli(folder, url=url))
+        return folder, template
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresDatabases) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"), postgres)
 
 
 @pytest.fixture(scope="session")

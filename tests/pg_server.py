@@ -101,6 +101,9 @@ class DatabasePool:
         self.free: list[str] = []
         self.used: list[str] = []
         self.made: list[str] = []
+        #: Databases built once and copied by :meth:`clone` (taken out of the pool).
+        self.kept: list[str] = []
+        self.clones: list[str] = []
         self._tables: str | None = None
 
     def take(self) -> str:
@@ -115,8 +118,32 @@ class DatabasePool:
         self.used.append(name)
         return self.server.database_url(name)
 
+    def keep(self, url: str) -> str:
+        """Take the database of ``url`` out of the pool for good, to be cloned; its name."""
+        name = url.rsplit("/", 1)[1]
+        self.used.remove(name)
+        self.kept.append(name)
+        return name
+
+    def clone(self, template: str) -> str:
+        """A copy of a kept database (``CREATE DATABASE … TEMPLATE``), dropped at release."""
+        name = f"{self.prefix}c{len(self.clones)}_{os.urandom(3).hex()}"
+        with self.server.admin() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (template,),
+            )
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        self.clones.append(name)
+        return self.server.database_url(name)
+
     def release(self) -> None:
         """Empty every database taken since the last release (other sessions ended)."""
+        if self.clones:
+            with self.server.admin() as conn:
+                for name in self.clones:
+                    conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.clones = []
         for name in self.used:
             url = self.server.database_url(name)
             with psycopg.connect(url, autocommit=True) as conn:
@@ -139,5 +166,5 @@ class DatabasePool:
 
     def drop_all(self) -> None:
         with self.server.admin() as conn:
-            for name in self.made:
+            for name in [*self.made, *self.clones]:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -64,6 +64,7 @@ def compose(
         scratch = data_dir = Path(tempfile.mkdtemp(prefix="domicili-memory-"))
     else:
         data_dir = Path(db).parent / f"{Path(db).name}-files"
+    clock = clock or clock_from_env()  # a wrong DOMICILI_NOW is refused before connecting
     try:
         notifier, payments, signature_method = _adapters(
             settings, data_dir / "outbox", notifier, payments, signature_method
@@ -80,7 +81,7 @@ def compose(
         notifier=notifier,
         payments=payments,
         signatures=signature_method,
-        clock=clock or clock_from_env(),
+        clock=clock,
         settings=settings,
         catalog=Catalog(),
         renderer=MessageRenderer(settings.templates.dir),

@@ -32,6 +32,7 @@ __all__ = [
     "OpenedLink",
     "RecordingNotifier",
     "make_app",
+    "new_database",
     "sample_answers",
     "sample_pdf",
     "sample_provider",
@@ -205,6 +206,12 @@ def use_database(factory: Callable[[], tuple[str, Path | None]] | None) -> None:
     _default_database = factory
 
 
+def new_database() -> tuple[str, Path | None]:
+    """``(db, files)`` of a new database as :func:`make_app` would use it: the one of
+    :func:`use_database`, or a throw-away SQLite database in memory."""
+    return _default_database() if _default_database is not None else (":memory:", None)
+
+
 def make_app(
     db: str | Path | None = None,
     *,
@@ -222,7 +229,7 @@ def make_app(
     ``signature_method`` replace the adapters the settings name.
     """
     if db is None:
-        db, files = _default_database() if _default_database is not None else (":memory:", None)
+        db, files = new_database()
     clock = FixedClock(start)
     notifier = RecordingNotifier()
     app = Domicili(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from domicili.cli import cli
+from domicili.cli import cli as command
 from domicili.testing import sample_answers, sample_provider, valid_siren
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 NOW = "2026-03-02T10:00:00+01:00"
 
@@ -21,17 +23,17 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "domicili.db"
+def db(cli: Cli) -> str:
+    return cli.database
 
 
 @pytest.fixture
-def run(db: Path) -> Run:
-    """``run(*args, input=None, now=NOW)``: the domicili command on ``db``, clock fixed."""
+def run(cli: Cli) -> Run:
+    """``run(*args, input=None, now=NOW)``: the domicili command on this run's store."""
 
     def invoke(*args: str, input: str | None = None, now: str = NOW) -> Result:
         return CliRunner().invoke(
-            cli, ["--db", str(db), *args], input=input, env={"DOMICILI_NOW": now}
+            command, [*cli.target, *args], input=input, env={"DOMICILI_NOW": now}
         )
 
     return invoke
@@ -56,14 +58,6 @@ def refused(result: Result, says: str, *, code: int = 1) -> str:
         assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
     return error
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def provider_args(seed: int, **overrides: Any) -> list[str]:
@@ -211,7 +205,7 @@ def test_provider_shows_agrement_expiry_six_years_later(run: Run) -> None:
     ],
 )
 def test_provider_add_refuses_bad_input_and_writes_nothing(
-    run: Run, db: Path, extra: list[str], says: str
+    run: Run, db: str, extra: list[str], says: str, dump: Any
 ) -> None:
     ok(run("init"))
     before = dump(db)
@@ -275,7 +269,7 @@ def test_suspend_an_unknown_provider_is_one_sentence(run: Run) -> None:
 
 
 def test_request_to_a_suspended_provider_is_refused_and_writes_nothing(
-    run: Run, db: Path, answers: Path
+    run: Run, db: str, answers: Path, dump: Any
 ) -> None:
     provider_id = add_provider(run, 1)
     ok(run("provider", "suspend", str(provider_id)))
@@ -287,7 +281,9 @@ def test_request_to_a_suspended_provider_is_refused_and_writes_nothing(
     assert dump(db) == before
 
 
-def test_request_to_an_expired_provider_is_refused(run: Run, db: Path, answers: Path) -> None:
+def test_request_to_an_expired_provider_is_refused(
+    run: Run, db: str, answers: Path, dump: Any
+) -> None:
     provider_id = add_provider(run, 1)  # agrément of 2024-01-15
     before = dump(db)
     refused(
@@ -390,7 +386,7 @@ def test_offer_list_without_provider_lists_every_offer(run: Run) -> None:
     ],
 )
 def test_offer_add_refuses_bad_input_and_writes_nothing(
-    run: Run, db: Path, extra: list[str], says: str, code: int
+    run: Run, db: str, extra: list[str], says: str, code: int, dump: Any
 ) -> None:
     provider_id = add_provider(run, 1)
     before = dump(db)
@@ -398,7 +394,7 @@ def test_offer_add_refuses_bad_input_and_writes_nothing(
     assert dump(db) == before
 
 
-def test_offer_for_an_unknown_provider_is_refused(run: Run, db: Path) -> None:
+def test_offer_for_an_unknown_provider_is_refused(run: Run, db: str, dump: Any) -> None:
     ok(run("init"))
     before = dump(db)
     refused(run("offer", "add", "7", "--name", "X", "--price-ht", "29"), "Provider 7 not found")
@@ -655,12 +651,13 @@ def test_request_all_skips_a_suspended_provider(
 )
 def test_bad_request_targets_are_one_sentence_and_write_nothing(
     run: Run,
-    db: Path,
+    db: str,
     answers: Path,
     directory: dict[str, int],
     args: list[str],
     says: str,
     code: int,
+    dump: Any,
 ) -> None:
     before = dump(db)
     refused(run("demande", "create", "--answers", str(answers), *args), says, code=code)
@@ -708,7 +705,7 @@ def test_import_yaml(run: Run, tmp_path: Path) -> None:
 
 
 def test_import_reports_every_invalid_row_and_writes_nothing(
-    run: Run, db: Path, tmp_path: Path
+    run: Run, db: str, tmp_path: Path, dump: Any
 ) -> None:
     ok(run("init"))
     before = dump(db)

@@ -214,14 +214,10 @@ def test_the_database_can_come_from_domicili_db(cli: Cli, tmp_path: Path) -> Non
         conn.close()
 
 
-@pytest.mark.one_store  # a SQLite file on purpose
 def test_audit_verify_names_the_altered_event_and_exits_1(
     cli: Cli, requested: dict[str, Any]
 ) -> None:
-    conn = sqlite3.connect(cli.db)
-    with conn:
-        conn.execute("UPDATE events SET data = '{}' WHERE id = 4")
-    conn.close()
+    cli.direct("UPDATE events SET data = '{}' WHERE id = 4")
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert "event 4" in result.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,22 +12,18 @@ import pytest
 from domicili.testing import sample_answers, sample_pdf
 
 if TYPE_CHECKING:
-    from conftest import Cli
+    from conftest import Cli, StoreChoice, Templates
 
 LATER = "2026-03-07T10:00:00+01:00"  # provider 3's agrément expired on 5 March
 
 
-@pytest.fixture(scope="module")
-def template(
-    tmp_path_factory: pytest.TempPathFactory, make_cli: type[Cli], societe_answers: Path
-) -> Path:
+def build(cli: Cli, societe_answers: Path) -> None:
     """Providers 1–3; dossier 1 in S1 (pieces not reviewed), 2 dismissed, 3 ready to accept.
 
     Provider 3's agrément (5 March 2020) expires on 5 March 2026. Built once; each test
     works on its own copy.
     """
-    tmp_path = tmp_path_factory.mktemp("refusals")
-    cli = make_cli(tmp_path)
+    tmp_path = cli.root
     cli.add_provider(1)
     cli.add_provider(2)
     cli.add_provider(3, agrement_date="2020-03-05")
@@ -54,13 +49,11 @@ def template(
         json.dumps(sample_answers(en_formation=False, siren="732829321")), encoding="utf-8"
     )
     (files / "casse.yaml").write_text("client: [pas fermé\n", encoding="utf-8")
-    return tmp_path
 
 
 @pytest.fixture
-def state(template: Path, tmp_path: Path, make_cli: type[Cli]) -> Cli:
-    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
-    return make_cli(tmp_path)
+def state(templates: Templates, store: StoreChoice, tmp_path: Path, societe_answers: Path) -> Cli:
+    return templates.cli("refusals", store, tmp_path, lambda cli: build(cli, societe_answers))
 
 
 def provider_argv(**overrides: str) -> list[str]:
@@ -195,8 +188,8 @@ def test_refused_command_exits_with_one_sentence_and_changes_nothing(
     if options.get("second"):
         state.ok(*provider_argv())
     argv = [a.replace(F, str(tmp_path / "fichiers")) for a in argv]
-    data_dir = tmp_path / f"{state.db.name}-files"
-    before, files_before = dump(state.db), files(data_dir)
+    data_dir = state.files
+    before, files_before = dump(state.database), files(data_dir)
 
     result = state(*argv, now=options.get("now"))
 
@@ -209,7 +202,7 @@ def test_refused_command_exits_with_one_sentence_and_changes_nothing(
         assert len(lines) == 1, message
         assert lines[0].startswith("Error: ")
     assert result.stdout == ""
-    assert dump(state.db) == before
+    assert dump(state.database) == before
     assert files(data_dir) == files_before
 
 

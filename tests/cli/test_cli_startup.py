@@ -80,7 +80,7 @@ def test_everyday_commands_do_not_import_what_they_do_not_use(
     file_world.send_pieces(dossier_id)
     report = tmp_path / "modules.json"
     args = [a.format(dossier=dossier_id) for a in argv]
-    db = ["--db", file_world.app.store.path]
+    db = ["--db", file_world.app.store.location, "--files", str(file_world.app.data_dir)]
     subprocess.run(
         [sys.executable, "-c", PROBE, str(report), *db, *args],
         check=True,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from domicili.cli import cli
+from domicili.cli import cli as command
 from domicili.testing import sample_pdf, sample_provider, valid_siren
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 NOW = "2026-03-02T10:00:00+01:00"
 
@@ -21,15 +23,15 @@ Tries = str | list[str]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "domicili.db"
+def db(cli: Cli) -> str:
+    return cli.database
 
 
 @pytest.fixture
-def run(db: Path) -> Run:
+def run(cli: Cli) -> Run:
     def invoke(*args: str, input: str | None = None) -> Result:
         return CliRunner().invoke(
-            cli, ["--db", str(db), *args], input=input, env={"DOMICILI_NOW": NOW}
+            command, [*cli.target, *args], input=input, env={"DOMICILI_NOW": NOW}
         )
 
     return invoke
@@ -38,22 +40,6 @@ def run(db: Path) -> Run:
 def ok(result: Result) -> Result:
     assert result.exit_code == 0, (result.stdout, result.stderr)
     return result
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def add_provider(run: Run, seed: int, **overrides: Any) -> int:
@@ -273,7 +259,7 @@ def test_a_registered_individual_gives_a_siren_and_no_beneficial_owner(run: Run)
     assert client["beneficial_owners"] == []
 
 
-def test_declining_at_the_summary_writes_nothing(run: Run, db: Path) -> None:
+def test_declining_at_the_summary_writes_nothing(run: Run, db: str, dump: Any) -> None:
     provider_id = add_provider(run, 1)
     before = dump(db)
     result = run("demande", "create", "--to", str(provider_id), input=company(send="n"))
@@ -284,7 +270,7 @@ def test_declining_at_the_summary_writes_nothing(run: Run, db: Path) -> None:
 
 
 def test_shares_above_one_hundred_percent_are_refused_and_nothing_written(
-    run: Run, db: Path
+    run: Run, db: str, dump: Any
 ) -> None:
     provider_id = add_provider(run, 1)
     before = dump(db)
@@ -300,7 +286,7 @@ def test_shares_above_one_hundred_percent_are_refused_and_nothing_written(
 
 
 def test_documents_typed_are_stored_once_and_attached_to_each_dossier(
-    run: Run, db: Path, tmp_path: Path
+    run: Run, db: str, tmp_path: Path, direct: Any, cli: Cli
 ) -> None:
     one, two = add_provider(run, 1), add_provider(run, 2)
     identite, statuts = tmp_path / "identite.pdf", tmp_path / "statuts.pdf"
@@ -310,7 +296,7 @@ def test_documents_typed_are_stored_once_and_attached_to_each_dossier(
     result = run("demande", "create", "--to", str(one), "--to", str(two), "--json", input=typed)
     dossiers = created(result)
     assert [d["provider_id"] for d in dossiers] == [one, two]
-    attached = rows(
+    attached = direct(
         db, "SELECT dossier_id, kind, sha256 FROM justificatifs ORDER BY dossier_id, kind"
     )
     assert [(d, k) for d, k, _sha in attached] == [
@@ -321,15 +307,17 @@ def test_documents_typed_are_stored_once_and_attached_to_each_dossier(
     ]
     assert attached[0][2] == attached[2][2]
     assert attached[1][2] == attached[3][2]
-    assert rows(db, "SELECT count(*) FROM blobs") == [(2,)]
-    store = tmp_path / "domicili.db-files" / "justificatifs"
+    assert direct(db, "SELECT count(*) FROM blobs") == [(2,)]
+    store = cli.files / "justificatifs"
     stored = sorted(p for p in store.rglob("*") if p.is_file())
     assert len(stored) == 2
     assert {p.read_bytes() for p in stored} == {identite.read_bytes(), statuts.read_bytes()}
     assert "Pièce identite : " + str(identite) in result.stderr
 
 
-def test_questionnaire_sent_to_every_listed_provider_of_a_departement(run: Run, db: Path) -> None:
+def test_questionnaire_sent_to_every_listed_provider_of_a_departement(
+    run: Run, db: str, direct: Any
+) -> None:
     first = add_provider(run, 1)
     second = add_provider(run, 2, postcode="92100", city="Boulogne-Billancourt")
     add_provider(run, 3, postcode="69003", city="Lyon")
@@ -340,10 +328,12 @@ def test_questionnaire_sent_to_every_listed_provider_of_a_departement(run: Run, 
     dossiers = created(result)
     assert sorted(d["provider_id"] for d in dossiers) == [first, second]
     assert len({d["client_id"] for d in dossiers}) == 1
-    assert rows(db, "SELECT count(*) FROM clients") == [(1,)]
+    assert direct(db, "SELECT count(*) FROM clients") == [(1,)]
 
 
-def test_all_without_listed_provider_is_refused_before_any_question(run: Run, db: Path) -> None:
+def test_all_without_listed_provider_is_refused_before_any_question(
+    run: Run, db: str, dump: Any
+) -> None:
     add_provider(run, 1)
     before = dump(db)
     result = run("demande", "create", "--departement", "13", "--all", input=company())
@@ -356,7 +346,7 @@ def test_all_without_listed_provider_is_refused_before_any_question(run: Run, db
 
 
 def test_unknown_provider_is_refused_after_the_questions_and_writes_nothing(
-    run: Run, db: Path
+    run: Run, db: str, dump: Any
 ) -> None:
     provider_id = add_provider(run, 1)
     before = dump(db)

@@ -1,31 +1,12 @@
-"""The hash-chained audit log on a real file: tampering is found and the first bad event named."""
+"""The hash-chained audit log: tampering from another connection is found, the first bad named."""
 
 from __future__ import annotations
 
 import itertools
-import sqlite3
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-import pytest
-
+from conftest import StoreChoice, World
 from domicili.records import event_hash
 from domicili.testing import make_app, sample_provider
-
-# tampering with a SQLite file
-pytestmark = pytest.mark.one_store
-
-if TYPE_CHECKING:
-    from conftest import World
-
-
-def tamper(db: str | Path, sql: str, *params: object) -> None:
-    conn = sqlite3.connect(db)
-    try:
-        with conn:
-            conn.execute(sql, params)
-    finally:
-        conn.close()
 
 
 def history(world: World) -> list[int]:
@@ -56,8 +37,7 @@ def test_each_event_links_to_the_hash_of_the_one_before(file_world: World) -> No
 def test_an_altered_event_is_named(file_world: World) -> None:
     ids = history(file_world)
     target = ids[len(ids) // 2]
-    tamper(
-        file_world.app.store.path,
+    file_world.direct(
         "UPDATE events SET data = ? WHERE id = ?",
         '{"from":"S1","to":"S7"}',
         target,
@@ -71,8 +51,7 @@ def test_an_altered_event_is_named(file_world: World) -> None:
 
 def test_an_altered_time_is_found_too(file_world: World) -> None:
     ids = history(file_world)
-    tamper(
-        file_world.app.store.path,
+    file_world.direct(
         "UPDATE events SET at = '2020-01-01T00:00:00+00:00' WHERE id = ?",
         ids[3],
     )
@@ -82,7 +61,7 @@ def test_an_altered_time_is_found_too(file_world: World) -> None:
 def test_a_deleted_event_is_found_at_the_next_one(file_world: World) -> None:
     ids = history(file_world)
     removed = ids[4]
-    tamper(file_world.app.store.path, "DELETE FROM events WHERE id = ?", removed)
+    file_world.direct("DELETE FROM events WHERE id = ?", removed)
     report = file_world.app.verify_audit()
     assert not report.ok
     assert report.first_bad_id == ids[5]
@@ -95,8 +74,7 @@ def test_rehashing_an_altered_event_still_breaks_the_chain(file_world: World) ->
     target = ids[2]
     (link,) = [e for e in file_world.app.store.iter_event_links() if e.id == target]
     forged = '{"forged":true}'
-    tamper(
-        file_world.app.store.location,
+    file_world.direct(
         "UPDATE events SET data = ?, hash = ? WHERE id = ?",
         forged,
         event_hash(link.prev_hash, link.at, link.type, link.dossier_id, link.provider_id, forged),
@@ -108,17 +86,28 @@ def test_rehashing_an_altered_event_still_breaks_the_chain(file_world: World) ->
 def test_the_first_of_several_altered_events_is_named(file_world: World) -> None:
     ids = history(file_world)
     for target in (ids[7], ids[2], ids[9]):
-        tamper(file_world.app.store.path, "UPDATE events SET type = 'x' WHERE id = ?", target)
+        file_world.direct("UPDATE events SET type = 'x' WHERE id = ?", target)
     assert file_world.app.verify_audit().first_bad_id == ids[2]
 
 
-def test_tampering_is_still_found_after_reopening(tmp_path: Path) -> None:
-    db = tmp_path / "domicili.db"
-    app, _clock, _notifier = make_app(db)
+def test_tampering_is_still_found_after_reopening(store: StoreChoice) -> None:
+    db, files = store.shared()
+    app, clock, notifier = make_app(db, files=files)
     with app:
         app.add_provider(**sample_provider(1))
         app.add_provider(**sample_provider(2))
-    tamper(db, "UPDATE events SET provider_id = 2 WHERE id = 1")
-    again, _clock, _notifier = make_app(db)
+        World(app, clock, notifier).direct("UPDATE events SET provider_id = 2 WHERE id = 1")
+    again, _clock, _notifier = make_app(db, files=files)
     with again:
         assert again.verify_audit().first_bad_id == 1
+
+
+def test_the_log_is_read_in_batches_and_a_read_left_halfway_frees_the_connection(
+    file_world: World,
+) -> None:
+    ids = history(file_world)
+    sql = file_world.app.store.sql
+    assert [r[0] for r in sql.stream("SELECT id FROM events ORDER BY id", batch=3)] == ids
+    for _row in sql.stream("SELECT id FROM events ORDER BY id", batch=2):
+        break  # verification stops at the first bad event
+    assert file_world.app.verify_audit().events == len(ids)

@@ -1,18 +1,14 @@
-"""Justificatif files beside the database: stored once by sha256, names never become paths."""
+"""Justificatif files in the files folder: stored once by sha256, names never become paths."""
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from domicili.testing import sample_pdf
-
-# files beside a SQLite file
-pytestmark = pytest.mark.one_store
 
 if TYPE_CHECKING:
     from conftest import World
@@ -35,14 +31,15 @@ def test_the_same_file_for_two_dossiers_is_stored_once_under_its_sha256(
     expected = file_world.app.data_dir / "justificatifs" / digest[:2] / digest[2:]
     assert stored_files(file_world) == [expected]
     assert expected.read_bytes() == data
-    assert Path(file_world.app.store.path).parent == file_world.app.data_dir.parent
-    conn = sqlite3.connect(file_world.app.store.path)
-    try:
-        assert conn.execute("SELECT sha256 FROM blobs").fetchall() == [(digest,)]
-        rows = conn.execute("SELECT dossier_id, sha256 FROM justificatifs ORDER BY id").fetchall()
-    finally:
-        conn.close()
+    assert file_world.direct("SELECT sha256 FROM blobs") == [(digest,)]
+    rows = file_world.direct("SELECT dossier_id, sha256 FROM justificatifs ORDER BY id")
     assert rows == [(dossiers[0], digest), (dossiers[1], digest)]
+
+
+@pytest.mark.one_store
+def test_the_files_of_a_sqlite_database_are_in_the_folder_beside_it(file_world: World) -> None:
+    db = Path(file_world.app.store.location)
+    assert file_world.app.data_dir == db.parent / f"{db.name}-files"
 
 
 @pytest.mark.parametrize(

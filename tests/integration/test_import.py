@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from domicili.errors import ImportRowsError, InvalidInput
 from domicili.testing import make_app, sample_provider, valid_siren
+
+if TYPE_CHECKING:
+    from conftest import StoreChoice
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 COLUMNS = [
@@ -77,26 +79,24 @@ def write_yaml(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
 def count(app: Any, table: str) -> int:
     return int(app.store.execute(f"SELECT count(*) FROM {table}")[0][0])
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "domicili.db"
+def target(store: StoreChoice) -> tuple[str, Path | None]:
+    """The database and its files folder, which the ``dump`` fixture can read too."""
+    return store.shared()
 
 
 @pytest.fixture
-def app(db: Path) -> Iterator[Any]:
-    app, _clock, _notifier = make_app(db, start=START)
+def db(target: tuple[str, Path | None]) -> str:
+    return target[0]
+
+
+@pytest.fixture
+def app(target: tuple[str, Path | None]) -> Iterator[Any]:
+    app, _clock, _notifier = make_app(target[0], files=target[1], start=START)
     try:
         yield app
     finally:
@@ -276,7 +276,7 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("change", "says"), BAD_ROWS)
 def test_an_invalid_row_is_reported_with_its_line_and_nothing_is_written(
-    app: Any, db: Path, tmp_path: Path, change: dict[str, Any], says: str
+    app: Any, db: str, dump: Any, tmp_path: Path, change: dict[str, Any], says: str
 ) -> None:
     app.import_providers(write_csv(tmp_path / "first.csv", [row(9)]))
     before = dump(db)
@@ -290,7 +290,7 @@ def test_an_invalid_row_is_reported_with_its_line_and_nothing_is_written(
     assert dump(db) == before
 
 
-def test_every_invalid_row_is_reported(app: Any, db: Path, tmp_path: Path) -> None:
+def test_every_invalid_row_is_reported(app: Any, db: str, dump: Any, tmp_path: Path) -> None:
     before = dump(db)
     rows = [row(1)] + [row(n, postcode="999") for n in range(2, 10)]
     with pytest.raises(ImportRowsError) as info:
@@ -314,7 +314,7 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_others(app: Any, tmp_
 
 
 def test_duplicate_siren_inside_one_file_is_an_invalid_row(
-    app: Any, db: Path, tmp_path: Path
+    app: Any, db: str, dump: Any, tmp_path: Path
 ) -> None:
     before = dump(db)
     rows = [row(1), row(2), row(3, siren=valid_siren(1001))]
@@ -329,7 +329,9 @@ def test_duplicate_siren_inside_one_file_is_an_invalid_row(
     assert app.list_providers()[0].name == "Domiciliation Import 1"
 
 
-def test_yaml_rows_are_reported_with_their_line(app: Any, db: Path, tmp_path: Path) -> None:
+def test_yaml_rows_are_reported_with_their_line(
+    app: Any, db: str, dump: Any, tmp_path: Path
+) -> None:
     file = tmp_path / "annuaire.yaml"
     file.write_text(
         "# annuaire\n"
@@ -368,7 +370,7 @@ def test_yaml_rows_are_reported_with_their_line(app: Any, db: Path, tmp_path: Pa
     ],
 )
 def test_unreadable_file_is_refused_as_a_whole(
-    app: Any, db: Path, tmp_path: Path, name: str, text: str, says: str
+    app: Any, db: str, dump: Any, tmp_path: Path, name: str, text: str, says: str
 ) -> None:
     before = dump(db)
     file = tmp_path / name

@@ -19,9 +19,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import facturx
+import psycopg
 import pytest
 from pypdf import PdfReader
 
@@ -34,6 +35,9 @@ from domicili.errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from domicili.statuses import Status
 from domicili.testing import RecordingNotifier, make_app, sample_answers, sample_pdf
 from domicili.testing import sample_provider as provider_fields
+
+if TYPE_CHECKING:
+    from conftest import StoreChoice, World
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 2 March 2026, 10:00 in Paris
 PACKAGED_TEMPLATES = Path(domicili.documents.__file__).parent / "templates"
@@ -57,9 +61,14 @@ def open_app() -> Iterator[Opener]:
     opened: list[Domicili] = []
 
     def opener(
-        db: str | Path = ":memory:", *, start: datetime = START, **sections: Any
+        db: str | Path | None = None,
+        *,
+        files: Path | None = None,
+        start: datetime = START,
+        **sections: Any,
     ) -> tuple[Domicili, FixedClock, RecordingNotifier]:
-        app, clock, notifier = make_app(db, start=start, settings=Settings(**sections))
+        """On ``db``, or on this run's store (SQLite in memory, or PostgreSQL)."""
+        app, clock, notifier = make_app(db, files=files, start=start, settings=Settings(**sections))
         opened.append(app)
         return app, clock, notifier
 
@@ -295,19 +304,15 @@ def test_a_dossier_that_may_not_be_invoiced_is_refused_before_a_number_is_spent(
     ids=["update amount", "update number", "delete"],
 )
 def test_an_issued_invoice_cannot_be_edited_or_deleted_even_in_sql(
-    open_app: Opener, tmp_path: Path, sql: str, refusal: str
+    file_world: World, sql: str, refusal: str
 ) -> None:
-    app, _clock, _notifier = open_app(tmp_path / "domicili.db")
+    app = file_world.app
     dossier = accepted(app, add_provider(app))
     issued = app.issue_invoice(dossier, period_start=date(2026, 3, 1))
 
-    conn = sqlite3.connect(tmp_path / "domicili.db")
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match=f"cannot be {refusal}"):
-            conn.execute(sql)
-        conn.commit()
-    finally:
-        conn.close()
+    # The database itself refuses (a trigger), whoever connects to it.
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match=f"cannot be {refusal}"):
+        file_world.direct(sql)
 
     kept = app.get_invoice("F2026-000001")
     assert kept.total_ttc_cents == issued.total_ttc_cents
@@ -318,13 +323,19 @@ WORKERS = 4
 PER_WORKER = 3
 
 
-def issue_in_worker(db: str, dossier_ids: list[int], barrier: Any, results: Any) -> None:
+def issue_in_worker(
+    db: str, files: Path | None, dossier_ids: list[int], barrier: Any, results: Any
+) -> None:
     """In a child process: issue PER_WORKER invoices for each of its dossiers."""
     problems: list[str] = []
     issued: list[str] = []
     try:
         with Domicili(
-            db, settings=Settings(), clock=FixedClock(START), notifier=RecordingNotifier()
+            db,
+            files=files,
+            settings=Settings(),
+            clock=FixedClock(START),
+            notifier=RecordingNotifier(),
         ) as app:
             barrier.wait(timeout=60)  # every worker starts issuing at the same moment
             for month in (3, 6, 9)[:PER_WORKER]:
@@ -340,10 +351,10 @@ def issue_in_worker(db: str, dossier_ids: list[int], barrier: Any, results: Any)
 
 
 def test_processes_issuing_at_once_share_one_gapless_series(
-    open_app: Opener, tmp_path: Path
+    open_app: Opener, store: StoreChoice
 ) -> None:
-    db = tmp_path / "partage.db"
-    app, _clock, _notifier = open_app(db)
+    db, files = store.shared("partage.db")
+    app, _clock, _notifier = open_app(db, files=files)
     provider = add_provider(app)
     dossiers = [accepted(app, provider) for _ in range(WORKERS)]
     app.close()
@@ -351,7 +362,7 @@ def test_processes_issuing_at_once_share_one_gapless_series(
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(WORKERS), context.Queue()
     workers = [
-        context.Process(target=issue_in_worker, args=(str(db), [d], barrier, results))
+        context.Process(target=issue_in_worker, args=(db, files, [d], barrier, results))
         for d in dossiers
     ]
     for worker in workers:
@@ -374,7 +385,7 @@ def test_processes_issuing_at_once_share_one_gapless_series(
     total = WORKERS * PER_WORKER
     expected = [f"F2026-{n:06d}" for n in range(1, total + 1)]
     assert sorted(n for issued, _found in outcomes for n in issued) == expected
-    with Domicili(db, settings=Settings(), clock=FixedClock(START)) as check:
+    with Domicili(db, files=files, settings=Settings(), clock=FixedClock(START)) as check:
         rows = check.list_invoices()
         assert [i.number for i in rows] == expected
         assert [i.sequence for i in rows] == list(range(1, total + 1))

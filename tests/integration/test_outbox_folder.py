@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,13 +15,18 @@ from domicili.clock import FixedClock
 from domicili.config import Settings
 from domicili.testing import sample_answers, sample_pdf, sample_provider
 
+if TYPE_CHECKING:
+    from conftest import StoreChoice
+
 KINDS = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Domicili]:
+def app(store: StoreChoice) -> Iterator[Domicili]:
+    db, files = store.shared("cabinet.db")
     with Domicili(
-        tmp_path / "cabinet.db",
+        db,
+        files=files,
         settings=Settings(),
         clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
     ) as app:
@@ -39,9 +44,10 @@ def accepted(app: Domicili) -> int:
     return dossier.id
 
 
-def test_the_outbox_folder_sits_beside_the_database(app: Domicili, tmp_path: Path) -> None:
+def test_the_outbox_folder_is_in_the_files_folder(app: Domicili, store: StoreChoice) -> None:
     accepted(app)
-    assert app.outbox_dir == tmp_path / "cabinet.db-files" / "outbox"
+    beside = store.root / "cabinet.db-files"  # a SQLite file's files are beside it
+    assert app.outbox_dir == (app.data_dir if store.is_postgres else beside) / "outbox"
     assert app.outbox_dir.is_dir()
 
 

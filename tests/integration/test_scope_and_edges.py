@@ -15,7 +15,9 @@ from domicili.testing import make_app, sample_provider
 
 
 def scoped(world: World, provider_id: int) -> Domicili:
-    app, _clock, _notifier = make_app(world.app.store.path, provider=provider_id)
+    app, _clock, _notifier = make_app(
+        world.app.store.location, files=world.app.data_dir, provider=provider_id
+    )
     app.ctx.clock = world.clock
     return app
 

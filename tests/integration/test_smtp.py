@@ -22,7 +22,7 @@ from domicili.clock import FixedClock
 from domicili.config import Settings
 from domicili.errors import AdapterError
 from domicili.models import OutboxMessage
-from domicili.testing import sample_answers, sample_pdf, sample_provider
+from domicili.testing import new_database, sample_answers, sample_pdf, sample_provider
 
 KINDS = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
 
@@ -126,8 +126,10 @@ def closed_port() -> int:
 
 
 def app_with(notifier: SmtpNotifier, tmp_path: Path) -> Domicili:
+    db, files = new_database()
     return Domicili(
-        tmp_path / "smtp.db",
+        db,
+        files=files,
         settings=Settings(),
         clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
         notifier=notifier,

@@ -12,7 +12,13 @@ from domicili.clock import FixedClock
 from domicili.config import Settings
 from domicili.errors import MissingJustificatifs
 from domicili.models import OutboxMessage
-from domicili.testing import FailingNotifier, sample_answers, sample_pdf, sample_provider
+from domicili.testing import (
+    FailingNotifier,
+    new_database,
+    sample_answers,
+    sample_pdf,
+    sample_provider,
+)
 
 if TYPE_CHECKING:
     from conftest import World
@@ -34,8 +40,10 @@ class RaisingNotifier:
 
 
 def app_with(notifier: object, *, auto_deliver: bool = True) -> Domicili:
+    db, files = new_database()
     return Domicili(
-        ":memory:",
+        db,
+        files=files,
         settings=Settings(),
         clock=FixedClock(START),
         notifier=notifier,  # type: ignore[arg-type]

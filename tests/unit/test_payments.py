@@ -47,7 +47,7 @@ from domicili.testing import (
 )
 
 if TYPE_CHECKING:
-    from conftest import World
+    from conftest import StoreChoice, World
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECRET = "whsec_domicili_unit_tests"
@@ -517,10 +517,10 @@ def test_a_recorded_payment_of_another_amount_is_refused_with_both_figures(flow:
 
 
 def test_a_refused_recorded_payment_leaves_the_database_as_it_was(flow: Flow, dump: Any) -> None:
-    before = dump(Path(flow.app.store.path))
+    before = dump(flow.app.store.location)
     with pytest.raises(PaymentRefused):
         flow.app.record_payment(flow.dossier_id, method="cheque", amount_cents=flow.due + 1)
-    assert dump(Path(flow.app.store.path)) == before
+    assert dump(flow.app.store.location) == before
 
 
 def test_an_unknown_payment_method_is_refused_and_nothing_recorded(flow: Flow) -> None:
@@ -704,7 +704,11 @@ def scoped_to(app: Domicili, dossier_id: int) -> Domicili:
     """A facade on the same database and settings, scoped to the provider of ``dossier_id``."""
     provider = app.get_dossier(dossier_id).dossier.provider_id
     scoped, _clock, _notifier = make_app(
-        app.store.path, start=START, settings=app.settings, provider=provider
+        app.store.location,
+        files=app.data_dir,
+        start=START,
+        settings=app.settings,
+        provider=provider,
     )
     return scoped
 
@@ -731,9 +735,10 @@ def test_the_same_cheque_number_at_two_providers_is_two_payments(file_world: Wor
 
 
 def test_a_payment_recorded_for_another_dossier_is_not_named_in_the_refusal(
-    tmp_path: Path, stripe_secret: str
+    store: StoreChoice, stripe_secret: str
 ) -> None:
-    app, _clock, _notifier = make_app(tmp_path / "domicili.db", start=START, settings=STRIPE)
+    db, files = store.shared()  # a database the scoped facade opens too
+    app, _clock, _notifier = make_app(db, files=files, start=START, settings=STRIPE)
     try:
         refused_without_naming_the_other_dossier(app)
     finally:
@@ -1357,7 +1362,11 @@ def test_an_event_ignored_in_one_providers_scope_is_applied_in_the_right_one(
     other = flow.app.add_provider(**sample_provider(42))
     assert other.id is not None
     scoped, _clock, _notifier = make_app(
-        flow.app.store.path, start=START, settings=STRIPE, provider=other.id
+        flow.app.store.location,
+        files=flow.app.data_dir,
+        start=START,
+        settings=STRIPE,
+        provider=other.id,
     )
     try:
         body = stripe_body("evt_elsewhere", "succeeded", flow.dossier_id, flow.due)

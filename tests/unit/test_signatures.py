@@ -12,7 +12,6 @@ import io
 import json
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -257,36 +256,20 @@ def test_otp_codes_are_six_digits_and_match_only_their_own_digest() -> None:
 # -- codes -------------------------------------------------------------------------------
 
 
-def test_codes_are_stored_only_as_salted_hashes(paid: Paid) -> None:
+def test_codes_are_stored_only_as_salted_hashes(paid: Paid, direct: Any) -> None:
     codes = {party: paid.code(party) for party in PHONES}
-    conn = sqlite3.connect(paid.app.store.path)
-    try:
-        cursor = conn.execute("SELECT * FROM signature_codes WHERE dossier_id = ?", (paid.id,))
-        columns = [c[0] for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        conn.close()
-    assert sorted(r["party"] for r in rows) == ["client", "provider"]
-    for party, plain in codes.items():
-        row = next(r for r in rows if r["party"] == party)
-        values = list(row.values())
+    where = (paid.app.store.location, "FROM signature_codes WHERE dossier_id = ? ORDER BY party")
+    rows = direct(where[0], f"SELECT party, code_hash, salt {where[1]}", paid.id)
+    whole = direct(where[0], f"SELECT * {where[1]}", paid.id)
+    assert [r[0] for r in rows] == ["client", "provider"]
+    for (party, code_hash, salt), values in zip(rows, whole, strict=True):
+        plain = codes[str(party)]
         assert plain not in values
         assert int(plain) not in values
-        assert re.fullmatch(r"[0-9a-f]{64}", row["code_hash"])
-        assert row["code_hash"] != hashlib.sha256(plain.encode()).hexdigest()
-        assert OtpSignature().matches(plain, row["salt"], row["code_hash"])
-    assert rows[0]["salt"] != rows[1]["salt"]
-
-
-def outbox_rows(app: Domicili) -> list[dict[str, Any]]:
-    """The outbox table as stored."""
-    conn = sqlite3.connect(app.store.path)
-    try:
-        cursor = conn.execute("SELECT * FROM outbox ORDER BY id")
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        conn.close()
+        assert re.fullmatch(r"[0-9a-f]{64}", str(code_hash))
+        assert code_hash != hashlib.sha256(plain.encode()).hexdigest()
+        assert OtpSignature().matches(plain, str(salt), str(code_hash))
+    assert rows[0][2] != rows[1][2]
 
 
 def test_codes_are_delivered_but_the_outbox_keeps_only_a_placeholder(
@@ -297,21 +280,22 @@ def test_codes_are_delivered_but_the_outbox_keeps_only_a_placeholder(
     app.resend_code(dossier_id, "client")
     delivered = {m.id: m for m in notifier.sent}
     codes: dict[tuple[str, str], str] = {}
-    for row in outbox_rows(app):
-        pattern = SMS_CODE if row["channel"] == "sms" else EMAIL_CODE
-        kept = re.search(pattern, row["body"])
+    stored_rows = file_world.direct("SELECT id, channel, recipient, body FROM outbox ORDER BY id")
+    for message_id, channel, recipient, body in stored_rows:
+        pattern = SMS_CODE if channel == "sms" else EMAIL_CODE
+        kept = re.search(pattern, str(body))
         if kept is None:
             continue
-        sent = re.search(pattern, delivered[row["id"]].body)
+        sent = re.search(pattern, delivered[int(str(message_id))].body)
         assert sent is not None
         assert kept.group(1) == HIDDEN
         assert re.fullmatch(r"\d{6}", sent.group(1))
-        clear = delivered[row["id"]].body
-        assert row["body"] == clear[: sent.start(1)] + HIDDEN + clear[sent.end(1) :]
-        codes[(row["channel"], row["recipient"])] = sent.group(1)
+        clear = delivered[int(str(message_id))].body
+        assert body == clear[: sent.start(1)] + HIDDEN + clear[sent.end(1) :]
+        codes[(str(channel), str(recipient))] = sent.group(1)
     assert sorted(codes) == [("email", PROVIDER_EMAIL), ("sms", PHONES["client"])]
 
-    stored = [*dump(Path(app.store.path))]
+    stored = [*dump(app.store.location)]
     if app.outbox_dir.exists():
         stored += [p.read_text(errors="replace") for p in app.outbox_dir.rglob("*") if p.is_file()]
     for code in codes.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,21 +12,27 @@ from domicili.app import Domicili
 from domicili.errors import DossierNotFound, ProviderNotFound
 from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
 
+if TYPE_CHECKING:
+    from conftest import StoreChoice
+
+#: A database and its files folder.
+Target = tuple[str, Path | None]
+
 
 @pytest.fixture
-def two_providers(tmp_path: Path) -> Iterator[tuple[Path, dict[int, int]]]:
-    """A database with two providers, one dossier each; yields (db, provider → dossier)."""
-    db = tmp_path / "cabinets.db"
-    app, _clock, _notifier = make_app(db)
+def two_providers(store: StoreChoice) -> Iterator[tuple[Target, dict[int, int]]]:
+    """A database with two providers, one dossier each; yields ((db, files), provider → dossier)."""
+    db, files = store.shared("cabinets.db")
+    app, _clock, _notifier = make_app(db, files=files)
     with app:
         mine = app.add_provider(**sample_provider(1))
         theirs = app.add_provider(**sample_provider(2))
         _client, dossiers = app.create_demande(sample_answers(), to=[mine.id or 0, theirs.id or 0])
-        yield db, {d.provider_id: d.id or 0 for d in dossiers}
+        yield (db, files), {d.provider_id: d.id or 0 for d in dossiers}
 
 
-def scoped(db: Path, provider: int) -> Domicili:
-    app, _clock, _notifier = make_app(db, provider=provider)
+def scoped(target: Target, provider: int) -> Domicili:
+    app, _clock, _notifier = make_app(target[0], files=target[1], provider=provider)
     return app
 
 
@@ -43,20 +50,20 @@ OPERATIONS = {
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_another_providers_dossier_is_not_found(
-    two_providers: tuple[Path, dict[int, int]], operation: str
+    two_providers: tuple[Target, dict[int, int]], operation: str
 ) -> None:
-    db, dossiers = two_providers
-    with scoped(db, 1) as app:
+    target, dossiers = two_providers
+    with scoped(target, 1) as app:
         with pytest.raises(DossierNotFound, match=f"Dossier {dossiers[2]} not found"):
             OPERATIONS[operation](app, dossiers[2])
         assert app.store.events(dossiers[2])[-1].type == "dossier.submit"
 
 
 def test_a_scoped_facade_lists_only_its_own_records(
-    two_providers: tuple[Path, dict[int, int]],
+    two_providers: tuple[Target, dict[int, int]],
 ) -> None:
-    db, dossiers = two_providers
-    with scoped(db, 2) as app:
+    target, dossiers = two_providers
+    with scoped(target, 2) as app:
         assert [d.id for d in app.list_dossiers()] == [dossiers[2]]
         assert [p.id for p in app.list_providers()] == [2]
         assert {m.dossier_id for m in app.outbox()} == {dossiers[2]}
@@ -64,10 +71,10 @@ def test_a_scoped_facade_lists_only_its_own_records(
 
 
 def test_a_scoped_facade_cannot_send_a_request_to_another_provider(
-    two_providers: tuple[Path, dict[int, int]],
+    two_providers: tuple[Target, dict[int, int]],
 ) -> None:
-    db, _dossiers = two_providers
-    with scoped(db, 1) as app:
+    target, _dossiers = two_providers
+    with scoped(target, 1) as app:
         with pytest.raises(ProviderNotFound):
             app.create_demande(sample_answers(), to=[2])
         with pytest.raises(ProviderNotFound):
@@ -76,8 +83,8 @@ def test_a_scoped_facade_cannot_send_a_request_to_another_provider(
 
 
 def test_scoping_to_an_unknown_provider_is_refused_at_once(
-    two_providers: tuple[Path, dict[int, int]],
+    two_providers: tuple[Target, dict[int, int]],
 ) -> None:
-    db, _dossiers = two_providers
+    target, _dossiers = two_providers
     with pytest.raises(ProviderNotFound, match="Provider 7 not found"):
-        scoped(db, 7)
+        scoped(target, 7)

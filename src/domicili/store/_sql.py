@@ -167,6 +167,15 @@ class PostgresSql(Sql):
             with self.conn.cursor() as cur:
                 cur.executemany(self._sql(sql), batch)
 
+    def stream(
+        self, sql: str, params: Params = (), batch: int = 10_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows as the server sends them, ``batch`` at a time: a client-side cursor would
+        hold the whole result (a years-long audit log) in memory before the first row."""
+        with self.conn.cursor() as cur:
+            for row in cur.stream(self._sql(sql), tuple(params) or None, size=batch):
+                yield tuple(row)
+
     @staticmethod
     def _names(cursor: _Cursor) -> list[str]:
         return [c.name for c in cursor.description]
