@@ -704,7 +704,10 @@ def scoped_to(app: Domicili, dossier_id: int) -> Domicili:
     """A facade on the same database and settings, scoped to the provider of ``dossier_id``."""
     provider = app.get_dossier(dossier_id).dossier.provider_id
     scoped, _clock, _notifier = make_app(
-        app.store.location, files=app.data_dir, start=START, settings=app.settings,
+        app.store.location,
+        files=app.data_dir,
+        start=START,
+        settings=app.settings,
         provider=provider,
     )
     return scoped
