@@ -90,3 +90,21 @@ def test_everyday_commands_do_not_import_what_they_do_not_use(
     loaded = set(json.loads(report.read_text()))
     assert "domicili" in loaded
     assert loaded & HEAVY <= allowed
+
+
+def test_the_command_leaves_pydantic_plugins_off_unless_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from domicili.cli import main
+
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "unset")  # given back after the test
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS")
+    monkeypatch.setattr(sys, "argv", ["domicili", "--help"])
+    with pytest.raises(SystemExit):
+        main()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # the user's choice is kept
+    with pytest.raises(SystemExit):
+        main()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
+    assert "Usage: domicili" in capsys.readouterr().out

@@ -321,10 +321,11 @@ def test_an_unknown_gateway_is_a_config_error_naming_the_installed_ones(
     )
 
 
-def test_the_stripe_and_checkout_gateways_are_those_registered_as_entry_points(
+def test_a_packages_gateway_is_used_under_its_own_name_never_under_a_builtin_one(
     checkout_db: Path, tmp_path: Path, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A package may register its own ``stripe`` or ``checkout`` gateway: it is the one used."""
+    """A package registers its gateways under names of its own; ``stripe`` and ``checkout``
+    stay domicili's (found without scanning the installed packages)."""
     used: list[str] = []
 
     class MyStripe(StripeGateway):
@@ -339,15 +340,25 @@ def test_the_stripe_and_checkout_gateways_are_those_registered_as_entry_points(
             used.append("checkout")
             return super().simulate(token, dossier_id, amount_cents, succeed=succeed)
 
-    points = [FakeEntryPoint("stripe", MyStripe), FakeEntryPoint("checkout", MyCheckout)]
+    points = [
+        FakeEntryPoint("checkout", MyCheckout),  # cannot take over the built-in name
+        FakeEntryPoint("ma-caisse", MyCheckout),
+        FakeEntryPoint("mon-stripe", MyStripe),
+    ]
     only_entry_points(monkeypatch, "domicili.payments", points)
-    shop = open_copy(checkout_db, tmp_path / "shop", CHECKOUT)
+    builtin = open_copy(checkout_db, tmp_path / "builtin", CHECKOUT)
+    try:
+        assert type(builtin.app.payment_gateway) is CheckoutGateway
+    finally:
+        builtin.app.close()
+    mine = Settings(payment=PaymentSettings(gateway="ma-caisse", checkout_url=CHECKOUT_URL))
+    shop = open_copy(checkout_db, tmp_path / "shop", mine)
     try:
         token = link_token(shop.app, shop.dossier_id)
         assert shop.app.simulate_checkout(token, succeed=False).outcome == "failed"
     finally:
         shop.app.close()
-    stripe = Settings(payment=PaymentSettings(gateway="stripe", checkout_url=CHECKOUT_URL))
+    stripe = Settings(payment=PaymentSettings(gateway="mon-stripe", checkout_url=CHECKOUT_URL))
     hooks = open_copy(tmp_path / "shop", tmp_path / "hooks", stripe)
     try:
         body = stripe_body("evt_plugin", "succeeded", hooks.dossier_id, hooks.due)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from importlib import import_module
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,6 +25,8 @@ from ..ports import (
 )
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from ..config import PaymentSettings, SignatureSettings
 
 __all__ = [
@@ -47,7 +48,11 @@ GROUPS: dict[str, tuple[str, str]] = {
 
 @functools.cache
 def _entry_points() -> dict[str, tuple[EntryPoint, ...]]:
-    # One scan of the installed packages serves every group (a scan costs milliseconds).
+    # One scan of the installed packages serves every group. The scan (and importing
+    # importlib.metadata) costs more than the rest of a command's start-up: it runs
+    # only for a name that is not a built-in one.
+    from importlib.metadata import entry_points
+
     found = entry_points()
     return {group: tuple(found.select(group=group)) for group in GROUPS}
 
@@ -60,18 +65,19 @@ def installed(group: str) -> dict[str, EntryPoint]:
 def load_adapter(group: str, name: str) -> object:
     """The class (or factory) registered as ``name`` in the entry-point ``group``.
 
-    Installed entry points come first, so a package may register its own adapters
-    or replace a built-in one; domicili's own adapters are used as they are when it
-    runs from a source tree without installed package metadata.
+    A built-in name (``outbox``, ``checkout``, ``otp``…) is domicili's own adapter,
+    found without scanning the installed packages; any other name is looked up among
+    their entry points, so a package adds adapters under names of its own (it cannot
+    take over a built-in name in an install that relies on it).
     """
-    found = installed(group)
-    if name in found:
-        loaded: object = found[name].load()
-        return loaded
     module, kind = GROUPS.get(group, ("", "adapter"))
     builtin: dict[str, object] = import_module(f"{__name__}.{module}").BUILTIN if module else {}
     if name in builtin:
         return builtin[name]
+    found = installed(group)
+    if name in found:
+        loaded: object = found[name].load()
+        return loaded
     known = ", ".join(sorted(set(found) | set(builtin))) or "none"
     raise ConfigError(f"Unknown {kind} {name!r}; installed {kind}s: {known}.")
 

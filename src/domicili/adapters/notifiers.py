@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +12,8 @@ from ..files import write_atomic
 from ..models import OutboxMessage
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from ..ports import NotifierFactory
 
 __all__ = ["BUILTIN", "NullNotifier", "OutboxFolderNotifier", "SmtpNotifier"]
@@ -22,6 +22,10 @@ DEFAULT_SENDER = "domicili@localhost"
 
 
 def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    # The email package is imported when an email is written, not when a command starts.
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = message.to
