@@ -118,6 +118,8 @@ class StoreChoice:
 
     def pg_new(self) -> tuple[str, Path]:
         """A new empty PostgreSQL database and a folder for its files (any run's store)."""
+        if _PG == "skip":
+            pytest.skip("DOMICILI_TEST_PG=skip: this run has no PostgreSQL server")
         self._count += 1
         return self._postgres.pool().take(), self.root / f"files-{self._count}"
 
