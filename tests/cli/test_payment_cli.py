@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from domicili.adapters.payments import sign_stripe_payload
 from domicili.money import format_eur
 
 if TYPE_CHECKING:
-    from conftest import Cli
+    from conftest import Cli, StoreChoice, Templates
 
 NOW = "2026-03-02T10:00:00+01:00"
 SECRET = "whsec_domicili_cli_tests"
@@ -28,9 +27,6 @@ STRIPE = CHECKOUT + 'gateway = "stripe"\n'
 REQUIRED = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
 PHONES = {"client": "+33612345678", "provider": "+33698765432"}
 AMOUNT_DUE = 12600
-
-# its databases are SQLite files copied between tests
-pytestmark = pytest.mark.one_store
 
 
 def timestamp(at: str = NOW, **shift: float) -> int:
@@ -67,7 +63,7 @@ def webhook(cli: Cli, body: bytes, header: str, *extra: str) -> Result:
         "DOMICILI_PROVIDER": None,
         "DOMICILI_CONFIG": None,
     }
-    argv = ["--db", str(cli.db), "payment", "webhook", "stripe", "--signature", header, *extra]
+    argv = [*cli.target, "payment", "webhook", "stripe", "--signature", header, *extra]
     result = cli.runner.invoke(command, argv, input=body, env=env)
     assert "Traceback" not in result.output, result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -100,56 +96,42 @@ def pdf_pages(path: Path) -> list[str]:
     return [" ".join(page.extract_text().replace("\u00a0", " ").split()) for page in reader.pages]
 
 
-@pytest.fixture(scope="module")
-def accepted_db(
-    make_cli: type[Cli], tmp_path_factory: pytest.TempPathFactory, societe_answers: Path
-) -> Path:
-    """A database with dossier 1 accepted (S2) and a card-payment link open."""
-    root = tmp_path_factory.mktemp("accepted-cli")
-    config = root / "domicili.toml"
+def build_accepted(cli: Cli, societe_answers: Path) -> None:
+    """Dossier 1 accepted (S2) with a card-payment link open; the settings in the folder."""
+    config = cli.root / "domicili.toml"
     config.write_text(CHECKOUT, encoding="utf-8")
-    builder = make_cli(root)
     env = {"DOMICILI_CONFIG": str(config)}
-    builder.add_provider(1, phone="06 98 76 54 32")
-    builder.ok("demande", "create", "--answers", societe_answers, "--to", 1, env=env)
+    cli.add_provider(1, phone="06 98 76 54 32")
+    cli.ok("demande", "create", "--answers", societe_answers, "--to", 1, env=env)
     validate = [arg for kind in REQUIRED for arg in ("--validate", kind)]
-    builder.ok("justificatif", "review", 1, *validate, env=env)
-    assert builder.json("dossier", "accept", 1, env=env)["status_code"] == "S2"
-    return root
+    cli.ok("justificatif", "review", 1, *validate, env=env)
+    assert cli.json("dossier", "accept", 1, env=env)["status_code"] == "S2"
 
 
-def copy_database(template: Path, root: Path) -> None:
-    shutil.copy2(template / "cabinet.db", root / "cabinet.db")
-    shutil.copytree(template / "cabinet.db-files", root / "cabinet.db-files")
-
-
-@pytest.fixture(scope="module")
-def paid_db(
-    make_cli: type[Cli], tmp_path_factory: pytest.TempPathFactory, accepted_db: Path
-) -> Path:
+def build_paid(cli: Cli, societe_answers: Path) -> None:
     """The accepted database once the first payment is recorded (S3, codes sent)."""
-    root = tmp_path_factory.mktemp("paid-cli")
-    copy_database(accepted_db, root)
-    builder = make_cli(root)
-    env = {"DOMICILI_CONFIG": str(accepted_db / "domicili.toml")}
-    paid = builder.json("payment", "record", 1, "--method", "transfer", env=env)
+    build_accepted(cli, societe_answers)
+    env = {"DOMICILI_CONFIG": str(cli.root / "domicili.toml")}
+    paid = cli.json("payment", "record", 1, "--method", "transfer", env=env)
     assert paid["outcome"] == "applied"
-    return root
 
 
 @pytest.fixture
-def accepted(cli: Cli, accepted_db: Path) -> Cli:
-    """``cli`` on a copy of the accepted database, with the checkout settings in the cwd."""
-    copy_database(accepted_db, cli.root)
+def accepted(
+    templates: Templates, store: StoreChoice, tmp_path: Path, societe_answers: Path
+) -> Cli:
+    """A copy of the accepted database (built once per store), the checkout settings in the cwd."""
+    cli = templates.cli(
+        "payment-accepted", store, tmp_path, lambda c: build_accepted(c, societe_answers)
+    )
     Path("domicili.toml").write_text(CHECKOUT, encoding="utf-8")
     return cli
 
 
 @pytest.fixture
-def paid(cli: Cli, paid_db: Path) -> Cli:
-    """``cli`` on a copy of the paid database (dossier 1 in S3)."""
-    copy_database(paid_db, cli.root)
-    return cli
+def paid(templates: Templates, store: StoreChoice, tmp_path: Path, societe_answers: Path) -> Cli:
+    """A copy of the paid database (dossier 1 in S3), built once per store."""
+    return templates.cli("payment-paid", store, tmp_path, lambda c: build_paid(c, societe_answers))
 
 
 @pytest.fixture
@@ -193,14 +175,14 @@ def test_payment_record_in_euros_accepts_the_amount_due(accepted: Cli) -> None:
 def test_payment_record_of_another_amount_exits_1_with_both_figures_and_changes_nothing(
     accepted: Cli, dump: Any
 ) -> None:
-    before = dump(accepted.db)
+    before = dump(accepted.database)
     result = accepted("payment", "record", 1, "--method", "transfer", "--amount", "99")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         f"Error: Dossier 1: {format_eur(9900)} does not match the {format_eur(AMOUNT_DUE)} "
         "due; nothing was recorded."
     )
-    assert dump(accepted.db) == before
+    assert dump(accepted.database) == before
 
 
 def test_payment_record_refuses_an_unknown_method_as_a_usage_error(accepted: Cli) -> None:
@@ -299,21 +281,21 @@ def test_a_webhook_with_a_bad_signature_exits_1_and_changes_nothing(
     accepted: Cli, secret: str, dump: Any
 ) -> None:
     body = stripe_body("evt_cli_forged", "succeeded")
-    before = dump(accepted.db)
+    before = dump(accepted.database)
     result = webhook(accepted, body, sign_stripe_payload(body, "whsec_wrong", timestamp()))
     assert result.exit_code == 1
     assert "signature does not match" in result.stderr
-    assert dump(accepted.db) == before
+    assert dump(accepted.database) == before
 
 
 def test_a_webhook_with_a_stale_timestamp_exits_1(accepted: Cli, secret: str, dump: Any) -> None:
     body = stripe_body("evt_cli_old", "succeeded")
-    before = dump(accepted.db)
+    before = dump(accepted.database)
     stale = sign_stripe_payload(body, secret, timestamp(minutes=-6))
     result = webhook(accepted, body, stale)
     assert result.exit_code == 1
     assert "more than 5 minutes" in result.stderr
-    assert dump(accepted.db) == before
+    assert dump(accepted.database) == before
     fresh = sign_stripe_payload(body, secret, timestamp(minutes=-4))
     assert webhook(accepted, body, fresh).exit_code == 0
 
@@ -339,14 +321,14 @@ def test_a_webhook_for_another_gateway_than_the_configured_one_exits_1(
     accepted: Cli, dump: Any
 ) -> None:
     body = stripe_body("evt_cli_elsewhere", "succeeded")
-    before = dump(accepted.db)
+    before = dump(accepted.database)
     result = webhook(accepted, body, sign_stripe_payload(body, SECRET, timestamp()))
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "Error: The configured payment gateway is 'checkout'; set payment.gateway = "
         '"stripe" in the settings to receive Stripe webhooks.'
     )
-    assert dump(accepted.db) == before
+    assert dump(accepted.database) == before
 
 
 def test_the_signature_may_come_as_a_header_named_in_any_case(
