@@ -391,27 +391,41 @@ class Templates:
         self.root, self.postgres = root, postgres
         self.built: dict[tuple[str, str], tuple[Path, str | None]] = {}
 
+    def copy(self, key: str, store: StoreChoice, root: Path, build: Any) -> tuple[str, Path]:
+        """``(db, files)`` of a copy in ``root`` of the database ``build(db, files)`` made once
+        (its files folder is ``cabinet.db-files`` in the folder it may also write to)."""
+        folder, template = self._made(key, store, build)
+        shutil.copytree(folder, root, dirs_exist_ok=True)
+        files = root / "cabinet.db-files"
+        if template is None:
+            return str(root / "cabinet.db"), files
+        return self.postgres.pool().clone(template), files
+
     def cli(self, key: str, store: StoreChoice, root: Path, build: Any) -> Cli:
         """A ``Cli`` in ``root`` on a copy of the database that ``build(cli)`` made once."""
+
+        def build_with_cli(db: str, files: Path) -> None:
+            build(Cli(files.parent) if db.endswith(".db") else Cli(files.parent, url=db))
+
+        db, _files = self.copy(key, store, root, build_with_cli)
+        return Cli(root) if db.endswith(".db") else Cli(root, url=db)
+
+    def _made(self, key: str, store: StoreChoice, build: Any) -> tuple[Path, str | None]:
         made = self.built.get((key, store.kind))
         if made is None:
             made = self.built[(key, store.kind)] = self._build(key, store, build)
-        folder, template = made
-        shutil.copytree(folder, root, dirs_exist_ok=True)
-        if template is None:
-            return Cli(root)
-        return Cli(root, url=self.postgres.pool().clone(template))
+        return made
 
     def _build(self, key: str, store: StoreChoice, build: Any) -> tuple[Path, str | None]:
         folder = self.root / f"{key}-{store.kind}"
         folder.mkdir(parents=True)
         if not store.is_postgres:
-            build(Cli(folder))
+            build(str(folder / "cabinet.db"), folder / "cabinet.db-files")
             return folder, None
         pool = self.postgres.pool()
         url = pool.take()
         template = pool.keep(url)
-        build(Cli(folder, url=url))
+        build(url, folder / "cabinet.db-files")
         return folder, template
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
@@ -47,7 +46,7 @@ from domicili.testing import (
 )
 
 if TYPE_CHECKING:
-    from conftest import World
+    from conftest import StoreChoice, Templates, World
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECRET = "whsec_domicili_unit_tests"
@@ -185,34 +184,48 @@ CHECKOUT = Settings(payment=PaymentSettings(checkout_url=CHECKOUT_URL))
 STRIPE = Settings(payment=PaymentSettings(gateway="stripe"))
 
 
-def build_template(folder: Path, settings: Settings | None = None) -> Path:
-    app, _clock, _notifier = make_app(folder / "domicili.db", start=START, settings=settings)
+#: Makes a copy, in the folder given, of a database built once: its ``(db, files)``.
+Source = Callable[[Path], tuple[str, Path]]
+
+
+def build_template(db: str, files: Path, settings: Settings | None = None) -> None:
+    app, _clock, _notifier = make_app(db, files=files, start=START, settings=settings)
     try:
         assert accepted_dossier(app) == 1
     finally:
         app.close()
-    return folder
 
 
-def open_copy(template: Path, target: Path, settings: Settings | None = None) -> Flow:
+def open_copy(source: Source, target: Path, settings: Settings | None = None) -> Flow:
     """Building an accepted dossier takes a while; copying the database does not."""
-    shutil.copytree(template, target)
-    app, clock, notifier = make_app(target / "domicili.db", start=START, settings=settings)
+    db, files = source(target)
+    app, clock, notifier = make_app(db, files=files, start=START, settings=settings)
     return Flow(app, clock, notifier, 1)
 
 
-@pytest.fixture(scope="module")
-def accepted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("accepted"))
-
-
-@pytest.fixture(scope="module")
-def checkout_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("checkout"), CHECKOUT)
+def reopen(flow: Flow, settings: Settings) -> Flow:
+    """The database of ``flow`` (closed) opened again with other settings."""
+    app, clock, notifier = make_app(
+        flow.app.store.location, files=flow.app.data_dir, start=START, settings=settings
+    )
+    return Flow(app, clock, notifier, 1)
 
 
 @pytest.fixture
-def flow(accepted_db: Path, tmp_path: Path) -> Iterator[Flow]:
+def accepted_db(templates: Templates, store: StoreChoice) -> Source:
+    return lambda root: templates.copy("payments-accepted", store, root, build_template)
+
+
+@pytest.fixture
+def checkout_db(templates: Templates, store: StoreChoice) -> Source:
+    def build(db: str, files: Path) -> None:
+        build_template(db, files, CHECKOUT)
+
+    return lambda root: templates.copy("payments-checkout", store, root, build)
+
+
+@pytest.fixture
+def flow(accepted_db: Source, tmp_path: Path) -> Iterator[Flow]:
     """The accepted dossier on an install whose payment gateway is Stripe."""
     opened = open_copy(accepted_db, tmp_path / "db", STRIPE)
     try:
@@ -222,7 +235,7 @@ def flow(accepted_db: Path, tmp_path: Path) -> Iterator[Flow]:
 
 
 @pytest.fixture
-def shop(checkout_db: Path, tmp_path: Path) -> Iterator[Flow]:
+def shop(checkout_db: Source, tmp_path: Path) -> Iterator[Flow]:
     """Like ``flow``, but acceptances open card-checkout links."""
     opened = open_copy(checkout_db, tmp_path / "db", CHECKOUT)
     try:
@@ -322,7 +335,7 @@ def test_an_unknown_gateway_is_a_config_error_naming_the_installed_ones(
 
 
 def test_a_packages_gateway_is_used_under_its_own_name_never_under_a_builtin_one(
-    checkout_db: Path, tmp_path: Path, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
+    checkout_db: Source, tmp_path: Path, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A package registers its gateways under names of its own; ``stripe`` and ``checkout``
     stay domicili's (found without scanning the installed packages)."""
@@ -359,7 +372,7 @@ def test_a_packages_gateway_is_used_under_its_own_name_never_under_a_builtin_one
     finally:
         shop.app.close()
     stripe = Settings(payment=PaymentSettings(gateway="mon-stripe", checkout_url=CHECKOUT_URL))
-    hooks = open_copy(tmp_path / "shop", tmp_path / "hooks", stripe)
+    hooks = reopen(shop, stripe)
     try:
         body = stripe_body("evt_plugin", "succeeded", hooks.dossier_id, hooks.due)
         assert post(hooks.app, body).outcome == "applied"
@@ -376,7 +389,7 @@ def test_the_checkout_gateway_receives_no_webhooks(shop: Flow) -> None:
     assert footprint(shop.app) == before
 
 
-def test_the_stripe_gateway_has_no_simulated_card_form(checkout_db: Path, tmp_path: Path) -> None:
+def test_the_stripe_gateway_has_no_simulated_card_form(checkout_db: Source, tmp_path: Path) -> None:
     stripe = Settings(payment=PaymentSettings(gateway="stripe", checkout_url=CHECKOUT_URL))
     hooks = open_copy(checkout_db, tmp_path / "db", stripe)
     try:
@@ -1123,7 +1136,7 @@ KINDS = {"processing": "processing", "failed": "payment_failed", "succeeded": "s
     data=st.data(),
 )
 def test_any_order_and_replay_of_events_for_one_intent_yields_at_most_one_invoice(
-    accepted_db: Path,
+    accepted_db: Source,
     monkeypatch: pytest.MonkeyPatch,
     kinds: list[str],
     amount_matches: bool,

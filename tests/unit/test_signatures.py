@@ -11,8 +11,7 @@ import hashlib
 import io
 import json
 import re
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
@@ -43,7 +42,7 @@ from domicili.testing import (
 )
 
 if TYPE_CHECKING:
-    from conftest import World
+    from conftest import StoreChoice, Templates, World
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PROVIDER_MOBILE = "06 98 76 54 32"
@@ -135,29 +134,36 @@ def pages(pdf: bytes) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def paid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database folder with one paid dossier (id 1), copied for each test."""
-    folder = tmp_path_factory.mktemp("paid")
-    app, _clock, notifier = make_app(folder / "domicili.db", start=START)
+#: Makes a copy, in the folder given, of a database built once: its ``(db, files)``.
+Source = Callable[[Path], tuple[str, Path]]
+
+
+def build_paid(db: str, files: Path) -> None:
+    """One paid dossier (id 1); the codes texted to the parties in ``codes.json`` beside."""
+    app, _clock, notifier = make_app(db, files=files, start=START)
     try:
         assert paid_dossier(app) == 1
     finally:
         app.close()
     received = {party: texted(notifier)[phone] for party, phone in PHONES.items()}
-    (folder / "codes.json").write_text(json.dumps(received), encoding="utf-8")
-    return folder
+    (files.parent / "codes.json").write_text(json.dumps(received), encoding="utf-8")
 
 
-def open_copy(template: Path, target: Path, settings: Settings | None = None) -> Paid:
-    shutil.copytree(template, target)
-    app, clock, notifier = make_app(target / "domicili.db", start=START, settings=settings)
+@pytest.fixture
+def paid_db(templates: Templates, store: StoreChoice) -> Source:
+    """A database with one paid dossier, built once per store and copied for each test."""
+    return lambda root: templates.copy("signatures-paid", store, root, build_paid)
+
+
+def open_copy(source: Source, target: Path, settings: Settings | None = None) -> Paid:
+    db, files = source(target)
+    app, clock, notifier = make_app(db, files=files, start=START, settings=settings)
     received = json.loads((target / "codes.json").read_text(encoding="utf-8"))
     return Paid(app, clock, notifier, 1, received)
 
 
 @pytest.fixture
-def paid(paid_db: Path, tmp_path: Path) -> Iterator[Paid]:
+def paid(paid_db: Source, tmp_path: Path) -> Iterator[Paid]:
     opened = open_copy(paid_db, tmp_path / "db")
     try:
         yield opened
@@ -175,7 +181,7 @@ def test_otp_signature_is_found_through_the_signatures_entry_point_group() -> No
 
 
 def test_an_unknown_signature_method_is_a_config_error_naming_the_installed_ones(
-    paid_db: Path, tmp_path: Path
+    paid_db: Source, tmp_path: Path
 ) -> None:
     """The method is resolved once, when the facade is built: a wrong name stops it there."""
     settings = Settings(signature=SignatureSettings(method="qualifiee"))
@@ -751,7 +757,7 @@ def test_an_active_dossier_gets_no_signature_reminder(paid: Paid) -> None:
     assert paid.since(mark) == []
 
 
-def test_signature_reminder_days_follow_the_settings(paid_db: Path, tmp_path: Path) -> None:
+def test_signature_reminder_days_follow_the_settings(paid_db: Source, tmp_path: Path) -> None:
     settings = Settings(payment=PaymentSettings(signature_reminder_days=[1]))
     paid = open_copy(paid_db, tmp_path / "db", settings)
     try:
