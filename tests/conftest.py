@@ -404,11 +404,11 @@ class Templates:
     def cli(self, key: str, store: StoreChoice, root: Path, build: Any) -> Cli:
         """A ``Cli`` in ``root`` on a copy of the database that ``build(cli)`` made once."""
 
-        def build_with_cli(db: str, files: Path) -> None:
-            build(Cli(files.parent) if db.endswith(".db") else Cli(files.parent, url=db))
+        def on(folder: Path, db: str) -> Cli:
+            return Cli(folder, url=db) if store.is_postgres else Cli(folder)
 
-        db, _files = self.copy(key, store, root, build_with_cli)
-        return Cli(root) if db.endswith(".db") else Cli(root, url=db)
+        db, _files = self.copy(key, store, root, lambda db, files: build(on(files.parent, db)))
+        return on(root, db)
 
     def _made(self, key: str, store: StoreChoice, build: Any) -> tuple[Path, str | None]:
         made = self.built.get((key, store.kind))
