@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..annuaire import check_services
 from ..answers import DemandeAnswers, load_answers, parse_answers
@@ -62,16 +63,17 @@ def _link_url(ctx: Context, dossier: Dossier) -> str | None:
     return None if link is None else ctx.payments.link_url(link.token)
 
 
-def open_payment_link(ctx: Context, dossier: Dossier) -> None:
+def open_payment_link(ctx: Context, dossier: Dossier) -> str | None:
     """A fresh online-payment link for the amount due (replaces an earlier one), when the
-    payment gateway takes payments online."""
+    payment gateway takes payments online; its address, or ``None``."""
     if dossier.id is None:
-        return
+        return None
     token = ctx.payments.open_link(dossier.id, dossier.amount_due_cents)
     if token is None:
-        return
+        return None
     ctx.store.insert_payment_link(token, dossier.id, dossier.amount_due_cents, ctx.now())
     ctx.event("payment.link_opened", dossier, {"token": token})
+    return ctx.payments.link_url(token)
 
 
 def payment_deadline(ctx: Context) -> datetime:
@@ -85,18 +87,35 @@ def format_deadline(at: datetime) -> str:
     return long_date_fr(at.astimezone(PARIS), plain=True)
 
 
+class _Unknown(Enum):
+    """The payment link of a message context, when the caller has not just opened it."""
+
+    LOOK_UP = "look up"
+
+
 def message_context(
-    ctx: Context, dossier: Dossier, client: Client | None = None, provider: Provider | None = None
+    ctx: Context,
+    dossier: Dossier,
+    client: Client | None = None,
+    provider: Provider | None = None,
+    *,
+    link: str | Literal[_Unknown.LOOK_UP] | None = _Unknown.LOOK_UP,
 ) -> dict[str, Any]:
-    """What every client message about a dossier can say."""
+    """What every client message about a dossier can say.
+
+    ``link`` is the address of the dossier's open payment link when the caller knows it
+    (it has just opened it, or knows there is none); otherwise the store is asked.
+    """
     client = client or ctx.client(dossier.client_id)
     provider = provider or ctx.provider(dossier.provider_id)
+    if link is _Unknown.LOOK_UP:
+        link = _link_url(ctx, dossier)
     return {
         "client": client,
         "provider": provider,
         "amount_due": format_eur(dossier.amount_due_cents),
         "deadline": format_deadline(dossier.payment_due_at) if dossier.payment_due_at else "",
-        "payment_instructions": payment_instructions(provider, dossier, _link_url(ctx, dossier)),
+        "payment_instructions": payment_instructions(provider, dossier, link),
     }
 
 
@@ -268,8 +287,10 @@ def accept(ctx: Context, dossier_id: int) -> Dossier:
             raise MissingJustificatifs(dossier_id, missing)
         deadline = payment_deadline(ctx)
         ctx.move(dossier, "accept", payment_due_at=deadline, accepted_at=ctx.now())
-        open_payment_link(ctx, dossier)
-        _notify_client(ctx, dossier, "accepted", client, provider, sms=True)
+        # A dossier under review never had a payment link: the one just opened (if the
+        # gateway takes payments online) is its only one.
+        link = open_payment_link(ctx, dossier)
+        _notify_client(ctx, dossier, "accepted", client, provider, sms=True, link=link)
     return dossier
 
 
@@ -283,9 +304,13 @@ def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
         )
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
+        # Payment links are opened only while the first payment is due: a dossier still
+        # under review has none to close.
+        had_links = dossier.status.first_payment_due
         ctx.move(dossier, "dismiss", dismissal_reason=reason.strip())
-        ctx.store.close_payment_links(dossier_id, "closed", ctx.now())
-        _notify_client(ctx, dossier, "dismissed")
+        if had_links:
+            ctx.store.close_payment_links(dossier_id, "closed", ctx.now())
+        _notify_client(ctx, dossier, "dismissed", link=None)
     return dossier
 
 
@@ -294,8 +319,9 @@ def reactivate(ctx: Context, dossier_id: int) -> Dossier:
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
         ctx.move(dossier, "reactivate", payment_due_at=payment_deadline(ctx))
-        open_payment_link(ctx, dossier)
-        _notify_client(ctx, dossier, "reactivated")
+        # Expiry closed the earlier links: the one just opened is its only one.
+        link = open_payment_link(ctx, dossier)
+        _notify_client(ctx, dossier, "reactivated", link=link)
     return dossier
 
 
@@ -307,9 +333,10 @@ def _notify_client(
     provider: Provider | None = None,
     *,
     sms: bool = False,
+    link: str | Literal[_Unknown.LOOK_UP] | None = _Unknown.LOOK_UP,
     **extra: Any,
 ) -> None:
-    context = message_context(ctx, dossier, client, provider) | extra
+    context = message_context(ctx, dossier, client, provider, link=link) | extra
     client = context["client"]
     ctx.notify(template, "email", client.email, dossier=dossier, **context)
     if sms and ctx.renderer.has(template, "sms") and is_mobile(client.phone):
