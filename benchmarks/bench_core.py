@@ -5,10 +5,14 @@
 (a) ``domicili --help`` cold start against ``sqlite-utils --help``   target <= 0.6
 (b) accept/dismiss through the facade against a raw floor doing what
     any correct accept must do (see ``Floor``), SQLite and PostgreSQL  target >= 0.5
+    - "queued": the facade as a web front runs it, messages left to a
+      delivery worker (``auto_deliver=False``): the floor's own work
+    - "delivered": as the CLI runs it, messages also handed to the
+      notifier and marked sent after the commit
 (c) ``sweep`` on 100k dossiers against 10k, the same number due       target <= 1.5
 
-(b) alternates batches of the facade and of the floor on the same database, several
-rounds, and prints min / median / max of each and the ratio of the medians. The
+(b) alternates batches of the two facades and of the floor on the same database,
+several rounds, and prints min / median / max of each and the ratio of the medians. The
 PostgreSQL line runs on ``DOMICILI_TEST_PG=postgresql://…`` when set, else on a
 throw-away server started as the tests start one (``tests/pg_server.py``); it says why
 when there is none (or with ``DOMICILI_TEST_PG=skip``).
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,8 +69,10 @@ def bench_help(runs: int) -> None:
     )
 
 
-def _app(db: Path, clock: FixedClock) -> Domicili:
-    return Domicili(db, settings=Settings(), clock=clock, notifier=NullNotifier())
+def _app(db: Path, clock: FixedClock, *, deliver: bool = True) -> Domicili:
+    return Domicili(
+        db, settings=Settings(), clock=clock, notifier=NullNotifier(), auto_deliver=deliver
+    )
 
 
 def _prepare(app: Domicili, n: int) -> list[int]:
@@ -200,32 +207,35 @@ def _decide_all(app: Domicili, ids: list[int]) -> None:
 
 
 def _interleaved(
-    app: Domicili, floor: Floor, ids: list[int], rounds: int
-) -> tuple[list[float], list[float]]:
-    """Decisions per second of each batch: facade and floor alternating, which goes first
-    swapped every round, after one warm-up round of each (not counted)."""
-    facade: list[float] = []
-    raw: list[float] = []
-    batches = [(facade, lambda: _decide_all(app, ids)), (raw, lambda: floor.run(ids))]
+    apps: dict[str, Domicili], floor: Floor, ids: list[int], rounds: int
+) -> dict[str, list[float]]:
+    """Decisions per second of each batch: the facades and the floor in turn, the order
+    reversed every other round, after one warm-up round of each (not counted)."""
+    rates: dict[str, list[float]] = {name: [] for name in [*apps, "floor"]}
+    batches: list[tuple[str, Callable[[], None]]] = [
+        *((name, lambda app=app: _decide_all(app, ids)) for name, app in apps.items()),
+        ("floor", lambda: floor.run(ids)),
+    ]
     for r in range(rounds + 1):
-        for rates, batch in batches if r % 2 else batches[::-1]:
+        for name, batch in batches if r % 2 else batches[::-1]:
             floor.reset(ids)
             t = time.perf_counter()
             batch()
             elapsed = time.perf_counter() - t
             if r:
-                rates.append(len(ids) / elapsed)
-    return facade, raw
+                rates[name].append(len(ids) / elapsed)
+    return rates
 
 
-def _line(engine: str, facade: list[float], raw: list[float]) -> str:
-    def spread(rates: list[float]) -> str:
-        return f"{min(rates):6.0f} / {statistics.median(rates):6.0f} / {max(rates):6.0f}"
+def _lines(engine: str, rates: dict[str, list[float]]) -> str:
+    def spread(values: list[float]) -> str:
+        return f"{min(values):6.0f} / {statistics.median(values):6.0f} / {max(values):6.0f}"
 
-    ratio = statistics.median(facade) / statistics.median(raw)
-    return (
-        f"    {engine:<10} facade {spread(facade)} | floor {spread(raw)}"
-        f" | ratio {ratio:.2f} (target >= 0.5)"
+    floor = rates.pop("floor")
+    return "\n".join(
+        f"    {engine:<10} {name:<9} {spread(values)} | floor {spread(floor)}"
+        f" | ratio {statistics.median(values) / statistics.median(floor):.2f} (target >= 0.5)"
+        for name, values in rates.items()
     )
 
 
@@ -233,6 +243,7 @@ def _sqlite_line(n: int, rounds: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "facade.db"
         app = _app(db, FixedClock(START))
+        queued = _app(db, FixedClock(START), deliver=False)
         ids = _prepare(app, n)
         # The floor's connection is set up as the store sets up its own.
         conn = sqlite3.connect(db, isolation_level=None, timeout=30)
@@ -240,11 +251,12 @@ def _sqlite_line(n: int, rounds: int) -> str:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         try:
-            return _line(
-                "SQLite", *_interleaved(app, Floor(conn, begin=["BEGIN IMMEDIATE"]), ids, rounds)
-            )
+            floor = Floor(conn, begin=["BEGIN IMMEDIATE"])
+            apps = {"queued": queued, "delivered": app}
+            return _lines("SQLite", _interleaved(apps, floor, ids, rounds))
         finally:
             conn.close()
+            queued.close()
             app.close()
 
 
@@ -282,18 +294,27 @@ def _postgres_line(n: int, rounds: int) -> str:
             admin.execute(f"CREATE DATABASE {name}")
         url = server.database_url(name)
         with tempfile.TemporaryDirectory() as tmp:
-            app = Domicili(
-                url, files=Path(tmp) / "files", settings=Settings(),
-                clock=FixedClock(START), notifier=NullNotifier(),
-            )  # fmt: skip
+            app, queued = (
+                Domicili(
+                    url,
+                    files=Path(tmp) / "files",
+                    settings=Settings(),
+                    clock=FixedClock(START),
+                    notifier=NullNotifier(),
+                    auto_deliver=deliver,
+                )
+                for deliver in (True, False)
+            )
             ids = _prepare(app, n)
             conn = psycopg.connect(url, autocommit=True)
             try:
                 # The transaction and the writers' lock in one round trip, as the store.
                 floor = Floor(conn, begin=[BEGIN_LOCKED], mark="%s")
-                return _line("PostgreSQL", *_interleaved(app, floor, ids, rounds))
+                apps = {"queued": queued, "delivered": app}
+                return _lines("PostgreSQL", _interleaved(apps, floor, ids, rounds))
             finally:
                 conn.close()
+                queued.close()
                 app.close()
     finally:
         with server.admin() as admin:
