@@ -211,7 +211,8 @@ class _SmtpSession:
     def _unreachable(self, exc: BaseException) -> str:
         import socket
 
-        if isinstance(exc, TimeoutError | socket.timeout):
+        # smtplib turns a timeout while reading an answer into "Connection unexpectedly closed".
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
             return f"the mail server {self.where} did not answer"
         if isinstance(exc, ConnectionRefusedError):
             return f"the mail server {self.where} refused the connection"
