@@ -128,7 +128,7 @@ class Delivery:
         """Deliver one claimed message and mark it, sent or failed, at once."""
         assert message.id is not None
         self.deadline()
-        message.key = f"outbox-{message.id}.{self.ctx.store.database_identity()}"
+        message.key = message.key or self.ctx.store.message_key(message.id)
         for attachment in message.attachments:
             attachment.path = str(self.ctx.files.path(attachment.sha256))
         try:

@@ -152,7 +152,9 @@ class MessageStore(StoreBase):
         if withheld:
             self.withhold_message(message_id, reason)
         if claim:
-            sent = {"id": message_id, "body": clear_body} if withheld else {"id": message_id}
+            sent: dict[str, object] = {"id": message_id, "key": self.message_key(message_id)}
+            if withheld:
+                sent["body"] = clear_body
             self._claimed_in_txn.append(msg.model_copy(update=sent))
         return message_id
 
@@ -192,7 +194,7 @@ class MessageStore(StoreBase):
                 (iso(now), row["id"]),
             )
             row["attempts"] += 1
-        return _message(row)
+        return self._keyed(_message(row))
 
     def mark_message(self, message_id: int, error: str | None, at: datetime) -> str | None:
         """Record one delivery outcome in its own transaction: sent (``error`` None) or
@@ -239,6 +241,14 @@ class MessageStore(StoreBase):
         )
         return None if value is None else str(value)
 
+    def message_key(self, message_id: int) -> str:
+        """``outbox-12.3f9a0c1b2d4e``: the message's name in every delivery of it."""
+        return f"outbox-{message_id}.{self.database_identity()}"
+
+    def _keyed(self, message: OutboxMessage) -> OutboxMessage:
+        message.key = self.message_key(message.id or 0)
+        return message
+
     def database_identity(self) -> str:
         """A short name of this database, the same in every run and every copy of it
         (drawn from when it was created), that tells two databases apart in the
@@ -262,4 +272,4 @@ class MessageStore(StoreBase):
             where.append("status IN (?, ?)" if status == "pending" else "status = ?")
             params += ["pending", "sending"] if status == "pending" else [status]
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
-        return [_message(r) for r in self.sql.all(sql + " ORDER BY id", tuple(params))]
+        return [self._keyed(_message(r)) for r in self.sql.all(sql + " ORDER BY id", tuple(params))]
