@@ -143,6 +143,53 @@ def store(
         choice.release()
 
 
+# -- a mail server on loopback --------------------------------------------------------
+def _serving(**behaviour: Any) -> Iterator[Any]:
+    from smtp_server import SmtpServer
+
+    server = SmtpServer(**behaviour).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server on loopback that records every email it takes."""
+    yield from _serving()
+
+
+@pytest.fixture
+def slow_smtp() -> Iterator[Any]:
+    """An SMTP server that waits 0.3 s between receiving an email and acknowledging it."""
+    yield from _serving(delay=0.3)
+
+
+@pytest.fixture
+def hung_smtp() -> Iterator[Any]:
+    """An SMTP server that takes connections and never answers."""
+    yield from _serving(answer=False)
+
+
+@pytest.fixture
+def mail_down(tmp_path: Path) -> dict[str, str]:
+    """The environment of a command whose mail server refuses connections (every email
+    stays queued): ``DOMICILI_CONFIG`` naming such settings."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = tmp_path / "mail-down.toml"
+    config.write_text(
+        '[notifications]\nnotifier = "smtp"\n\n'
+        f'[notifications.options]\nhost = "127.0.0.1"\nport = {port}\ntimeout = 2\n',
+        encoding="utf-8",
+    )
+    return {"DOMICILI_CONFIG": str(config)}
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's DOMICILI_* variables or writes in the working folder."""

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         Signature,
     )
     from .ports import (
+        BatchNotifier,
         Notifier,
         NotifierFactory,
         PaymentEvent,
@@ -80,7 +81,7 @@ if TYPE_CHECKING:
     from .service.audit import AuditReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
-    from .service.outbox import DeliveryReport
+    from .service.outbox import DeliveryReport, Undelivered
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
     from .service.sweep import SweepReport
@@ -97,6 +98,7 @@ _HOMES: dict[str, str] = {
     "FixedClock": "clock",
     "SystemClock": "clock",
     # ports an adapter implements
+    "BatchNotifier": "ports",
     "Notifier": "ports",
     "NotifierFactory": "ports",
     "PaymentEvent": "ports",
@@ -128,6 +130,7 @@ _HOMES: dict[str, str] = {
     # results of the facade's calls
     "AuditReport": "service.audit",
     "DeliveryReport": "service.outbox",
+    "Undelivered": "service.outbox",
     "Departement": "geography",
     "DossierDetails": "service.views",
     "ExportReport": "service.invoices",
@@ -174,6 +177,7 @@ __all__ = [
     "AnswersError",
     "Attachment",
     "AuditReport",
+    "BatchNotifier",
     "BeneficialOwner",
     "Client",
     "Clock",
@@ -236,6 +240,7 @@ __all__ = [
     "SystemClock",
     "TemplateError",
     "Transition",
+    "Undelivered",
     "UnknownCode",
     "__version__",
     "parse_status",

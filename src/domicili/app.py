@@ -134,6 +134,8 @@ class Domicili(Directory):
         self.ctx = built.ctx
         self.data_dir, self.outbox_dir = built.data_dir, built.outbox_dir
         self.auto_deliver = auto_deliver
+        #: What the last state-changing call delivered, and what stayed queued (and why).
+        self.last_delivery: DeliveryReport | None = None
         self._scratch = built.scratch
         if provider is not None:
             try:
@@ -168,12 +170,15 @@ class Domicili(Directory):
         return self.ctx.payments
 
     def _changing(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a use case, then deliver the messages its committed transactions queued."""
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if self.auto_deliver:
-                outbox.deliver(self.ctx, self.store.take_committed_messages())
+        """Run a use case, then deliver the messages its committed transactions queued,
+        within the delivery deadline; :attr:`last_delivery` tells what went out."""
+        with outbox.delivery(self.ctx) as run:
+            self.last_delivery = run.report
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if self.auto_deliver:
+                    outbox.deliver_committed(self.ctx)
 
     def info(self) -> DatabaseInfo:
         """Where the database and its files are, its schema version, dossiers by status."""
@@ -371,8 +376,9 @@ class Domicili(Directory):
         return self._changing(sweep.run, self.ctx)
 
     def deliver(self) -> DeliveryReport:
-        """Deliver (again) every message not sent yet."""
-        return outbox.deliver_pending(self.ctx)
+        """Deliver (again) every message not sent yet (in a scoped session: the
+        provider's), until the delivery deadline; the rest stays queued."""
+        return self._changing(outbox.deliver_pending, self.ctx)
 
     def outbox(
         self, *, dossier_id: int | None = None, status: str | None = None

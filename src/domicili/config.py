@@ -27,6 +27,7 @@ the file: adapters read them from the environment.
     [notifications]
     notifier = "outbox"        # entry point of the group domicili.notifiers
     max_attempts = 5
+    deadline_seconds = 10      # a command waits at most this long for delivery
 
     [templates]
     dir = "mes-modeles"        # overrides message and document templates by file name
@@ -89,6 +90,9 @@ class FileSettings(_Section):
 class NotificationSettings(_Section):
     notifier: str = "outbox"
     max_attempts: int = Field(5, ge=1)
+    #: The longest a command spends delivering its messages (over every message); what
+    #: is not sent by then stays queued for the next delivery run.
+    deadline_seconds: float = Field(10, gt=0, le=3600)
     options: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -35,7 +35,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     ├── DatabaseError                  cannot be opened, or made by a newer domicili
     │   ├── DatabaseMissing            no database there yet
     │   └── DatabaseUnavailable        the database server cannot be reached (try again)
-    └── AdapterError                   a notifier, payment or signature adapter failed
+    └── AdapterError                   reason: a notifier, payment or signature adapter failed
 """
 
 from __future__ import annotations
@@ -312,4 +312,13 @@ class DatabaseUnavailable(DatabaseError):
 
 
 class AdapterError(DomiciliError):
-    """An external adapter (notifier, payment, signature) failed; try again later."""
+    """An external adapter (notifier, payment, signature) failed; try again later.
+
+    ``reason`` is the cause in a few words (``"the mail server smtp.example.fr:587 did not
+    answer"``), for a report that names what it concerns: *the email to … is queued:
+    the mail server … did not answer.*
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -411,3 +411,7 @@ class OutboxMessage(_Model):
     created_at: datetime | None = None
     sent_at: datetime | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    #: Names the message in every delivery of it, whatever the database
+    #: (``outbox-12.3f9a0c1b2d4e``): set when it is handed to a notifier; an email's
+    #: Message-ID is ``<key@sender's domain>``, so that a retry is the same email.
+    key: str | None = None

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .statuses import Status
 
 __all__ = [
+    "BatchNotifier",
     "BillingRepository",
     "DirectoryRepository",
     "DossierRepository",
@@ -98,9 +99,27 @@ class Notifier(Protocol):
 
     Raise :class:`~domicili.errors.AdapterError` when delivery failed and may be
     retried; the message stays queued and is tried again by the next delivery run.
+    Its ``reason`` (``"the server did not answer"``) is what the report of the
+    change says after the message's recipient. ``message.key`` names the message in
+    every retry (the same key twice is the same message: send it once).
+
+    A notifier that can deliver several messages over one connection also offers
+    :meth:`BatchNotifier.batch`; one that does not is handed the messages one by one.
     """
 
     def deliver(self, message: OutboxMessage) -> None: ...
+
+
+@runtime_checkable
+class BatchNotifier(Notifier, Protocol):
+    """A notifier that delivers a run of messages over one connection (SMTP…)."""
+
+    def batch(self, *, deadline: float) -> AbstractContextManager[Notifier]:
+        """A session for one delivery run: its ``deliver`` sends one message over the
+        session's connection, opened on the first message and closed when the context
+        ends. ``deadline`` is a :func:`time.monotonic` instant: no wait of the session
+        (connecting, each answer of the server) lasts beyond it."""
+        ...
 
 
 @runtime_checkable
@@ -386,11 +405,23 @@ class MessageRepository(Protocol):
         withheld_reason: str | None = None,
     ) -> int: ...
 
-    def claim_pending_messages(
-        self, *, max_attempts: int, now: datetime, stale_after: timedelta
-    ) -> list[OutboxMessage]: ...
+    def claim_next_message(
+        self,
+        *,
+        max_attempts: int,
+        now: datetime,
+        stale_after: timedelta,
+        after_id: int = 0,
+        provider_id: int | None = None,
+    ) -> OutboxMessage | None: ...
 
-    def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None: ...
+    def mark_message(self, message_id: int, error: str | None, at: datetime) -> str | None: ...
+
+    def release_messages(self, message_ids: list[int], reason: str) -> dict[int, str]: ...
+
+    def message_key(self, message_id: int) -> str: ...
+
+    def database_identity(self) -> str: ...
 
     def list_messages(
         self,

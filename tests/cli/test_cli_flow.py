@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from datetime import datetime
 from email import policy
@@ -227,18 +226,9 @@ def test_audit_verify_names_the_altered_event_and_exits_1(
 
 
 def test_a_mail_server_that_is_down_gives_exit_3_and_keeps_messages_queued(
-    cli: Cli, societe_answers: Path, tmp_path: Path
+    cli: Cli, societe_answers: Path, mail_down: dict[str, str]
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = tmp_path / "domicili.toml"
-    config.write_text(
-        '[notifications]\nnotifier = "smtp"\n\n'
-        f'[notifications.options]\nhost = "127.0.0.1"\nport = {port}\ntimeout = 2\n',
-        encoding="utf-8",
-    )
-    env = {"DOMICILI_CONFIG": str(config)}
+    env = mail_down
     cli.add_provider(1)
     created = cli.json("demande", "create", "--answers", societe_answers, "--to", 1, env=env)
     assert created["dossiers"][0]["status_code"] == "S1"  # the request itself is recorded

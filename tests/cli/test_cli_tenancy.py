@@ -59,3 +59,50 @@ def test_a_scoped_request_cannot_reach_another_provider(two: Cli, societe_answer
     assert result.exit_code == 1
     assert "Provider 1 not found" in result.stderr
     assert len(two.json("dossier", "list")) == 2
+
+
+REQUIRED = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
+PAST_DEADLINE = "2026-03-10T10:00:00+01:00"  # accepted on 2 March, 7 days to pay
+
+
+def unsent_by_dossier(cli: Cli) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for m in cli.json("outbox", "list"):
+        if m["status"] != "sent" and m["channel"] == "email":
+            counts[m["dossier_id"]] = counts.get(m["dossier_id"], 0) + 1
+    return counts
+
+
+def test_a_scoped_delivery_sends_only_that_providers_messages(
+    cli: Cli, societe_answers: Path, mail_down: dict[str, str]
+) -> None:
+    cli.add_provider(1)
+    cli.add_provider(2)
+    cli.json("demande", "create", "--answers", societe_answers, "--to", 1, "--to", 2, env=mail_down)
+    assert unsent_by_dossier(cli) == {1: 2, 2: 2}  # to the client and to the provider
+    report = cli.json("--provider", 2, "outbox", "deliver")  # the default outbox folder
+    assert report == {"sent": 2, "failed": 0}
+    assert unsent_by_dossier(cli) == {1: 2}
+    assert cli.json("outbox", "deliver") == {"sent": 2, "failed": 0}
+
+
+def test_a_scoped_sweep_expires_and_delivers_only_that_providers_dossiers(
+    cli: Cli, societe_answers: Path, mail_down: dict[str, str]
+) -> None:
+    cli.add_provider(1)
+    cli.add_provider(2)
+    cli.json("demande", "create", "--answers", societe_answers, "--to", 1, "--to", 2)
+    for dossier in (1, 2):
+        validate = [a for k in REQUIRED for a in ("--validate", k)]
+        cli.ok("justificatif", "review", dossier, *validate, env=mail_down)
+        cli.ok("dossier", "accept", dossier, env=mail_down)
+    waiting = unsent_by_dossier(cli)
+    assert set(waiting) == {1, 2}
+
+    report = cli.json("--provider", 2, "sweep", now=PAST_DEADLINE)
+    assert report["expired"] == [2]
+    assert cli.json("dossier", "show", 1)["status_code"] == "S2"
+    assert cli.json("dossier", "show", 2)["status_code"] == "S8"
+    assert unsent_by_dossier(cli) == {1: waiting[1]}  # provider 1's messages still wait
+    assert cli.json("sweep", now=PAST_DEADLINE)["expired"] == [1]
+    assert unsent_by_dossier(cli) == {}

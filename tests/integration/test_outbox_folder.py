@@ -97,8 +97,12 @@ def test_a_message_delivered_again_does_not_leave_a_second_file(app: Domicili) -
     accepted(app)
     files = sorted(app.outbox_dir.iterdir())
     (message,) = [m for m in app.outbox() if m.template == "accepted" and m.channel == "email"]
+    (path,) = app.outbox_dir.glob(f"{message.id:06d}-email-*.eml")
+    first = path.read_bytes()
     app.ctx.notifier.deliver(message)
     assert sorted(app.outbox_dir.iterdir()) == files
+    assert path.read_bytes() == first  # the same email, Message-ID included
+    assert f"Message-ID: <{message.key}@localhost>".encode() in first
 
 
 def test_an_unwritable_outbox_keeps_messages_queued(app: Domicili) -> None:

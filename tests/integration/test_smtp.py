@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import socket
-import socketserver
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import time
 from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,103 +15,16 @@ from domicili.adapters.notifiers import SmtpNotifier
 from domicili.app import Domicili
 from domicili.cli._errors import ADAPTER_FAILED, exit_code
 from domicili.clock import FixedClock
-from domicili.config import Settings
+from domicili.config import NotificationSettings, Settings
 from domicili.errors import AdapterError
 from domicili.models import OutboxMessage
 from domicili.testing import new_database, sample_answers, sample_pdf, sample_provider
 
+if TYPE_CHECKING:
+    from conftest import StoreChoice
+    from smtp_server import SmtpServer
+
 KINDS = ["identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs"]
-
-
-@dataclass
-class Received:
-    sender: str
-    recipients: list[str]
-    data: bytes
-
-    @property
-    def mail(self) -> EmailMessage:
-        # Stored the way a mail server stores it: CRLF on the wire, LF on disk.
-        data = self.data.replace(b"\r\n", b"\n")
-        parsed = BytesParser(policy=policy.default).parsebytes(data)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-
-@dataclass
-class Mailbox:
-    received: list[Received] = field(default_factory=list)
-    commands: list[str] = field(default_factory=list)
-
-
-class SmtpHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP (RFC 5321) for a client: EHLO/HELO, MAIL, RCPT, DATA, RSET, QUIT."""
-
-    server: SmtpServer
-
-    def reply(self, text: str) -> None:
-        self.wfile.write(text.encode("ascii") + b"\r\n")
-
-    def handle(self) -> None:
-        box = self.server.mailbox
-        sender, recipients = "", []
-        self.reply("220 loopback ESMTP ready")
-        while line := self.rfile.readline():
-            command = line.decode("ascii", "replace").rstrip("\r\n")
-            verb = command.split(" ", 1)[0].upper()
-            box.commands.append(verb)
-            if verb == "EHLO":
-                self.reply("250-loopback")
-                self.reply("250 8BITMIME")
-            elif verb == "HELO":
-                self.reply("250 loopback")
-            elif verb == "MAIL":
-                sender = command.split(":", 1)[1].strip().split(" ")[0].strip("<>")
-                self.reply("250 OK")
-            elif verb == "RCPT":
-                recipients.append(command.split(":", 1)[1].strip().strip("<>"))
-                self.reply("250 OK")
-            elif verb == "DATA":
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                lines = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                box.received.append(Received(sender, recipients, b"".join(lines)))
-                sender, recipients = "", []
-                self.reply("250 OK queued")
-            elif verb in ("RSET", "NOOP"):
-                self.reply("250 OK")
-            elif verb == "QUIT":
-                self.reply("221 Bye")
-                return
-            else:
-                self.reply("502 Command not implemented")
-
-
-class SmtpServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), SmtpHandler)
-        self.mailbox = Mailbox()
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture
@@ -125,14 +34,22 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_with(notifier: SmtpNotifier, tmp_path: Path) -> Domicili:
-    db, files = new_database()
+def app_with(
+    notifier: SmtpNotifier,
+    tmp_path: Path,
+    *,
+    deadline: float = 10,
+    auto_deliver: bool = True,
+    db: tuple[str, Path | None] | None = None,
+) -> Domicili:
+    db_name, files = db or new_database()
     return Domicili(
-        db,
+        db_name,
         files=files,
-        settings=Settings(),
+        settings=Settings(notifications=NotificationSettings(deadline_seconds=deadline)),
         clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
         notifier=notifier,
+        auto_deliver=auto_deliver,
     )
 
 
@@ -231,3 +148,64 @@ def test_messages_stay_pending_while_the_smtp_server_is_down(
         report = app.deliver()
         assert (report.sent, report.failed) == (0, 2)
         assert all(m.status != "sent" for m in app.outbox())
+
+
+def test_one_delivery_run_sends_every_email_over_one_connection(
+    smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    notifier = SmtpNotifier("127.0.0.1", smtp_server.port, sms_folder=tmp_path, timeout=5)
+    with app_with(notifier, tmp_path, auto_deliver=False) as app:
+        provider = app.add_provider(**sample_provider(1))
+        for _ in range(3):
+            app.create_demande(sample_answers(), to=[provider.id or 0])
+        emails = [m for m in app.outbox() if m.channel == "email"]
+        report = app.deliver()
+        assert (report.sent, report.failed) == (len(emails), 0) == (6, 0)
+    box = smtp_server.mailbox
+    assert box.connections == 1
+    assert box.commands.count("MAIL") == 6
+    assert box.commands.count("QUIT") == 1
+
+
+def test_a_retried_email_carries_the_same_message_id(
+    smtp_server: SmtpServer, tmp_path: Path, store: StoreChoice
+) -> None:
+    notifier = SmtpNotifier("127.0.0.1", smtp_server.port, sms_folder=tmp_path, timeout=5)
+    target = store.shared()
+    with app_with(notifier, tmp_path, db=target) as app:
+        provider = app.add_provider(**sample_provider(1))
+        app.create_demande(sample_answers(), to=[provider.id or 0])
+        first = smtp_server.mailbox.message_ids()
+        assert len(first) == len(set(first)) == 2
+        app.store.execute("UPDATE outbox SET status = 'pending'")  # as if never marked
+    with app_with(notifier, tmp_path, db=target) as app:  # another run, another process
+        assert app.deliver().sent == 2
+    ids = smtp_server.mailbox.message_ids()
+    assert ids == first + first
+    pattern = r"<outbox-(\d+)\.([0-9a-f]{12})@localhost>"
+    assert [re.fullmatch(pattern, i) is not None for i in ids] == [True] * 4
+
+
+def test_a_hung_server_delays_a_change_no_longer_than_the_deadline(
+    hung_smtp: SmtpServer, tmp_path: Path
+) -> None:
+    notifier = SmtpNotifier("127.0.0.1", hung_smtp.port, sms_folder=tmp_path, timeout=5)
+    with app_with(notifier, tmp_path, deadline=1) as app:
+        provider = app.add_provider(**sample_provider(1))
+        started = time.monotonic()
+        _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id or 0])
+        elapsed = time.monotonic() - started
+        assert elapsed < 2.5
+        assert dossier.status.code == "S1"  # committed, whatever the mail server does
+        report = app.last_delivery
+        assert report is not None
+        assert report.sent == 0
+        where = f"127.0.0.1:{hung_smtp.port}"
+        assert [u.sentence() for u in report.undelivered] == [
+            f"The email to {sample_provider(1)['email']} is queued: the mail server {where} "
+            "did not answer.",
+            "The email to camille@atelier.example is queued: "
+            "delivery stopped after 1 s, before its turn.",
+        ]
+        assert {m.status for m in app.outbox()} == {"pending", "failed"}
+        assert app.get_dossier(dossier.id or 0).dossier.status.code == "S1"

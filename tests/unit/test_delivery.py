@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -164,3 +164,55 @@ def test_a_change_whose_commit_fails_sends_nothing_and_the_next_one_commits(
     assert world.app.get_dossier(dossier_id).dossier.status.code == "S2"
     accepted = [m for m in world.app.outbox(dossier_id=dossier_id) if m.template == "accepted"]
     assert [m.id for m in world.notifier.sent[before:]] == [m.id for m in accepted]
+
+
+class Peeking:
+    """At each delivery, reads over a connection of its own which messages the database
+    already shows as sent: what a process killed at that moment would leave."""
+
+    def __init__(self, direct: Any, location: str) -> None:
+        self.direct, self.location = direct, location
+        self.seen: list[tuple[int, set[int]]] = []
+
+    def deliver(self, message: OutboxMessage) -> None:
+        rows = self.direct(self.location, "SELECT id FROM outbox WHERE status = 'sent'")
+        self.seen.append((message.id or 0, {int(r[0]) for r in rows}))
+
+    def marked_before_each(self) -> bool:
+        """Whether every message was marked sent before the next one went."""
+        done: set[int] = set()
+        for message_id, sent in self.seen:
+            if not done <= sent:
+                return False
+            done.add(message_id)
+        return True
+
+
+def test_each_message_is_marked_sent_before_the_next_one_goes(
+    file_world: World, direct: Any
+) -> None:
+    app = file_world.app
+    app.ctx.deliver_after_commit = app.auto_deliver = False
+    for _ in range(3):
+        file_world.demande()
+    peek = Peeking(direct, app.store.location)
+    app.ctx.notifier = peek
+    report = app.deliver()
+    assert report.sent == len(peek.seen) == 6
+    assert peek.marked_before_each()
+    assert peek.seen[0][1] == set()
+
+
+def test_a_sweep_delivers_each_dossiers_messages_before_the_next_dossier(
+    file_world: World, direct: Any
+) -> None:
+    first, second = file_world.accepted(), file_world.accepted()
+    peek = Peeking(direct, file_world.app.store.location)
+    file_world.app.ctx.notifier = peek
+    file_world.clock.advance(days=8)
+    assert file_world.app.sweep().expired == [first, second]
+    by_dossier = {m.id: m.dossier_id for m in file_world.app.outbox()}
+    order = [by_dossier[i] for i, _ in peek.seen]
+    assert order == sorted(order)  # dossier by dossier
+    assert set(order) == {first, second}
+    assert peek.marked_before_each()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +15,7 @@ from ..files import write_atomic
 from ..models import OutboxMessage
 
 if TYPE_CHECKING:
+    import smtplib
     from email.message import EmailMessage
 
     from ..ports import NotifierFactory
@@ -21,10 +25,17 @@ __all__ = ["BUILTIN", "NullNotifier", "OutboxFolderNotifier", "SmtpNotifier"]
 DEFAULT_SENDER = "domicili@localhost"
 
 
+def message_id(message: OutboxMessage, sender: str) -> str:
+    """``<outbox-12.3f9a0c1b2d4e@lumiere.example>``: the same at every delivery of the
+    message, so that a receiving server recognises a copy sent again after a crash."""
+    domain = sender.rsplit("@", 1)[-1].strip(" <>") or "localhost"
+    return f"<{message.key or f'outbox-{message.id}'}@{domain}>"
+
+
 def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     # The email package is imported when an email is written, not when a command starts.
     from email.message import EmailMessage
-    from email.utils import format_datetime, make_msgid
+    from email.utils import format_datetime
 
     mail = EmailMessage()
     mail["From"] = sender
@@ -32,8 +43,7 @@ def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     mail["Subject"] = message.subject or ""
     if message.created_at is not None:
         mail["Date"] = format_datetime(message.created_at)
-    domain = sender.rsplit("@", 1)[-1]
-    mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    mail["Message-ID"] = message_id(message, sender)
     if message.dossier_id is not None:
         mail["X-Domicili-Dossier"] = str(message.dossier_id)
     mail.set_content(message.body)
@@ -85,8 +95,10 @@ class OutboxFolderNotifier:
 class SmtpNotifier:
     """Sends emails through an SMTP server; SMS are written to the outbox folder.
 
-    Options: ``host``, ``port`` (25), ``sender``, ``starttls`` (false); the password,
-    if any, comes from ``DOMICILI_SMTP_PASSWORD`` with ``username`` from the options.
+    Options: ``host``, ``port`` (25), ``sender``, ``starttls`` (false), ``timeout`` (10 s,
+    each wait for the server); the password, if any, comes from
+    ``DOMICILI_SMTP_PASSWORD`` with ``username`` from the options. A delivery run
+    sends all its emails over one connection (:meth:`batch`).
     """
 
     def __init__(
@@ -101,7 +113,7 @@ class SmtpNotifier:
         timeout: float = 10,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
-        self.username, self.starttls, self.timeout = username, starttls, timeout
+        self.username, self.starttls, self.timeout = username, starttls, float(timeout)
         self.sms = OutboxFolderNotifier(sms_folder or Path("outbox"), sender)
 
     @classmethod
@@ -116,23 +128,124 @@ class SmtpNotifier:
         )
 
     def deliver(self, message: OutboxMessage) -> None:
-        if message.channel != "email":
-            self.sms.deliver(message)
-            return
+        """One message over a connection of its own."""
+        with self.batch(deadline=time.monotonic() + 6 * self.timeout) as session:
+            session.deliver(message)
+
+    @contextmanager
+    def batch(self, *, deadline: float) -> Iterator[_SmtpSession]:
+        """One connection for a run of messages, opened on the first email."""
+        session = _SmtpSession(self, deadline)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+class _SmtpSession:
+    """The connection of one delivery run; no wait lasts past the run's deadline."""
+
+    def __init__(self, notifier: SmtpNotifier, deadline: float) -> None:
+        self.notifier, self.deadline = notifier, deadline
+        self.where = f"{notifier.host}:{notifier.port}"
+        self.smtp: smtplib.SMTP | None = None
+        #: Once the server could not be reached, the run's other emails are not tried.
+        self.down: tuple[BaseException, str] | None = None
+
+    def _timeout(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the delivery time ran out")
+        return min(self.notifier.timeout, left)
+
+    def _connect(self) -> smtplib.SMTP:
         import smtplib  # with ssl: only when an email goes out this way
 
+        smtp = smtplib.SMTP(self.notifier.host, self.notifier.port, timeout=self._timeout())
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.username:
-                    smtp.login(self.username, os.environ.get("DOMICILI_SMTP_PASSWORD", ""))
-                smtp.send_message(to_email(message, self.sender))
+            if self.notifier.starttls:
+                smtp.starttls()
+            if self.notifier.username:
+                smtp.login(self.notifier.username, os.environ.get("DOMICILI_SMTP_PASSWORD", ""))
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def deliver(self, message: OutboxMessage) -> None:
+        if message.channel != "email":
+            self.notifier.sms.deliver(message)
+            return
+        if self.down is not None:
+            raise self._error(message, *self.down)
+        import smtplib
+
+        mail = to_email(message, self.notifier.sender)
+        try:
+            self._send(mail)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+            raise self._error(message, exc, "the mail server refused the address") from exc
+        except smtplib.SMTPResponseException as exc:
+            reason = f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}"
+            if exc.smtp_code >= 500 or isinstance(exc, smtplib.SMTPAuthenticationError):
+                self._drop()
+            raise self._error(message, exc, reason) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise AdapterError(
-                f"The SMTP server {self.host}:{self.port} did not take message {message.id}: "
-                f"{exc}; it stays queued."
-            ) from exc
+            self._drop()
+            self.down = (exc, self._unreachable(exc))
+            raise self._error(message, *self.down) from exc
+
+    def _send(self, mail: EmailMessage) -> None:
+        import smtplib
+
+        if self.smtp is not None and self.smtp.sock is not None:
+            self.smtp.sock.settimeout(self._timeout())
+            try:
+                self.smtp.send_message(mail)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self._drop()  # the server hung up between two emails: once more, anew
+        self.smtp = self._connect()
+        self.smtp.send_message(mail)
+
+    def _unreachable(self, exc: BaseException) -> str:
+        import socket
+
+        # smtplib turns a timeout while reading an answer into "Connection unexpectedly closed".
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            return f"the mail server {self.where} did not answer"
+        if isinstance(exc, ConnectionRefusedError):
+            return f"the mail server {self.where} refused the connection"
+        if isinstance(exc, socket.gaierror):
+            return f"the mail server {self.notifier.host} cannot be found"
+        return f"the connection to the mail server {self.where} failed ({exc})"
+
+    def _error(self, message: OutboxMessage, exc: BaseException, reason: str) -> AdapterError:
+        return AdapterError(
+            f"The SMTP server {self.where} did not take message {message.id}: {exc}; "
+            "it stays queued.",
+            reason=reason,
+        )
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            with suppress(Exception):
+                self.smtp.close()
+            self.smtp = None
+
+    def close(self) -> None:
+        """Say goodbye (briefly: every email has had its answer already) and hang up."""
+        if self.smtp is None:
+            return
+        with suppress(Exception):
+            if self.smtp.sock is not None:
+                self.smtp.sock.settimeout(min(1.0, self.notifier.timeout))
+            self.smtp.quit()
+        self._drop()
+
+
+def _text(error: bytes | str) -> str:
+    return error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
 
 
 class NullNotifier:

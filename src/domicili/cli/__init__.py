@@ -134,12 +134,16 @@ class DomiciliGroup(click.Group):
         from ._errors import REFUSED, exit_code, sentence
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except DomiciliError as exc:
             if isinstance(ctx.obj, State):
                 ctx.obj.discard_created()
             click.echo(f"Error: {sentence(exc)}", err=True)
+            _undelivered()
             ctx.exit(exit_code(exc))
+        except click.exceptions.Exit:
+            _undelivered()
+            raise
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing was half-written.", err=True)
             ctx.exit(130)
@@ -149,7 +153,7 @@ class DomiciliGroup(click.Group):
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
             ctx.exit(REFUSED)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (click.exceptions.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # a defect: still one sentence, and the transaction rolled back
             if os.environ.get("DOMICILI_DEBUG"):
@@ -160,6 +164,16 @@ class DomiciliGroup(click.Group):
                 err=True,
             )
             ctx.exit(REFUSED)
+        _undelivered()
+        return result
+
+
+def _undelivered() -> None:
+    """Say which messages of the command's change stayed queued, and why (stderr)."""
+    from ._output import note, undelivered_notes
+
+    for text in undelivered_notes():
+        note(text)
 
 
 @click.group(

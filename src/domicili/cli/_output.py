@@ -11,11 +11,25 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-__all__ = ["ID", "YEAR", "emit", "json_option", "note", "table", "want_json"]
+if TYPE_CHECKING:
+    from ..service.outbox import DeliveryReport
+
+__all__ = [
+    "ID",
+    "YEAR",
+    "delivered",
+    "emit",
+    "json_option",
+    "note",
+    "table",
+    "told",
+    "undelivered_notes",
+    "want_json",
+]
 
 
 class _Bounded(click.ParamType):  # type: ignore[type-arg]
@@ -68,8 +82,15 @@ def want_json(as_json: bool) -> bool:
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
-    """Print ``data`` as JSON when asked, else call ``human`` to print for people."""
+    """Print ``data`` as JSON when asked, else call ``human`` to print for people.
+
+    The JSON object of a change whose messages were not all delivered carries them in
+    ``undelivered`` (each with its recipient, ``queued`` or ``failed``, and why).
+    """
     if want_json(as_json):
+        report = _delivery()
+        if isinstance(data, dict) and report is not None and report.undelivered:
+            data = {**data, "undelivered": [u.as_dict() for u in report.undelivered]}
         click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
     else:
         human()
@@ -78,6 +99,39 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
 def note(message: str) -> None:
     """A sentence for the person at the terminal (stderr)."""
     click.echo(message, err=True)
+
+
+def _delivery() -> DeliveryReport | None:
+    """What the command's change delivered (None for a command that changed nothing)."""
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_root().obj if ctx is not None else None
+    app = getattr(state, "_app", None)
+    return getattr(app, "last_delivery", None)
+
+
+def delivered() -> bool:
+    """Whether every message the command's change queued went out."""
+    report = _delivery()
+    return report is None or not report.undelivered
+
+
+def told(done: str, who: str) -> str:
+    """``done`` and, only when every message went out, who was told:
+    ``told("Dossier 2 closed", "the client was told")``."""
+    return f"{done}; {who}." if delivered() else f"{done}."
+
+
+def undelivered_notes(most: int = 5) -> list[str]:
+    """One sentence per message the command's change did not deliver (the first
+    ``most``, then how many more)."""
+    report = _delivery()
+    if report is None:
+        return []
+    notes = [u.sentence() for u in report.undelivered[:most]]
+    more = len(report.undelivered) - most
+    if more > 0:
+        notes.append(f"{more} more message(s) were not delivered (`domicili outbox list`).")
+    return notes
 
 
 def table(

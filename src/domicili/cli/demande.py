@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
     from . import State
@@ -101,7 +101,7 @@ def demande_create(
         )
 
     emit(data, as_json, human)
-    note(f"{len(dossiers)} dossier(s) sent; each provider and the client were notified.")
+    note(told(f"{len(dossiers)} dossier(s) sent", "each provider and the client were notified"))
 
 
 COMMANDS = [demande]

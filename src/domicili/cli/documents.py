@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import ID, YEAR, emit, json_option, note, table
+from ._output import ID, YEAR, delivered, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Invoice
@@ -94,7 +94,10 @@ def contract_resend_code(state: State, dossier_id: int, party: str) -> None:
     Example: domicili contract resend-code 1 --party client
     """
     state.app().resend_code(dossier_id, party)
-    note(f"A new code was sent to the {party} of dossier {dossier_id}.")
+    if delivered():
+        note(f"A new code was sent to the {party} of dossier {dossier_id}.")
+    else:
+        note(f"A new code was made for the {party} of dossier {dossier_id}, but not sent.")
 
 
 @contract.command("signed")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..catalog import Requirement
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
     from ..models import Dossier
@@ -166,7 +166,7 @@ def dossier_dismiss(state: State, dossier_id: int, reason: str, as_json: bool) -
     _changed(
         d,
         as_json,
-        f"Dossier {dossier_id} closed sans suite; the client was told, without the reason.",
+        told(f"Dossier {dossier_id} closed sans suite", "the client was told, without the reason"),
     )
 
 

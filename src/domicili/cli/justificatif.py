@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..catalog import Requirement
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
     from ..service.pieces import PieceView
@@ -163,7 +163,7 @@ def justificatif_review(
     reasons = {_revision(k, seen): reason for k, reason in invalidate.items()}
     views = state.app().review(dossier_id, validate=kinds, invalidate=reasons, seen=seen)
     emit([v.as_dict() for v in views], as_json, lambda: _table(views))
-    note(f"Review saved for dossier {dossier_id}; the client received the recap.")
+    note(told(f"Review saved for dossier {dossier_id}", "the client received the recap"))
 
 
 COMMANDS = [justificatif]

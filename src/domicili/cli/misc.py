@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, emit, json_option, table
+from ._output import ID, delivered, emit, json_option, table
 
 if TYPE_CHECKING:
     from . import State
@@ -38,15 +38,17 @@ def init(state: State, as_json: bool) -> None:
 def sweep(state: State, as_json: bool) -> None:
     """Send due payment reminders and expire overdue dossiers; safe to run again.
 
-    Run it daily (cron). Example: DOMICILI_NOW=2026-03-08T09:00:00+01:00 domicili sweep
+    With --provider, only that provider's dossiers and messages. Run it daily (cron).
+    Example: DOMICILI_NOW=2026-03-08T09:00:00+01:00 domicili sweep
     """
     report = state.app().sweep()
+    sent = "sent" if delivered() else "queued"
     emit(
         report.as_dict(),
         as_json,
         lambda: click.echo(
-            f"{len(report.reminders)} payment reminder(s) sent, {len(report.expired)} dossier(s) "
-            f"expired, {len(report.signature_reminders)} signature reminder(s) sent."
+            f"{len(report.reminders)} payment reminder(s) {sent}, {len(report.expired)} "
+            f"dossier(s) expired, {len(report.signature_reminders)} signature reminder(s) {sent}."
         ),
     )
 
@@ -116,9 +118,10 @@ def outbox_list(
 @json_option
 @click.pass_obj
 def outbox_deliver(state: State, as_json: bool) -> None:
-    """Retry delivery of messages not sent yet.
+    """Retry delivery of messages not sent yet (within [notifications] deadline_seconds).
 
-    Example: domicili outbox deliver
+    With --provider, only that provider's messages. What is not sent in time stays
+    queued for the next run. Example: domicili outbox deliver
     """
     report = state.app().deliver()
     emit(

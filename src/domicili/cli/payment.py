@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
     from ..service.payments import PaymentOutcome
@@ -31,7 +31,7 @@ def _outcome(result: PaymentOutcome, as_json: bool) -> None:
     if held:
         from ._errors import REFUSED
 
-        note("The payment is kept for review; the provider was told.")
+        note(told("The payment is kept for review", "the provider was told"))
         raise click.exceptions.Exit(REFUSED)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..catalog import Catalog
 from ..clock import Clock, iso
@@ -20,6 +20,9 @@ from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
 from ..ports import FileStore, Notifier, PaymentGateway, SignatureMethod, Store
 from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
+
+if TYPE_CHECKING:
+    from .outbox import Delivery
 
 __all__ = ["SECRET_PLACEHOLDER", "Context"]
 
@@ -48,6 +51,8 @@ class Context:
     provider_scope: int | None = None
     #: Queue messages already claimed, for delivery right after commit (the facade does).
     deliver_after_commit: bool = False
+    #: The delivery of the command under way (its deadline, its notifier session).
+    delivery: Delivery | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

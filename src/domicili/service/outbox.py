@@ -1,69 +1,227 @@
-"""Delivery of queued notifications, after the transaction that queued them commits."""
+"""Delivery of queued notifications, after the transaction that queued them commits.
+
+One command delivers in one :class:`Delivery`: one notifier session (one SMTP
+connection), one deadline (``[notifications] deadline_seconds``) after which what is
+left stays queued, and each message marked in its own short transaction right after it
+went, so that a process killed at any moment has at most the one message it was
+sending left to send again (with the same :attr:`~domicili.models.OutboxMessage.key`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from ..errors import AdapterError
 from ..models import OutboxMessage
+from ..ports import BatchNotifier, Notifier
 from .context import Context
 
 __all__ = [
     "STALE_CLAIM",
+    "Delivery",
     "DeliveryReport",
+    "Undelivered",
     "deliver",
     "deliver_committed",
     "deliver_pending",
+    "delivery",
     "list_messages",
 ]
-
-
-@dataclass
-class DeliveryReport:
-    """How many messages one delivery run sent, and how many failed (still queued)."""
-
-    sent: int = 0
-    failed: int = 0
-
 
 #: A claim older than this is taken over (the process that made it stopped).
 STALE_CLAIM = timedelta(minutes=10)
 
 
-def deliver_pending(ctx: Context) -> DeliveryReport:
-    """Try every message not yet sent (or claimed by a process that stopped)."""
-    with ctx.store.transaction():
-        messages = ctx.store.claim_pending_messages(
-            max_attempts=ctx.settings.notifications.max_attempts,
-            now=ctx.now(),
-            stale_after=STALE_CLAIM,
+@dataclass(frozen=True)
+class Undelivered:
+    """A message a delivery run did not send, and why."""
+
+    message_id: int
+    channel: str
+    to: str
+    #: The cause in a few words: ``the mail server smtp.example.fr:25 did not answer``.
+    reason: str
+    #: Why it is never sent again (a one-time code not kept), else None: it stays queued.
+    withheld: str | None = None
+
+    @property
+    def queued(self) -> bool:
+        return self.withheld is None
+
+    def sentence(self) -> str:
+        """``The email to camille@atelier.example is queued: the mail server … did not answer.``"""
+        what = "email" if self.channel == "email" else "SMS"
+        if self.withheld is None:
+            return f"The {what} to {self.to} is queued: {self.reason}."
+        return f"The {what} to {self.to} was not sent: {self.reason}. {self.withheld}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "channel": self.channel,
+            "to": self.to,
+            "status": "queued" if self.queued else "failed",
+            "reason": self.reason,
+            "sentence": self.sentence(),
+        }
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run sent, and every message it left undelivered (and why)."""
+
+    sent: int = 0
+    undelivered: list[Undelivered] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        """Messages of this run not delivered (still queued, or failed for good)."""
+        return len(self.undelivered)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"sent": self.sent, "failed": self.failed}
+        if self.undelivered:
+            data["undelivered"] = [u.as_dict() for u in self.undelivered]
+        return data
+
+
+class Delivery:
+    """One command's delivery: one deadline, one notifier session, one report.
+
+    The deadline starts with the first message; the session (a batch of a
+    :class:`~domicili.ports.BatchNotifier`) opens then too, and closes with
+    :meth:`close`.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.report = DeliveryReport()
+        self.seconds = float(ctx.settings.notifications.deadline_seconds)
+        self._deadline: float | None = None
+        self._session: Notifier | None = None
+        self._stack = ExitStack()
+
+    def deadline(self) -> float:
+        """The :func:`time.monotonic` instant delivery stops; the clock starts on first call."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.seconds
+        return self._deadline
+
+    def expired(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def _notifier(self) -> Notifier:
+        if self._session is None:
+            notifier = self.ctx.notifier
+            if isinstance(notifier, BatchNotifier):
+                self._session = self._stack.enter_context(notifier.batch(deadline=self.deadline()))
+            else:
+                self._session = notifier
+        return self._session
+
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver one claimed message and mark it, sent or failed, at once."""
+        assert message.id is not None
+        self.deadline()
+        message.key = message.key or self.ctx.store.message_key(message.id)
+        for attachment in message.attachments:
+            attachment.path = str(self.ctx.files.path(attachment.sha256))
+        try:
+            self._notifier().deliver(message)
+        except AdapterError as exc:
+            self._failed(message, str(exc), exc.reason or _phrase(str(exc)))
+        except Exception as exc:  # a plugin's own error: keep the message, record why
+            error = f"{type(exc).__name__}: {exc}"
+            self._failed(message, error, f"the notifier failed ({error})")
+        else:
+            self.ctx.store.mark_message(message.id, None, self.ctx.now())
+            self.report.sent += 1
+
+    def _failed(self, message: OutboxMessage, error: str, reason: str) -> None:
+        assert message.id is not None
+        withheld = self.ctx.store.mark_message(message.id, error, self.ctx.now())
+        if withheld is None and message.attempts >= self.ctx.settings.notifications.max_attempts:
+            withheld = f"It was tried {message.attempts} times and is not tried again."
+        self._record(message, reason, withheld)
+
+    def release(self, messages: list[OutboxMessage]) -> None:
+        """Claimed messages left untried when the time ran out: queued again."""
+        reason = f"delivery stopped after {self.seconds:g} s, before its turn"
+        ids = [m.id for m in messages if m.id is not None]
+        withheld = self.ctx.store.release_messages(ids, reason)
+        for message in messages:
+            self._record(message, reason, withheld.get(message.id or 0))
+
+    def _record(self, message: OutboxMessage, reason: str, withheld: str | None) -> None:
+        assert message.id is not None
+        self.report.undelivered.append(
+            Undelivered(message.id, message.channel, message.to, reason, withheld)
         )
-    return deliver(ctx, messages)
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _phrase(sentence: str) -> str:
+    """An error's sentence as a clause: ``Cannot write …: … .`` → ``cannot write …: …``."""
+    text = sentence.strip().removesuffix(".")
+    return text[:1].lower() + text[1:]
+
+
+@contextmanager
+def delivery(ctx: Context) -> Iterator[Delivery]:
+    """The delivery of one command (a call of the facade); nested calls join it."""
+    if ctx.delivery is not None:
+        yield ctx.delivery
+        return
+    run = ctx.delivery = Delivery(ctx)
+    try:
+        yield run
+    finally:
+        ctx.delivery = None
+        run.close()
 
 
 def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
-    """Deliver messages already claimed; record every outcome at once (atomically)."""
-    report = DeliveryReport()
-    if not messages:
-        return report
-    outcomes: list[tuple[int, str | None]] = []
-    for message in messages:
-        assert message.id is not None
-        for attachment in message.attachments:
-            attachment.path = str(ctx.files.path(attachment.sha256))
-        try:
-            ctx.notifier.deliver(message)
-        except AdapterError as exc:
-            outcomes.append((message.id, str(exc)))
-        except Exception as exc:  # a plugin's own error: keep the message, record why
-            outcomes.append((message.id, f"{type(exc).__name__}: {exc}"))
-        else:
-            outcomes.append((message.id, None))
-    ctx.store.mark_messages(outcomes, ctx.now())
-    report.sent = sum(error is None for _, error in outcomes)
-    report.failed = len(outcomes) - report.sent
-    return report
+    """Deliver messages already claimed, one by one, each marked right after it went;
+    once the deadline has passed, the rest is queued again untried."""
+    with delivery(ctx) as run:
+        for index, message in enumerate(messages):
+            if run.expired():
+                run.release(messages[index:])
+                break
+            run.send(message)
+        return run.report
+
+
+def deliver_pending(ctx: Context) -> DeliveryReport:
+    """Try every message not yet sent (or claimed by a process that stopped), one claim
+    at a time, until none is left or the deadline has passed; in a scoped session, only
+    the provider's messages."""
+    settings = ctx.settings.notifications
+    with delivery(ctx) as run:
+        with ctx.store.transaction():
+            ctx.store.retire_withheld_messages(claimed_before=ctx.now() - STALE_CLAIM)
+        last = 0
+        while not run.expired():
+            message = ctx.store.claim_next_message(
+                max_attempts=settings.max_attempts,
+                now=ctx.now(),
+                stale_after=STALE_CLAIM,
+                after_id=last,
+                provider_id=ctx.provider_scope,
+            )
+            if message is None:
+                break
+            assert message.id is not None
+            last = message.id
+            run.send(message)
+        return run.report
 
 
 def deliver_committed(ctx: Context) -> DeliveryReport:

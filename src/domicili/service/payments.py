@@ -152,7 +152,7 @@ def _failed(
         _notify_client(ctx, dossier, "payment_failed", sms=True, failure_reason=told)
     return PaymentOutcome(
         "failed",
-        "Payment failed; the client was told how to retry before the deadline.",
+        "Payment failed; the client may retry before the deadline.",
         dossier.id,
         payment.id,
     )

@@ -10,6 +10,7 @@ certificate page.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -404,33 +405,44 @@ def _activate(ctx: Context, dossier: Dossier) -> None:
         )
 
 
-def signature_reminders(ctx: Context) -> list[int]:
-    """Remind each party that has not signed, on the configured days after sending."""
+def signature_reminders(
+    ctx: Context, *, after_each: Callable[[Context], object] | None = None
+) -> list[int]:
+    """Remind each party that has not signed, on the configured days after sending;
+    ``after_each(ctx)`` runs after each dossier's transaction (to deliver its messages)."""
     days = sorted(set(ctx.settings.payment.signature_reminder_days))
     reminded = []
-    now = ctx.now()
     for candidate in ctx.store.dossiers_awaiting_signature(ctx.provider_scope):
         assert candidate.id is not None
         if candidate.contract_sent_at is None:
             continue
         with ctx.store.transaction():
-            dossier = ctx.store.get_dossier(candidate.id)
-            if dossier is None or not dossier.status.open_for_signature:
-                continue
-            signed = {s.party for s in ctx.store.signatures(candidate.id)}
-            assert dossier.contract_sent_at is not None
-            for party in PARTIES:
-                if party in signed:
-                    continue
-                due = [d for d in days if now >= dossier.contract_sent_at + timedelta(days=d)]
-                unsent = [
-                    d for d in due if not ctx.store.signature_reminder_sent(candidate.id, party, d)
-                ]
-                if not unsent:
-                    continue
-                for d in unsent:
-                    ctx.store.record_signature_reminder(candidate.id, party, d, now)
-                _send_code(ctx, dossier, party, "signature_reminder", [], sent_on=_sent_on(dossier))
-                ctx.event("signature.reminder", dossier, {"party": party})
-                reminded.append(candidate.id)
+            # One entry per party reminded.
+            reminded += [candidate.id] * _remind_signers(ctx, candidate.id, days)
+        if after_each is not None:
+            after_each(ctx)
+    return reminded
+
+
+def _remind_signers(ctx: Context, dossier_id: int, days: list[int]) -> int:
+    """Remind the parties of one dossier that have not signed; how many were."""
+    now = ctx.now()
+    dossier = ctx.store.get_dossier(dossier_id)
+    if dossier is None or not dossier.status.open_for_signature:
+        return 0
+    signed = {s.party for s in ctx.store.signatures(dossier_id)}
+    assert dossier.contract_sent_at is not None
+    reminded = 0
+    for party in PARTIES:
+        if party in signed:
+            continue
+        due = [d for d in days if now >= dossier.contract_sent_at + timedelta(days=d)]
+        unsent = [d for d in due if not ctx.store.signature_reminder_sent(dossier_id, party, d)]
+        if not unsent:
+            continue
+        for d in unsent:
+            ctx.store.record_signature_reminder(dossier_id, party, d, now)
+        _send_code(ctx, dossier, party, "signature_reminder", [], sent_on=_sent_on(dossier))
+        ctx.event("signature.reminder", dossier, {"party": party})
+        reminded += 1
     return reminded

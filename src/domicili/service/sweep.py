@@ -37,13 +37,12 @@ class SweepReport:
 def run(ctx: Context) -> SweepReport:
     """The whole periodic job: payment reminders and expiry, then reminders to sign.
 
-    When messages are delivered after commit, each step's messages go out before the
-    next step, and every message still waiting is tried again at the end.
+    When messages are delivered after commit, each dossier's messages go out right
+    after its own transaction commits (within the command's delivery deadline), and
+    every message still waiting is tried again at the end.
     """
     report = sweep(ctx)
-    deliver_committed(ctx)
-    report.signature_reminders = signature_reminders(ctx)
-    deliver_committed(ctx)
+    report.signature_reminders = signature_reminders(ctx, after_each=deliver_committed)
     if ctx.deliver_after_commit:
         deliver_pending(ctx)
     return report
@@ -58,34 +57,36 @@ def sweep(ctx: Context) -> SweepReport:
     due = ctx.store.dossiers_awaiting_payment_due_before(horizon, ctx.provider_scope)
     for candidate in due:
         assert candidate.id is not None
-        assert candidate.payment_due_at is not None
         # Each dossier in its own transaction: one failure does not undo the others.
         with ctx.store.transaction():
-            dossier = ctx.store.get_dossier(candidate.id)
-            if (
-                dossier is None
-                or not dossier.status.first_payment_due
-                or dossier.payment_due_at is None
-            ):
-                continue  # changed by someone else since the query
-            deadline = dossier.payment_due_at
-            if ctx.store.has_pending_payment(candidate.id):
-                continue  # a debit in progress: neither remind nor expire before it settles
-            if deadline <= now:
-                ctx.move(dossier, "expire")
-                ctx.store.close_payment_links(candidate.id, "expired", now)
-                _notify_client(ctx, dossier, "expired")
-                report.expired.append(candidate.id)
-                continue
-            passed = [d for d in days if now >= deadline - timedelta(days=d)]
-            unsent = [d for d in passed if not ctx.store.reminder_sent(candidate.id, deadline, d)]
-            if not unsent:
-                continue
-            # Late sweeps send one reminder (the most urgent), and mark the others done.
-            for d in unsent:
-                ctx.store.record_reminder(candidate.id, deadline, d, now)
-            days_left = max(1, (deadline - now + timedelta(hours=23, minutes=59)).days)
-            ctx.event("dossier.payment_reminder", dossier, {"days_before": min(unsent)})
-            _notify_client(ctx, dossier, "payment_reminder", sms=True, days_left=days_left)
-            report.reminders.append(candidate.id)
+            _remind_or_expire(ctx, candidate.id, days, report)
+        deliver_committed(ctx)
     return report
+
+
+def _remind_or_expire(ctx: Context, dossier_id: int, days: list[int], report: SweepReport) -> None:
+    """One dossier awaiting its first payment: expired past its deadline, else reminded."""
+    now = ctx.now()
+    dossier = ctx.store.get_dossier(dossier_id)
+    if dossier is None or not dossier.status.first_payment_due or dossier.payment_due_at is None:
+        return  # changed by someone else since the query
+    deadline = dossier.payment_due_at
+    if ctx.store.has_pending_payment(dossier_id):
+        return  # a debit in progress: neither remind nor expire before it settles
+    if deadline <= now:
+        ctx.move(dossier, "expire")
+        ctx.store.close_payment_links(dossier_id, "expired", now)
+        _notify_client(ctx, dossier, "expired")
+        report.expired.append(dossier_id)
+        return
+    passed = [d for d in days if now >= deadline - timedelta(days=d)]
+    unsent = [d for d in passed if not ctx.store.reminder_sent(dossier_id, deadline, d)]
+    if not unsent:
+        return
+    # Late sweeps send one reminder (the most urgent), and mark the others done.
+    for d in unsent:
+        ctx.store.record_reminder(dossier_id, deadline, d, now)
+    days_left = max(1, (deadline - now + timedelta(hours=23, minutes=59)).days)
+    ctx.event("dossier.payment_reminder", dossier, {"days_before": min(unsent)})
+    _notify_client(ctx, dossier, "payment_reminder", sms=True, days_left=days_left)
+    report.reminders.append(dossier_id)

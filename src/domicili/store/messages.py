@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ __all__ = ["MessageStore"]
 
 class MessageStore(StoreBase):
     """The audit log and the outbox."""
+
+    _identity: str | None = None
 
     # -- code channels and withheld messages ------------------------------------
     def set_signature_code_channel(self, dossier_id: int, party: str, channel: str) -> None:
@@ -149,67 +152,112 @@ class MessageStore(StoreBase):
         if withheld:
             self.withhold_message(message_id, reason)
         if claim:
-            sent = {"id": message_id, "body": clear_body} if withheld else {"id": message_id}
+            sent: dict[str, object] = {"id": message_id, "key": self.message_key(message_id)}
+            if withheld:
+                sent["body"] = clear_body
             self._claimed_in_txn.append(msg.model_copy(update=sent))
         return message_id
 
-    def claim_pending_messages(
-        self, *, max_attempts: int, now: datetime, stale_after: timedelta
-    ) -> list[OutboxMessage]:
-        """Mark deliverable messages ``sending`` (one attempt more) and return them.
+    def claim_next_message(
+        self,
+        *,
+        max_attempts: int,
+        now: datetime,
+        stale_after: timedelta,
+        after_id: int = 0,
+        provider_id: int | None = None,
+    ) -> OutboxMessage | None:
+        """Mark the first deliverable message after ``after_id`` ``sending`` (one attempt
+        more) and return it; None when there is none left. Its own transaction.
 
-        A message already ``sending`` is taken again only when its claim is older than
-        ``stale_after`` (the process that claimed it died), so two deliverers never send
-        the same message twice. Withheld messages (see :meth:`queue_message`) are never
-        taken. Call inside a transaction.
+        One message at a time: a process killed while delivering leaves at most the one
+        message it was sending claimed. A message already ``sending`` is taken again only
+        when its claim is older than ``stale_after`` (the process that claimed it died),
+        so two deliverers never send the same message twice. Withheld messages (see
+        :meth:`queue_message`) are never taken; with ``provider_id``, only that
+        provider's messages are.
         """
-        self.retire_withheld_messages(claimed_before=now - stale_after)
-        rows = self.sql.all(
-            "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
-            "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) "
-            "AND id NOT IN (SELECT message_id FROM outbox_withheld) ORDER BY id",
-            (max_attempts, iso(now - stale_after)),
-        )
-        self.sql.executemany(
-            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
-            "WHERE id = ?",
-            [(iso(now), r["id"]) for r in rows],
-        )
-        return [_message(r) for r in rows]
-
-    def mark_messages(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
-        """Record delivery outcomes: ``(id, None)`` sent, ``(id, error)`` failed.
-
-        Atomic on its own: when every message was sent (the usual case) it is one
-        statement, which the database runs as one transaction; otherwise the outcomes
-        are written in one transaction (joining the caller's, if any).
-        """
-        if len(outcomes) <= 500 and all(error is None for _, error in outcomes):
-            if outcomes:
-                marks = ", ".join("?" * len(outcomes))
-                self.sql.execute(
-                    "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL "
-                    f"WHERE id IN ({marks})",
-                    (iso(at), *(message_id for message_id, _ in outcomes)),
-                )
-            return
+        scope, params = ("AND provider_id = ? ", (provider_id,)) if provider_id else ("", ())
         with self.transaction():
-            self._mark_outcomes(outcomes, at)
+            row = self.sql.one(
+                "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
+                "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) AND id > ? "
+                f"{scope}AND id NOT IN (SELECT message_id FROM outbox_withheld) "
+                "ORDER BY id LIMIT 1",
+                (max_attempts, iso(now - stale_after), after_id, *params),
+            )
+            if row is None:
+                return None
+            self.sql.execute(
+                "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
+                "WHERE id = ?",
+                (iso(now), row["id"]),
+            )
+            row["attempts"] += 1
+        return self._keyed(_message(row))
 
-    def _mark_outcomes(self, outcomes: list[tuple[int, str | None]], at: datetime) -> None:
-        self.sql.executemany(
-            "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
-            [
+    def mark_message(self, message_id: int, error: str | None, at: datetime) -> str | None:
+        """Record one delivery outcome in its own transaction: sent (``error`` None) or
+        failed. For a failed withheld message, the reason it is not sent again."""
+        with self.transaction():
+            self.sql.execute(
+                "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
                 (
                     "sent" if error is None else "failed",
                     iso(at) if error is None else None,
                     error,
                     message_id,
-                )
-                for message_id, error in outcomes
-            ],
+                ),
+            )
+            if error is None:
+                return None
+            self.explain_withheld_failures([message_id])
+            return self._withheld_reason(message_id)
+
+    def release_messages(self, message_ids: list[int], reason: str) -> dict[int, str]:
+        """Claimed messages not tried (the delivery time ran out): queued again as they
+        were, the attempt not counted, ``reason`` kept as their last error. A withheld
+        one is failed instead; its id → why it is not sent again."""
+        if not message_ids:
+            return {}
+        with self.transaction():
+            self.sql.executemany(
+                "UPDATE outbox SET status = 'pending', claimed_at = NULL, last_error = ?, "
+                "attempts = attempts - 1 WHERE id = ? AND status = 'sending'",
+                [(reason, message_id) for message_id in message_ids],
+            )
+            self.sql.executemany(
+                "UPDATE outbox SET status = 'failed' WHERE id = ? "
+                "AND id IN (SELECT message_id FROM outbox_withheld)",
+                [(message_id,) for message_id in message_ids],
+            )
+            self.explain_withheld_failures(message_ids)
+            reasons = {i: self._withheld_reason(i) for i in message_ids}
+        return {i: r for i, r in reasons.items() if r is not None}
+
+    def _withheld_reason(self, message_id: int) -> str | None:
+        value = self.sql.value(
+            "SELECT reason FROM outbox_withheld WHERE message_id = ?", (message_id,)
         )
-        self.explain_withheld_failures([i for i, error in outcomes if error is not None])
+        return None if value is None else str(value)
+
+    def message_key(self, message_id: int) -> str:
+        """``outbox-12.3f9a0c1b2d4e``: the message's name in every delivery of it."""
+        return f"outbox-{message_id}.{self.database_identity()}"
+
+    def _keyed(self, message: OutboxMessage) -> OutboxMessage:
+        message.key = self.message_key(message.id or 0)
+        return message
+
+    def database_identity(self) -> str:
+        """A short name of this database, the same in every run and every copy of it
+        (drawn from when it was created), that tells two databases apart in the
+        Message-ID of their emails."""
+        if self._identity is None:
+            created = self.sql.value("SELECT applied_at FROM migrations WHERE id = 1")
+            digest = hashlib.sha256(f"domicili:{created}".encode()).hexdigest()
+            self._identity = digest[:12]
+        return self._identity
 
     def list_messages(
         self,
@@ -224,4 +272,4 @@ class MessageStore(StoreBase):
             where.append("status IN (?, ?)" if status == "pending" else "status = ?")
             params += ["pending", "sending"] if status == "pending" else [status]
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
-        return [_message(r) for r in self.sql.all(sql + " ORDER BY id", tuple(params))]
+        return [self._keyed(_message(r)) for r in self.sql.all(sql + " ORDER BY id", tuple(params))]
