@@ -420,3 +420,30 @@ def test_invalid_utf8_bytes_on_the_real_command_line_are_refused(state: Cli, dum
     assert b"is not valid UTF-8 text" in result.stderr
     assert b"Traceback" not in result.stderr
     assert dump(state.database) == before
+
+
+def test_a_domicili_variable_that_is_not_utf8_is_refused(state: Cli, dump: Any, files: Any) -> None:
+    # DOMICILI_DB is set by --db here; the other variables are read from the environment.
+    message = refused(state, dump, files, "dossier", "list", code=2, now="2026\udcff")
+    assert message == (
+        "Error: DOMICILI_NOW (2026\\xff) is not valid UTF-8 text; type it again or check the "
+        "terminal's encoding."
+    )
+
+
+def test_a_webhook_body_without_end_is_refused_after_1_mb(
+    state: Cli, dump: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "domicili.toml"
+    config.write_text('[payment]\ngateway = "stripe"\n', encoding="utf-8")
+    before = dump(state.database)
+    env = {**os.environ, "DOMICILI_NOW": state.now, "DOMICILI_CONFIG": str(config)}
+    env["DOMICILI_STRIPE_WEBHOOK_SECRET"] = "whsec_test"
+    argv = [sys.executable, "-m", "domicili", *state.target, "payment", "webhook", "stripe"]
+    with Path("/dev/zero").open("rb") as endless:
+        result = subprocess.run(
+            argv, stdin=endless, capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "Error: The webhook body is over the limit of 1 MB.\n"
+    assert dump(state.database) == before

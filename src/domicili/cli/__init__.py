@@ -117,16 +117,19 @@ LAZY_COMMANDS: dict[str, str] = {
 
 
 def _check_text(args: list[str]) -> None:
-    """Refuse an argument that is not UTF-8 text (Python hands such bytes over as lone
-    surrogates, which no database, file name or message can hold) before anything runs."""
-    for position, arg in enumerate(args, 1):
+    """Refuse an argument or a ``DOMICILI_*`` variable that is not UTF-8 text (Python hands
+    such bytes over as lone surrogates, which no database, file name or message can hold)
+    before anything runs."""
+    given = [(f"Argument {n}", arg) for n, arg in enumerate(args, 1)]
+    given += [(name, v) for name, v in sorted(os.environ.items()) if name.startswith("DOMICILI_")]
+    for name, value in given:
         try:
-            arg.encode("utf-8")
+            value.encode("utf-8")
         except UnicodeEncodeError:
-            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise click.UsageError(
-                f"Argument {position} ({shown}) is not valid UTF-8 text; type it again "
-                "or check the terminal's encoding."
+                f"{name} ({shown}) is not valid UTF-8 text; type it again or check the "
+                "terminal's encoding."
             ) from None
 
 
