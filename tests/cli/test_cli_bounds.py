@@ -197,6 +197,33 @@ def test_a_database_that_is_not_a_file_is_refused_and_nothing_written_beside_it(
         assert sorted(p.name for p in db.parent.iterdir()) == beside
 
 
+@pytest.mark.one_store  # a SQLite file on purpose: its files folder beside it
+@pytest.mark.parametrize("target", ["/dev/null", "fifo"])
+def test_a_files_folder_that_is_a_device_or_a_pipe_is_refused(
+    cli: Cli, tmp_path: Path, target: str, no_hang: None
+) -> None:
+    folder = Path(target) if target.startswith("/") else fifo(tmp_path / "pipe")
+    cli.target = [*cli.target, "--files", str(folder)]
+    result = cli("init")
+    assert result.exit_code == 1, result.output
+    kind = "a character device" if target.startswith("/") else "a named pipe (FIFO)"
+    assert result.stderr == (
+        f"Error: {folder} is {kind}, not a folder: the stored files need a folder.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["cwd", *(["pipe"] if target == "fifo" else [])]
+    )
+
+
+def test_a_folder_as_a_justificatif_is_a_usage_error(
+    state: Cli, dump: Any, files: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    message = refused(state, dump, files, "justificatif", "add", 1, "identite", folder, code=2)
+    assert message == f"Error: Invalid value for 'FILE': File '{folder}' is a directory."
+
+
 # -- answers files: documents inside their folder, YAML within limits -------------------
 @pytest.mark.parametrize(
     ("name", "reason"),
