@@ -474,3 +474,9 @@ def test_a_webhook_body_without_end_is_refused_after_1_mb(
     assert result.returncode == 1, result.stderr
     assert result.stderr == "Error: The webhook body is over the limit of 1 MB.\n"
     assert dump(state.database) == before
+
+
+def test_a_revision_in_other_digits_is_a_usage_error(state: Cli, dump: Any, files: Any) -> None:
+    argv = ["justificatif", "review", 1, "--validate", "identite@٢"]
+    message = refused(state, dump, files, *argv, code=2)
+    assert "'identite@٢': write KIND or KIND@REVISION, e.g. identite@2." in message
