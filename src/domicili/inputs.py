@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -108,18 +109,10 @@ def read_file(
     def refuse(sentence: str) -> InvalidInput:
         return error(sentence, field=field, value=str(path), limit=limit)
 
-    try:
-        # stat first: a device or pipe is refused without even being opened; the checks
-        # are made again on the opened file, which O_NONBLOCK keeps from waiting on a pipe
-        # that replaced the file meanwhile.
-        problem = not_a_file(path, Path(path).stat().st_mode)
-        if problem:
-            raise refuse(problem)
-        fd = os.open(path, _OPEN_FLAGS)
-    except FileNotFoundError:
-        raise refuse(f"{path} does not exist.") from None
-    except OSError as exc:
-        raise refuse(f"{path} cannot be read: {(exc.strerror or str(exc)).lower()}.") from None
+    # stat first: a device or pipe is refused without even being opened; the checks are
+    # made again on the opened file, which O_NONBLOCK keeps from waiting on a pipe that
+    # replaced the file meanwhile.
+    fd = _open(path, refuse)
     try:
         info = os.fstat(fd)
         problem = not_a_file(path, info.st_mode)
@@ -128,7 +121,7 @@ def read_file(
         if info.st_size > limit:
             shown, cap = _sizes(info.st_size, limit)
             raise refuse(f"{path} is {shown}; the limit for {what} is {cap}.")
-        with os.fdopen(os.dup(fd), "rb") as fh:
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             data = _read_at_most(fh, limit)
     except OSError as exc:
         raise refuse(f"{path} cannot be read: {(exc.strerror or str(exc)).lower()}.") from None
@@ -137,6 +130,23 @@ def read_file(
     if len(data) > limit:
         raise refuse(f"{path} grew past the limit for {what} ({megabytes(limit)}) while read.")
     return data
+
+
+def _open(path: str | Path, refuse: Callable[[str], InvalidInput]) -> int:
+    """A descriptor of ``path`` opened for reading, after ``stat`` says it is a regular file."""
+    try:
+        mode = Path(path).stat().st_mode
+        problem = not_a_file(path, mode)
+        fd = None if problem else os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise refuse(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise refuse(f"{path} cannot be read: {(exc.strerror or str(exc)).lower()}.") from None
+    except ValueError:  # a NUL character, which no file name holds
+        raise refuse(f"{str(path)!r} is not a file name.") from None
+    if fd is None:
+        raise refuse(str(problem))
+    return fd
 
 
 def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
@@ -187,6 +197,8 @@ def inside(folder: Path, name: str | Path, *, field: str, error: type[InvalidInp
     one that climbs out (``../``) could make a request carry any file of the machine.
     """
     relative = Path(name)
+    if "\0" in str(name):
+        raise error(f"{field}: {str(name)!r} is not a file name.", field=field, value=str(name))
     if relative.is_absolute():
         raise error(
             f"{field}: {name} is an absolute path; name the file relative to the folder "

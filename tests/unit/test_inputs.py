@@ -100,3 +100,13 @@ def test_parse_euros_refuses_more_than_the_money_bound(value: object) -> None:
 def test_identifiers_in_other_digits_are_refused(check: object, value: str) -> None:
     with pytest.raises(InvalidIdentifier):
         check(value)  # type: ignore[operator]
+
+
+def test_a_name_with_a_nul_character_is_refused_as_no_file_name(tmp_path: Path) -> None:
+    from domicili.errors import AnswersError
+    from domicili.inputs import inside
+
+    with pytest.raises(InvalidInput, match=r"^'a\\x00b' is not a file name\.$"):
+        read_file("a\x00b", limit=10, what="a test file")
+    with pytest.raises(AnswersError, match=r"^documents\.identite: 'a\\x00b' is not a file"):
+        inside(tmp_path, "a\x00b", field="documents.identite", error=AnswersError)
