@@ -10,7 +10,8 @@ are read, so a file that grows while it is read is still refused. The caps:
 =====================  ===========================================================
 justificatif           ``[files] max_mb`` (10 MB by default)
 answers file           :data:`ANSWERS_MAX_BYTES` (1 MB)
-provider import        :data:`IMPORT_MAX_BYTES` (64 MB: about 200,000 rows)
+provider import, CSV   :data:`IMPORT_MAX_BYTES` (64 MB: about 200,000 rows)
+provider import, YAML  :data:`IMPORT_YAML_MAX_BYTES` (8 MB: YAML is read far slower)
 settings file          :data:`CONFIG_MAX_BYTES` (1 MB)
 webhook body           :data:`WEBHOOK_MAX_BYTES` (1 MB, on standard input)
 =====================  ===========================================================
@@ -35,6 +36,7 @@ __all__ = [
     "ANSWERS_MAX_BYTES",
     "CONFIG_MAX_BYTES",
     "IMPORT_MAX_BYTES",
+    "IMPORT_YAML_MAX_BYTES",
     "WEBHOOK_MAX_BYTES",
     "YAML_MAX_DEPTH",
     "file_kind",
@@ -50,6 +52,7 @@ __all__ = [
 MB = 1024 * 1024
 ANSWERS_MAX_BYTES = 1 * MB
 IMPORT_MAX_BYTES = 64 * MB
+IMPORT_YAML_MAX_BYTES = 8 * MB
 CONFIG_MAX_BYTES = 1 * MB
 WEBHOOK_MAX_BYTES = 1 * MB
 #: Deeper than any answers, import or settings file needs (they use 4 levels at most).

@@ -143,7 +143,7 @@ def test_an_import_that_is_a_device_or_a_pipe_is_refused(
     assert message.endswith(", not a file; give a regular file.")
 
 
-def test_an_import_over_64_mb_is_refused_before_it_is_read(
+def test_an_import_over_its_cap_is_refused_before_it_is_read(
     state: Cli, dump: Any, files: Any, tmp_path: Path
 ) -> None:
     big = tmp_path / "annuaire.csv"
@@ -151,7 +151,11 @@ def test_an_import_over_64_mb_is_refused_before_it_is_read(
         fh.write(b"name,siren\n")
         fh.truncate(65 * MB)
     message = refused(state, dump, files, "provider", "import", big)
-    assert message == f"Error: {big} is 65 MB; the limit for an import is 64 MB."
+    assert message == f"Error: {big} is 65 MB; the limit for a CSV import is 64 MB."
+    yaml_file = big.with_suffix(".yaml")
+    big.rename(yaml_file)
+    message = refused(state, dump, files, "provider", "import", yaml_file)
+    assert message == f"Error: {yaml_file} is 65 MB; the limit for a YAML import is 8 MB."
 
 
 @pytest.mark.parametrize("target", ["/dev/zero", "fifo"])

@@ -81,14 +81,17 @@ class ImportReport:
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """``(line number, row)`` pairs from a CSV or YAML file of at most
-    :data:`~domicili.inputs.IMPORT_MAX_BYTES`."""
-    from ..inputs import IMPORT_MAX_BYTES, read_text
+    :data:`~domicili.inputs.IMPORT_MAX_BYTES` (YAML:
+    :data:`~domicili.inputs.IMPORT_YAML_MAX_BYTES`)."""
+    from ..inputs import IMPORT_MAX_BYTES, IMPORT_YAML_MAX_BYTES, read_text
 
-    if path.suffix.lower() not in (".csv", ".yaml", ".yml"):
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml"):
         raise InvalidInput(f"{path}: give a .csv or .yaml file.")
-    text = read_text(path, limit=IMPORT_MAX_BYTES, what="an import", encoding="utf-8-sig")
-    if path.suffix.lower() != ".csv":
+    if suffix != ".csv":
+        text = read_text(path, limit=IMPORT_YAML_MAX_BYTES, what="a YAML import")
         return _yaml_rows(path, text)
+    text = read_text(path, limit=IMPORT_MAX_BYTES, what="a CSV import", encoding="utf-8-sig")
     header = text.split("\n", 1)[0]
     # Spreadsheets saved in French use ";"; a header with no "," is read that way.
     delimiter = ";" if ";" in header and "," not in header else ","
