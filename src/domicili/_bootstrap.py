@@ -64,6 +64,7 @@ def compose(
         scratch = data_dir = Path(tempfile.mkdtemp(prefix="domicili-memory-"))
     else:
         data_dir = Path(db).parent / f"{Path(db).name}-files"
+    _check_folder(data_dir)
     try:
         notifier, payments, signature_method = _adapters(
             settings, data_dir / "outbox", notifier, payments, signature_method
@@ -90,6 +91,25 @@ def compose(
         deliver_after_commit=auto_deliver,
     )
     return Composition(ctx, data_dir, scratch)
+
+
+def _check_folder(data_dir: Path) -> None:
+    """The stored files' folder may not exist yet; if something is there, it is a folder."""
+    import stat
+
+    try:
+        mode = data_dir.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(mode):
+        from .inputs import file_kind
+
+        kind = file_kind(mode) or "a file"
+        raise ConfigError(
+            f"{data_dir} is {kind}, not a folder: the stored files need a folder.",
+            field="files_folder",
+            value=str(data_dir),
+        )
 
 
 def remove_scratch(scratch: Path | None) -> None:

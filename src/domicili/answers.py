@@ -20,10 +20,11 @@ An answers file is YAML (or JSON)::
         city: Lyon
       beneficial_owners:         # companies only: more than 25 % of capital or votes
         - {first_name: Camille, last_name: Durand, share_percent: 60}
-    documents:                   # optional: kind → file, relative to this file
+    documents:                   # optional: kind → file, inside this file's folder
       identite: pieces/identite.pdf
 
-Quote postcodes, phones and SIRENs: YAML reads ``01000`` as a number.
+Quote postcodes, phones and SIRENs: YAML reads ``01000`` as a number. Documents are
+named relative to the answers file and must lie in its folder (or below it).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from .models import Client
 
 __all__ = ["DemandeAnswers", "load_answers"]
 
+#: Values an answers file may hold once its YAML aliases are expanded (a real one has ~60).
+ANSWERS_MAX_VALUES = 10_000
+
 
 class DemandeAnswers(BaseModel):
     """What a client answers once, sent to one or several providers."""
@@ -45,7 +49,7 @@ class DemandeAnswers(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     client: Client
-    #: kind → file path (relative paths are relative to the answers file).
+    #: kind → file path (in a file: relative to it, inside its folder).
     documents: dict[str, Path] = Field(default_factory=dict)
     #: provider id → offer id, when the client chose a specific offer.
     offers: dict[int, int] = Field(default_factory=dict)
@@ -69,22 +73,21 @@ def parse_answers(raw: Any, *, source: str = "answers") -> DemandeAnswers:
 
 
 def load_answers(path: str | Path) -> DemandeAnswers:
-    """Read an answers file; document paths are resolved next to it."""
-    import yaml
+    """Read an answers file; the documents it names must lie in its folder.
+
+    The file is at most :data:`~domicili.inputs.ANSWERS_MAX_BYTES`; its YAML is read
+    with the limits of :func:`~domicili.inputs.load_yaml`.
+    """
+    from .inputs import ANSWERS_MAX_BYTES, inside, load_yaml, read_text
 
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnswersError(f"Cannot read answers file {file}: {exc}.") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise AnswersError(f"{file}:{where} is not valid YAML.") from None
+    text = read_text(file, limit=ANSWERS_MAX_BYTES, what="an answers file", error=AnswersError)
+    raw, _node = load_yaml(
+        text, source=str(file), max_values=ANSWERS_MAX_VALUES, error=AnswersError
+    )
     answers = parse_answers(raw, source=str(file))
     answers.documents = {
-        k: p if p.is_absolute() else file.parent / p for k, p in answers.documents.items()
+        kind: inside(file.parent, name, field=f"documents.{kind}", error=AnswersError)
+        for kind, name in answers.documents.items()
     }
     return answers

@@ -135,15 +135,22 @@ def load_settings(path: str | Path | None = None) -> Settings:
     """Settings from ``path``, else ``DOMICILI_CONFIG``, else ``./domicili.toml`` if present."""
     explicit = path or os.environ.get("DOMICILI_CONFIG")
     file = Path(explicit) if explicit else Path("domicili.toml")
-    if not file.exists():
+    if not os.path.lexists(file):
         if explicit:
             raise ConfigError(f"Configuration file {file} does not exist.")
         return Settings.model_construct()
     import tomllib
 
+    from .inputs import CONFIG_MAX_BYTES, read_text
+
+    text = read_text(file, limit=CONFIG_MAX_BYTES, what="a settings file", error=ConfigError)
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file} is not valid TOML: {exc}.") from None
+    except RecursionError:  # tomllib nests by recursion
+        raise ConfigError(f"{file} is not valid TOML: it is nested too deeply.") from None
+    except ValueError as exc:  # an integer too long to convert
         raise ConfigError(f"{file} is not valid TOML: {exc}.") from None
     try:
         settings = Settings.model_validate(raw)

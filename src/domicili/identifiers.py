@@ -23,12 +23,29 @@ __all__ = [
 ]
 
 
+def _ascii(value: object, field: str, what: str) -> str:
+    """``value`` as text, refused when it holds digits or letters outside ASCII.
+
+    The checks below would read "٧٣٢٨…" (Arabic-Indic) or full-width "７３２…" as the
+    digits they stand for; an identifier is kept, printed and compared as ASCII only.
+    """
+    text = str(value)
+    if any(not c.isascii() and c.isalnum() for c in text):
+        raise InvalidIdentifier(
+            f"{field}: {value!r} is not a valid {what}: write it with the digits 0-9 and "
+            "the letters A-Z.",
+            field=field,
+            value=value,
+        )
+    return text
+
+
 def normalize_siren(value: str, *, field: str = "siren") -> str:
     """A SIREN: 9 digits with a valid Luhn key (spaces allowed in the input)."""
     from stdnum.fr import siren
 
     try:
-        return str(siren.validate(str(value)))
+        return str(siren.validate(_ascii(value, field, "SIREN")))
     except Exception:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid SIREN (9 digits with a valid check key).",
@@ -42,7 +59,7 @@ def normalize_siret(value: str, *, field: str = "siret") -> str:
     from stdnum.fr import siret
 
     try:
-        return str(siret.validate(str(value)))
+        return str(siret.validate(_ascii(value, field, "SIRET")))
     except Exception:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid SIRET (14 digits with a valid check key).",
@@ -56,7 +73,7 @@ def normalize_vat(value: str, *, field: str = "vat_number") -> str:
     from stdnum.fr import tva
 
     try:
-        return "FR" + str(tva.validate(str(value)))
+        return "FR" + str(tva.validate(_ascii(value, field, "VAT number")))
     except Exception:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid French VAT number (FR + 2 characters + SIREN).",
@@ -78,7 +95,7 @@ def normalize_iban(value: str, *, field: str = "iban") -> str:
     from stdnum import iban
 
     try:
-        return str(iban.validate(str(value)))
+        return str(iban.validate(_ascii(value, field, "IBAN")))
     except Exception:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid IBAN (check the country code and key).",
@@ -91,7 +108,7 @@ def normalize_bic(value: str, *, field: str = "bic") -> str:
     from stdnum import bic
 
     try:
-        return str(bic.validate(str(value)))
+        return str(bic.validate(_ascii(value, field, "BIC")))
     except Exception:
         raise InvalidIdentifier(
             f"{field}: {value!r} is not a valid BIC (8 or 11 characters).",
@@ -104,7 +121,7 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
     """Any way of writing a phone number → E.164 (``+33612345678``); French by default."""
     import phonenumbers
 
-    text = str(value).strip()
+    text = _ascii(value, field, "phone number").strip()
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException:

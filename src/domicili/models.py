@@ -23,6 +23,7 @@ from pydantic import (
 
 from . import identifiers
 from .catalog import JustificatifState
+from .money import MAX_CENTS, vat_amount
 from .statuses import Status
 
 __all__ = [
@@ -165,13 +166,26 @@ class Offer(_Model):
     id: int | None = None
     provider_id: int
     name: Text
-    price_ht_cents: int = Field(gt=0)
+    price_ht_cents: int = Field(gt=0, le=MAX_CENTS)
     period: Literal["month", "quarter", "year"] = "month"
     commitment_months: int = Field(3, ge=3, le=120)
-    setup_fee_cents: int = Field(0, ge=0)
+    setup_fee_cents: int = Field(0, ge=0, le=MAX_CENTS)
     services: list[str] = Field(default_factory=lambda: ["domiciliation"])
     is_default: bool = False
     created_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _first_payment_within_bound(self) -> Self:
+        # The first payment (price + setup fee, VAT at most 20 %) is an amount too.
+        first = self.price_ht_cents + self.setup_fee_cents
+        if first + vat_amount(first, 2000) > MAX_CENTS:
+            from .french import format_eur
+
+            raise ValueError(
+                "price_ht_cents: with the setup fee and VAT the first payment would be more "
+                f"than {format_eur(MAX_CENTS)}, the largest amount domicili handles"
+            )
+        return self
 
     @property
     def period_months(self) -> int:
@@ -266,7 +280,7 @@ class Dossier(_Model):
     provider_id: int
     client_id: int
     status: Status = Status.DRAFT
-    amount_due_cents: int = Field(ge=0, default=0)
+    amount_due_cents: int = Field(ge=0, le=MAX_CENTS, default=0)
     offer_id: int | None = None
     payment_due_at: datetime | None = None
     accepted_at: datetime | None = None
@@ -368,7 +382,7 @@ class Payment(_Model):
     adapter: str
     method: str
     external_id: str | None = None
-    amount_cents: int
+    amount_cents: int = Field(le=MAX_CENTS)
     #: succeeded | failed | pending | held (kept for review, not applied)
     status: Literal["succeeded", "failed", "pending", "held"]
     reference: str | None = None

@@ -8,13 +8,16 @@ what a person typed and when formatting for people (:mod:`domicili.french`, whos
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import InvalidInput
 from .french import format_eur
 
 __all__ = [
+    "MAX_CENTS",
     "VatRule",
     "format_eur",
     "parse_euros",
@@ -67,24 +70,52 @@ def vat_amount(amount_ht_cents: int, rate_bp: int) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+#: The largest amount domicili handles, in cents (10 billion euros): every price, fee
+#: and payment, whether typed by a person, read from a file or reported by a payment
+#: adapter, is at most this, so that sums of them stay far inside 64-bit integers.
+MAX_CENTS = 10**12
+
+# Digits, then at most one decimal separator: "35", "35.5", ",50". Only ASCII digits:
+# Python's own number parsing also takes "1_000", "1e20" and digits of other scripts.
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+
+
 def parse_euros(text: str | int | float | Decimal, *, field: str = "amount") -> int:
     """Parse an amount in euros (``"35"``, ``"35,50"``, ``"1 234.5"``) into cents.
 
-    Refuses negative amounts, more than two decimals and anything that is not a number.
+    Refuses negative amounts, more than two decimals, more than :data:`MAX_CENTS`, and
+    anything that is not written with ASCII digits and one decimal separator.
     """
-    if isinstance(text, float):
-        text = repr(text)
-    raw = str(text).strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-    raw = raw.removesuffix("€").replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InvalidInput(
-            f"{field}: {text!r} is not an amount in euros (e.g. 35 or 35,50).", field=field
-        ) from None
+    if isinstance(text, bool):
+        raise _not_an_amount(text, field)
+    if isinstance(text, int | Decimal):
+        value = Decimal(text)
+    elif isinstance(text, float):
+        value = Decimal(repr(text)) if math.isfinite(text) else Decimal("NaN")
+    else:
+        raw = str(text).strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        raw = raw.removesuffix("€").replace(",", ".")
+        negative = raw.startswith("-")
+        if not _AMOUNT.fullmatch(raw.removeprefix("-")):
+            raise _not_an_amount(text, field)
+        value = -Decimal(raw[1:]) if negative else Decimal(raw)
     if not value.is_finite() or value < 0:
         raise InvalidInput(f"{field}: {text!r} must be a positive amount in euros.", field=field)
+    if value > Decimal(MAX_CENTS) / 100:
+        raise InvalidInput(
+            f"{field}: {text!r} is more than {format_eur(MAX_CENTS)}, the largest amount "
+            "domicili handles.",
+            field=field,
+            value=text,
+            limit=MAX_CENTS,
+        )
     cents = value * 100
     if cents != cents.to_integral_value():
         raise InvalidInput(f"{field}: {text!r} has more than two decimals.", field=field)
     return int(cents)
+
+
+def _not_an_amount(text: object, field: str) -> InvalidInput:
+    return InvalidInput(
+        f"{field}: {text!r} is not an amount in euros (e.g. 35 or 35,50).", field=field
+    )

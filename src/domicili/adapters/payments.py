@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..errors import ConfigError, PaymentRefused
 from ..french import PAYMENT_METHODS
+from ..money import MAX_CENTS
 from ..ports import PaymentEvent
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class LinkGateway:
             raise PaymentRefused(
                 f"Unknown payment method {method!r}; use one of {', '.join(METHODS)}."
             )
+        _check_amount(amount_cents)
         ref = reference.strip() if reference and reference.strip() else None
         return PaymentEvent(
             adapter=MANUAL,
@@ -121,6 +123,7 @@ class CheckoutGateway(LinkGateway):
     def simulate(
         self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
     ) -> PaymentEvent:
+        _check_amount(amount_cents)
         attempt = uuid.uuid4().hex
         return PaymentEvent(
             adapter=self.name,
@@ -295,10 +298,18 @@ class StripeWebhooks:
         )
 
 
-#: Bounds of what a webhook may carry: 10 billion euros, the year 9999, SQLite integers.
-MAX_CENTS = 10**12
+#: Bounds of what a webhook may carry: the year 9999, SQLite integers (amounts: MAX_CENTS).
 LAST_TIMESTAMP = 253_402_300_799
 MAX_ID = 2**63 - 1
+
+
+def _check_amount(amount_cents: int) -> None:
+    """Every adapter reports amounts from 0 to :data:`~domicili.money.MAX_CENTS`."""
+    if not _whole(amount_cents, MAX_CENTS):
+        raise PaymentRefused(
+            f"{amount_cents} cents is not an amount domicili handles (from 0 to {MAX_CENTS}).",
+            amount_cents=amount_cents if isinstance(amount_cents, int) else None,
+        )
 
 
 def _text(value: object) -> str | None:

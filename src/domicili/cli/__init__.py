@@ -116,6 +116,23 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
+def _check_text(args: list[str]) -> None:
+    """Refuse an argument or a ``DOMICILI_*`` variable that is not UTF-8 text (Python hands
+    such bytes over as lone surrogates, which no database, file name or message can hold)
+    before anything runs."""
+    given = [(f"Argument {n}", arg) for n, arg in enumerate(args, 1)]
+    given += [(name, v) for name, v in sorted(os.environ.items()) if name.startswith("DOMICILI_")]
+    for name, value in given:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise click.UsageError(
+                f"{name} ({shown}) is not valid UTF-8 text; type it again or check the "
+                "terminal's encoding."
+            ) from None
+
+
 class DomiciliGroup(click.Group):
     """Loads commands on demand; turns domicili errors into one sentence on stderr and the
     documented exit code (the table is :data:`domicili.cli._errors.EXIT_CODES`)."""
@@ -129,6 +146,11 @@ class DomiciliGroup(click.Group):
             for command in module.COMMANDS:
                 self.add_command(command)
         return self.commands.get(cmd_name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            _check_text(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ._errors import REFUSED, exit_code, sentence

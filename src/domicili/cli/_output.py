@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ID",
+    "LIMIT",
+    "MONTH",
+    "MONTHS",
     "YEAR",
     "delivered",
     "emit",
@@ -39,19 +42,31 @@ class _Bounded(click.ParamType):  # type: ignore[type-arg]
         self.name, self.low, self.high, self.what = name, low, high, what
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not {self.what}.", param, ctx)
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            # ASCII digits only: int() would also take "1_000" and digits of other scripts.
+            text = str(value).strip()
+            if not (text.isascii() and text.isdigit()) or len(text) > len(str(self.high)):
+                self.fail(f"{value!r} is not {self.what}.", param, ctx)
+            number = int(text)
         if not self.low <= number <= self.high:
             self.fail(f"{value!r} is not {self.what}.", param, ctx)
         return number
 
 
+#: The largest whole number SQLite stores (identifiers, row counts).
+_MAX_INT = 2**63 - 1
 #: An identifier as SQLite stores it: a positive 64-bit integer.
-ID = _Bounded("ID", 1, 2**63 - 1, "an identifier (a whole number from 1)")
+ID = _Bounded("ID", 1, _MAX_INT, "an identifier (a whole number from 1)")
 #: A calendar year a person means.
 YEAR = _Bounded("YEAR", 2000, 2999, "a year such as 2026")
+#: A month of the year.
+MONTH = _Bounded("MONTH", 1, 12, "a month (1 to 12)")
+#: How many rows a list shows at most.
+LIMIT = _Bounded("N", 1, _MAX_INT, f"a number of rows (from 1 to {_MAX_INT})")
+#: A number of months in a contract.
+MONTHS = _Bounded("MONTHS", 0, 1200, "a number of months (0 to 1200)")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

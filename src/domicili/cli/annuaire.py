@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from ._output import emit, json_option, table
+from ._output import LIMIT, emit, json_option, table
 
 if TYPE_CHECKING:
     from . import State
@@ -68,7 +68,7 @@ def departements(region: str | None, as_json: bool) -> None:
 )
 @click.option("--max-price", help="Highest monthly price before VAT, in euros.")
 @click.option("--sort", type=click.Choice(["price", "name"]), default="price", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1))
+@click.option("--limit", type=LIMIT, help="At most this many providers.")
 @json_option
 @click.pass_obj
 def search(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import ID, YEAR, delivered, emit, json_option, note, table
+from ._output import ID, MONTH, YEAR, delivered, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Invoice
@@ -184,7 +184,7 @@ def _table(invoices: list[Invoice]) -> None:
 
 @invoice.command("list")
 @click.option("--year", type=YEAR, help="Only invoices issued this year.")
-@click.option("--month", type=click.IntRange(1, 12), help="With --year: only this month.")
+@click.option("--month", type=MONTH, help="With --year: only this month.")
 @click.option("--dossier", "dossier_id", type=ID, help="Only the invoices of this dossier.")
 @json_option
 @click.pass_obj
@@ -263,7 +263,7 @@ def invoice_credit_note(state: State, number: str, reason: str, as_json: bool) -
 
 @invoice.command("export")
 @click.option("--year", type=YEAR, required=True)
-@click.option("--month", type=click.IntRange(1, 12))
+@click.option("--month", type=MONTH)
 @click.option(
     "-o",
     "--output",

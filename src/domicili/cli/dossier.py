@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..catalog import Requirement
-from ._output import ID, emit, json_option, note, table, told
+from ._output import ID, LIMIT, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
     from ..models import Dossier
@@ -52,7 +52,7 @@ def _paris(at: Any) -> str:
 
 @dossier.command("list")
 @click.option("--status", type=StatusType(), help="Only this status (S1 or pending_review…).")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many dossiers.")
+@click.option("--limit", type=LIMIT, help="At most this many dossiers.")
 @json_option
 @click.pass_obj
 def dossier_list(state: State, status: Status | None, limit: int | None, as_json: bool) -> None:

@@ -119,7 +119,7 @@ def _revision(item: str, seen: dict[str, int]) -> str:
     """``identite@2`` → ``identite``, remembering that revision 2 is the one reviewed."""
     kind, sep, number = item.partition("@")
     if sep:
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit() and len(number) <= 18):
             raise click.BadParameter(f"{item!r}: write KIND or KIND@REVISION, e.g. identite@2.")
         seen[kind.strip()] = int(number)
     return kind.strip()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, MONTHS, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Offer
@@ -68,7 +68,7 @@ def _table(offers: list[Offer]) -> None:
 )
 @click.option(
     "--commitment-months",
-    type=int,
+    type=MONTHS,
     default=3,
     show_default=True,
     help="Minimum term (at least 3 months).",

@@ -118,7 +118,9 @@ def payment_webhook(
             f"The configured payment gateway is {configured!r}; set payment.gateway = "
             f'"{gateway}" in the settings to receive {gateway.capitalize()} webhooks.'
         )
-    payload = sys.stdin.buffer.read()
+    from ..inputs import WEBHOOK_MAX_BYTES, read_stream
+
+    payload = read_stream(sys.stdin.buffer, limit=WEBHOOK_MAX_BYTES, what="webhook body")
     _outcome(app.receive_webhook(payload, received), as_json)
 
 

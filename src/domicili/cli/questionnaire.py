@@ -32,7 +32,7 @@ def _checked(fn: Callable[[str], str]) -> Callable[[str], str]:
 
 def _postcode(value: str) -> str:
     value = value.strip()
-    if not re.fullmatch(r"\d{5}", value):
+    if not re.fullmatch(r"[0-9]{5}", value):
         raise InvalidInput("un code postal a 5 chiffres, par exemple 69003")
     return value
 

@@ -19,7 +19,7 @@ from ..models import Client, Dossier, Offer, Provider
 from ..money import parse_euros, vat_amount, vat_rule_for_departement
 from ..statuses import INITIAL
 from .context import Context
-from .pieces import _check_kind, attach_file, pieces
+from .pieces import _check_kind, attach_file, pieces, read_piece_file
 from .providers import offer_for
 
 __all__ = [
@@ -145,15 +145,15 @@ def _spaced_iban(iban: str) -> str:
     return str(stdnum_iban.format(iban))
 
 
-def _read_documents(answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
+def _read_documents(ctx: Context, answers: DemandeAnswers) -> dict[str, tuple[bytes, str]]:
     docs = {}
     for kind, path in answers.documents.items():
+        field = f"documents.{kind}"
         try:
-            docs[kind] = (Path(path).read_bytes(), Path(path).name)
-        except OSError as exc:
+            docs[kind] = (read_piece_file(ctx, path, field=field), Path(path).name)
+        except JustificatifRejected as exc:
             raise JustificatifRejected(
-                f"documents.{kind}: cannot read {path}: {exc.strerror or exc}.",
-                field=f"documents.{kind}",
+                f"{field}: {exc}", field=field, value=exc.value, limit=exc.limit
             ) from None
     return docs
 
@@ -174,7 +174,7 @@ def create_demande(
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
         raise InvalidInput("Choose at least one provider.", field="to", value=provider_ids)
-    docs = documents if documents is not None else _read_documents(answers)
+    docs = documents if documents is not None else _read_documents(ctx, answers)
     vocabulary = ctx.settings.service_vocabulary()
     wanted = check_services(answers.services, vocabulary, field="services")
     client = answers.client.model_copy()

@@ -80,19 +80,32 @@ class ImportReport:
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """``(line number, row)`` pairs from a CSV or YAML file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc}.") from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return _yaml_rows(path, text)
-    if path.suffix.lower() != ".csv":
+    """``(line number, row)`` pairs from a CSV or YAML file of at most
+    :data:`~domicili.inputs.IMPORT_MAX_BYTES` (YAML:
+    :data:`~domicili.inputs.IMPORT_YAML_MAX_BYTES`)."""
+    from ..inputs import IMPORT_MAX_BYTES, IMPORT_YAML_MAX_BYTES, read_text
+
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml"):
         raise InvalidInput(f"{path}: give a .csv or .yaml file.")
+    if suffix != ".csv":
+        text = read_text(path, limit=IMPORT_YAML_MAX_BYTES, what="a YAML import")
+        return _yaml_rows(path, text)
+    text = read_text(path, limit=IMPORT_MAX_BYTES, what="a CSV import", encoding="utf-8-sig")
     header = text.split("\n", 1)[0]
     # Spreadsheets saved in French use ";"; a header with no "," is read that way.
     delimiter = ";" if ";" in header and "," not in header else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _csv_rows(path, reader)
+    except csv.Error as exc:
+        # DictReader.line_num stays at the last good row; its reader knows the current line.
+        raise InvalidInput(
+            f"{path}: line {reader.reader.line_num} cannot be read as CSV: {exc}."
+        ) from None
+
+
+def _csv_rows(path: Path, reader: csv.DictReader[str]) -> list[tuple[int, dict[str, Any]]]:
     unknown = sorted(set(reader.fieldnames or []) - KNOWN)
     if unknown:
         raise InvalidInput(
@@ -110,13 +123,10 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    import yaml
+    from ..inputs import load_yaml
 
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path} is not valid YAML: {exc}.") from None
+    # An alias-free file cannot hold more values than it has bytes.
+    data, node = load_yaml(text, source=str(path), max_values=max(len(text), 10_000))
     if not isinstance(data, list) or node is None:
         raise InvalidInput(f"{path}: expected a list of providers.")
     rows = []

@@ -140,7 +140,7 @@ def add_justificatif(
 
     ``file`` is a path, or the bytes themselves with their ``filename``.
     """
-    data, filename = _read_piece(file, filename)
+    data, filename = _read_piece(ctx, file, filename)
     ctx.files.check(data, filename=_display_name(filename))
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
@@ -156,14 +156,20 @@ def add_justificatif(
     return next(p for p in pieces(ctx, dossier, client) if p.kind == kind)
 
 
-def _read_piece(file: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+def _read_piece(ctx: Context, file: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
     if isinstance(file, bytes):
         return file, filename or "document"
-    try:
-        data = Path(file).read_bytes()
-    except OSError as exc:
-        raise JustificatifRejected(f"Cannot read {file}: {exc.strerror or exc}.") from None
-    return data, filename or Path(file).name
+    return read_piece_file(ctx, file), filename or Path(file).name
+
+
+def read_piece_file(ctx: Context, path: str | Path, *, field: str | None = None) -> bytes:
+    """The bytes of a justificatif a person named: a regular file within ``[files] max_mb``."""
+    from ..inputs import read_file
+
+    limit = int(ctx.settings.files.max_mb * 1024 * 1024)
+    return read_file(
+        path, limit=limit, what="a justificatif", error=JustificatifRejected, field=field
+    )
 
 
 def piece_file(

@@ -35,13 +35,31 @@ def _enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
             time.sleep(0.05)
 
 
+def _check_file(path: str, *, create: bool) -> None:
+    """Refuse, before SQLite opens it (and writes a journal beside it), anything at
+    ``path`` that is not a regular file: a device, a named pipe, a folder."""
+    from ..inputs import file_kind
+
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        if not create:
+            raise DatabaseMissing(path) from None
+        return
+    except OSError as exc:
+        raise DatabaseError(f"{path} cannot be opened: {exc.strerror or exc}.", path=path) from None
+    kind = file_kind(mode)
+    if kind is not None:
+        raise DatabaseError(f"{path} is {kind}, not a domicili database file.", path=path)
+
+
 class SQLiteStore(SqlStore):
     """The store on one SQLite file (``":memory:"`` for a throw-away one)."""
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = self.location = str(path)
-        if self.path != ":memory:" and not create and not Path(self.path).exists():
-            raise DatabaseMissing(self.path)
+        if self.path != ":memory:":
+            _check_file(self.path, create=create)
         try:
             conn = sqlite3.connect(
                 self.path, isolation_level=None, timeout=30, check_same_thread=False
