@@ -443,3 +443,74 @@ def test_a_payment_that_was_never_held_cannot_be_applied_or_refunded(cabinet: Ca
     assert paid is not None
     with pytest.raises(PaymentRefused, match=f"Payment {paid} is succeeded, not held"):
         cabinet.app.refund_held_payment(paid, "RMB-1")
+
+
+# -- an older database ---------------------------------------------------------------------
+
+
+def test_a_held_payment_recorded_before_schema_9_is_kept_and_can_be_resolved(
+    store: StoreChoice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 9 keeps every payment as it was (in euros) and lets it be resolved."""
+    from domicili.store.migrations import MIGRATIONS
+    from domicili.store.postgres import PostgresStore
+    from domicili.store.postgres_schema import PG_MIGRATIONS
+    from domicili.store.sqlite import SQLiteStore
+
+    db, files = store.shared()
+    with monkeypatch.context() as old:
+        old.setattr(SQLiteStore, "_migrations", lambda self: MIGRATIONS[:8])
+        old.setattr(PostgresStore, "_migrations", lambda self: PG_MIGRATIONS[:8])
+        build(db, files or Path(db + "-files"))
+        app, _clock, _notifier = make_app(db, files=files, start=START)
+        try:
+            assert app.store.schema_version() == 8
+            app.store.execute(
+                "INSERT INTO payments (dossier_id, provider_id, adapter, method, external_id, "
+                "amount_cents, status, reference, review_reason, created_at, updated_at) "
+                "VALUES (1, 1, 'manual', 'cheque', 'cheque:1:77', ?, 'held', '77', "
+                "'the dossier is S8 Expiré', ?, ?)",
+                (app.get_dossier(1).dossier.amount_due_cents, START.isoformat(), START.isoformat()),
+            )
+        finally:
+            app.close()
+    app, _clock, _notifier = make_app(db, files=files, start=START)
+    try:
+        assert app.store.schema_version() == 9
+        (kept,) = app.list_payments(status="held")
+        assert (kept.dossier_id, kept.provider_id, kept.currency) == (1, 1, "EUR")
+        assert (kept.event_id, kept.resolved_at, kept.refund_reference) == (None, None, None)
+        assert kept.id is not None
+        assert app.apply_held_payment(kept.id, 1).outcome == "applied"
+    finally:
+        app.close()
+
+
+def test_a_payment_in_progress_succeeds_even_when_its_last_event_names_no_dossier(
+    cabinet: Cabinet,
+) -> None:
+    processing = json.loads(stripe_body("evt_sepa_1", 1, cabinet.due(1)))
+    processing["type"] = "payment_intent.processing"
+    assert post(cabinet.app, json.dumps(processing).encode()).outcome == "pending"
+    done = json.loads(stripe_body("evt_sepa_2", None, cabinet.due(1)))
+    done["data"]["object"]["id"] = "pi_evt_sepa_1"  # the same payment intent
+    outcome = post(cabinet.app, json.dumps(done).encode())
+    assert (outcome.outcome, outcome.dossier_id) == ("applied", 1)
+    assert [p.status for p in cabinet.app.list_payments()] == ["succeeded"]
+
+
+def test_a_payment_held_on_an_expired_dossier_is_applied_once_it_is_reactivated(
+    cabinet: Cabinet,
+) -> None:
+    app = cabinet.app
+    cabinet.clock.advance(days=8)
+    assert 1 in app.sweep().expired
+    held = app.record_payment(1, method="transfer", reference="VIR-LATE").payment_id
+    assert held is not None
+    with pytest.raises(PaymentRefused, match="the dossier is S8"):
+        app.apply_held_payment(held, 1)
+    app.reactivate(1)
+    outcome = app.apply_held_payment(held, 1)
+    assert (outcome.outcome, cabinet.status(1)) == ("applied", "S3")
+    (payment,) = app.list_payments(dossier_id=1)
+    assert (payment.reference, payment.status) == ("VIR-LATE", "succeeded")

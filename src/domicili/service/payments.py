@@ -76,15 +76,18 @@ def handle_payment_event(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
 
 
 def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
-    dossier = (
-        ctx.store.get_dossier(event.dossier_id, ctx.provider_scope)
-        if event.dossier_id is not None
-        else None
-    )
     existing = (
         ctx.store.payment_by_external_id(event.adapter, event.external_id)
         if event.external_id
         else None
+    )
+    # A payment already known (in progress, say) is its dossier's even if this event
+    # about it names none.
+    dossier_id = event.dossier_id
+    if dossier_id is None and existing is not None:
+        dossier_id = existing.dossier_id
+    dossier = (
+        ctx.store.get_dossier(dossier_id, ctx.provider_scope) if dossier_id is not None else None
     )
     if dossier is None or dossier.id is None:
         return _unmatched(ctx, event, existing)
