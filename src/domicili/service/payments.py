@@ -38,7 +38,13 @@ Outcome = Literal["applied", "pending", "failed", "held", "duplicate", "ignored"
 
 @dataclass(frozen=True)
 class PaymentOutcome:
-    """What became of a payment event; ``message`` is a sentence for people."""
+    """What became of a payment event; ``message`` is a sentence for people.
+
+    ``outcome``: ``applied`` (invoice issued, contract sent), ``pending``, ``failed``,
+    ``held`` (received but not applicable: kept as payment ``payment_id`` for review,
+    ``notified`` told), ``duplicate`` (already handled) or ``ignored`` (an event type
+    not used, or a failure or payment in progress naming no dossier: no money moved).
+    """
 
     outcome: Outcome
     message: str
