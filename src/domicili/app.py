@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .service import (
         audit,
         dossiers,
+        held,
         invoices,
         outbox,
         paperwork,
@@ -71,6 +72,7 @@ else:
 
     audit = DeferredModule("domicili.service.audit")
     dossiers = DeferredModule("domicili.service.dossiers")
+    held = DeferredModule("domicili.service.held")
     invoices = DeferredModule("domicili.service.invoices")
     outbox = DeferredModule("domicili.service.outbox")
     paperwork = DeferredModule("domicili.service.paperwork")
@@ -295,7 +297,19 @@ class Domicili(Directory):
     def list_payments(
         self, *, status: str | None = None, dossier_id: int | None = None
     ) -> list[Payment]:
+        """Payments of this session; ``status="held"`` lists those kept for review (a
+        session without a provider also sees those that match no provider)."""
         return payments.list_payments(self.ctx, status=status, dossier_id=dossier_id)
+
+    def apply_held_payment(self, payment_id: int, dossier_id: int) -> PaymentOutcome:
+        """Apply a held payment to a dossier awaiting exactly that amount in euros, with
+        every effect of a payment (invoice issued, contract sent for signature)."""
+        return self._changing(held.apply_held, self.ctx, payment_id, dossier_id)
+
+    def refund_held_payment(self, payment_id: int, reference: str) -> Payment:
+        """Mark a held payment refunded by the bank (``reference``: the bank's); no money
+        moves in domicili."""
+        return self._changing(held.refund_held, self.ctx, payment_id, reference)
 
     def sign(
         self, dossier_id: int, party: str, code: str, *, document_sha256: str | None = None

@@ -11,6 +11,7 @@ the file: adapters read them from the environment.
     reminder_days = [3, 1]     # reminders this many days before the deadline
     checkout_url = "https://paiement.example.fr/checkout/{token}"   # card-payment links
     signature_reminder_days = [2, 5]   # remind parties who have not signed
+    operator_email = "paiements@exploitant.fr"   # told of payments matching no provider
 
     [signature]
     method = "otp"             # one-time codes by SMS
@@ -46,7 +47,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -69,6 +70,27 @@ class PaymentSettings(_Section):
     checkout_url: str | None = None
     #: Days after the contract is sent when a party that has not signed is reminded.
     signature_reminder_days: list[int] = Field(default_factory=lambda: [2, 5])
+    #: Who is told of a payment received that matches no provider (no dossier named, or
+    #: a dossier that does not exist); without it such payments are only listed.
+    operator_email: str | None = None
+
+    @field_validator("operator_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        from pydantic_core import PydanticCustomError
+
+        from .errors import InvalidIdentifier
+        from .identifiers import normalize_email
+
+        if value is None:
+            return None
+        try:
+            return normalize_email(value, field="operator_email")
+        except InvalidIdentifier:
+            # pydantic's own wording would prefix "Value error, " to the sentence.
+            raise PydanticCustomError(
+                "email", "{value} is not an email address", {"value": repr(value)}
+            ) from None
 
 
 class SignatureSettings(_Section):

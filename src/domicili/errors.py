@@ -15,6 +15,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── DossierNotFound            dossier_id
     │   ├── OfferNotFound              offer_id
     │   ├── InvoiceNotFound            number
+    │   ├── PaymentNotFound            payment_id
     │   └── PieceNotFound              dossier_id, kind, revision: no such file received
     ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
@@ -29,7 +30,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── NewerRevision              kind, revision, seen: a file arrived since the review
     │   ├── AgrementInvalid            provider_id, reason: agrément expired or suspended
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
-    │   ├── PaymentRefused             amount_cents, due_cents: wrong amount, cannot be paid
+    │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
     │   └── SignatureRefused           party, needs_new_code: wrong or expired code, locked…
     ├── TemplateError                  a document or message template that cannot render
     ├── DatabaseError                  cannot be opened, or made by a newer domicili
@@ -67,6 +68,7 @@ __all__ = [
     "NotFound",
     "OfferNotFound",
     "OutOfScope",
+    "PaymentNotFound",
     "PaymentRefused",
     "PieceNotFound",
     "ProviderNotFound",
@@ -114,6 +116,12 @@ class InvoiceNotFound(NotFound):
     def __init__(self, number: object) -> None:
         super().__init__(f"Invoice {number} not found.")
         self.number = number
+
+
+class PaymentNotFound(NotFound):
+    def __init__(self, payment_id: object) -> None:
+        super().__init__(f"Payment {payment_id} not found.")
+        self.payment_id = payment_id
 
 
 class PieceNotFound(NotFound):
@@ -253,7 +261,8 @@ class OutOfScope(Refused):
 
 
 class PaymentRefused(Refused):
-    """A payment that cannot be applied (wrong amount, dossier not awaiting payment…)."""
+    """A payment that cannot be applied (wrong amount, dossier not awaiting payment…), or
+    a held payment that cannot be resolved (``payment_id``: already applied or refunded…)."""
 
     def __init__(
         self,
@@ -262,10 +271,12 @@ class PaymentRefused(Refused):
         dossier_id: int | None = None,
         amount_cents: int | None = None,
         due_cents: int | None = None,
+        payment_id: int | None = None,
     ) -> None:
         super().__init__(message, dossier_id=dossier_id)
         self.amount_cents = amount_cents
         self.due_cents = due_cents
+        self.payment_id = payment_id
 
 
 class SignatureRefused(Refused):

@@ -21,6 +21,7 @@ __all__ = [
     "date_fr",
     "decimal_fr",
     "format_eur",
+    "format_money",
     "long_date_fr",
     "numeric_date_fr",
     "payment_method_fr",
@@ -94,6 +95,21 @@ def format_eur(cents: int) -> str:
     euros, rest = divmod(abs(cents), 100)
     sign = "-" if cents < 0 else ""
     return f"{sign}{euros:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
+
+
+@functools.lru_cache(maxsize=256)
+def format_money(amount: int, currency: str) -> str:
+    """An amount in a currency's smallest unit: euros as :func:`format_eur`, any other
+    currency the French way with its own decimals (``1000, "JPY"`` → ``"1 000 JPY"``)."""
+    if currency == "EUR":
+        return format_eur(amount)
+    from decimal import Decimal
+
+    from babel.numbers import format_currency, get_currency_precision
+
+    digits = get_currency_precision(currency)
+    value = Decimal(amount).scaleb(-digits)
+    return str(format_currency(value, currency, locale="fr_FR", currency_digits=True))
 
 
 def decimal_fr(cents: int) -> str:

@@ -374,20 +374,36 @@ class Attachment(_Model):
 
 
 class Payment(_Model):
-    """Money received (or attempted) for a dossier, from any payment adapter."""
+    """Money received (or attempted) for a dossier, from any payment adapter.
+
+    A *held* payment is money received that could not be applied (wrong amount or
+    currency, dossier not awaiting payment, no dossier found): kept, with why in
+    ``review_reason``, until staff apply it to a dossier or refund it. One that names
+    no dossier known to the session has no ``dossier_id``; one that matches no
+    provider either has no ``provider_id`` and is the operator's to resolve.
+    """
 
     id: int | None = None
-    dossier_id: int
-    provider_id: int
+    dossier_id: int | None = None
+    provider_id: int | None = None
     adapter: str
     method: str
     external_id: str | None = None
+    #: The adapter's event that reported the payment (None for older records).
+    event_id: str | None = None
     amount_cents: int = Field(le=MAX_CENTS)
-    #: succeeded | failed | pending | held (kept for review, not applied)
-    status: Literal["succeeded", "failed", "pending", "held"]
+    #: ISO 4217 code, upper case; only ``EUR`` is ever applied to a dossier.
+    currency: str = "EUR"
+    #: succeeded | failed | pending | held (kept for review, not applied) | refunded
+    #: (a held payment the bank paid back)
+    status: Literal["succeeded", "failed", "pending", "held", "refunded"]
     reference: str | None = None
     review_reason: str | None = None
     invoice_id: int | None = None
+    #: When a held payment was applied or refunded by staff.
+    resolved_at: datetime | None = None
+    #: The bank's reference of the refund of a held payment.
+    refund_reference: str | None = None
     created_at: datetime
     updated_at: datetime
 

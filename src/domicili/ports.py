@@ -63,6 +63,9 @@ class PaymentEvent:
 
     ``event_id`` is unique per adapter (replays are ignored); ``external_id`` names the
     payment itself at the adapter (several events may be about the same payment).
+    ``dossier_id`` is the dossier the payer named, None when the event names none; an
+    event that cannot be applied (no such dossier, another currency…) is still kept,
+    as a held payment. ``amount_cents`` is in the currency's smallest unit.
     """
 
     adapter: str
@@ -75,6 +78,8 @@ class PaymentEvent:
     reference: str | None = None
     failure_reason: str | None = None
     occurred_at: datetime | None = None
+    #: ISO 4217 code, upper case (``EUR``, ``USD``…).
+    currency: str = "EUR"
 
 
 @runtime_checkable
@@ -334,6 +339,10 @@ class BillingRepository(Protocol):
     def insert_payment(self, payment: Payment) -> int: ...
 
     def update_payment(self, payment_id: int, **fields: Any) -> None: ...
+
+    def get_payment(self, payment_id: int, provider_id: int | None = None) -> Payment | None:
+        """With ``provider_id``, only that provider's payment (none matching no provider)."""
+        ...
 
     def payment_by_external_id(self, adapter: str, external_id: str) -> Payment | None: ...
 

@@ -191,12 +191,12 @@ def test_payment_record_refuses_an_unknown_method_as_a_usage_error(accepted: Cli
     assert accepted.json("payment", "list") == []
 
 
-def test_a_second_payment_exits_1_and_is_listed_as_held(accepted: Cli) -> None:
+def test_a_second_payment_exits_4_and_is_listed_as_held(accepted: Cli) -> None:
     accepted.ok("payment", "record", 1, "--method", "transfer")
     result = accepted("payment", "record", 1, "--method", "cash", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert json.loads(result.stdout)["outcome"] == "held"
-    assert "kept for review" in result.stderr
+    assert "kept as held payment 2 for review" in result.stderr
     (held,) = accepted.json("payment", "list", "--status", "held")
     assert held["method"] == "cash"
     assert "already paid" in held["review_reason"]
@@ -360,10 +360,10 @@ def test_a_stripe_install_has_no_simulated_card_form(stripe_install: Cli) -> Non
     assert stripe_install.json("payment", "list") == []
 
 
-def test_a_webhook_of_another_amount_exits_1_and_is_held(accepted: Cli, secret: str) -> None:
+def test_a_webhook_of_another_amount_exits_4_and_is_held(accepted: Cli, secret: str) -> None:
     body = stripe_body("evt_cli_short", "succeeded", amount=AMOUNT_DUE - 100)
     result = webhook(accepted, body, sign_stripe_payload(body, secret, timestamp()), "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert json.loads(result.stdout)["outcome"] == "held"
     (held,) = accepted.json("payment", "list", "--status", "held")
     assert format_eur(AMOUNT_DUE - 100) in held["review_reason"]

@@ -41,6 +41,7 @@ from domicili import (
     Payment,
     PaymentEvent,
     PaymentGateway,
+    PaymentNotFound,
     PaymentOutcome,
     PaymentRefused,
     PieceView,
@@ -185,7 +186,13 @@ def pay_and_sign(app: Domicili, notifier: RecordingNotifier, dossier_id: int) ->
         amount_cents=100,
         method="transfer",
     )
-    assert app.handle_payment_event(stray).outcome == "ignored"
+    kept = app.handle_payment_event(stray)  # names no dossier: held, never lost
+    assert (kept.outcome, kept.dossier_id) == ("held", None)
+    assert kept.payment_id is not None
+    assert [p.id for p in app.list_payments(status="held")] == [kept.payment_id]
+    refunded = app.refund_held_payment(kept.payment_id, "RMB-2026-0001")
+    assert_type(refunded, Payment)
+    assert (refunded.status, refunded.refund_reference) == ("refunded", "RMB-2026-0001")
 
     codes = texted(notifier)
     signature = app.sign(dossier_id, "client", codes[CLIENT_PHONE])
@@ -271,10 +278,17 @@ def a_gateway_of_our_own() -> None:
         dossier_id = request_and_review(app, register(app))
         (link,) = fake.links
         assert link.dossier_id == dossier_id
-        fake.script(fake.event(dossier_id, link.amount_cents, external_id="virement-1"))
+        fake.script(fake.event(None, link.amount_cents, external_id="virement-1"))
         outcome = app.receive_webhook(b"{}", {"X-Banque-Signature": "ok"})
         assert_type(outcome, PaymentOutcome)
-        assert outcome.outcome == "applied"
+        assert outcome.outcome == "held"  # the transfer named no dossier
+        assert outcome.payment_id is not None
+        applied = app.apply_held_payment(outcome.payment_id, dossier_id)
+        assert_type(applied, PaymentOutcome)
+        assert (applied.outcome, applied.dossier_id) == ("applied", dossier_id)
+        missing = refused(PaymentNotFound, lambda: app.refund_held_payment(999, "RMB-1"))
+        assert_type(missing.payment_id, object)
+        assert isinstance(missing, NotFound)
         fake.script(PaymentRefused("Webhook refused: unsigned."))
         assert refused(PaymentRefused, lambda: app.receive_webhook(b"", {})).dossier_id is None
 

@@ -786,16 +786,23 @@ def refused_without_naming_the_other_dossier(app: Domicili) -> None:
     assert app.list_payments(dossier_id=second) == []
 
 
-def test_a_webhook_naming_no_known_dossier_is_ignored_and_audited(
+def test_a_webhook_naming_no_known_dossier_is_held_with_no_dossier(
     flow: Flow, stripe_secret: str
 ) -> None:
     app = flow.app
     for event_id, dossier in (("evt_nobody", 999), ("evt_nometa", None)):
-        outcome = post(app, stripe_body(event_id, "succeeded", dossier, flow.due))
-        assert outcome.outcome == "ignored"
-    assert app.list_payments() == []
-    unmatched = [e for e in app.store.events() if e.type == "payment.unmatched"]
-    assert [e.data["event_id"] for e in unmatched] == ["evt_nobody", "evt_nometa"]
+        body = stripe_body(event_id, "succeeded", dossier, flow.due, intent=f"pi_{event_id}")
+        outcome = post(app, body)
+        assert (outcome.outcome, outcome.dossier_id, outcome.notified) == ("held", None, None)
+    held = app.list_payments(status="held")
+    assert [(p.external_id, p.dossier_id, p.provider_id) for p in held] == [
+        ("pi_evt_nobody", None, None),
+        ("pi_evt_nometa", None, None),
+    ]
+    assert [p.review_reason for p in held] == ["dossier 999 does not exist", "no dossier is named"]
+    kept = [e for e in app.store.events() if e.type == "payment.held"]
+    assert [e.data["event_id"] for e in kept] == ["evt_nobody", "evt_nometa"]
+    assert flow.status == "S2"
 
 
 # -- Stripe signatures -------------------------------------------------------------------
@@ -876,11 +883,17 @@ def test_event_types_other_than_payment_intents_are_ignored(flow: Flow, stripe_s
     assert flow.status == "S2"
 
 
-def test_a_webhook_in_another_currency_is_refused(flow: Flow, stripe_secret: str) -> None:
+def test_a_webhook_in_another_currency_is_held_with_its_currency(
+    flow: Flow, stripe_secret: str
+) -> None:
     body = stripe_body("evt_usd", "succeeded", flow.dossier_id, flow.due, currency="usd")
-    with pytest.raises(PaymentRefused, match="euros"):
-        post(flow.app, body)
-    assert flow.app.list_payments() == []
+    outcome = post(flow.app, body)
+    assert (outcome.outcome, outcome.dossier_id) == ("held", flow.dossier_id)
+    (payment,) = flow.app.list_payments(status="held")
+    assert (payment.currency, payment.amount_cents) == ("USD", flow.due)
+    assert payment.review_reason == "paid in USD, not in euros"
+    assert flow.status == "S2"
+    assert flow.app.list_invoices() == []
 
 
 def test_a_body_that_is_not_a_stripe_event_is_refused(flow: Flow, stripe_secret: str) -> None:
@@ -1379,7 +1392,7 @@ def test_held_payments_are_listed_for_review(flow: Flow) -> None:
     assert len(app.list_payments(dossier_id=flow.dossier_id)) == 2
 
 
-def test_an_event_ignored_in_one_providers_scope_is_applied_in_the_right_one(
+def test_an_event_for_another_providers_dossier_is_held_where_it_arrived(
     flow: Flow, stripe_secret: str
 ) -> None:
     other = flow.app.add_provider(**sample_provider(42))
@@ -1393,9 +1406,12 @@ def test_an_event_ignored_in_one_providers_scope_is_applied_in_the_right_one(
     )
     try:
         body = stripe_body("evt_elsewhere", "succeeded", flow.dossier_id, flow.due)
-        assert post(scoped, body).outcome == "ignored"  # not this provider's dossier
+        outcome = post(scoped, body)  # not this provider's dossier
+        assert (outcome.outcome, outcome.dossier_id) == ("held", None)
+        (held,) = scoped.list_payments(status="held")
     finally:
         scoped.close()
-
-    assert post(flow.app, body).outcome == "applied"
-    assert flow.status == "S3"
+    assert (held.provider_id, held.dossier_id) == (other.id, None)
+    assert held.review_reason == f"dossier {flow.dossier_id} is not one of this provider's"
+    assert post(flow.app, body).outcome == "duplicate"  # the same event: kept once
+    assert flow.status == "S2"

@@ -261,10 +261,10 @@ class StripeWebhooks:
         if not isinstance(metadata, dict):
             raise refused("its metadata is not an object")
         currency = obj.get("currency", "eur")
-        if not isinstance(currency, str):
+        if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()):
             raise refused("its currency is not a currency code")
-        if currency.lower() != "eur":
-            raise PaymentRefused(f"Webhook {event_id}: only payments in euros are handled.")
+        if not currency.isalpha():
+            raise refused("its currency is not a currency code")
         amounts = [obj.get("amount_received"), obj.get("amount")]
         if not all(a is None or _whole(a, MAX_CENTS) for a in amounts):
             raise refused("its amount is not a whole number of cents within reason")
@@ -295,6 +295,8 @@ class StripeWebhooks:
             reference=intent,
             failure_reason=reason,
             occurred_at=occurred_at,
+            # Another currency is not refused: the money was received, it is held.
+            currency=currency.upper(),
         )
 
 

@@ -243,6 +243,10 @@ def cli(
 
     Set DOMICILI_NOW (ISO 8601 with offset) to fix the clock for every command.
 
+    Exit codes: 0 success; 1 refused or failed, nothing changed; 2 usage error; 3 an
+    adapter (email, SMS, payment) failed, try again later; 4 refused, but what was
+    received is kept for review (a held payment).
+
     Example: domicili dossier list --status S1
     """
     state = State(db, provider, config, as_json, files)

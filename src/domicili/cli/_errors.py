@@ -24,6 +24,7 @@ from ..errors import (
     NewerRevision,
     OfferNotFound,
     OutOfScope,
+    PaymentNotFound,
     PieceNotFound,
     ProviderNotFound,
     SignatureRefused,
@@ -33,6 +34,7 @@ from ..errors import (
 __all__ = [
     "ADAPTER_FAILED",
     "EXIT_CODES",
+    "KEPT_FOR_REVIEW",
     "REFUSED",
     "SUCCESS",
     "USAGE",
@@ -48,6 +50,9 @@ REFUSED = 1
 USAGE = 2
 #: An adapter (email, SMS, payment…) failed: try again later.
 ADAPTER_FAILED = 3
+#: Refused, but what was received is kept for review (a held payment): the sentence
+#: names it and how to resolve it; nothing else was changed.
+KEPT_FOR_REVIEW = 4
 
 #: The exit code of each kind of error; the most specific class of an error decides.
 EXIT_CODES: dict[type[DomiciliError], int] = {
@@ -63,6 +68,7 @@ OPTIONS = {
     "year": "--year",
     "reason": "--reason TEXT",
     "provider": "--provider ID",
+    "reference": "--reference",
 }
 
 _LISTS: dict[type[DomiciliError], str] = {
@@ -70,6 +76,7 @@ _LISTS: dict[type[DomiciliError], str] = {
     DossierNotFound: "dossier",
     OfferNotFound: "offer",
     InvoiceNotFound: "invoice",
+    PaymentNotFound: "payment",
 }
 
 _CODES = {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, emit, json_option, note, table, told
+from ._output import ID, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..service.payments import PaymentOutcome
@@ -18,21 +18,30 @@ if TYPE_CHECKING:
 def payment() -> None:
     """Payments: record, simulate a card checkout, receive gateway webhooks, review.
 
+    A payment that cannot be applied (wrong amount or currency, dossier not awaiting
+    payment, no dossier found) is kept as a held payment, and the command exits 4; staff
+    resolve it with `payment apply` or `payment refund`.
+
     Example: domicili payment record 1 --method transfer --reference VIR-2026-0042
     """
 
 
 def _outcome(result: PaymentOutcome, as_json: bool) -> None:
-    held = result.outcome == "held"
-    text = result.message
-    if held:
-        text = text.removesuffix(".") + " (`domicili payment list --status held`)."
-    emit(result.as_dict(), as_json, lambda: click.echo(text))
-    if held:
-        from ._errors import REFUSED
+    """The outcome's sentence; a held payment is a refusal that keeps something: its
+    sentence goes to stderr with how to resolve it, and the command exits 4."""
+    if result.outcome != "held":
+        emit(result.as_dict(), as_json, lambda: click.echo(result.message))
+        return
+    from ._errors import KEPT_FOR_REVIEW
 
-        note(told("The payment is kept for review", "the provider was told"))
-        raise click.exceptions.Exit(REFUSED)
+    emit(result.as_dict(), as_json, lambda: None)
+    note(
+        result.message.removesuffix(".")
+        + f" (`domicili payment list --status held`; `domicili payment apply "
+        f"{result.payment_id} DOSSIER_ID` or `domicili payment refund {result.payment_id} "
+        "--reference R`)."
+    )
+    raise click.exceptions.Exit(KEPT_FOR_REVIEW)
 
 
 @payment.command("record")
@@ -132,36 +141,86 @@ def _header(text: str) -> tuple[str, str]:
 
 
 @payment.command("list")
-@click.option("--status", type=click.Choice(["succeeded", "failed", "pending", "held"]))
+@click.option("--status", type=click.Choice(["succeeded", "failed", "pending", "held", "refunded"]))
 @click.option("--dossier", "dossier_id", type=ID)
 @json_option
 @click.pass_obj
 def payment_list(state: State, status: str | None, dossier_id: int | None, as_json: bool) -> None:
     """List payments; `--status held` shows those kept for review.
 
+    Without --provider, held payments that match no provider are listed too.
     Example: domicili payment list --status held
     """
-    from ..money import format_eur
+    from ..french import format_money
 
     found = state.app().list_payments(status=status, dossier_id=dossier_id)
     emit(
         [p.model_dump(mode="json") for p in found],
         as_json,
         lambda: table(
-            ["ID", "Dossier", "Source", "Moyen", "Montant", "État", "Référence", "À examiner"],
+            [
+                "ID",
+                "Prestataire",
+                "Dossier",
+                "Source",
+                "Moyen",
+                "Montant",
+                "État",
+                "Référence",
+                "À examiner",
+            ],
             [
                 (
                     p.id,
+                    p.provider_id,
                     p.dossier_id,
                     p.adapter,
                     p.method,
-                    format_eur(p.amount_cents),
+                    format_money(p.amount_cents, p.currency),
                     p.status,
                     p.reference,
                     p.review_reason,
                 )
                 for p in found
             ],
+        ),
+    )
+
+
+@payment.command("apply")
+@click.argument("held_id", type=ID)
+@click.argument("dossier_id", type=ID)
+@json_option
+@click.pass_obj
+def payment_apply(state: State, held_id: int, dossier_id: int, as_json: bool) -> None:
+    """Apply a held payment to a dossier awaiting exactly that amount in euros.
+
+    It then is the dossier's payment: invoice issued, contract sent to both parties
+    for signature. A held payment is resolved once (applied or refunded).
+    Example: domicili payment apply 4 1
+    """
+    _outcome(state.app().apply_held_payment(held_id, dossier_id), as_json)
+
+
+@payment.command("refund")
+@click.argument("held_id", type=ID)
+@click.option("--reference", required=True, help="The bank's reference of the refund.")
+@json_option
+@click.pass_obj
+def payment_refund(state: State, held_id: int, reference: str, as_json: bool) -> None:
+    """Mark a held payment refunded, once the bank has paid it back.
+
+    No money moves in domicili; the bank's reference is kept, with an event in the
+    audit log. A held payment is resolved once (applied or refunded).
+    Example: domicili payment refund 4 --reference RMB-2026-0007
+    """
+    done = state.app().refund_held_payment(held_id, reference)
+    emit(
+        done,
+        as_json,
+        lambda: click.echo(
+            f"Held payment {done.id} marked refunded (bank reference {done.refund_reference}); "
+            "no money was moved by domicili."
         ),
     )
 

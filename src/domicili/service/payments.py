@@ -3,9 +3,10 @@
 Every adapter event is remembered by ``(adapter, event_id)``, so a replayed webhook
 changes nothing; a payment is one row per ``(adapter, external_id)``, so several
 events about the same payment (processing, then succeeded) never make two. A
-succeeded payment that cannot be applied — wrong amount, dossier no longer awaiting
-payment, already paid — is kept as ``held`` for the provider to review, with a
-message to the provider; it is never silently applied or dropped.
+succeeded payment that cannot be applied — wrong amount or currency, dossier no longer
+awaiting payment, already paid, no dossier named or none found — is kept as ``held``
+for staff to review (:mod:`.held`), with a message to the provider or the operator; it
+is never silently applied or dropped.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from ..french import format_eur, payment_method_fr
 from ..models import Dossier, Payment
 from ..ports import PaymentEvent
 from .context import Context
-from .dossiers import _notify_client, message_context
+from .dossiers import _notify_client
 
 __all__ = [
     "PaymentOutcome",
     "handle_payment_event",
     "receive_webhook",
     "record_manual",
+    "save_payment",
+    "settle",
     "simulate_checkout",
 ]
 
@@ -35,13 +38,22 @@ Outcome = Literal["applied", "pending", "failed", "held", "duplicate", "ignored"
 
 @dataclass(frozen=True)
 class PaymentOutcome:
-    """What became of a payment event; ``message`` is a sentence for people."""
+    """What became of a payment event; ``message`` is a sentence for people.
+
+    ``outcome``: ``applied`` (invoice issued, contract sent), ``pending``, ``failed``,
+    ``held`` (received but not applicable: kept as payment ``payment_id`` for review,
+    ``notified`` told), ``duplicate`` (already handled) or ``ignored`` (an event type
+    not used, or a failure or payment in progress naming no dossier: no money moved).
+    """
 
     outcome: Outcome
     message: str
     dossier_id: int | None = None
     payment_id: int | None = None
     invoice_number: str | None = None
+    #: The address told of a held payment (the provider's, or the operator's); None when
+    #: nobody was (no operator address configured).
+    notified: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -70,18 +82,21 @@ def handle_payment_event(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
 
 
 def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
-    dossier = (
-        ctx.store.get_dossier(event.dossier_id, ctx.provider_scope)
-        if event.dossier_id is not None
-        else None
-    )
-    if dossier is None or dossier.id is None:
-        return _unmatched(ctx, event)
     existing = (
         ctx.store.payment_by_external_id(event.adapter, event.external_id)
         if event.external_id
         else None
     )
+    # A payment already known (in progress, say) is its dossier's even if this event
+    # about it names none.
+    dossier_id = event.dossier_id
+    if dossier_id is None and existing is not None:
+        dossier_id = existing.dossier_id
+    dossier = (
+        ctx.store.get_dossier(dossier_id, ctx.provider_scope) if dossier_id is not None else None
+    )
+    if dossier is None or dossier.id is None:
+        return _unmatched(ctx, event, existing)
     if existing is not None and existing.dossier_id != dossier.id:
         # Never name (nor change) a payment of another dossier, maybe another provider's.
         return PaymentOutcome(
@@ -89,7 +104,7 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
             "This payment is already recorded for another dossier; nothing changed.",
             dossier.id,
         )
-    if existing is not None and existing.status in ("succeeded", "held"):
+    if existing is not None and existing.status in ("succeeded", "held", "refunded"):
         return PaymentOutcome(
             "duplicate",
             f"Payment {existing.id} is already recorded ({existing.status}); nothing changed.",
@@ -103,19 +118,34 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
     return _succeeded(ctx, event, dossier, existing)
 
 
-def _unmatched(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
+def _unmatched(ctx: Context, event: PaymentEvent, existing: Payment | None) -> PaymentOutcome:
+    """An event naming no dossier of this session: money received is held; a failure or
+    a payment in progress (no money yet) is only written in the audit log."""
+    from .held import hold
+
+    if existing is not None:
+        seen = ctx.provider_scope is None or existing.provider_id == ctx.provider_scope
+        return PaymentOutcome(
+            "duplicate",
+            "This payment is already recorded; nothing changed.",
+            payment_id=existing.id if seen else None,
+        )
+    if event.kind == "succeeded":
+        return hold(ctx, event, None, None)
     ctx.event(
         "payment.unmatched",
         data={
             "adapter": event.adapter,
             "event_id": event.event_id,
+            "kind": event.kind,
             "amount_cents": event.amount_cents,
         },
+        provider_id=ctx.provider_scope,
     )
     return PaymentOutcome(
         "ignored",
-        f"Event {event.event_id} names no known dossier; "
-        "it is recorded in the audit log for review.",
+        f"Event {event.event_id} ({event.kind}) names no dossier of this provider and moves "
+        "no money; it is recorded in the audit log.",
     )
 
 
@@ -126,7 +156,7 @@ def _processing(
         return PaymentOutcome(
             "duplicate", f"Payment {existing.id} is already known.", dossier.id, existing.id
         )
-    payment = _save(ctx, event, dossier, "pending", None, existing)
+    payment = save_payment(ctx, event, dossier, "pending", None, existing)
     ctx.event(
         "payment.pending",
         dossier,
@@ -143,7 +173,7 @@ def _processing(
 def _failed(
     ctx: Context, event: PaymentEvent, dossier: Dossier, existing: Payment | None
 ) -> PaymentOutcome:
-    payment = _save(ctx, event, dossier, "failed", event.failure_reason, existing)
+    payment = save_payment(ctx, event, dossier, "failed", event.failure_reason, existing)
     ctx.event("payment.failed", dossier, {"payment_id": payment.id, "reason": event.failure_reason})
     if dossier.status.first_payment_due:
         # The adapter's own words (often English) stay in the audit log and the payment
@@ -158,32 +188,35 @@ def _failed(
     )
 
 
-def _save(
+def save_payment(
     ctx: Context,
     event: PaymentEvent,
-    dossier: Dossier,
+    dossier: Dossier | None,
     status: str,
     reason: str | None,
     existing: Payment | None,
 ) -> Payment:
+    """The payment an event reports, inserted or (same external id) updated. Without a
+    dossier it belongs to the provider in scope, or to none (the operator's)."""
     now = ctx.now()
     if existing is not None and existing.id is not None:
-        ctx.store.update_payment(
-            existing.id,
-            status=status,
-            review_reason=reason,
-            amount_cents=event.amount_cents,
-            updated_at=now,
-        )
-        return existing.model_copy(update={"status": status, "review_reason": reason})
-    assert dossier.id is not None
+        changed = {
+            "status": status,
+            "review_reason": reason,
+            "amount_cents": event.amount_cents,
+            "currency": event.currency,
+        }
+        ctx.store.update_payment(existing.id, **changed, updated_at=now)
+        return existing.model_copy(update=changed)
     payment = Payment(
-        dossier_id=dossier.id,
-        provider_id=dossier.provider_id,
+        dossier_id=dossier.id if dossier else None,
+        provider_id=dossier.provider_id if dossier else ctx.provider_scope,
         adapter=event.adapter,
         method=event.method,
         external_id=event.external_id,
+        event_id=event.event_id,
         amount_cents=event.amount_cents,
+        currency=event.currency,
         status=status,
         reference=event.reference,
         review_reason=reason,
@@ -194,8 +227,10 @@ def _save(
     return payment
 
 
-def _hold_reason(dossier: Dossier, event: PaymentEvent) -> tuple[str, str] | None:
-    """Why a succeeded payment cannot be applied: (for staff, in English; for the email)."""
+def hold_reason(dossier: Dossier, amount_cents: int, currency: str) -> tuple[str, str] | None:
+    """Why a payment cannot pay a dossier: (for staff, in English; for the email)."""
+    if currency != "EUR":
+        return f"paid in {currency}, not in euros", f"paiement en {currency} et non en euros"
     status = dossier.status
     if not status.first_payment_due:
         if status.first_payment_received:
@@ -207,8 +242,8 @@ def _hold_reason(dossier: Dossier, event: PaymentEvent) -> tuple[str, str] | Non
             f"the dossier is {status.code} {status.label}",
             f"le dossier est au statut {status.code} ({status.label})",
         )
-    if event.amount_cents != dossier.amount_due_cents:
-        received, due = format_eur(event.amount_cents), format_eur(dossier.amount_due_cents)
+    if amount_cents != dossier.amount_due_cents:
+        received, due = format_eur(amount_cents), format_eur(dossier.amount_due_cents)
         return f"{received} received but {due} is due", f"{received} reçus alors que {due} sont dus"
     return None
 
@@ -216,59 +251,44 @@ def _hold_reason(dossier: Dossier, event: PaymentEvent) -> tuple[str, str] | Non
 def _succeeded(
     ctx: Context, event: PaymentEvent, dossier: Dossier, existing: Payment | None
 ) -> PaymentOutcome:
+    from .held import hold
+
+    assert dossier.id is not None
+    reasons = hold_reason(dossier, event.amount_cents, event.currency)
+    if reasons is not None:
+        return hold(ctx, event, dossier, existing, reasons)
+    payment = save_payment(ctx, event, dossier, "succeeded", None, existing)
+    return settle(ctx, payment, dossier)
+
+
+def settle(ctx: Context, payment: Payment, dossier: Dossier) -> PaymentOutcome:
+    """What a first payment does: the invoice issued (paid), the link closed, the dossier
+    paid (S3) and the contract sent to both parties for signature."""
     from .invoices import issue_invoice
     from .signatures import send_contract
 
     assert dossier.id is not None
-    reasons = _hold_reason(dossier, event)
-    if reasons is not None:
-        reason, motif = reasons
-        payment = _save(ctx, event, dossier, "held", reason, existing)
-        ctx.event(
-            "payment.held",
-            dossier,
-            {"payment_id": payment.id, "reason": reason, "amount_cents": event.amount_cents},
-        )
-        context = message_context(ctx, dossier)
-        ctx.notify(
-            "payment_held",
-            "email",
-            context["provider"].email,
-            dossier=dossier,
-            client=context["client"],
-            reason=motif,
-            amount=format_eur(event.amount_cents),
-            method=payment_method_fr(event.method),
-            reference=event.reference,
-        )
-        return PaymentOutcome(
-            "held",
-            f"Payment not applied: {reason}; it is kept for review.",
-            dossier.id,
-            payment.id,
-        )
-    payment = _save(ctx, event, dossier, "succeeded", None, existing)
-    start = paris_date(ctx.now())
-    means = payment_method_fr(event.method)
-    invoice = issue_invoice(ctx, dossier.id, period_start=start, paid=True, payment_means=means)
     assert payment.id is not None
+    start = paris_date(ctx.now())
+    means = payment_method_fr(payment.method)
+    invoice = issue_invoice(ctx, dossier.id, period_start=start, paid=True, payment_means=means)
     ctx.store.update_payment(payment.id, invoice_id=invoice.id, updated_at=ctx.now())
     link = ctx.store.open_payment_link(dossier.id)
     if link is not None:
         ctx.store.close_payment_link(
-            link.token, "paid" if link.token == event.reference else "closed", ctx.now()
+            link.token, "paid" if link.token == payment.reference else "closed", ctx.now()
         )
     ctx.move(dossier, "pay", start_date=start)
     send_contract(
         ctx,
         dossier,
         invoice_number=invoice.number,
-        amount_paid=event.amount_cents,
+        amount_paid=payment.amount_cents,
         invoice_sha256=invoice.pdf_sha256,
     )
     return PaymentOutcome(
         "applied",
-        f"Payment of {format_eur(event.amount_cents)} applied: "
+        f"Payment of {format_eur(payment.amount_cents)} applied: "
         f"invoice {invoice.number} issued, contract sent to both parties "
         "for signature.",
         dossier.id,

@@ -104,6 +104,16 @@ class BillingStore(StoreBase):
     def update_payment(self, payment_id: int, **fields: Any) -> None:
         self.sql.update("payments", payment_id, _columns(fields))
 
+    def get_payment(self, payment_id: int, provider_id: int | None = None) -> Payment | None:
+        """A payment by its id; with ``provider_id``, only one of that provider's (so a
+        scoped session never sees another provider's, nor one that matches no provider)."""
+        sql, params = "SELECT * FROM payments WHERE id = ?", [payment_id]
+        if provider_id is not None:
+            sql += " AND provider_id = ?"
+            params.append(provider_id)
+        row = self.sql.one(sql, tuple(params))
+        return Payment.model_validate(row) if row else None
+
     def payment_by_external_id(self, adapter: str, external_id: str) -> Payment | None:
         row = self.sql.one(
             "SELECT * FROM payments WHERE adapter = ? AND external_id = ?", (adapter, external_id)

@@ -508,3 +508,16 @@ def service_order(db: sqlite_utils.Database) -> None:
     """A provider's services keep the order they were given in, on every engine."""
     db.table("provider_services").add_column("position", int)
     db.execute("UPDATE provider_services SET position = rowid")
+
+
+@migration(9)
+def held_payments(db: sqlite_utils.Database) -> None:
+    """Every payment received is kept, even one that names no dossier (then without
+    dossier, or even without provider), with its currency and the adapter's event id;
+    held payments are resolved (applied or refunded) by staff."""
+    payments = db.table("payments")
+    payments.add_column("event_id", str)
+    payments.add_column("currency", str, not_null_default="EUR")
+    payments.add_column("resolved_at", str)
+    payments.add_column("refund_reference", str)
+    payments.transform(not_null={"dossier_id": False, "provider_id": False})

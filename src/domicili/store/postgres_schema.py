@@ -195,4 +195,16 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
         7, "provider_representative", ("ALTER TABLE providers ADD COLUMN representative TEXT",)
     ),
     PgMigration(8, "service_order", ("ALTER TABLE provider_services ADD COLUMN position BIGINT",)),
+    PgMigration(
+        9,
+        "held_payments",
+        (
+            "ALTER TABLE payments ADD COLUMN event_id TEXT",
+            "ALTER TABLE payments ADD COLUMN currency TEXT NOT NULL DEFAULT 'EUR'",
+            "ALTER TABLE payments ADD COLUMN resolved_at TEXT",
+            "ALTER TABLE payments ADD COLUMN refund_reference TEXT",
+            "ALTER TABLE payments ALTER COLUMN dossier_id DROP NOT NULL",
+            "ALTER TABLE payments ALTER COLUMN provider_id DROP NOT NULL",
+        ),
+    ),
 )
