@@ -11,11 +11,22 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["ID", "YEAR", "emit", "json_option", "note", "table", "want_json"]
+__all__ = [
+    "ID",
+    "YEAR",
+    "OutputFile",
+    "emit",
+    "json_option",
+    "note",
+    "table",
+    "want_json",
+    "whole_number",
+]
 
 
 class _Bounded(click.ParamType):  # type: ignore[type-arg]
@@ -25,13 +36,19 @@ class _Bounded(click.ParamType):  # type: ignore[type-arg]
         self.name, self.low, self.high, self.what = name, low, high, what
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not {self.what}.", param, ctx)
-        if not self.low <= number <= self.high:
+        number = whole_number(value)
+        if number is None or not self.low <= number <= self.high:
             self.fail(f"{value!r} is not {self.what}.", param, ctx)
         return number
+
+
+def whole_number(value: object) -> int | None:
+    """``value`` as a whole number written in ASCII digits (``int`` alone also takes
+    ``1_000``, ``+1`` and other scripts' digits such as ``١٢``), or ``None``."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 40:
+        return None
+    return int(text)
 
 
 #: An identifier as SQLite stores it: a positive 64-bit integer.
@@ -73,6 +90,20 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
         click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
     else:
         human()
+
+
+class OutputFile(click.Path):
+    """A file a command writes: a new name, or a regular file it replaces; never a
+    device, a pipe or a folder (the file is written beside it, then renamed over it)."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        if isinstance(path, Path) and path.exists() and not path.is_file():
+            self.fail(f"{value!r} is not a regular file; choose a file name.", param, ctx)
+        return path
 
 
 def note(message: str) -> None:
