@@ -146,7 +146,10 @@ MATRIX = {" ".join(p): c for p, c in commands()}
 
 
 def test_the_matrix_covers_every_command() -> None:
+    from domicili.cli import LAZY_COMMANDS, cli
+
     assert len(MATRIX) == len(commands())
+    assert {path.split()[0] for path in MATRIX} == set(LAZY_COMMANDS) | set(cli.commands)
     for path, command in MATRIX.items():
         assert matrix_argv(path, command)  # and every value it needs is in NEEDED
 
