@@ -505,3 +505,93 @@ def societe_answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     file = folder / "demande-societe.yaml"
     file.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
     return file
+
+
+# -- a database every command can act on -----------------------------------------------
+#: Dossiers of the command world: provider A (1) and provider B (2), by status.
+WORLD_DOSSIERS = {"A": {"S1": 1, "S2": 3, "S4": 5}, "B": {"S1": 2, "S2": 4, "S4": 6, "S3": 7}}
+#: Client names of each provider's dossiers (B's must never show under ``--provider 1``).
+WORLD_CLIENTS = {"A": "Atelier Lumière", "B": "Brasserie Bellevue"}
+_REQUIRED = ("identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs")
+
+
+class CommandWorld:
+    """A copy of a database in which every command has something to act on, and the
+    values that name its records (built once per store by :func:`build_command_world`).
+
+    Provider A (id 1) and provider B (id 2), each with an offer and dossiers in S1, S2
+    (a card-payment link open), S4 (paid, invoiced, signed); B also one in S3, so that
+    B's series has an invoice number A's has not. Every message was delivered.
+    """
+
+    def __init__(self, cli: Cli) -> None:
+        self.cli = cli
+        self.scratch = cli.root / "scratch"  # where commands may write their output
+        self.scratch.mkdir(exist_ok=True)
+        self.config = cli.root / "domicili.toml"
+        self.links = json.loads((cli.root / "links.json").read_text(encoding="utf-8"))
+
+    def env(self) -> dict[str, str]:
+        return {"DOMICILI_CONFIG": str(self.config)}
+
+
+def build_command_world(cli: Cli) -> None:
+    """The database of :class:`CommandWorld`, written by the real commands."""
+    import re
+
+    import yaml
+
+    root = cli.root
+    config = root / "domicili.toml"
+    config.write_text(
+        '[payment]\ncheckout_url = "https://paiement.example.fr/checkout/{token}"\n',
+        encoding="utf-8",
+    )
+    env = {"DOMICILI_CONFIG": str(config)}
+    shutil.copytree(EXAMPLES / "pieces", root / "pieces")
+    answers = yaml.safe_load((EXAMPLES / "demande-societe.yaml").read_text(encoding="utf-8"))
+    for side, name in WORLD_CLIENTS.items():
+        answers["client"]["name"] = name
+        (root / f"demande-{side}.yaml").write_text(yaml.safe_dump(answers), encoding="utf-8")
+    cli.add_provider(1, phone="06 98 76 54 31")
+    cli.add_provider(2, phone="06 98 76 54 32")
+    for provider in (1, 2):
+        cli.ok("offer", "add", provider, "--name", f"Essentiel {provider}", "--price-ht", "29")
+    by_id = sorted((d, side) for side, ds in WORLD_DOSSIERS.items() for d in ds.values())
+    for dossier_id, side in by_id:
+        made = cli.json("demande", "create", "--answers", root / f"demande-{side}.yaml",
+                        "--to", 1 if side == "A" else 2, env=env)  # fmt: skip
+        assert made["dossiers"][0]["id"] == dossier_id
+    links = {}
+    for dossiers in WORLD_DOSSIERS.values():
+        for status, dossier_id in dossiers.items():
+            if status == "S1":
+                continue
+            cli.ok("justificatif", "review", dossier_id,
+                   *[a for kind in _REQUIRED for a in ("--validate", kind)], env=env)  # fmt: skip
+            cli.ok("dossier", "accept", dossier_id, env=env)
+            (email,) = [
+                m for m in cli.json("outbox", "list", "--dossier", dossier_id)
+                if m["template"] == "accepted" and m["channel"] == "email"
+            ]  # fmt: skip
+            links[dossier_id] = re.findall(r"/checkout/(pl_[0-9a-f]+)", email["body"])[0]
+    for dossier_id in (5, 6, 7):
+        cli.ok("payment", "record", dossier_id, "--method", "transfer", env=env)
+    for dossier_id in (5, 6):
+        reference = f"D-{dossier_id:06d}"
+        provider_phone = f"+3369876543{1 if dossier_id == 5 else 2}"
+        for party, phone in (("client", "+33612345678"), ("provider", provider_phone)):
+            sms = [p.read_text(encoding="utf-8") for p in sorted(cli.outbox.glob(f"*{phone}*"))]
+            codes = re.findall(rf"du contrat {reference} est (\d{{6}})\.", "\n".join(sms))
+            cli.ok("contract", "sign", dossier_id, "--party", party, "--otp", codes[-1])
+    (root / "links.json").write_text(json.dumps(links), encoding="utf-8")
+
+
+@pytest.fixture
+def command_world(templates: Templates, store: StoreChoice, tmp_path: Path) -> Any:
+    """A function: ``command_world(folder)`` is a new :class:`CommandWorld` in ``folder``."""
+
+    def copy(folder: Path) -> CommandWorld:
+        return CommandWorld(templates.cli("command-world", store, folder, build_command_world))
+
+    return copy

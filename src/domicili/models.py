@@ -125,7 +125,8 @@ class Provider(_Model):
     representative: Text | None = None
     agrement_numero: Text
     agrement_prefecture: Text
-    agrement_date: date
+    #: Bounded so that the expiry six years later is a date too.
+    agrement_date: Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
     address: Text
     postcode: Postcode
     city: Text

@@ -253,6 +253,7 @@ class DirectoryRepository(Protocol):
         max_monthly_ht_cents: int | None,
         sort: str = "price",
         limit: int | None = None,
+        provider_id: int | None = None,
     ) -> list[SearchResult]: ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,6 +168,20 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
     ),
     "status that does not exist": (["dossier", "list", "--status", "S9"], 2, ["S9"], {}),
     "id that is not a number": (["dossier", "show", "un"], 2, ["not an identifier"], {}),
+    "id in other digits than 0-9": (["dossier", "show", "١"], 2, ["not an identifier"], {}),
+    "revision in other digits than 0-9": (
+        ["justificatif", "review", "1", "--validate", "identite@²"], 2, ["KIND@REVISION"], {},
+    ),
+    "review of a revision never received": (
+        ["justificatif", "review", "1", "--validate", "identite@7"], 1,
+        ["identite: dossier 1 has no revision 7 (the latest is 1); nothing was saved."], {},
+    ),
+    "agrément date without an expiry date": (
+        provider_argv(**{"agrement-date": "9999-12-31"}), 1, ["agrement_date"], {},
+    ),
+    "output onto a named pipe": (
+        ["invoice", "pdf", "F2026-000001", "-o", f"{F}/tube"], 2, ["not a regular file"], {},
+    ),
     "negative limit": (["dossier", "list", "--limit", "0"], 2, ["--limit"], {}),
     "clock that is not a time": (
         ["dossier", "accept", "3"], 1, ["DOMICILI_NOW"], {"now": "mardi prochain"},
@@ -188,6 +203,7 @@ def test_refused_command_exits_with_one_sentence_and_changes_nothing(
     if options.get("second"):
         state.ok(*provider_argv())
     argv = [a.replace(F, str(tmp_path / "fichiers")) for a in argv]
+    os.mkfifo(tmp_path / "fichiers" / "tube")  # a named pipe (copies of the database have none)
     data_dir = state.files
     before, files_before = dump(state.database), files(data_dir)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from domicili.cli._reference import commands
 
 if TYPE_CHECKING:
     from conftest import Cli
@@ -106,3 +109,146 @@ def test_a_scoped_sweep_expires_and_delivers_only_that_providers_dossiers(
     assert unsent_by_dossier(cli) == {1: waiting[1]}  # provider 1's messages still wait
     assert cli.json("sweep", now=PAST_DEADLINE)["expired"] == [1]
     assert unsent_by_dossier(cli) == {}
+
+
+# -- the matrix: every command under --provider 1, against provider 2's records ----------
+#: What names B's records, by parameter name (B is provider 2: see ``CommandWorld``).
+B_RECORDS: dict[str, list[str]] = {
+    "dossier_id": ["2", "4", "6", "7"],
+    "provider_id": ["2"],
+    "to": ["2"],
+    "number": ["F2026-000002"],
+    "link_id": ["<link of 4>"],
+}
+#: The other values a command needs (A's, or none of anyone's).
+NEEDED: dict[str, str] = {
+    "kind": "identite",
+    "file": "<root>/pieces/identite-camille-durand.pdf",
+    "answers": "<root>/demande-A.yaml",
+    "output": "<scratch>/sortie.pdf",
+    "invoice export output": "<scratch>/export",
+    "provider import file": "<root>/import-B.csv",
+    "folder": "<root>/pieces",  # the demo works on a database of its own: refused here
+    "reason": "Erreur",
+    "year": "2026",
+    "party": "client",
+    "otp": "123456",
+    "method": "transfer",
+    "gateway": "checkout",
+    "name": "Cabinet",
+    "price_ht": "29",
+    "siren": "732829320",
+    "agrement_numero": "2024-1",
+    "agrement_prefecture": "Préfecture de police",
+    "agrement_date": "2024-01-15",
+    "address": "3 rue de Rivoli",
+    "postcode": "75004",
+    "city": "Lyon",
+    "email": "contact@cabinet.example",
+    "phone": "01 42 00 00 00",
+    "validate": "identite",
+}
+#: What only B's records show: none of it may appear under --provider 1.
+B_MARKERS = [
+    "Brasserie Bellevue",
+    "Domiciliation Test 2",
+    "contact2@domiciliation.example",
+    "+33698765432",
+    *(f"D-{d:06d}" for d in (2, 4, 6, 7)),
+]
+
+
+def _needed(path: str, name: str) -> str:
+    key = f"{path} {name}"
+    assert key in NEEDED or name in NEEDED, f"`domicili {path}`: add {name!r} to NEEDED"
+    return NEEDED.get(key, NEEDED.get(name, ""))
+
+
+def matrix_argv(path: str, command: Any) -> list[list[str]]:
+    """The command lines of ``path`` naming B's records: one per record of B it takes
+    (or one line naming none when it takes no record)."""
+    import click
+
+    base, slots = path.split(), []
+    for param in command.params:
+        flag = param.opts[0] if isinstance(param, click.Option) else None
+        if param.name in B_RECORDS:
+            slots.append([[flag, v] if flag else [v] for v in B_RECORDS[param.name]])
+        elif param.required or (flag is None and param.name in NEEDED) or path == "demo":
+            value = _needed(path, param.name or "")
+            slots.append([[flag, value] if flag else [value]])
+    lines = [base]
+    for choices in slots:
+        lines = [line + choice for line in lines for choice in choices[:1]] + [
+            lines[0] + choice for choice in choices[1:]
+        ]
+    if path == "justificatif review":
+        lines = [[*line, "--validate", "identite"] for line in lines]
+    if path == "provider update":
+        lines = [[*line, "--city", "Lyon"] for line in lines]
+    return lines
+
+
+MATRIX = {" ".join(p): c for p, c in commands()}
+
+
+def test_the_matrix_covers_every_command() -> None:
+    from domicili.cli import LAZY_COMMANDS, cli
+
+    assert len(MATRIX) == len(commands())
+    assert {path.split()[0] for path in MATRIX} == set(LAZY_COMMANDS) | set(cli.commands)
+    for path, command in MATRIX.items():
+        assert matrix_argv(path, command)  # and every value it needs is in NEEDED
+
+
+def test_under_one_provider_another_providers_records_are_not_found(
+    command_world: Any, tmp_path: Path, dump: Any
+) -> None:
+    """Every command, on one copy: each of them is refused or finds nothing of B's."""
+    world = command_world(tmp_path / "world")
+    cli = world.cli
+    siren = cli.json("provider", "show", "2")["siren"]
+    (cli.root / "import-B.csv").write_text(
+        "name,siren,agrement_numero,agrement_prefecture,agrement_date,address,postcode,city,"
+        f"email,phone\nRepris,{siren},2024-2,Préfecture,2024-01-15,1 rue X,75004,Paris,"
+        "repris@cabinet.example,01 42 00 00 00\n",
+        encoding="utf-8",
+    )
+    places = {"<root>": str(cli.root), "<scratch>": str(world.scratch)}
+    places["<link of 4>"] = world.links["4"]
+    before, problems, covered = dump(cli.database), [], set()
+    for path, command in MATRIX.items():
+        for argv in matrix_argv(path, command):
+            for key, value in places.items():
+                argv = [a.replace(key, value) for a in argv]
+            problems += _problems(cli.root, world, argv, places["<link of 4>"])
+            if dump(cli.database) != before:
+                problems.append(f"{argv} changed the database")
+                before = dump(cli.database)
+            covered.add(path)
+    assert not problems, "\n".join(problems)
+    assert covered == set(MATRIX)
+
+
+def _problems(root: Path, world: Any, argv: list[str], link: str) -> list[str]:
+    """What is wrong with ``--provider 1 ARGV``: B's data shown, or not refused as unknown."""
+    result = world.cli("--provider", "1", "--json", *argv, env=world.env())
+    written = "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in world.scratch.rglob("*") if p.is_file()
+    )
+    seen = [m for m in B_MARKERS if m in result.output or m in written]
+    if seen:
+        return [f"{argv}: B's {seen} shown under --provider 1:\n{result.output}"]
+    names_b = link in argv or any(v in argv for values in B_RECORDS.values() for v in values)
+    if result.exit_code == 0:
+        empty = not names_b or json.loads(result.stdout) in ([], {})
+        return [] if empty else [f"{argv} found B's record: {result.output}"]
+    lines = result.stderr.strip().splitlines()
+    if result.exit_code == 2 or argv[:2] == ["provider", "import"]:
+        lines = lines[-1:]  # after click's usage lines, or the import's progress label
+    if result.exit_code not in (1, 2) or len(lines) != 1 or not lines[0].startswith("Error: "):
+        return [f"{argv}: not one sentence: {result.output}"]
+    unknown = "not found" in lines[0] or "No payment link" in lines[0]
+    if names_b and argv[:2] != ["provider", "import"] and not unknown:
+        return [f"{argv}: refused, but not as unknown: {lines[0]}"]
+    return []

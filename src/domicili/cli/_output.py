@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -24,6 +25,7 @@ __all__ = [
     "MONTH",
     "MONTHS",
     "YEAR",
+    "OutputFile",
     "delivered",
     "emit",
     "json_option",
@@ -32,6 +34,7 @@ __all__ = [
     "told",
     "undelivered_notes",
     "want_json",
+    "whole_number",
 ]
 
 
@@ -42,21 +45,25 @@ class _Bounded(click.ParamType):  # type: ignore[type-arg]
         self.name, self.low, self.high, self.what = name, low, high, what
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        else:
-            # ASCII digits only: int() would also take "1_000" and digits of other scripts.
-            text = str(value).strip()
-            if not (text.isascii() and text.isdigit()) or len(text) > len(str(self.high)):
-                self.fail(f"{value!r} is not {self.what}.", param, ctx)
-            number = int(text)
-        if not self.low <= number <= self.high:
+        number = whole_number(value)
+        if number is None or not self.low <= number <= self.high:
             self.fail(f"{value!r} is not {self.what}.", param, ctx)
         return number
 
 
 #: The largest whole number SQLite stores (identifiers, row counts).
 _MAX_INT = 2**63 - 1
+
+
+def whole_number(value: object) -> int | None:
+    """``value`` as a whole number written in ASCII digits (``int`` alone also takes
+    ``1_000``, ``+1`` and other scripts' digits such as ``١٢``), or ``None``."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 40:
+        return None
+    return int(text)
+
+
 #: An identifier as SQLite stores it: a positive 64-bit integer.
 ID = _Bounded("ID", 1, _MAX_INT, "an identifier (a whole number from 1)")
 #: A calendar year a person means.
@@ -109,6 +116,20 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
         click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
     else:
         human()
+
+
+class OutputFile(click.Path):
+    """A file a command writes: a new name, or a regular file it replaces; never a
+    device, a pipe or a folder (the file is written beside it, then renamed over it)."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        if isinstance(path, Path) and path.exists() and not path.is_file():
+            self.fail(f"{value!r} is not a regular file; choose a file name.", param, ctx)
+        return path
 
 
 def note(message: str) -> None:

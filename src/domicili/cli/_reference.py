@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["reference"]
+__all__ = ["commands", "reference"]
 
 
 def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
@@ -21,6 +21,17 @@ def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], clic
             assert sub is not None, name
             found += _walk(sub, [*path, name])
     return found
+
+
+def commands() -> list[tuple[tuple[str, ...], click.Command]]:
+    """Every command that runs (not a group), by its words after ``domicili``."""
+    from . import cli
+
+    return [
+        (tuple(path), command)
+        for path, command in _walk(cli, [])
+        if not isinstance(command, click.Group)
+    ]
 
 
 def reference() -> str:

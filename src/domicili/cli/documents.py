@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import ID, MONTH, YEAR, delivered, emit, json_option, note, table
+from ._output import ID, MONTH, YEAR, OutputFile, delivered, emit, json_option, note, table
 
 if TYPE_CHECKING:
     from ..models import Invoice
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 OUTPUT = click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     required=True,
     help="PDF file to write.",
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..catalog import Requirement
-from ._output import ID, emit, json_option, note, table, told
+from ._output import ID, OutputFile, emit, json_option, note, table, told, whole_number
 
 if TYPE_CHECKING:
     from ..service.pieces import PieceView
@@ -77,7 +77,7 @@ def justificatif_list(state: State, dossier_id: int, as_json: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="File to write (default: the name the client gave it, here).",
 )
 @click.pass_obj
@@ -119,9 +119,10 @@ def _revision(item: str, seen: dict[str, int]) -> str:
     """``identite@2`` → ``identite``, remembering that revision 2 is the one reviewed."""
     kind, sep, number = item.partition("@")
     if sep:
-        if not (number.isascii() and number.isdigit() and len(number) <= 18):
+        revision = whole_number(number)
+        if revision is None or not 1 <= revision <= 2**63 - 1:
             raise click.BadParameter(f"{item!r}: write KIND or KIND@REVISION, e.g. identite@2.")
-        seen[kind.strip()] = int(number)
+        seen[kind.strip()] = revision
     return kind.strip()
 
 

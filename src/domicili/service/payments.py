@@ -327,6 +327,8 @@ def record_manual(
 def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutcome:
     """Pay (or fail to pay) an online-payment link, as the gateway's card form would."""
     link = ctx.store.payment_link(token.strip())
+    if link is not None and ctx.store.get_dossier(link.dossier_id, ctx.provider_scope) is None:
+        link = None  # another provider's link is not found in a scoped session
     if link is None:
         raise PaymentRefused(f"No payment link {token}; the acceptance email shows it.")
     if link.status != "open":

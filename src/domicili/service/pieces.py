@@ -227,6 +227,13 @@ def review(
                     dossier_id=dossier_id,
                     status=dossier.status,
                 )
+            if kind in seen and not 1 <= seen[kind] <= rev.revision:
+                raise Refused(
+                    f"{kind}: dossier {dossier_id} has no revision {seen[kind]} "
+                    f"(the latest is {rev.revision}); nothing was saved.",
+                    dossier_id=dossier_id,
+                    status=dossier.status,
+                )
             if kind in seen and seen[kind] != rev.revision:
                 raise NewerRevision(dossier_id, kind, rev.revision, seen[kind])
             ctx.store.update_revision(rev.id, state=state, reason=why, reviewed_at=now)

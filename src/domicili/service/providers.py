@@ -250,6 +250,7 @@ def search(
         max_monthly_ht_cents=max_price_ht_cents,
         sort=sort,
         limit=check_limit(limit),
+        provider_id=ctx.provider_scope,
     )
 
 

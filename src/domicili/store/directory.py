@@ -148,6 +148,7 @@ class DirectoryStore(StoreBase):
         max_monthly_ht_cents: int | None,
         sort: str = "price",
         limit: int | None = None,
+        provider_id: int | None = None,
     ) -> list[SearchResult]:
         """Listed providers (agrément valid ``on``, not suspended) serving the place.
 
@@ -165,6 +166,9 @@ class DirectoryStore(StoreBase):
                 f"WHERE departement IN ({marks}))"
             )
             params.extend(departements)
+        if provider_id is not None:  # a session scoped to one provider
+            where.append("p.id = ?")
+            params.append(provider_id)
         for service in services:
             where.append("p.id IN (SELECT provider_id FROM provider_services WHERE service = ?)")
             params.append(service)
