@@ -510,6 +510,8 @@ def societe_answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- a database every command can act on -----------------------------------------------
 #: Dossiers of the command world: provider A (1) and provider B (2), by status.
 WORLD_DOSSIERS = {"A": {"S1": 1, "S2": 3, "S4": 5}, "B": {"S1": 2, "S2": 4, "S4": 6, "S3": 7}}
+#: Held payments (a second payment of an S4 dossier) of each provider.
+WORLD_HELD = {"A": 4, "B": 5}
 #: Client names of each provider's dossiers (B's must never show under ``--provider 1``).
 WORLD_CLIENTS = {"A": "Atelier Lumière", "B": "Brasserie Bellevue"}
 _REQUIRED = ("identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs")
@@ -577,6 +579,10 @@ def build_command_world(cli: Cli) -> None:
             links[dossier_id] = re.findall(r"/checkout/(pl_[0-9a-f]+)", email["body"])[0]
     for dossier_id in (5, 6, 7):
         cli.ok("payment", "record", dossier_id, "--method", "transfer", env=env)
+    # A second payment of a paid dossier is held for review: A's is 4, B's is 5.
+    for dossier_id in (5, 6):
+        held = cli("payment", "record", dossier_id, "--method", "transfer", env=env)
+        assert held.exit_code == 4, held.output
     for dossier_id in (5, 6):
         reference = f"D-{dossier_id:06d}"
         provider_phone = f"+3369876543{1 if dossier_id == 5 else 2}"

@@ -118,6 +118,7 @@ B_RECORDS: dict[str, list[str]] = {
     "provider_id": ["2"],
     "to": ["2"],
     "number": ["F2026-000002"],
+    "held_id": ["5"],
     "link_id": ["<link of 4>"],
 }
 #: The other values a command needs (A's, or none of anyone's).
@@ -134,6 +135,7 @@ NEEDED: dict[str, str] = {
     "party": "client",
     "otp": "123456",
     "method": "transfer",
+    "reference": "VIR-2026-0042",
     "gateway": "checkout",
     "name": "Cabinet",
     "price_ht": "29",

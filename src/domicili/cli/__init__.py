@@ -116,6 +116,16 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
+def _shown(value: str) -> str:
+    """``value`` printable: the bytes a shell passed (``\\xff``), or ``\\ud800`` for a
+    lone surrogate that stands for no byte."""
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("ascii")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def _check_text(args: list[str]) -> None:
     """Refuse an argument or a ``DOMICILI_*`` variable that is not UTF-8 text (Python hands
     such bytes over as lone surrogates, which no database, file name or message can hold)
@@ -126,7 +136,7 @@ def _check_text(args: list[str]) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            shown = _shown(value)
             raise click.UsageError(
                 f"{name} ({shown}) is not valid UTF-8 text; type it again or check the "
                 "terminal's encoding."
