@@ -110,7 +110,7 @@ def test_csv_import_creates_each_provider_with_its_offer(app: Any, tmp_path: Pat
     file = write_csv(tmp_path / "annuaire.csv", [row(1), row(2, offer_period="quarter")])
     report = app.import_providers(file)
     assert report.as_dict() == {"created": 2, "updated": 0, "skipped": []}
-    first, second = app.list_providers()
+    second, first = app.list_providers()  # newest first
     assert first.name == "Domiciliation Import 1"
     assert first.departement == "69"
     assert first.departements == ["01", "69"]
@@ -138,7 +138,7 @@ def test_yaml_import_reads_lists_and_numbers(app: Any, tmp_path: Path) -> None:
     )
     report = app.import_providers(file)
     assert (report.created, report.updated) == (2, 0)
-    first, second = app.list_providers()
+    second, first = app.list_providers()  # newest first
     (offer,) = app.list_offers(first.id)
     assert (offer.price_ht_cents, offer.commitment_months) == (3500, 12)
     assert second.departement == "974"
@@ -308,8 +308,8 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_others(app: Any, tmp_
     assert "postcode" in report.skipped[0][1]
     assert "coworking" in report.skipped[1][1]
     assert [p.name for p in app.list_providers()] == [
-        "Domiciliation Import 1",
         "Domiciliation Import 3",
+        "Domiciliation Import 1",
     ]
 
 
@@ -326,7 +326,7 @@ def test_duplicate_siren_inside_one_file_is_an_invalid_row(
     assert dump(db) == before
     report = app.import_providers(write_csv(tmp_path / "a.csv", rows), skip_invalid=True)
     assert (report.created, len(report.skipped)) == (2, 1)
-    assert app.list_providers()[0].name == "Domiciliation Import 1"
+    assert app.list_providers()[-1].name == "Domiciliation Import 1"
 
 
 def test_yaml_rows_are_reported_with_their_line(
