@@ -90,7 +90,9 @@ def list_messages(
     if dossier_id is not None:
         ctx.dossier(dossier_id)  # an unknown (or another provider's) dossier is not found
     return ctx.store.list_messages(
-        provider_id=ctx.provider_scope,
+        # A dossier's messages are its provider's (and the dossier was found in scope):
+        # the dossier's index alone finds them, newest first.
+        provider_id=ctx.provider_scope if dossier_id is None else None,
         dossier_id=dossier_id,
         status=status,
         before=before,
