@@ -7,7 +7,7 @@ a base of ``Domicili`` and is not used on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -144,8 +144,18 @@ class Directory:
     def get_provider(self, provider_id: int) -> Provider:
         return providers.get_provider(self.ctx, provider_id)
 
-    def list_providers(self) -> list[Provider]:
-        return providers.list_providers(self.ctx)
+    def list_providers(
+        self, *, limit: int | None = None, before: int | None = None
+    ) -> list[Provider]:
+        """Providers, newest first (a scoped session: its own); ``before`` an id: only the
+        providers below it."""
+        return list(self.iter_providers(limit=limit, before=before))
+
+    def iter_providers(
+        self, *, limit: int | None = None, before: int | None = None
+    ) -> Iterator[Provider]:
+        """:meth:`list_providers` read from the database as the caller consumes it."""
+        return providers.list_providers(self.ctx, limit=limit, before=before)
 
     def suspend_provider(self, provider_id: int, reason: str | None = None) -> Provider:
         """The agrément is suspended: hidden from the directory, cannot accept or sign."""

@@ -17,7 +17,7 @@ queued through the configured notifier.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -202,10 +202,26 @@ class Domicili(Directory):
         return self._changing(dossiers.create_demande, self.ctx, answers, to, documents)
 
     def list_dossiers(
-        self, status: Status | str | None = None, limit: int | None = None
+        self,
+        status: Status | str | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
     ) -> list[Dossier]:
-        """Dossiers, newest first; ``status`` as a :class:`Status`, a name or an S-code."""
-        return views.list_dossiers(self.ctx, status, limit)
+        """Dossiers, newest first; ``status`` as a :class:`Status`, a name or an S-code;
+        ``before`` an id: only the dossiers below it (the page after one ending there)."""
+        return list(views.list_dossiers(self.ctx, status, limit=limit, before=before))
+
+    def iter_dossiers(
+        self,
+        status: Status | str | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
+    ) -> Iterator[Dossier]:
+        """:meth:`list_dossiers` read from the database as the caller consumes it (in
+        batches: memory stays flat however many dossiers there are)."""
+        return views.list_dossiers(self.ctx, status, limit=limit, before=before)
 
     def get_dossier(self, dossier_id: int) -> DossierDetails:
         return views.dossier_details(self.ctx, dossier_id)
@@ -295,11 +311,32 @@ class Domicili(Directory):
         return self._changing(payments.handle_payment_event, self.ctx, event)
 
     def list_payments(
-        self, *, status: str | None = None, dossier_id: int | None = None
+        self,
+        *,
+        status: str | None = None,
+        dossier_id: int | None = None,
+        limit: int | None = None,
+        before: int | None = None,
     ) -> list[Payment]:
-        """Payments of this session; ``status="held"`` lists those kept for review (a
-        session without a provider also sees those that match no provider)."""
-        return payments.list_payments(self.ctx, status=status, dossier_id=dossier_id)
+        """Payments of this session, newest first; ``status="held"`` lists those kept for
+        review (a session without a provider also sees those that match no provider);
+        ``before`` an id: only the payments below it."""
+        return list(
+            self.iter_payments(status=status, dossier_id=dossier_id, limit=limit, before=before)
+        )
+
+    def iter_payments(
+        self,
+        *,
+        status: str | None = None,
+        dossier_id: int | None = None,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> Iterator[Payment]:
+        """:meth:`list_payments` read from the database as the caller consumes it."""
+        return payments.list_payments(
+            self.ctx, status=status, dossier_id=dossier_id, limit=limit, before=before
+        )
 
     def apply_held_payment(self, payment_id: int, dossier_id: int) -> PaymentOutcome:
         """Apply a held payment to a dossier awaiting exactly that amount in euros, with
@@ -363,9 +400,34 @@ class Domicili(Directory):
         )
 
     def list_invoices(
-        self, *, year: int | None = None, month: int | None = None, dossier_id: int | None = None
+        self,
+        *,
+        year: int | None = None,
+        month: int | None = None,
+        dossier_id: int | None = None,
+        limit: int | None = None,
+        before: int | None = None,
     ) -> list[Invoice]:
-        return invoices.list_invoices(self.ctx, year=year, month=month, dossier_id=dossier_id)
+        """Invoices and credit notes, newest first; ``before`` an id: only those below it."""
+        return list(
+            self.iter_invoices(
+                year=year, month=month, dossier_id=dossier_id, limit=limit, before=before
+            )
+        )
+
+    def iter_invoices(
+        self,
+        *,
+        year: int | None = None,
+        month: int | None = None,
+        dossier_id: int | None = None,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> Iterator[Invoice]:
+        """:meth:`list_invoices` read from the database as the caller consumes it."""
+        return invoices.list_invoices(
+            self.ctx, year=year, month=month, dossier_id=dossier_id, limit=limit, before=before
+        )
 
     def get_invoice(self, number: str) -> Invoice:
         return invoices.find_invoice(self.ctx, number)
@@ -395,10 +457,31 @@ class Domicili(Directory):
         return self._changing(outbox.deliver_pending, self.ctx)
 
     def outbox(
-        self, *, dossier_id: int | None = None, status: str | None = None
+        self,
+        *,
+        dossier_id: int | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        before: int | None = None,
     ) -> list[OutboxMessage]:
-        """Queued and delivered messages, newest first (of one dossier when named)."""
-        return outbox.list_messages(self.ctx, dossier_id=dossier_id, status=status)
+        """Queued and delivered messages, newest first (of one dossier when named);
+        ``before`` an id: only the messages below it."""
+        return list(
+            self.iter_outbox(dossier_id=dossier_id, status=status, limit=limit, before=before)
+        )
+
+    def iter_outbox(
+        self,
+        *,
+        dossier_id: int | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> Iterator[OutboxMessage]:
+        """:meth:`outbox` read from the database as the caller consumes it."""
+        return outbox.list_messages(
+            self.ctx, dossier_id=dossier_id, status=status, limit=limit, before=before
+        )
 
     def verify_audit(self) -> AuditReport:
         return audit.verify(self.ctx)

@@ -9,7 +9,7 @@ builds the adapter once, when :class:`~domicili.app.Domicili` is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -234,7 +234,11 @@ class DirectoryRepository(Protocol):
 
     def provider_id_by_siren(self, siren: str) -> int | None: ...
 
-    def list_providers(self, ids: list[int] | None = None) -> list[Provider]: ...
+    def list_providers(
+        self, *, before: int | None = None, limit: int | None = None
+    ) -> Iterator[Provider]:
+        """Newest first (highest id), below ``before`` when given, read in batches."""
+        ...
 
     def insert_offer(self, offer: Offer) -> int: ...
 
@@ -275,8 +279,11 @@ class DossierRepository(Protocol):
         *,
         provider_id: int | None = None,
         status: Status | None = None,
+        before: int | None = None,
         limit: int | None = None,
-    ) -> list[Dossier]: ...
+    ) -> Iterator[Dossier]:
+        """Newest first (highest id), below ``before`` when given, read in batches."""
+        ...
 
     def dossiers_awaiting_payment_due_before(
         self, before: datetime, provider_id: int | None = None
@@ -327,7 +334,24 @@ class BillingRepository(Protocol):
         credited_invoice_id: int | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
-    ) -> list[Invoice]: ...
+    ) -> list[Invoice]:
+        """In series order; ``date_to`` is excluded."""
+        ...
+
+    def list_invoices(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Invoice]:
+        """Newest first (highest id), below ``before`` when given, read in batches."""
+        ...
+
+    def invoice_numbers(self, invoice_ids: Iterable[int]) -> dict[int, str]: ...
 
     def record_payment_event(
         self, adapter: str, event_id: str, type_: str, at: datetime, outcome: str
@@ -353,7 +377,11 @@ class BillingRepository(Protocol):
         dossier_id: int | None = None,
         provider_id: int | None = None,
         status: str | None = None,
-    ) -> list[Payment]: ...
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Payment]:
+        """Newest first (highest id), below ``before`` when given, read in batches."""
+        ...
 
     def insert_payment_link(
         self, token: str, dossier_id: int, amount_cents: int, at: datetime
@@ -439,7 +467,11 @@ class MessageRepository(Protocol):
         provider_id: int | None = None,
         dossier_id: int | None = None,
         status: str | None = None,
-    ) -> list[OutboxMessage]: ...
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[OutboxMessage]:
+        """Newest first (highest id), below ``before`` when given, read in batches."""
+        ...
 
 
 class EventRepository(Protocol):

@@ -96,9 +96,9 @@ def test_the_whole_flow_through_the_cli(
     assert again["status_code"] == "S2"
     assert instant(again["payment_due_at"]) == instant("2026-03-17T23:59:59+01:00")
 
-    messages = cli.json("outbox", "list")
+    messages = cli.json("outbox", "list")  # newest first
     emails = [m for m in messages if m["dossier_id"] == 1 and m["channel"] == "email"]
-    templates = [m["template"] for m in emails]
+    templates = [m["template"] for m in reversed(emails)]
     assert templates == [
         "new_request", "request_received", "justificatif_recap", "justificatif_recap",
         "accepted", "payment_reminder", "expired", "reactivated",
@@ -134,7 +134,7 @@ def test_outbox_list_json_has_the_documented_keys(cli: Cli, requested: dict[str,
         for key in ("id", "channel", "to", "subject", "body", "template", "dossier_id", "status"):
             assert key in m
         assert m["channel"] in ("email", "sms")
-    assert [m["id"] for m in cli.json("outbox", "list", "--dossier", 2)] == [3, 4]
+    assert [m["id"] for m in cli.json("outbox", "list", "--dossier", 2)] == [4, 3]
 
 
 def test_justificatif_list_json_gives_kind_state_and_required(
@@ -149,7 +149,7 @@ def test_justificatif_list_json_gives_kind_state_and_required(
 def test_the_global_json_flag_works_before_the_command(cli: Cli, requested: dict[str, Any]) -> None:
     result = cli.ok("--json", "dossier", "list")
     dossiers = json.loads(result.stdout)
-    assert [d["id"] for d in dossiers] == [1, 2]
+    assert [d["id"] for d in dossiers] == [2, 1]
     assert [d["status_code"] for d in dossiers] == ["S1", "S1"]
 
 
@@ -175,7 +175,7 @@ def test_a_piped_table_is_one_line_per_row_in_aligned_columns(
     header, rule, *rows = cli.ok("dossier", "list").stdout.splitlines()
     assert header.split()[:3] == ["ID", "Réf.", "Prestataire"]
     assert set(rule) == {"-", " "}
-    assert [row.split()[:2] for row in rows] == [["1", "D-000001"], ["2", "D-000002"]]
+    assert [row.split()[:2] for row in rows] == [["2", "D-000002"], ["1", "D-000001"]]
     for row in rows:  # every cell starts under its heading
         assert row.index("D-00000") == header.index("Réf.")
         assert row[header.index("Statut") :].startswith("S1 En attente d'acceptation")

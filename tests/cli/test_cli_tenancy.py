@@ -24,7 +24,7 @@ def two(cli: Cli, societe_answers: Path) -> Cli:
 
 def test_scoped_listing_shows_only_that_providers_dossiers(two: Cli) -> None:
     assert [d["id"] for d in two.json("--provider", 2, "dossier", "list")] == [2]
-    assert [d["id"] for d in two.json("dossier", "list")] == [1, 2]
+    assert [d["id"] for d in two.json("dossier", "list")] == [2, 1]
     assert {m["dossier_id"] for m in two.json("--provider", 2, "outbox", "list")} == {2}
     assert [p["id"] for p in two.json("--provider", 2, "provider", "list")] == [2]
 

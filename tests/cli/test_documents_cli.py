@@ -164,10 +164,10 @@ def test_attestation_render_of_an_active_dossier_names_the_agrement(
 # -- invoice list / show / pdf ---------------------------------------------------------
 
 
-def test_invoice_list_json_gives_the_documented_keys_in_series_order(cli: Cli) -> None:
+def test_invoice_list_json_gives_the_documented_keys_newest_first(cli: Cli) -> None:
     listed = cli.json("invoice", "list")
 
-    assert [i["number"] for i in listed] == [PAID, APRIL]
+    assert [i["number"] for i in listed] == [APRIL, PAID]  # newest first
     for item in listed:
         assert item.keys() >= DOCUMENTED_KEYS
         assert "data" not in item
@@ -175,7 +175,7 @@ def test_invoice_list_json_gives_the_documented_keys_in_series_order(cli: Cli) -
         assert item["dossier_id"] == 1
         assert item["buyer"] == "Atelier Lumière"
         assert item["total_ht_cents"] + item["total_vat_cents"] == item["total_ttc_cents"]
-    paid, april = listed
+    april, paid = listed
     assert (paid["issue_date"], paid["due_date"]) == ("2026-03-02", "2026-03-02")
     assert (april["issue_date"], april["due_date"]) == ("2026-04-01", "2026-05-01")
     assert (april["total_ht_cents"], april["total_vat_cents"]) == (10500, 2100)
@@ -195,7 +195,8 @@ def test_invoice_list_json_gives_the_documented_keys_in_series_order(cli: Cli) -
 def test_invoice_list_filters_by_period_and_dossier(
     cli: Cli, filters: list[Any], expected: list[str]
 ) -> None:
-    assert [i["number"] for i in cli.json("invoice", "list", *filters)] == expected
+    listed = cli.json("invoice", "list", *filters)
+    assert [i["number"] for i in reversed(listed)] == expected  # listed newest first
 
 
 def test_invoice_list_prints_a_table_for_people(cli: Cli) -> None:
@@ -260,7 +261,7 @@ def test_an_unknown_invoice_number_exits_1(cli: Cli, tmp_path: Path, argv: list[
     assert result.exit_code == 1
     assert "F2026-000099" in result.stderr
     assert not out.exists()
-    assert [i["number"] for i in cli.json("invoice", "list")] == [PAID, APRIL]
+    assert [i["number"] for i in cli.json("invoice", "list")] == [APRIL, PAID]
 
 
 # -- credit notes ----------------------------------------------------------------------
@@ -283,7 +284,7 @@ def test_invoice_credit_note_cancels_an_invoice_once(cli: Cli, tmp_path: Path) -
     of_avoir = cli("invoice", "credit-note", "F2026-000003", "--reason", "Annuler l'avoir")
     assert of_avoir.exit_code == 1
     assert "is a credit note" in of_avoir.stderr
-    assert [i["number"] for i in cli.json("invoice", "list")] == [PAID, APRIL, "F2026-000003"]
+    assert [i["number"] for i in cli.json("invoice", "list")] == ["F2026-000003", APRIL, PAID]
 
 
 @pytest.mark.parametrize(
@@ -298,7 +299,7 @@ def test_invoice_credit_note_needs_a_reason(cli: Cli, reason: str | None, code: 
 
     assert result.exit_code == code
     assert "reason" in result.stderr
-    assert [i["number"] for i in cli.json("invoice", "list")] == [PAID, APRIL]
+    assert [i["number"] for i in cli.json("invoice", "list")] == [APRIL, PAID]
 
 
 # -- export ----------------------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path, store: An
     messages = sh.json("outbox", "list")
     assert {m["status"] for m in messages} == {"sent"}
     emails = [m for m in messages if m["dossier_id"] == 1 and m["channel"] == "email"]
-    about_one = [m["template"] for m in emails]
+    about_one = [m["template"] for m in reversed(emails)]  # listed newest first
     assert about_one[-4:] == ["accepted", "payment_reminder", "expired", "reactivated"]
     for m in messages:
         assert REASON not in f"{m['subject']} {m['body']}"

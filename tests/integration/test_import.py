@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from domicili.errors import ImportRowsError, InvalidInput
+from domicili.errors import ImportRowsError, InvalidInput, OutOfScope
 from domicili.testing import make_app, sample_provider, valid_siren
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def test_csv_import_creates_each_provider_with_its_offer(app: Any, tmp_path: Pat
     file = write_csv(tmp_path / "annuaire.csv", [row(1), row(2, offer_period="quarter")])
     report = app.import_providers(file)
     assert report.as_dict() == {"created": 2, "updated": 0, "skipped": []}
-    first, second = app.list_providers()
+    second, first = app.list_providers()  # newest first
     assert first.name == "Domiciliation Import 1"
     assert first.departement == "69"
     assert first.departements == ["01", "69"]
@@ -138,7 +138,7 @@ def test_yaml_import_reads_lists_and_numbers(app: Any, tmp_path: Path) -> None:
     )
     report = app.import_providers(file)
     assert (report.created, report.updated) == (2, 0)
-    first, second = app.list_providers()
+    second, first = app.list_providers()  # newest first
     (offer,) = app.list_offers(first.id)
     assert (offer.price_ht_cents, offer.commitment_months) == (3500, 12)
     assert second.departement == "974"
@@ -308,8 +308,8 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_others(app: Any, tmp_
     assert "postcode" in report.skipped[0][1]
     assert "coworking" in report.skipped[1][1]
     assert [p.name for p in app.list_providers()] == [
-        "Domiciliation Import 1",
         "Domiciliation Import 3",
+        "Domiciliation Import 1",
     ]
 
 
@@ -326,7 +326,7 @@ def test_duplicate_siren_inside_one_file_is_an_invalid_row(
     assert dump(db) == before
     report = app.import_providers(write_csv(tmp_path / "a.csv", rows), skip_invalid=True)
     assert (report.created, len(report.skipped)) == (2, 1)
-    assert app.list_providers()[0].name == "Domiciliation Import 1"
+    assert app.list_providers()[-1].name == "Domiciliation Import 1"
 
 
 def test_yaml_rows_are_reported_with_their_line(
@@ -378,3 +378,73 @@ def test_unreadable_file_is_refused_as_a_whole(
     with pytest.raises(InvalidInput, match=says.replace("(", r"\(").replace(")", r"\)")):
         app.import_providers(file)
     assert dump(db) == before
+
+
+# ---------------------------------------------------------------------- written in batches
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Batches of 2 rows, so that a file of a few rows is written in several transactions."""
+    from domicili.service import imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    return 2
+
+
+def test_a_long_import_is_written_in_batches_each_with_its_event(
+    app: Any, small_batches: int, tmp_path: Path
+) -> None:
+    begun: list[int] = []
+    sql = app.store.sql
+    real_begin = sql.begin
+
+    def begin() -> None:
+        begun.append(count(app, "providers"))
+        real_begin()
+
+    sql.begin = begin
+    report = app.import_providers(write_csv(tmp_path / "a.csv", [row(i) for i in range(1, 6)]))
+    assert (report.created, report.updated) == (5, 0)
+    # Three write transactions, each beginning after the previous batch was committed.
+    assert begun == [0, 2, 4]
+    events = [e.data for e in app.store.events() if e.type == "provider.imported"]
+    assert events == [
+        {"file": "a.csv", "created": 2, "updated": 0, "skipped": 0, "batch": [1, 3]},
+        {"file": "a.csv", "created": 2, "updated": 0, "skipped": 0, "batch": [2, 3]},
+        {"file": "a.csv", "created": 1, "updated": 0, "skipped": 0, "batch": [3, 3]},
+    ]
+    assert len(app.list_providers()) == 5
+
+
+def test_an_invalid_row_after_many_batches_still_writes_nothing(
+    app: Any, small_batches: int, db: str, dump: Any, tmp_path: Path
+) -> None:
+    before = dump(db)
+    rows = [row(i) for i in range(1, 8)] + [row(8, postcode="7500")]
+    with pytest.raises(ImportRowsError) as info:
+        app.import_providers(write_csv(tmp_path / "a.csv", rows))
+    assert [line for line, _ in info.value.rows] == [9]
+    assert dump(db) == before
+
+
+def test_a_scoped_import_naming_another_provider_in_a_later_batch_writes_nothing(
+    target: tuple[str, Path | None],
+    monkeypatch: pytest.MonkeyPatch,
+    db: str,
+    dump: Any,
+    tmp_path: Path,
+) -> None:
+    from domicili.service import imports
+
+    monkeypatch.setattr(imports, "BATCH", 1)  # its own row, then the other one's
+    app, _clock, _notifier = make_app(target[0], files=target[1], start=START)
+    with app:
+        app.import_providers(write_csv(tmp_path / "a.csv", [row(1)]))
+        (own,) = app.list_providers()
+    scoped, _clock, _notifier = make_app(target[0], files=target[1], start=START, provider=own.id)
+    with scoped:
+        before = dump(db)
+        with pytest.raises(OutOfScope, match=r"line 3: .* Nothing was imported"):
+            scoped.import_providers(write_csv(tmp_path / "b.csv", [row(1, city="Lyon 2e"), row(9)]))
+        assert dump(db) == before

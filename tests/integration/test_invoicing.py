@@ -96,7 +96,8 @@ def accepted(app: Domicili, provider_id: int, **client: Any) -> int:
 
 
 def numbers(app: Domicili, **filters: Any) -> list[str]:
-    return [i.number for i in app.list_invoices(**filters)]
+    """The numbers in the order they were issued (the list shows the newest first)."""
+    return [i.number for i in reversed(app.list_invoices(**filters))]
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -386,11 +387,11 @@ def test_processes_issuing_at_once_share_one_gapless_series(
     expected = [f"F2026-{n:06d}" for n in range(1, total + 1)]
     assert sorted(n for issued, _found in outcomes for n in issued) == expected
     with Domicili(db, files=files, settings=Settings(), clock=FixedClock(START)) as check:
-        rows = check.list_invoices()
+        rows = check.list_invoices()[::-1]  # the list shows the newest first
         assert [i.number for i in rows] == expected
         assert [i.sequence for i in rows] == list(range(1, total + 1))
         for dossier_id in dossiers:  # each dossier's own invoices in issue order
-            mine = [i.period_start for i in check.list_invoices(dossier_id=dossier_id)]
+            mine = [i.period_start for i in check.list_invoices(dossier_id=dossier_id)][::-1]
             assert mine == sorted(mine)
             assert len(mine) == PER_WORKER
 

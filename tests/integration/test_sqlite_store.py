@@ -50,7 +50,9 @@ def test_wal_mode_is_recorded_in_the_file_itself(file_world: World) -> None:
 def test_every_migration_is_recorded_in_the_migrations_table(file_world: World) -> None:
     rows = file_world.app.store.execute("SELECT id, name, applied_at FROM migrations ORDER BY id")
     assert [(r[0], r[1]) for r in rows] == [(m.number, m.name) for m in MIGRATIONS]
-    assert [m.number for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    numbers = [m.number for m in MIGRATIONS]
+    assert numbers == sorted(set(numbers))  # each once, in the order they run
+    assert numbers[0] == 1
     assert all(r[2] for r in rows)
     assert file_world.app.store.schema_version() == MIGRATIONS[-1].number
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TypeVar, assert_type
@@ -104,6 +104,8 @@ def register(app: Domicili) -> int:
     assert offer.is_default
     assert_type(app.get_provider(provider_id), Provider)
     assert_type(app.list_providers(), list[Provider])
+    assert_type(app.iter_providers(limit=10), Iterator[Provider])
+    assert [p.id for p in app.iter_providers(before=provider_id + 1)] == [provider_id]
     assert_type(app.list_offers(provider_id), list[Offer])
 
     found = app.search(departement="75", services=["numerisation"], max_price_ht_cents=4000)
@@ -150,6 +152,10 @@ def request_and_review(app: Domicili, provider_id: int) -> int:
     assert accepted.status is Status.AWAITING_PAYMENT
     assert_type(app.list_dossiers(status="S2"), list[Dossier])
     assert [d.id for d in app.list_dossiers(status=Status.AWAITING_PAYMENT)] == [dossier_id]
+    newest_first = app.iter_dossiers(limit=50, before=dossier_id + 1)
+    assert_type(newest_first, Iterator[Dossier])
+    assert next(newest_first).id == dossier_id
+    assert app.list_dossiers(before=dossier_id) == []
     details = app.get_dossier(dossier_id)
     assert_type(details, DossierDetails)
     assert_type(details.dossier, Dossier)
@@ -178,6 +184,7 @@ def pay_and_sign(app: Domicili, notifier: RecordingNotifier, dossier_id: int) ->
     assert_type(outcome.invoice_number, str | None)
     assert outcome.invoice_number is not None
     assert_type(app.list_payments(dossier_id=dossier_id), list[Payment])
+    assert_type(app.iter_payments(status="succeeded", limit=1), Iterator[Payment])
     stray = PaymentEvent(
         adapter="virement",
         event_id="evt-1",
@@ -212,6 +219,7 @@ def invoices_and_records(app: Domicili, dossier_id: int, number: str, folder: Pa
     invoice = app.get_invoice(number)
     assert_type(invoice, Invoice)
     assert_type(app.list_invoices(year=invoice.issue_date.year), list[Invoice])
+    assert_type(app.iter_invoices(limit=1, before=invoice.id), Iterator[Invoice])
     assert app.invoice_pdf(number).startswith(b"%PDF")
     next_one = app.issue_invoice(dossier_id, period_start=date(2026, 6, 1))
     assert_type(next_one, Invoice)
@@ -227,6 +235,10 @@ def invoices_and_records(app: Domicili, dossier_id: int, number: str, folder: Pa
 
     messages = app.outbox(dossier_id=dossier_id)
     assert_type(messages, list[OutboxMessage])
+    assert_type(app.iter_outbox(status="sent", limit=5), Iterator[OutboxMessage])
+    assert [m.id for m in app.outbox(dossier_id=dossier_id, limit=2)] == [
+        m.id for m in messages[:2]
+    ]
     assert_type(app.deliver(), DeliveryReport)
     audit = app.verify_audit()
     assert_type(audit, AuditReport)

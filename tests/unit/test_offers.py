@@ -180,7 +180,7 @@ def test_request_uses_the_offer_chosen_in_the_answers(app: Any) -> None:
     first, second = request(app, one, two, offers={one: chosen.id})
     assert (first.offer_id, first.amount_due_cents) == (chosen.id, 16800)  # (90 + 50) × 1.2
     assert (second.offer_id, second.amount_due_cents) == (default_two.id, 4200)
-    assert [d.amount_due_cents for d in app.list_dossiers()] == [16800, 4200]
+    assert [d.amount_due_cents for d in app.list_dossiers()] == [4200, 16800]  # newest first
 
 
 def test_offers_chosen_in_an_answers_file_are_read(app: Any, tmp_path: Path) -> None:

@@ -6,13 +6,14 @@ output stays one clean JSON document.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
@@ -24,12 +25,15 @@ __all__ = [
     "LIMIT",
     "MONTH",
     "MONTHS",
+    "PAGE_SIZE",
     "YEAR",
     "OutputFile",
     "delivered",
     "emit",
+    "emit_rows",
     "json_option",
     "note",
+    "page_options",
     "table",
     "told",
     "undelivered_notes",
@@ -74,6 +78,8 @@ MONTH = _Bounded("MONTH", 1, 12, "a month (1 to 12)")
 LIMIT = _Bounded("N", 1, _MAX_INT, f"a number of rows (from 1 to {_MAX_INT})")
 #: A number of months in a contract.
 MONTHS = _Bounded("MONTHS", 0, 1200, "a number of months (0 to 1200)")
+#: How many rows a list shows (one more is read to know whether a next page exists).
+COUNT = _Bounded("N", 1, _MAX_INT - 1, "a number of rows (a whole number from 1)")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,15 +177,21 @@ def undelivered_notes(most: int = 5) -> list[str]:
 
 
 def table(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
 ) -> None:
-    """A table on stdout: rich for a terminal, plain aligned columns when piped."""
-    if not rows:
+    """A table on stdout: rich for a terminal, plain aligned columns when piped.
+
+    Rows are read as they come: a plain table is aligned on its first rows and written
+    as it goes, so a long list neither waits for its last row nor holds them all.
+    """
+    cells = (["" if v is None else str(v) for v in row] for row in rows)
+    terminal = sys.stdout.isatty()
+    head = list(itertools.islice(cells, _RICH_ROWS + 1 if terminal else _WIDTH_ROWS))
+    if not head:
         click.echo("(rien à afficher)")
         return
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
-    if not sys.stdout.isatty():
-        _plain(columns, cells, title)
+    if not terminal or len(head) > _RICH_ROWS:
+        _plain(columns, head, cells, title)
         return
     from rich.console import Console  # costs 20–40 ms at start-up: a terminal only
     from rich.table import Table
@@ -187,21 +199,124 @@ def table(
     t = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
         t.add_column(col, overflow="fold")
-    for row in cells:
+    for row in head:
         t.add_row(*row)
     width = max(100, shutil.get_terminal_size().columns)
     Console(file=sys.stdout, width=width, soft_wrap=False).print(t)
 
 
-def _plain(columns: Sequence[str], cells: list[list[str]], title: str | None) -> None:
-    """Columns separated by two spaces, one line per row, for grep, cut and awk."""
-    cells = [[" ".join(cell.splitlines()) for cell in row] for row in cells]
-    widths = [max(len(col), *(len(row[i]) for row in cells)) for i, col in enumerate(columns)]
+def _plain(
+    columns: Sequence[str], head: list[list[str]], rest: Iterator[list[str]], title: str | None
+) -> None:
+    """Columns separated by two spaces, one line per row, for grep, cut and awk; the
+    widths are those of the first rows (a longer cell further down pushes its line)."""
+
+    def flat(row: list[str]) -> list[str]:
+        return [" ".join(cell.splitlines()) for cell in row]
+
+    head = [flat(row) for row in head]
+    widths = [max(len(col), *(len(row[i]) for row in head)) for i, col in enumerate(columns)]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     lines = [title] if title else []
     lines += [line(columns), line(["-" * w for w in widths])]
-    lines += [line(row) for row in cells]
+    lines += [line(row) for row in head]
     click.echo("\n".join(lines))
+    while chunk := list(itertools.islice(rest, _WIDTH_ROWS)):
+        click.echo("\n".join(line(flat(row)) for row in chunk))
+
+
+# -- lists that page --------------------------------------------------------------
+#: How many rows a ``list`` command shows unless told otherwise.
+PAGE_SIZE = 50
+#: Beyond this many rows a terminal gets the plain table too: rich lays a table out
+#: only once it has every row, at about a millisecond a row.
+_RICH_ROWS = 1000
+#: The plain table's column widths are those of the first rows (later rows stream out).
+_WIDTH_ROWS = 200
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
+def page_options(noun: str) -> Callable[[F], F]:
+    """``--limit N``, ``--all`` and ``--before ID`` of a list of ``noun`` (newest first);
+    the command receives ``page``: the number of rows to show (None: all) and the cursor."""
+
+    def decorate(fn: F) -> F:
+        fn = click.option(
+            "--before",
+            type=ID,
+            help=f"Only the {noun} whose ID is below this one (the next page).",
+        )(fn)
+        fn = click.option("--all", "show_all", is_flag=True, help=f"Every {noun[:-1]}.")(fn)
+        return click.option(
+            "--limit", type=COUNT, help=f"At most this many {noun} (default {PAGE_SIZE})."
+        )(fn)
+
+    return decorate
+
+
+def page_limit(limit: int | None, show_all: bool) -> tuple[int | None, int | None]:
+    """How many rows to show (``--limit``, none with ``--all``, else :data:`PAGE_SIZE`)
+    and how many to read: one more, which tells whether a next page exists."""
+    if show_all and limit is not None:
+        raise click.UsageError("--all and --limit cannot be given together.")
+    shown = None if show_all else (limit or PAGE_SIZE)
+    return shown, None if shown is None else shown + 1
+
+
+def emit_rows(
+    rows: Iterable[R],
+    *,
+    limit: int | None,
+    as_json: bool,
+    data: Callable[[R], Any],
+    columns: Sequence[str],
+    cells: Callable[[R], Sequence[Any]],
+    noun: str,
+    human: Callable[[Iterator[R]], None] | None = None,
+) -> None:
+    """Stream a page of rows (read with ``limit + 1`` so that one more tells a next page
+    exists): a JSON array written row by row, or a table (or what ``human`` prints);
+    then, on stderr, how to see the next page."""
+    it = iter(rows)
+    shown = it if limit is None else itertools.islice(it, limit)
+    last: list[R] = []
+
+    def counted() -> Iterator[R]:
+        for row in shown:
+            last[:] = [row]
+            yield row
+
+    if want_json(as_json):
+        _json_array(data(row) for row in counted())
+    elif human is not None:
+        human(counted())
+    else:
+        table(columns, (cells(row) for row in counted()))
+    if limit is not None and last and next(it, None) is not None:
+        note(
+            f"The newest {limit} {noun} shown; the next ones: --before {last[0].id} "
+            "(or --all for every one)."
+        )
+
+
+def _json_array(items: Iterable[Any]) -> None:
+    """One JSON array, written item by item (the same document :func:`emit` writes)."""
+    out = sys.stdout
+    out.write("[")
+    first = True
+    for item in items:
+        text = json.dumps(item, default=_default, ensure_ascii=False, indent=2)
+        out.write(("\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
+        first = False
+    out.write("]\n" if first else "\n]\n")
+    out.flush()

@@ -7,7 +7,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import ID, MONTH, YEAR, OutputFile, delivered, emit, json_option, note, table
+from ._output import (
+    ID,
+    MONTH,
+    YEAR,
+    OutputFile,
+    delivered,
+    emit,
+    emit_rows,
+    json_option,
+    note,
+    page_limit,
+    page_options,
+    table,
+)
 
 if TYPE_CHECKING:
     from ..models import Invoice
@@ -148,55 +161,77 @@ def invoice_dict(inv: Invoice) -> dict[str, Any]:
     return data
 
 
-def _table(invoices: list[Invoice]) -> None:
+_INVOICE_COLUMNS = [
+    "ID",
+    "Numéro",
+    "Type",
+    "Date",
+    "Échéance",
+    "Prestataire",
+    "Client",
+    "Dossier",
+    "Total HT",
+    "TVA",
+    "Total TTC",
+]
+
+
+def _cells(i: Invoice) -> tuple[Any, ...]:
     from ..money import format_eur
 
-    table(
-        [
-            "Numéro",
-            "Type",
-            "Date",
-            "Échéance",
-            "Prestataire",
-            "Client",
-            "Dossier",
-            "Total HT",
-            "TVA",
-            "Total TTC",
-        ],
-        [
-            (
-                i.number,
-                "avoir" if i.kind == "credit_note" else "facture",
-                f"{i.issue_date:%d/%m/%Y}",
-                f"{i.due_date:%d/%m/%Y}",
-                i.provider_id,
-                i.data.get("buyer", {}).get("name"),
-                i.dossier_id,
-                format_eur(i.total_ht_cents),
-                format_eur(i.total_vat_cents),
-                format_eur(i.total_ttc_cents),
-            )
-            for i in invoices
-        ],
+    return (
+        i.id,
+        i.number,
+        "avoir" if i.kind == "credit_note" else "facture",
+        f"{i.issue_date:%d/%m/%Y}",
+        f"{i.due_date:%d/%m/%Y}",
+        i.provider_id,
+        i.data.get("buyer", {}).get("name"),
+        i.dossier_id,
+        format_eur(i.total_ht_cents),
+        format_eur(i.total_vat_cents),
+        format_eur(i.total_ttc_cents),
     )
+
+
+def _table(invoices: list[Invoice]) -> None:
+    table(_INVOICE_COLUMNS, [_cells(i) for i in invoices])
 
 
 @invoice.command("list")
 @click.option("--year", type=YEAR, help="Only invoices issued this year.")
 @click.option("--month", type=MONTH, help="With --year: only this month.")
 @click.option("--dossier", "dossier_id", type=ID, help="Only the invoices of this dossier.")
+@page_options("invoices")
 @json_option
 @click.pass_obj
 def invoice_list(
-    state: State, year: int | None, month: int | None, dossier_id: int | None, as_json: bool
+    state: State,
+    year: int | None,
+    month: int | None,
+    dossier_id: int | None,
+    limit: int | None,
+    show_all: bool,
+    before: int | None,
+    as_json: bool,
 ) -> None:
-    """List invoices and credit notes in series order.
+    """List invoices and credit notes, newest first (50 unless --limit or --all).
 
     Example: domicili invoice list --year 2026 --json
     """
-    found = state.app().list_invoices(year=year, month=month, dossier_id=dossier_id)
-    emit([invoice_dict(i) for i in found], as_json, lambda: _table(found))
+    shown, read = page_limit(limit, show_all)
+    found = state.app().iter_invoices(
+        year=year, month=month, dossier_id=dossier_id, limit=read, before=before
+    )
+    emit_rows(
+        found,
+        limit=shown,
+        as_json=as_json,
+        data=invoice_dict,
+        columns=_INVOICE_COLUMNS,
+        cells=_cells,
+        noun="invoices",
+    )
 
 
 @invoice.command("show")

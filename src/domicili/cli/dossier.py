@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..catalog import Requirement
-from ._output import ID, LIMIT, emit, json_option, note, table, told
+from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options, table, told
 
 if TYPE_CHECKING:
     from ..models import Dossier
@@ -52,33 +52,38 @@ def _paris(at: Any) -> str:
 
 @dossier.command("list")
 @click.option("--status", type=StatusType(), help="Only this status (S1 or pending_review…).")
-@click.option("--limit", type=LIMIT, help="At most this many dossiers.")
+@page_options("dossiers")
 @json_option
 @click.pass_obj
-def dossier_list(state: State, status: Status | None, limit: int | None, as_json: bool) -> None:
-    """List dossiers, oldest first.
+def dossier_list(
+    state: State,
+    status: Status | None,
+    limit: int | None,
+    show_all: bool,
+    before: int | None,
+    as_json: bool,
+) -> None:
+    """List dossiers, newest first (50 unless --limit or --all; --before for the next page).
 
     Example: domicili dossier list --status S1
     """
-    dossiers = state.app().list_dossiers(status, limit)
-
-    def human() -> None:
-        table(
-            ["ID", "Réf.", "Prestataire", "Client", "Statut", "Échéance paiement"],
-            [
-                (
-                    d.id,
-                    d.reference,
-                    d.provider_id,
-                    d.client_id,
-                    f"{d.status.code} {d.status.label}",
-                    _paris(d.payment_due_at),
-                )
-                for d in dossiers
-            ],
-        )
-
-    emit([_summary(d) for d in dossiers], as_json, human)
+    shown, read = page_limit(limit, show_all)
+    emit_rows(
+        state.app().iter_dossiers(status, read, before=before),
+        limit=shown,
+        as_json=as_json,
+        data=_summary,
+        columns=["ID", "Réf.", "Prestataire", "Client", "Statut", "Échéance paiement"],
+        cells=lambda d: (
+            d.id,
+            d.reference,
+            d.provider_id,
+            d.client_id,
+            f"{d.status.code} {d.status.label}",
+            _paris(d.payment_due_at),
+        ),
+        noun="dossiers",
+    )
 
 
 def _show(details: DossierDetails) -> None:

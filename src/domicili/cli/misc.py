@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, delivered, emit, json_option, table
+from ._output import ID, delivered, emit, emit_rows, json_option, page_limit, page_options
 
 if TYPE_CHECKING:
+    from ..models import OutboxMessage
     from . import State
 
 
@@ -65,53 +67,60 @@ def outbox() -> None:
 @click.option("--dossier", "dossier_id", type=ID, help="Only messages about this dossier.")
 @click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
 @click.option("--full", is_flag=True, help="Print each message body.")
+@page_options("messages")
 @json_option
 @click.pass_obj
 def outbox_list(
-    state: State, dossier_id: int | None, status: str | None, full: bool, as_json: bool
+    state: State,
+    dossier_id: int | None,
+    status: str | None,
+    full: bool,
+    limit: int | None,
+    show_all: bool,
+    before: int | None,
+    as_json: bool,
 ) -> None:
-    """List queued and delivered messages.
+    """List queued and delivered messages, newest first (50 unless --limit or --all).
 
     Example: domicili outbox list --dossier 1 --full
     """
-    messages = state.app().outbox(dossier_id=dossier_id, status=status)
+    shown, read = page_limit(limit, show_all)
+    messages = state.app().iter_outbox(
+        dossier_id=dossier_id, status=status, limit=read, before=before
+    )
+    emit_rows(
+        messages,
+        limit=shown,
+        as_json=as_json,
+        data=lambda m: m.model_dump(mode="json", include=_MESSAGE_FIELDS),
+        columns=["ID", "Canal", "Destinataire", "Objet / texte", "Dossier", "État"],
+        cells=lambda m: (m.id, m.channel, m.to, m.subject or m.body[:60], m.dossier_id, m.status),
+        noun="messages",
+        human=_print_bodies if full else None,
+    )
 
-    def human() -> None:
-        if full:
-            for m in messages:
-                click.echo(f"--- #{m.id} {m.channel} to {m.to} [{m.status}] ({m.template})")
-                if m.subject:
-                    click.echo(f"Objet : {m.subject}\n")
-                click.echo(m.body)
-            return
-        table(
-            ["ID", "Canal", "Destinataire", "Objet / texte", "Dossier", "État"],
-            [
-                (m.id, m.channel, m.to, m.subject or m.body[:60], m.dossier_id, m.status)
-                for m in messages
-            ],
-        )
 
-    data = [
-        m.model_dump(
-            mode="json",
-            include={
-                "id",
-                "channel",
-                "to",
-                "subject",
-                "body",
-                "template",
-                "dossier_id",
-                "status",
-                "attempts",
-                "created_at",
-                "sent_at",
-            },
-        )
-        for m in messages
-    ]
-    emit(data, as_json, human)
+_MESSAGE_FIELDS = {
+    "id",
+    "channel",
+    "to",
+    "subject",
+    "body",
+    "template",
+    "dossier_id",
+    "status",
+    "attempts",
+    "created_at",
+    "sent_at",
+}
+
+
+def _print_bodies(messages: Iterator[OutboxMessage]) -> None:
+    for m in messages:
+        click.echo(f"--- #{m.id} {m.channel} to {m.to} [{m.status}] ({m.template})")
+        if m.subject:
+            click.echo(f"Objet : {m.subject}\n")
+        click.echo(m.body)
 
 
 @outbox.command("deliver")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options
 
 if TYPE_CHECKING:
     from ..service.payments import PaymentOutcome
@@ -143,47 +143,55 @@ def _header(text: str) -> tuple[str, str]:
 @payment.command("list")
 @click.option("--status", type=click.Choice(["succeeded", "failed", "pending", "held", "refunded"]))
 @click.option("--dossier", "dossier_id", type=ID)
+@page_options("payments")
 @json_option
 @click.pass_obj
-def payment_list(state: State, status: str | None, dossier_id: int | None, as_json: bool) -> None:
-    """List payments; `--status held` shows those kept for review.
+def payment_list(
+    state: State,
+    status: str | None,
+    dossier_id: int | None,
+    limit: int | None,
+    show_all: bool,
+    before: int | None,
+    as_json: bool,
+) -> None:
+    """List payments, newest first (50 unless --limit or --all); `--status held` shows
+    those kept for review.
 
     Without --provider, held payments that match no provider are listed too.
     Example: domicili payment list --status held
     """
     from ..french import format_money
 
-    found = state.app().list_payments(status=status, dossier_id=dossier_id)
-    emit(
-        [p.model_dump(mode="json") for p in found],
-        as_json,
-        lambda: table(
-            [
-                "ID",
-                "Prestataire",
-                "Dossier",
-                "Source",
-                "Moyen",
-                "Montant",
-                "État",
-                "Référence",
-                "À examiner",
-            ],
-            [
-                (
-                    p.id,
-                    p.provider_id,
-                    p.dossier_id,
-                    p.adapter,
-                    p.method,
-                    format_money(p.amount_cents, p.currency),
-                    p.status,
-                    p.reference,
-                    p.review_reason,
-                )
-                for p in found
-            ],
+    shown, read = page_limit(limit, show_all)
+    emit_rows(
+        state.app().iter_payments(status=status, dossier_id=dossier_id, limit=read, before=before),
+        limit=shown,
+        as_json=as_json,
+        data=lambda p: p.model_dump(mode="json"),
+        columns=[
+            "ID",
+            "Prestataire",
+            "Dossier",
+            "Source",
+            "Moyen",
+            "Montant",
+            "État",
+            "Référence",
+            "À examiner",
+        ],
+        cells=lambda p: (
+            p.id,
+            p.provider_id,
+            p.dossier_id,
+            p.adapter,
+            p.method,
+            format_money(p.amount_cents, p.currency),
+            p.status,
+            p.reference,
+            p.review_reason,
         ),
+        noun="payments",
     )
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import ID, emit, json_option, note, table
+from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options
 
 if TYPE_CHECKING:
     from ..models import Provider
@@ -151,35 +151,36 @@ def provider_update(state: State, /, provider_id: int, as_json: bool, **changes:
 
 
 @provider.command("list")
+@page_options("providers")
 @json_option
 @click.pass_obj
-def provider_list(state: State, as_json: bool) -> None:
-    """List providers with their agrément status.
+def provider_list(
+    state: State, limit: int | None, show_all: bool, before: int | None, as_json: bool
+) -> None:
+    """List providers with their agrément status, newest first (50 unless --limit or --all).
 
     Example: domicili provider list --json
     """
     from ..clock import paris_date
 
     app = state.app()
-    providers = app.list_providers()
     today = paris_date(app.ctx.now())
-
-    def human() -> None:
-        table(
-            ["ID", "Nom", "SIREN", "Ville", "Agrément"],
-            [
-                (
-                    p.id,
-                    p.name,
-                    p.siren,
-                    f"{p.postcode} {p.city}",
-                    p.agrement_problem(today) or f"valide jusqu'au {p.agrement_expires:%d/%m/%Y}",
-                )
-                for p in providers
-            ],
-        )
-
-    emit([provider_dict(p) for p in providers], as_json, human)
+    shown, read = page_limit(limit, show_all)
+    emit_rows(
+        app.iter_providers(limit=read, before=before),
+        limit=shown,
+        as_json=as_json,
+        data=provider_dict,
+        columns=["ID", "Nom", "SIREN", "Ville", "Agrément"],
+        cells=lambda p: (
+            p.id,
+            p.name,
+            p.siren,
+            f"{p.postcode} {p.city}",
+            p.agrement_problem(today) or f"valide jusqu'au {p.agrement_expires:%d/%m/%Y}",
+        ),
+        noun="providers",
+    )
 
 
 @provider.command("show")

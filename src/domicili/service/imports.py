@@ -4,6 +4,13 @@ Every row is checked first; any invalid row stops the import before anything is
 written (all-or-nothing), unless ``skip_invalid`` imports the valid ones. The SIREN
 is the key: importing the same rows again updates those providers, never duplicates.
 
+The checked rows are then written :data:`BATCH` at a time, one short transaction each
+(with its ``provider.imported`` event), so that other writers, which wait for the
+write lock, never wait past the database's busy timeout during a long import. If the
+process dies during the writing, the batches already committed stay, each whole, and
+nothing of the others is written: running the same file again completes the import
+(the rows already written are updated to the same values).
+
 CSV columns (UTF-8, ``,`` or ``;`` separated, header on line 1): ``name, legal_form,
 representative,
 siren, vat_number, agrement_numero, agrement_prefecture, agrement_date, address,
@@ -31,7 +38,10 @@ from .context import Context
 from .errors import from_validation
 from .providers import _offer_services_listed, validate_provider
 
-__all__ = ["ImportReport", "import_providers", "read_rows"]
+__all__ = ["BATCH", "ImportReport", "import_providers", "read_rows"]
+
+#: How many rows an import writes per transaction.
+BATCH = 500
 
 PROVIDER_FIELDS = {
     "name",
@@ -202,43 +212,63 @@ def import_providers(
     if errors and not skip_invalid:
         raise ImportRowsError(errors)
     report.skipped = errors
-    with ctx.store.transaction():
-        for line, provider, offer in valid:
-            existing = ctx.store.provider_id_by_siren(provider.siren)
-            if ctx.provider_scope is not None and existing != ctx.provider_scope:
-                raise OutOfScope(
-                    f"line {line}: SIREN {provider.siren} is not provider {ctx.provider_scope}, "
-                    "the one in scope; a scoped import may only update that provider. Nothing "
-                    "was imported.",
-                    provider_id=ctx.provider_scope,
-                )
-            if existing is None:
-                provider.id = ctx.store.insert_provider(provider)
-                report.created += 1
-            else:
-                provider.id = existing
-                current = ctx.store.get_provider(existing)
-                assert current is not None
-                fields = provider.model_dump(
-                    exclude={"id", "created_at", "suspended", "suspension_reason"}
-                )
-                ctx.store.update_provider(existing, **fields)
-                report.updated += 1
-            if offer is not None:
-                _upsert_offer(ctx, provider.id, offer)
-                _offer_services_listed(ctx, provider.id, offer["services"])
-            if progress:
-                progress(1)
-        ctx.event(
-            "provider.imported",
-            data={
+    _check_scope(ctx, valid)
+    batches = [valid[i : i + BATCH] for i in range(0, len(valid), BATCH)] or [[]]
+    for number, batch in enumerate(batches, 1):
+        with ctx.store.transaction():
+            created, updated = report.created, report.updated
+            for line, provider, offer in batch:
+                _write_row(ctx, report, line, provider, offer)
+                if progress:
+                    progress(1)
+            data: dict[str, Any] = {
                 "file": path.name,
-                "created": report.created,
-                "updated": report.updated,
-                "skipped": len(report.skipped),
-            },
-        )
+                "created": report.created - created,
+                "updated": report.updated - updated,
+                "skipped": len(report.skipped) if number == len(batches) else 0,
+            }
+            if len(batches) > 1:
+                data["batch"] = [number, len(batches)]
+            ctx.event("provider.imported", data=data)
     return report
+
+
+def _check_scope(ctx: Context, valid: list[tuple[int, Provider, dict[str, Any] | None]]) -> None:
+    """A scoped import may only update the provider in scope: refused before any write."""
+    if ctx.provider_scope is None:
+        return
+    for line, provider, _ in valid:
+        if ctx.store.provider_id_by_siren(provider.siren) != ctx.provider_scope:
+            raise _out_of_scope(ctx.provider_scope, line, provider.siren)
+
+
+def _out_of_scope(scope: int, line: int, siren: str, *, written: bool = False) -> OutOfScope:
+    done = "The rows before its batch were imported" if written else "Nothing was imported"
+    return OutOfScope(
+        f"line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
+        f"import may only update that provider. {done}.",
+        provider_id=scope,
+    )
+
+
+def _write_row(
+    ctx: Context, report: ImportReport, line: int, provider: Provider, offer: dict[str, Any] | None
+) -> None:
+    existing = ctx.store.provider_id_by_siren(provider.siren)
+    if ctx.provider_scope is not None and existing != ctx.provider_scope:
+        # Another writer gave this SIREN to another provider since the check.
+        raise _out_of_scope(ctx.provider_scope, line, provider.siren, written=True)
+    if existing is None:
+        provider.id = ctx.store.insert_provider(provider)
+        report.created += 1
+    else:
+        provider.id = existing
+        fields = provider.model_dump(exclude={"id", "created_at", "suspended", "suspension_reason"})
+        ctx.store.update_provider(existing, **fields)
+        report.updated += 1
+    if offer is not None:
+        _upsert_offer(ctx, provider.id, offer)
+        _offer_services_listed(ctx, provider.id, offer["services"])
 
 
 def _upsert_offer(ctx: Context, provider_id: int, fields: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -226,8 +227,12 @@ def find_invoice(ctx: Context, number: str) -> Invoice:
     if not found:
         raise InvoiceNotFound(number)
     if len(found) > 1:
+        named = ", ".join(
+            f"{p.id} ({p.name})" for p in (ctx.provider(i.provider_id) for i in found)
+        )
         raise InvalidInput(
-            f"Several providers have an invoice {number}; choose the provider.",
+            f"Invoice {number.strip()} exists at {len(found)} providers, {named}: "
+            "name the provider whose invoice it is.",
             field="provider",
             value=number,
         )
@@ -240,12 +245,24 @@ def list_invoices(
     year: int | None = None,
     month: int | None = None,
     dossier_id: int | None = None,
-) -> list[Invoice]:
+    limit: int | None = None,
+    before: int | None = None,
+) -> Iterator[Invoice]:
+    """Invoices and credit notes, newest first, read as they are consumed; ``before``:
+    only ids below it (the next page)."""
+    from .views import check_page
+
     start, end = _period(year, month)
+    limit, before = check_page(limit, before)
     if dossier_id is not None:
         ctx.dossier(dossier_id)
-    return ctx.store.invoices(
-        provider_id=ctx.provider_scope, dossier_id=dossier_id, date_from=start, date_to=end
+    return ctx.store.list_invoices(
+        provider_id=ctx.provider_scope,
+        dossier_id=dossier_id,
+        date_from=start,
+        date_to=end,
+        before=before,
+        limit=limit,
     )
 
 
@@ -327,7 +344,8 @@ class ExportReport:
 
 def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -> ExportReport:
     """Every PDF of a period and a CSV summary (for the accountant)."""
-    found = list_invoices(ctx, year=year, month=month)
+    start, end = _period(year, month)
+    found = ctx.store.invoices(provider_id=ctx.provider_scope, date_from=start, date_to=end)
     folder.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
@@ -347,7 +365,10 @@ def export(ctx: Context, folder: Path, *, year: int, month: int | None = None) -
             "fichier",
         ]
     )
-    numbers = {i.id: i.number for i in ctx.store.invoices(provider_id=ctx.provider_scope)}
+    # The numbers of the invoices the period's credit notes cancel, and only theirs.
+    numbers = ctx.store.invoice_numbers(
+        i.credited_invoice_id for i in found if i.credited_invoice_id is not None
+    )
     for inv in found:
         name = f"{inv.number}.pdf" if ctx.provider_scope else f"{inv.provider_id}-{inv.number}.pdf"
         (folder / name).write_bytes(ctx.files.read(inv.pdf_sha256))

@@ -232,11 +232,26 @@ def deliver_committed(ctx: Context) -> DeliveryReport:
 
 
 def list_messages(
-    ctx: Context, *, dossier_id: int | None = None, status: str | None = None
-) -> list[OutboxMessage]:
-    """Queued and delivered messages, newest first (of one dossier when named)."""
+    ctx: Context,
+    *,
+    dossier_id: int | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    before: int | None = None,
+) -> Iterator[OutboxMessage]:
+    """Queued and delivered messages, newest first (of one dossier when named), read as
+    they are consumed; ``before``: only ids below it (the next page)."""
+    from .views import check_page
+
+    limit, before = check_page(limit, before)
     if dossier_id is not None:
         ctx.dossier(dossier_id)  # an unknown (or another provider's) dossier is not found
     return ctx.store.list_messages(
-        provider_id=ctx.provider_scope, dossier_id=dossier_id, status=status
+        # A dossier's messages are its provider's (and the dossier was found in scope):
+        # the dossier's index alone finds them, newest first.
+        provider_id=ctx.provider_scope if dossier_id is None else None,
+        dossier_id=dossier_id,
+        status=status,
+        before=before,
+        limit=limit,
     )

@@ -11,7 +11,7 @@ is never silently applied or dropped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -349,8 +349,23 @@ def receive_webhook(ctx: Context, payload: bytes, headers: Mapping[str, str]) ->
 
 
 def list_payments(
-    ctx: Context, *, status: str | None = None, dossier_id: int | None = None
-) -> list[Payment]:
+    ctx: Context,
+    *,
+    status: str | None = None,
+    dossier_id: int | None = None,
+    limit: int | None = None,
+    before: int | None = None,
+) -> Iterator[Payment]:
+    """Payments, newest first, read as they are consumed; ``before``: ids below it."""
+    from .views import check_page
+
+    limit, before = check_page(limit, before)
     if dossier_id is not None:
         ctx.dossier(dossier_id)
-    return ctx.store.payments(dossier_id=dossier_id, provider_id=ctx.provider_scope, status=status)
+    return ctx.store.payments(
+        dossier_id=dossier_id,
+        provider_id=ctx.provider_scope,
+        status=status,
+        before=before,
+        limit=limit,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -152,10 +153,18 @@ def get_provider(ctx: Context, provider_id: int) -> Provider:
     return ctx.provider(provider_id)
 
 
-def list_providers(ctx: Context) -> list[Provider]:
+def list_providers(
+    ctx: Context, *, limit: int | None = None, before: int | None = None
+) -> Iterator[Provider]:
+    """Providers, newest first, read as they are consumed (a scoped session: its own)."""
+    from .views import check_page
+
+    limit, before = check_page(limit, before)
     if ctx.provider_scope is not None:
-        return [ctx.provider(ctx.provider_scope)]
-    return ctx.store.list_providers()
+        own = ctx.provider(ctx.provider_scope)
+        shown = before is None or ctx.provider_scope < before
+        return iter([own] if shown and limit != 0 else [])
+    return ctx.store.list_providers(before=before, limit=limit)
 
 
 def add_offer(ctx: Context, provider_id: int, **fields: Any) -> Offer:

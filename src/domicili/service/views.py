@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -17,6 +18,7 @@ __all__ = [
     "DatabaseInfo",
     "DossierDetails",
     "check_limit",
+    "check_page",
     "database_info",
     "dossier_details",
     "dossier_summary",
@@ -35,6 +37,15 @@ def check_limit(limit: int | None) -> int | None:
             f"--limit {limit} is not a number of rows (from 1 to {MAX_LIMIT}).", field="limit"
         )
     return limit
+
+
+def check_page(limit: int | None, before: int | None) -> tuple[int | None, int | None]:
+    """A list's ``limit`` and its cursor ``before`` (an id: rows below it), both checked."""
+    if before is not None and not 1 <= before <= MAX_LIMIT:
+        raise InvalidInput(
+            f"--before {before} is not an identifier (from 1 to {MAX_LIMIT}).", field="before"
+        )
+    return check_limit(limit), before
 
 
 class DatabaseInfo(TypedDict):
@@ -108,16 +119,22 @@ def dossier_details(ctx: Context, dossier_id: int) -> DossierDetails:
 
 
 def list_dossiers(
-    ctx: Context, status: Status | str | None = None, limit: int | None = None
-) -> list[Dossier]:
-    """Dossiers, newest first; ``status`` as a :class:`Status`, a name or an S-code."""
+    ctx: Context,
+    status: Status | str | None = None,
+    *,
+    limit: int | None = None,
+    before: int | None = None,
+) -> Iterator[Dossier]:
+    """Dossiers, newest first, read as they are consumed; ``status`` as a
+    :class:`Status`, a name or an S-code; ``before``: only ids below it (the next page)."""
     if isinstance(status, str):
         try:
             status = parse_status(status)
         except ValueError as exc:
             raise InvalidInput(f"{exc}.", field="status") from None
+    limit, before = check_page(limit, before)
     return ctx.store.list_dossiers(
-        provider_id=ctx.provider_scope, status=status, limit=check_limit(limit)
+        provider_id=ctx.provider_scope, status=status, before=before, limit=limit
     )
 
 

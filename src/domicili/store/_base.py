@@ -3,13 +3,18 @@ unit of work, whatever the engine behind it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, suppress
 from types import TracebackType
+from typing import Any
 
 from ..models import OutboxMessage
 from ._sql import Sql
 
-__all__ = ["StoreBase"]
+__all__ = ["PAGE_BATCH", "StoreBase"]
+
+#: How many rows a list reads per query: memory stays flat however long the list.
+PAGE_BATCH = 500
 
 
 class StoreBase:
@@ -45,6 +50,43 @@ class StoreBase:
         """Messages queued with ``claim=True`` by transactions that have committed."""
         taken, self.committed_messages = self.committed_messages, []
         return taken
+
+    def _newest_first(
+        self,
+        select: str,
+        where: list[str],
+        params: list[Any],
+        *,
+        before: int | None = None,
+        limit: int | None = None,
+        id_column: str = "id",
+        few: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of ``select`` (a ``SELECT … FROM table`` without ``WHERE``), highest
+        ``id`` first, below ``before`` when given, at most ``limit`` of them.
+
+        Read :data:`PAGE_BATCH` rows per query, each query starting below the last id
+        read (keyset paging): every query is short and complete, so the connection is free
+        between batches, whatever the engine, and an index on the filter's columns then
+        ``id`` answers each batch without sorting. ``few``: the filter selects few rows
+        but no index gives them in ``id`` order (``status IN (…)``): they are found by
+        the filter's index and sorted, rather than sought along the whole table.
+        """
+        cursor, left = before, limit
+        while left is None or left > 0:
+            size = PAGE_BATCH if left is None else min(PAGE_BATCH, left)
+            conditions = where + ([f"{id_column} < ?"] if cursor is not None else [])
+            sql = select + (" WHERE " + " AND ".join(conditions) if conditions else "")
+            rows = self.sql.all(
+                f"{sql} ORDER BY {id_column}{' + 0' if few else ''} DESC LIMIT {size}",
+                (*params, *(() if cursor is None else (cursor,))),
+            )
+            if len(rows) < size:
+                yield from rows
+                return
+            cursor = rows[-1]["id"]
+            yield from rows
+            left = None if left is None else left - len(rows)
 
     def execute(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         """Run one statement written in the store's ``?`` style; its rows, if any.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from ..models import (
 )
 from ..records import PaymentLink
 from ..records import to_json as _json
-from ._base import StoreBase
+from ._base import PAGE_BATCH, StoreBase
 from ._rows import _columns, _equal
 
 __all__ = ["BillingStore"]
@@ -57,23 +58,54 @@ class BillingStore(StoreBase):
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> list[Invoice]:
-        where, params = _equal(
+        """Invoices in series order (a provider's, then its series, then its sequence)."""
+        where, params = _invoice_filters(
             provider_id=provider_id,
             number=number,
             dossier_id=dossier_id,
             credited_invoice_id=credited_invoice_id,
+            date_from=date_from,
+            date_to=date_to,
         )
-        if date_from is not None:
-            where.append("issue_date >= ?")
-            params.append(date_from.isoformat())
-        if date_to is not None:
-            where.append("issue_date < ?")
-            params.append(date_to.isoformat())
         sql = "SELECT * FROM invoices" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self.sql.all(sql + " ORDER BY provider_id, series, sequence", tuple(params))
-        for r in rows:
-            r["data"] = json.loads(r["data"])
-        return [Invoice.model_validate(r) for r in rows]
+        return [_invoice(r) for r in rows]
+
+    def list_invoices(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Invoice]:
+        """Invoices newest first (highest id), below ``before`` when given, read in batches."""
+        where, params = _invoice_filters(
+            provider_id=provider_id,
+            dossier_id=dossier_id,
+            date_from=date_from,
+            date_to=date_to,
+            # Newest first within a period: along the id (issue order) from the top,
+            # the period's rows come first; the date index would sort the whole period.
+            date_column="issue_date || ''",
+        )
+        rows = self._newest_first(
+            "SELECT * FROM invoices", where, params, before=before, limit=limit
+        )
+        return (_invoice(r) for r in rows)
+
+    def invoice_numbers(self, invoice_ids: Iterable[int]) -> dict[int, str]:
+        """id → number of the named invoices (those a list of credit notes cancels)."""
+        wanted = sorted(set(invoice_ids))
+        numbers: dict[int, str] = {}
+        for start in range(0, len(wanted), PAGE_BATCH):
+            chunk = wanted[start : start + PAGE_BATCH]
+            marks = ", ".join("?" * len(chunk))
+            rows = self.sql.rows(f"SELECT id, number FROM invoices WHERE id IN ({marks})", chunk)
+            numbers.update((int(i), str(n)) for i, n in rows)
+        return numbers
 
     # -- payments ---------------------------------------------------------------
     def record_payment_event(
@@ -126,12 +158,15 @@ class BillingStore(StoreBase):
         dossier_id: int | None = None,
         provider_id: int | None = None,
         status: str | None = None,
-    ) -> list[Payment]:
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Payment]:
+        """Payments newest first, below ``before`` when given, read in batches."""
         where, params = _equal(dossier_id=dossier_id, provider_id=provider_id, status=status)
-        sql = "SELECT * FROM payments" + (" WHERE " + " AND ".join(where) if where else "")
-        return [
-            Payment.model_validate(r) for r in self.sql.all(sql + " ORDER BY id", tuple(params))
-        ]
+        rows = self._newest_first(
+            "SELECT * FROM payments", where, params, before=before, limit=limit
+        )
+        return (Payment.model_validate(r) for r in rows)
 
     def insert_payment_link(
         self, token: str, dossier_id: int, amount_cents: int, at: datetime
@@ -173,3 +208,25 @@ def _link(row: dict[str, Any] | None) -> PaymentLink | None:
     if row["closed_at"] is not None:
         row["closed_at"] = datetime.fromisoformat(row["closed_at"])
     return PaymentLink(**row)
+
+
+def _invoice_filters(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    date_column: str = "issue_date",
+    **equal: Any,
+) -> tuple[list[str], list[Any]]:
+    where, params = _equal(**equal)
+    if date_from is not None:
+        where.append(f"{date_column} >= ?")
+        params.append(date_from.isoformat())
+    if date_to is not None:
+        where.append(f"{date_column} < ?")
+        params.append(date_to.isoformat())
+    return where, params
+
+
+def _invoice(row: dict[str, Any]) -> Invoice:
+    row["data"] = json.loads(row["data"])
+    return Invoice.model_validate(row)

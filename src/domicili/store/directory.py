@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -72,34 +73,30 @@ class DirectoryStore(StoreBase):
         row = self.sql.one("SELECT id FROM providers WHERE siren = ?", (siren,))
         return int(row["id"]) if row else None
 
-    def list_providers(self, ids: list[int] | None = None) -> list[Provider]:
-        if ids is None:
-            return self._providers("", ())
-        marks = ", ".join("?" * len(ids))
-        return self._providers(f"WHERE id IN ({marks})", tuple(ids)) if ids else []
+    def list_providers(
+        self, *, before: int | None = None, limit: int | None = None
+    ) -> Iterator[Provider]:
+        """Providers newest first (highest id), below ``before`` when given, in batches."""
+        rows = self._newest_first(
+            self._provider_select(), [], [], before=before, limit=limit, id_column="providers.id"
+        )
+        return (_provider(row) for row in rows)
 
-    def _providers(self, where: str, params: tuple[Any, ...]) -> list[Provider]:
+    def _provider_select(self) -> str:
         # The two lists come with each row (one query): departements in their order,
         # services as "position:code" put back in theirs.
         departements = self.sql.json_list("departement")
         services = self.sql.json_list("position || ':' || service")
-        rows = self.sql.all(
+        return (
             f"SELECT *, (SELECT {departements} FROM provider_departements d "
             "WHERE d.provider_id = providers.id) AS departements_list, "
             f"(SELECT {services} FROM provider_services s "
-            "WHERE s.provider_id = providers.id) AS services_list "
-            f"FROM providers {where} ORDER BY id",
-            params,
+            "WHERE s.provider_id = providers.id) AS services_list FROM providers"
         )
-        out = []
-        for row in rows:
-            row.pop("agrement_expires", None)
-            row["suspended"] = bool(row["suspended"])
-            row["departements"] = sorted(json_values(row.pop("departements_list")))
-            ranked = (item.split(":", 1) for item in json_values(row.pop("services_list")))
-            row["services"] = [code for _, code in sorted(ranked, key=lambda r: int(r[0]))]
-            out.append(Provider.model_validate(row, context=TRUSTED))
-        return out
+
+    def _providers(self, where: str, params: tuple[Any, ...]) -> list[Provider]:
+        rows = self.sql.all(f"{self._provider_select()} {where} ORDER BY id", params)
+        return [_provider(row) for row in rows]
 
     # -- offers -----------------------------------------------------------------
     def insert_offer(self, offer: Offer) -> int:
@@ -235,3 +232,12 @@ class DirectoryStore(StoreBase):
             ):
                 found.setdefault(provider_id, []).append(value)
         return found
+
+
+def _provider(row: dict[str, Any]) -> Provider:
+    row.pop("agrement_expires", None)
+    row["suspended"] = bool(row["suspended"])
+    row["departements"] = sorted(json_values(row.pop("departements_list")))
+    ranked = (item.split(":", 1) for item in json_values(row.pop("services_list")))
+    row["services"] = [code for _, code in sorted(ranked, key=lambda r: int(r[0]))]
+    return Provider.model_validate(row, context=TRUSTED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..models import (
 from ..records import to_json as _json
 from ..statuses import Status
 from ._base import StoreBase
-from ._rows import _columns, _dossier
+from ._rows import _columns, _dossier, _equal
 
 __all__ = ["DossierStore"]
 
@@ -64,23 +65,17 @@ class DossierStore(StoreBase):
         *,
         provider_id: int | None = None,
         status: Status | None = None,
+        before: int | None = None,
         limit: int | None = None,
-    ) -> list[Dossier]:
-        where: list[str] = []
-        params: list[Any] = []
-        if provider_id is not None:
-            where.append("provider_id = ?")
-            params.append(provider_id)
-        if status is not None:
-            where.append("status = ?")
-            params.append(status.value)
-        sql = "SELECT * FROM dossiers"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [_dossier(r) for r in self.sql.all(sql, tuple(params))]
+    ) -> Iterator[Dossier]:
+        """Dossiers newest first (highest id), below ``before`` when given, read in batches."""
+        where, params = _equal(
+            provider_id=provider_id, status=None if status is None else status.value
+        )
+        rows = self._newest_first(
+            "SELECT * FROM dossiers", where, params, before=before, limit=limit
+        )
+        return (_dossier(r) for r in rows)
 
     def dossiers_awaiting_payment_due_before(
         self, before: datetime, provider_id: int | None = None
@@ -175,4 +170,6 @@ class DossierStore(StoreBase):
         return {rev.kind: rev for rev in self.revisions(dossier_id)}
 
     def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]:
-        return self.list_dossiers(provider_id=provider_id, status=Status.AWAITING_SIGNATURE)
+        where, params = _equal(provider_id=provider_id, status=Status.AWAITING_SIGNATURE.value)
+        sql = "SELECT * FROM dossiers WHERE " + " AND ".join(where) + " ORDER BY id"
+        return [_dossier(r) for r in self.sql.all(sql, tuple(params))]

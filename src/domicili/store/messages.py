@@ -265,11 +265,21 @@ class MessageStore(StoreBase):
         provider_id: int | None = None,
         dossier_id: int | None = None,
         status: str | None = None,
-    ) -> list[OutboxMessage]:
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[OutboxMessage]:
+        """Messages newest first, below ``before`` when given, read in batches."""
         where, params = _equal(provider_id=provider_id, dossier_id=dossier_id)
         if status is not None:
             # A message claimed for delivery but not marked yet is still pending to people.
             where.append("status IN (?, ?)" if status == "pending" else "status = ?")
             params += ["pending", "sending"] if status == "pending" else [status]
-        sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
-        return [self._keyed(_message(r)) for r in self.sql.all(sql + " ORDER BY id", tuple(params))]
+        rows = self._newest_first(
+            "SELECT * FROM outbox",
+            where,
+            params,
+            before=before,
+            limit=limit,
+            few=status == "pending",  # the undelivered ones: few, in two statuses
+        )
+        return (self._keyed(_message(r)) for r in rows)
