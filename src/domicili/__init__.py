@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         ProviderNotFound,
         Refused,
         SignatureRefused,
+        StoredFileAltered,
         TemplateError,
         UnknownCode,
     )
@@ -159,6 +160,7 @@ _HOMES: dict[str, str] = {
     "ProviderNotFound": "errors",
     "Refused": "errors",
     "SignatureRefused": "errors",
+    "StoredFileAltered": "errors",
     "DatabaseMissing": "errors",
     "NewerRevision": "errors",
     "OutOfScope": "errors",
@@ -232,6 +234,7 @@ __all__ = [
     "SignatureMethodFactory",
     "SignatureRefused",
     "Status",
+    "StoredFileAltered",
     "SweepReport",
     "SystemClock",
     "TemplateError",

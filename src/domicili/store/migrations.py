@@ -36,8 +36,8 @@ def migration(
     def register(
         fn: Callable[[sqlite_utils.Database], None],
     ) -> Callable[[sqlite_utils.Database], None]:
-        assert not MIGRATIONS or MIGRATIONS[-1].number == number - 1, (
-            "migrations are numbered 1, 2, …"
+        assert not MIGRATIONS or MIGRATIONS[-1].number < number, (
+            "migrations are numbered in increasing order"
         )
         MIGRATIONS.append(Migration(number, fn.__name__, fn))
         return fn
@@ -508,3 +508,17 @@ def service_order(db: sqlite_utils.Database) -> None:
     """A provider's services keep the order they were given in, on every engine."""
     db.table("provider_services").add_column("position", int)
     db.execute("UPDATE provider_services SET position = rowid")
+
+
+@migration(11)
+def keyed_audit_chain(db: sqlite_utils.Database) -> None:
+    """From here on the audit chain and the signature codes are keyed by the secret key
+    kept outside the database (:mod:`domicili.keys`).
+
+    ``audit_chain.first_keyed_event`` is the first event whose hash is an HMAC; the
+    events before it keep their SHA-256 links. Codes issued before are expired: they
+    were kept as a digest the database alone can test (a new code is one command away).
+    """
+    db.execute("CREATE TABLE audit_chain (first_keyed_event INTEGER NOT NULL)")
+    db.execute("INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events")
+    db.execute("UPDATE signature_codes SET expires_at = created_at")

@@ -195,4 +195,13 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
         7, "provider_representative", ("ALTER TABLE providers ADD COLUMN representative TEXT",)
     ),
     PgMigration(8, "service_order", ("ALTER TABLE provider_services ADD COLUMN position BIGINT",)),
+    PgMigration(
+        11,
+        "keyed_audit_chain",
+        (
+            "CREATE TABLE audit_chain (first_keyed_event BIGINT NOT NULL)",
+            "INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events",
+            "UPDATE signature_codes SET expires_at = created_at",
+        ),
+    ),
 )
