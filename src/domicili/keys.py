@@ -124,7 +124,7 @@ class Head:
 
     @classmethod
     def parse(cls, text: str) -> Head:
-        """``ID:HASH`` (as ``audit head`` prints it) or the anchor file's JSON."""
+        """``ID:HASH`` (as the head is exported) or the anchor file's JSON."""
         text = text.strip()
         try:
             if text.startswith("{"):
@@ -137,8 +137,8 @@ class Head:
             head = cls(0, "")
         if head.event_id < 1 or len(head.hash) != 64:
             raise ConfigError(
-                f"{text[:80]!r} is not a head of the audit log (ID:HASH, as `audit head` "
-                "prints it).",
+                f"{text[:80]!r} is not a head of the audit log (an event id and its "
+                "hash: ID:HASH).",
                 field="head",
                 value=text[:80],
             )

@@ -20,7 +20,7 @@ import pytest
 
 from domicili.adapters.signatures import OtpSignature
 from domicili.app import Domicili
-from domicili.errors import StoredFileAltered
+from domicili.errors import Refused, SignatureRefused, StoredFileAltered
 from domicili.keys import HEAD_FILE, KEY_FILE, Head
 from domicili.records import GENESIS_HASH, event_hash
 from domicili.store.postgres_schema import PG_MIGRATIONS
@@ -307,6 +307,10 @@ def test_a_dossier_set_from_s3_to_s4_by_hand_is_named(copy: Copy) -> None:
     (message,) = copy.messages()
     assert message.startswith(f"Dossier {waiting} is S4 in the database, but its last status")
     assert message.endswith("set it to S3: its status was changed by hand.")
+    # Its contract was never signed: no attestation is drawn for it.
+    with pytest.raises(Refused, match="in force"):
+        copy.app.render_attestation(waiting)
+    assert copy.app.render_attestation(1).startswith(b"%PDF")
 
 
 def test_an_edited_signature_row_is_named(copy: Copy) -> None:
@@ -385,3 +389,29 @@ def test_the_secret_key_may_come_from_the_environment(
     again, _clock, _notifier = make_app(db, files=files, start=START)
     with again:
         assert not again.verify_audit().ok
+
+
+def test_a_database_from_before_the_key_keeps_its_chain_and_its_old_codes_expire(
+    copy: Copy,
+) -> None:
+    """Made as schema 8 left it: SHA-256 links, no anchor, a code in the old form."""
+    last = copy.event_ids()[-1]
+    rehash_from(copy, 1)
+    copy.direct("DROP TABLE audit_chain")
+    copy.direct("DELETE FROM migrations WHERE id = 11")
+    (copy.files / HEAD_FILE).unlink()
+    copy.app.close()
+    app, _clock, _notifier = make_app(
+        copy.app.store.location, files=copy.files, start=START, signature_method=KnownCode()
+    )
+    with app:
+        assert app.store.first_keyed_event() == last + 1
+        assert app.verify_audit().ok  # the old links are checked as SHA-256
+        with pytest.raises(SignatureRefused, match="has expired") as refused:
+            app.sign(2, "client", CODE)
+        assert refused.value.needs_new_code
+        app.resend_code(2, "client")
+        app.sign(2, "client", CODE)
+        report = app.verify_audit()
+        assert report.ok  # the events since, checked as HMACs
+        assert report.head is not None and report.head.event_id > last
