@@ -414,4 +414,5 @@ def test_a_database_from_before_the_key_keeps_its_chain_and_its_old_codes_expire
         app.sign(2, "client", CODE)
         report = app.verify_audit()
         assert report.ok  # the events since, checked as HMACs
-        assert report.head is not None and report.head.event_id > last
+        assert report.head is not None
+        assert report.head.event_id > last
