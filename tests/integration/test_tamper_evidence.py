@@ -301,6 +301,26 @@ def test_a_deleted_invoice_is_named_and_so_is_the_gap_in_its_series(copy: Copy) 
     assert second != first
 
 
+def test_an_invoice_inserted_by_hand_is_named(copy: Copy) -> None:
+    columns = (
+        "kind, dossier_id, client_id, issue_date, due_date, period_start, period_end, "
+        "total_ht_cents, total_vat_cents, total_ttc_cents, data, pdf_sha256, created_at"
+    )
+    copy.direct(
+        f"INSERT INTO invoices (provider_id, number, series, sequence, {columns}) "
+        f"SELECT provider_id, 'F2026-000099', series, 99, {columns} FROM invoices WHERE id = 1"
+    )
+    messages = copy.messages()
+    assert len(messages) == 2
+    assert messages[0] == (
+        "Invoice F2026-000099 of provider 1 (id 3) was issued by no event: it was inserted "
+        "by hand."
+    )
+    assert messages[1].endswith(
+        "holds numbers past the last one it handed out (2): invoices were inserted by hand."
+    )
+
+
 def test_a_dossier_set_from_s3_to_s4_by_hand_is_named(copy: Copy) -> None:
     waiting = 2
     copy.direct("UPDATE dossiers SET status = 'active' WHERE id = ?", waiting)

@@ -75,7 +75,8 @@ class RecordChecks:
         issued, self._issued = self._issued, []
         signed, self._signed = self._signed, []
         if issued:
-            rows = self.ctx.store.invoices_by_number([str(d.get("number")) for _l, d in issued])
+            keys = [(link.provider_id, str(data.get("number"))) for link, data in issued]
+            rows = self.ctx.store.invoices_by_key(keys)
             invoices = {(r["provider_id"], r["number"]): r for r in rows}
             for link, data in issued:
                 self._check_invoice(
@@ -181,14 +182,22 @@ def check_series(ctx: Context, report: AuditReport) -> None:
     for provider_id, series, count, low, high, last in ctx.store.invoice_series_summary():
         if count == high == last and low in (1, 0):
             continue
+        where = f"Series {series} of provider {provider_id}"
+        if high > last:
+            report.add(
+                "series",
+                f"{where} holds numbers past the last one it handed out ({last}): invoices "
+                "were inserted by hand.",
+            )
         present = set(ctx.store.invoice_sequences(provider_id, series))
-        missing = [n for n in range(1, max(high, last) + 1) if n not in present]
-        shown = ", ".join(str(n) for n in missing[:10]) + (" …" if len(missing) > 10 else "")
-        report.add(
-            "series",
-            f"Series {series} of provider {provider_id} has a gap: number(s) {shown} of "
-            f"1 to {max(high, last)} are missing (invoices deleted).",
-        )
+        missing = [n for n in range(1, last + 1) if n not in present]
+        if missing:
+            shown = ", ".join(str(n) for n in missing[:10]) + (" …" if len(missing) > 10 else "")
+            report.add(
+                "series",
+                f"{where} has a gap: number(s) {shown} of 1 to {last} are missing "
+                "(invoices deleted).",
+            )
 
 
 def check_statuses(ctx: Context, report: AuditReport) -> None:

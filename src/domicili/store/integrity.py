@@ -28,15 +28,16 @@ class IntegrityStore(StoreBase):
         """The first event whose hash is an HMAC (schema 11); the ones before are SHA-256."""
         return int(self.sql.value("SELECT min(first_keyed_event) FROM audit_chain") or 1)
 
-    def invoices_by_number(self, numbers: Sequence[str]) -> list[dict[str, Any]]:
-        """The invoices of any provider carrying one of ``numbers``."""
+    def invoices_by_key(self, keys: Sequence[tuple[int | None, str]]) -> list[dict[str, Any]]:
+        """The invoices of these ``(provider_id, number)`` pairs (one indexed lookup each)."""
         found: list[dict[str, Any]] = []
-        for start in range(0, len(numbers), CHUNK):
-            part = list(numbers[start : start + CHUNK])
-            marks = ", ".join("?" * len(part))
-            found += self.sql.all(
-                f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE number IN ({marks})", tuple(part)
-            )
+        unique = sorted(set(keys), key=str)
+        half = CHUNK // 2
+        for start in range(0, len(unique), half):
+            part = unique[start : start + half]
+            where = " OR ".join(["(provider_id = ? AND number = ?)"] * len(part))
+            params = tuple(value for pair in part for value in pair)
+            found += self.sql.all(f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE {where}", params)
         return found
 
     def count_rows(self, table: str) -> int:
