@@ -117,7 +117,7 @@ class FileStore:
         content_type = self.check(data, filename=filename)
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.exists():
+        if file_sha256(target) != digest:  # absent, or changed on disk: the bytes given mend it
             write_atomic(target, data)
         return StoredFile(digest, len(data), content_type)
 

@@ -313,8 +313,7 @@ def test_an_invoice_inserted_by_hand_is_named(copy: Copy) -> None:
     messages = copy.messages()
     assert len(messages) == 2
     assert messages[0] == (
-        "Invoice F2026-000099 of provider 1 (id 3) was issued by no event: it was inserted "
-        "by hand."
+        "Invoice F2026-000099 of provider 1 (id 3) was issued by no event: it was inserted by hand."
     )
     assert messages[1].endswith(
         "holds numbers past the last one it handed out (2): invoices were inserted by hand."
@@ -366,6 +365,19 @@ def test_a_justificatif_changed_on_disk_is_named_and_refused_when_read(copy: Cop
         f"The stored file {path} (SHA-256 {piece.sha256[:12]}…) was changed after it was "
         "stored; it is not served."
     )
+
+
+def test_storing_the_same_bytes_again_mends_a_file_changed_on_disk(tmp_path: Path) -> None:
+    from domicili.files import FileStore
+
+    files = FileStore(tmp_path / "justificatifs")
+    data = sample_pdf("statuts")
+    kept = files.put(data, filename="statuts.pdf")
+    files.path(kept.sha256).write_bytes(sample_pdf("autre chose"))
+    with pytest.raises(StoredFileAltered):
+        files.read(kept.sha256)
+    assert files.put(data, filename="statuts (copie).pdf") == kept
+    assert files.read(kept.sha256) == data
 
 
 def test_an_invoice_pdf_changed_or_removed_is_named_and_refused(copy: Copy) -> None:
