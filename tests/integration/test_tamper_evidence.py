@@ -448,3 +448,25 @@ def test_a_database_from_before_the_key_keeps_its_chain_and_its_old_codes_expire
         assert report.ok  # the events since, checked as HMACs
         assert report.head is not None
         assert report.head.event_id > last
+
+
+def test_a_damaged_anchor_and_a_missing_key_are_named_not_taken_for_tampering(
+    copy: Copy,
+) -> None:
+    anchor = copy.files / HEAD_FILE
+    anchor.write_text("n'importe quoi", encoding="utf-8")
+    (message,) = copy.messages()
+    assert message.startswith(f"The head anchor {anchor} is damaged: ")
+    assert copy.app.audit_head()["anchor_problem"] is not None
+    ((last_id, last_hash),) = copy.direct("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")
+    anchor.write_text(json.dumps({"event_id": last_id, "hash": last_hash}), encoding="utf-8")
+    (copy.files / KEY_FILE).unlink()
+    db = copy.app.store.location
+    copy.app.close()
+    app, _clock, _notifier = make_app(db, files=copy.files, start=START)
+    with app:
+        assert [f.message for f in app.verify_audit().findings] == [
+            f"The secret key {copy.files / KEY_FILE} is missing: the keyed events cannot be "
+            "checked; restore it from a backup (or set DOMICILI_SECRET_KEY)."
+        ]
+    assert not (copy.files / KEY_FILE).exists()  # checking made no new key

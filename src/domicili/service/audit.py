@@ -79,13 +79,18 @@ class AuditReport:
 def head(ctx: Context) -> dict[str, object]:
     """The head of the log now, and the one anchored beside the database's files."""
     last = ctx.store.last_event()
-    anchored = ctx.head_anchor.read()
+    problem = None
+    try:
+        anchored = ctx.head_anchor.read()
+    except ConfigError as exc:
+        anchored, problem = None, str(exc)
     return {
         "event_id": last.id if last else None,
         "hash": last.hash if last else None,
         "at": last.at.isoformat() if last else None,
         "anchored": anchored.as_dict() if anchored else None,
         "anchor_file": str(ctx.head_anchor.path),
+        "anchor_problem": problem,
     }
 
 
@@ -96,11 +101,12 @@ def verify(ctx: Context, *, expected_head: str | None = None) -> AuditReport:
 
     given = Head.parse(expected_head) if expected_head is not None else None
     report = AuditReport()
+    damaged = False
     try:
         anchored = ctx.head_anchor.read()
     except ConfigError as exc:
-        anchored = None
-        report.add("log", f"The head anchor is damaged: {exc}")
+        anchored, damaged = None, True
+        report.add("log", f"The head anchor {ctx.head_anchor.path} is damaged: {exc}")
     heads = [h for h in (anchored, given) if h is not None]
     records = RecordChecks(ctx, report)
     seen: dict[int, str] = {}
@@ -114,7 +120,8 @@ def verify(ctx: Context, *, expected_head: str | None = None) -> AuditReport:
     for anchor, source in ((anchored, "anchored beside the database"), (given, "given")):
         if anchor is not None:
             _check_head(report, anchor, source, seen, last)
-    if anchored is None and last is not None and last.id >= ctx.store.first_keyed_event():
+    keyed = last is not None and last.id >= ctx.store.first_keyed_event()
+    if anchored is None and not damaged and keyed:
         report.add(
             "log",
             f"The head anchor {ctx.head_anchor.path} is missing although the log has keyed "
