@@ -258,7 +258,9 @@ def test_a_chain_from_before_the_key_still_verifies_and_its_downgrade_is_found(
     of that kind is caught by the head anchored outside."""
     last = copy.event_ids()[-1]
     rehash_from(copy, 1)
-    copy.direct("UPDATE audit_chain SET first_keyed_event = ?", last + 1)
+    copy.direct("DELETE FROM audit_chain")  # (its one row; none without means 1)
+    copy.direct("INSERT INTO audit_chain (first_keyed_event) VALUES (?)", last + 1)
+    assert copy.app.store.first_keyed_event() == last + 1
     assert copy.messages() == [
         f"Event {last}, the head anchored beside the database, has another hash than the one "
         "anchored: the chain was re-hashed or rewritten."
