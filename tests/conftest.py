@@ -201,6 +201,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         "DOMICILI_CONFIG",
         "DOMICILI_DEBUG",
         "DOMICILI_SMTP_PASSWORD",
+        "DOMICILI_SECRET_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     work = tmp_path / "cwd"

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         ProviderNotFound,
         Refused,
         SignatureRefused,
+        StoredFileAltered,
         TemplateError,
         UnknownCode,
     )
@@ -164,6 +165,7 @@ _HOMES: dict[str, str] = {
     "ProviderNotFound": "errors",
     "Refused": "errors",
     "SignatureRefused": "errors",
+    "StoredFileAltered": "errors",
     "DatabaseMissing": "errors",
     "NewerRevision": "errors",
     "OutOfScope": "errors",
@@ -239,6 +241,7 @@ __all__ = [
     "SignatureMethodFactory",
     "SignatureRefused",
     "Status",
+    "StoredFileAltered",
     "SweepReport",
     "SystemClock",
     "TemplateError",

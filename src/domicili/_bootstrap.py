@@ -12,6 +12,7 @@ from .clock import Clock, clock_from_env
 from .config import Settings
 from .errors import ConfigError
 from .files import FileStore
+from .keys import HeadAnchor, SecretKey
 from .messages import MessageRenderer
 from .ports import Notifier, PaymentGateway, SignatureMethod
 from .service.context import Context
@@ -75,6 +76,8 @@ def compose(
     except BaseException:
         remove_scratch(scratch)
         raise
+    anchor = HeadAnchor(data_dir)
+    store.on_events_committed = anchor.advance
     ctx = Context(
         store=store,
         files=FileStore(
@@ -85,6 +88,8 @@ def compose(
         signatures=signature_method,
         clock=clock,
         settings=settings,
+        secret=SecretKey(data_dir),
+        head_anchor=anchor,
         catalog=Catalog(),
         renderer=renderer,
         provider_scope=provider,

@@ -483,8 +483,15 @@ class Domicili(Directory):
             self.ctx, dossier_id=dossier_id, status=status, limit=limit, before=before
         )
 
-    def verify_audit(self) -> AuditReport:
-        return audit.verify(self.ctx)
+    def verify_audit(self, *, expected_head: str | None = None) -> AuditReport:
+        """Check the log (its key, its anchored head, and ``expected_head``, a head
+        ``audit_head`` gave earlier as ``ID:HASH``) and every record against it."""
+        return audit.verify(self.ctx, expected_head=expected_head)
+
+    def audit_head(self) -> dict[str, object]:
+        """The last event (id, hash, time) to keep outside, and the head anchored beside
+        the database's files."""
+        return audit.head(self.ctx)
 
     @property
     def renderer(self) -> MessageRenderer:

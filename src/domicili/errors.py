@@ -35,7 +35,8 @@ the exit status (see :mod:`domicili.cli._errors`).
     ├── TemplateError                  a document or message template that cannot render
     ├── DatabaseError                  cannot be opened, or made by a newer domicili
     │   ├── DatabaseMissing            no database there yet
-    │   └── DatabaseUnavailable        the database server cannot be reached (try again)
+    │   ├── DatabaseUnavailable        the database server cannot be reached (try again)
+    │   └── StoredFileAltered          sha256, path: a stored file no longer matches its hash
     └── AdapterError                   reason: a notifier, payment or signature adapter failed
 """
 
@@ -74,6 +75,7 @@ __all__ = [
     "ProviderNotFound",
     "Refused",
     "SignatureRefused",
+    "StoredFileAltered",
     "TemplateError",
     "UnknownCode",
 ]
@@ -320,6 +322,20 @@ class DatabaseMissing(DatabaseError):
 
 class DatabaseUnavailable(DatabaseError):
     """The database server cannot be reached now; trying again later may work."""
+
+
+class StoredFileAltered(DatabaseError):
+    """A stored file (justificatif, invoice, contract, attestation) is missing or its bytes
+    no longer match the SHA-256 it was stored under: it is refused, never served."""
+
+    def __init__(self, sha256: str, path: str, *, missing: bool = False) -> None:
+        problem = "is missing" if missing else "was changed after it was stored"
+        super().__init__(
+            f"The stored file {path} (SHA-256 {sha256[:12]}…) {problem}; it is not served.",
+            path=path,
+        )
+        self.sha256 = sha256
+        self.missing = missing
 
 
 class AdapterError(DomiciliError):

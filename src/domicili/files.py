@@ -3,7 +3,8 @@
 A file is stored once under its sha256, whatever its name and however many
 dossiers it is attached to; the name a person gave it is metadata only and is
 never used to build a path. Only PDF, JPEG and PNG are accepted, recognised by
-their bytes, not their name.
+their bytes, not their name. Every read checks the bytes against their SHA-256: a
+file changed on disk is refused (:class:`~domicili.errors.StoredFileAltered`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import JustificatifRejected
+from .errors import JustificatifRejected, StoredFileAltered
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FileStore",
     "StoredFile",
+    "file_sha256",
     "sniff_content_type",
     "write_atomic",
 ]
@@ -45,6 +47,18 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of the file at ``path``, read by chunks; None when there is none."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    return digest.hexdigest()
 
 
 def sniff_content_type(data: bytes) -> str | None:
@@ -103,7 +117,7 @@ class FileStore:
         content_type = self.check(data, filename=filename)
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.exists():
+        if file_sha256(target) != digest:  # absent, or changed on disk: the bytes given mend it
             write_atomic(target, data)
         return StoredFile(digest, len(data), content_type)
 
@@ -111,4 +125,12 @@ class FileStore:
         return self.root / sha256[:2] / sha256[2:]
 
     def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        """The stored bytes, once checked against their SHA-256."""
+        path = self.path(sha256)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise StoredFileAltered(sha256, str(path), missing=True) from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise StoredFileAltered(sha256, str(path))
+        return data

@@ -9,7 +9,7 @@ builds the adapter once, when :class:`~domicili.app.Domicili` is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -93,7 +93,10 @@ class SignatureMethod(Protocol):
 
     def new_code(self) -> str: ...
 
-    def digest(self, code: str, salt: str) -> str: ...
+    def digest(self, code: str, salt: str) -> str:
+        """The digest kept for ``code``. ``salt`` is a per-code key (hex) derived from the
+        stored salt and the secret key kept outside the database; it is never stored."""
+        ...
 
     def matches(self, code: str, salt: str, digest: str) -> bool: ...
 
@@ -215,7 +218,10 @@ class FileStore(Protocol):
         """Store ``data`` (checked first) once under its SHA-256."""
         ...
 
-    def read(self, sha256: str) -> bytes: ...
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes; :class:`~domicili.errors.StoredFileAltered` when they are
+        missing or no longer match ``sha256``."""
+        ...
 
     def path(self, sha256: str) -> Path:
         """A local file holding the stored bytes (notifiers attach it to emails)."""
@@ -479,6 +485,8 @@ class EventRepository(Protocol):
 
     def last_event_hash(self) -> str | None: ...
 
+    def last_event(self) -> EventLink | None: ...
+
     def insert_event(self, link: EventLink) -> int: ...
 
     def events(self, dossier_id: int | None = None) -> list[Event]: ...
@@ -486,11 +494,39 @@ class EventRepository(Protocol):
     def iter_event_links(self, batch: int = 10_000) -> Iterator[EventLink]: ...
 
 
+class IntegrityRepository(Protocol):
+    """What ``audit verify`` reads besides the log, streamed or by batches."""
+
+    def first_keyed_event(self) -> int: ...
+
+    def invoices_by_key(self, keys: Sequence[tuple[int | None, str]]) -> list[dict[str, Any]]: ...
+
+    def count_rows(self, table: str) -> int: ...
+
+    def invoice_keys(self) -> Iterator[tuple[int, int, str]]: ...
+
+    def invoice_series_summary(self) -> list[tuple[int, str, int, int, int, int]]: ...
+
+    def invoice_sequences(self, provider_id: int, series: str) -> list[int]: ...
+
+    def signatures_of(self, dossier_ids: Sequence[int]) -> list[dict[str, Any]]: ...
+
+    def signature_keys(self) -> Iterator[tuple[int, int, str]]: ...
+
+    def dossier_status_events(
+        self,
+    ) -> Iterator[tuple[int, str, int | None, str | None, str]]: ...
+
+    def blob_hashes(self) -> Iterator[str]: ...
+
+
 class UnitOfWork(Protocol):
     """One write transaction per use case, and the messages to deliver once it commits."""
 
     #: Where the database is, as a person would name it (a path, or a URL without password).
     location: str
+    #: Told after each commit that appended events (first id, its prev_hash, last id, hash).
+    on_events_committed: Callable[[int, str, int, str], None] | None
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
@@ -510,6 +546,7 @@ class Store(
     SigningRepository,
     MessageRepository,
     EventRepository,
+    IntegrityRepository,
     UnitOfWork,
     Protocol,
 ):

@@ -7,6 +7,7 @@ whole log through :class:`EventLink`) and typed for the service layer.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,12 +41,16 @@ def event_hash(
     dossier_id: int | None,
     provider_id: int | None,
     data_json: str,
+    key: bytes | None = None,
 ) -> str:
-    """The link of the audit chain: sha256 over the previous hash and this event."""
+    """The link of the audit chain over the previous hash and this event: an HMAC-SHA256
+    with ``key`` (every event since schema 11), a plain SHA-256 without (older ones)."""
     payload = "\x1f".join(
         [prev_hash, iso(at), type_, str(dossier_id or ""), str(provider_id or ""), data_json]
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    ).encode()
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +66,21 @@ class EventLink:
     prev_hash: str
     hash: str
 
-    def expected_hash(self) -> str:
+    def expected_hash(self, key: bytes | None = None) -> str:
         return event_hash(
-            self.prev_hash, self.at, self.type, self.dossier_id, self.provider_id, self.data_json
+            self.prev_hash,
+            self.at,
+            self.type,
+            self.dossier_id,
+            self.provider_id,
+            self.data_json,
+            key,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class SignatureCode:
-    """The current one-time code of a party (only its salted digest is kept)."""
+    """The current one-time code of a party (only its keyed digest is kept)."""
 
     dossier_id: int
     party: str

@@ -8,6 +8,7 @@ the domiciliation active and adds a certificate page to the signed contract.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import re
@@ -33,6 +34,7 @@ from domicili.errors import (
     SignatureRefused,
 )
 from domicili.ports import SignatureMethod
+from domicili.service.integrity import signature_digest
 from domicili.testing import (
     RecordingNotifier,
     make_app,
@@ -249,7 +251,7 @@ def test_the_signature_method_is_built_from_the_signature_settings() -> None:
 
 
 def test_otp_codes_are_six_digits_and_match_only_their_own_digest() -> None:
-    method = OtpSignature(iterations=1_000)
+    method = OtpSignature()
     codes = {method.new_code() for _ in range(50)}
     assert all(re.fullmatch(r"\d{6}", c) for c in codes)
     assert len(codes) > 1
@@ -262,20 +264,45 @@ def test_otp_codes_are_six_digits_and_match_only_their_own_digest() -> None:
 # -- codes -------------------------------------------------------------------------------
 
 
-def test_codes_are_stored_only_as_salted_hashes(paid: Paid, direct: Any) -> None:
+def test_codes_are_stored_only_as_hmacs_keyed_by_the_secret_outside_the_database(
+    paid: Paid, direct: Any
+) -> None:
     codes = {party: paid.code(party) for party in PHONES}
     where = (paid.app.store.location, "FROM signature_codes WHERE dossier_id = ? ORDER BY party")
     rows = direct(where[0], f"SELECT party, code_hash, salt {where[1]}", paid.id)
     whole = direct(where[0], f"SELECT * {where[1]}", paid.id)
     assert [r[0] for r in rows] == ["client", "provider"]
+    secret = paid.app.ctx.secret
     for (party, code_hash, salt), values in zip(rows, whole, strict=True):
         plain = codes[str(party)]
         assert plain not in values
         assert int(plain) not in values
         assert re.fullmatch(r"[0-9a-f]{64}", str(code_hash))
+        # What the database alone gives (the code, its salt) does not reproduce the digest…
         assert code_hash != hashlib.sha256(plain.encode()).hexdigest()
-        assert OtpSignature().matches(plain, str(salt), str(code_hash))
+        assert code_hash != hashlib.sha256((str(salt) + plain).encode()).hexdigest()
+        assert code_hash != hmac.new(bytes.fromhex(str(salt)), plain.encode(), "sha256").hexdigest()
+        assert not OtpSignature().matches(plain, str(salt), str(code_hash))
+        # … the per-code key made with the secret kept outside the database does.
+        assert OtpSignature().matches(plain, secret.code_key(str(salt)), str(code_hash))
     assert rows[0][2] != rows[1][2]
+
+
+def test_a_copy_of_the_database_alone_does_not_find_the_code(paid: Paid, direct: Any) -> None:
+    paid.code("client")
+    ((code_hash, salt),) = direct(
+        paid.app.store.location,
+        "SELECT code_hash, salt FROM signature_codes WHERE dossier_id = ? AND party = 'client'",
+        paid.id,
+    )
+    method = OtpSignature()
+    # Every one of the 10⁶ codes, tried with what the database holds: none matches.
+    found = [
+        code
+        for code in (f"{n:06d}" for n in range(1_000_000))
+        if method.digest(code, str(salt)) == code_hash
+    ]
+    assert found == []
 
 
 def test_codes_are_delivered_but_the_outbox_keeps_only_a_placeholder(
@@ -566,7 +593,12 @@ def test_a_signature_records_who_when_the_document_hash_and_the_code_check(paid:
     assert paid.app.signatures(paid.id) == [signature]
     assert paid.app.store.signature_code(paid.id, "client") is None
     (event,) = [e for e in paid.app.store.events(paid.id) if e.type == "contract.signed"]
-    assert event.data == {"party": "client", "sha256": signature.document_sha256}
+    (row,) = paid.app.store.signatures_of([paid.id])
+    assert event.data == {
+        "party": "client",
+        "sha256": signature.document_sha256,
+        "record": signature_digest(row),  # the whole row, as stored: an edit is found
+    }
 
 
 def test_the_certificate_says_by_which_channel_each_code_was_sent(world: World) -> None:

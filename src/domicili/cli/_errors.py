@@ -28,6 +28,7 @@ from ..errors import (
     PieceNotFound,
     ProviderNotFound,
     SignatureRefused,
+    StoredFileAltered,
     UnknownCode,
 )
 
@@ -59,6 +60,8 @@ EXIT_CODES: dict[type[DomiciliError], int] = {
     DomiciliError: REFUSED,
     AdapterError: ADAPTER_FAILED,
     DatabaseUnavailable: ADAPTER_FAILED,
+    # A stored file that no longer matches its hash is refused, never served.
+    StoredFileAltered: REFUSED,
 }
 
 #: Fields of the core's errors that a person gives with an option: field → option.
@@ -129,6 +132,8 @@ def _hints(exc: DomiciliError) -> Iterator[str]:
         yield "run this without --provider"
     elif isinstance(exc, DatabaseMissing):
         yield "run `domicili init` (or pass --db PATH)"
+    elif isinstance(exc, StoredFileAltered):
+        yield "restore it from a backup; `domicili audit verify` lists what else was altered"
 
 
 def _with(text: str, extra: str) -> str:

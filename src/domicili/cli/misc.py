@@ -153,27 +153,60 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--head",
+    "expected_head",
+    metavar="ID:HASH",
+    help="A head printed earlier by `audit head`: the log must still hold it.",
+)
 @json_option
 @click.pass_obj
-def audit_verify(state: State, as_json: bool) -> None:
-    """Check the event chain; name the first altered event. Exit 1 if any.
+def audit_verify(state: State, expected_head: str | None, as_json: bool) -> None:
+    """Check the event chain and every record against it; one line per finding. Exit 1 if any.
+
+    The chain is checked against its secret key and the head anchored beside the
+    database's files (deleted, edited, inserted, reordered events, a truncated tail, a
+    re-hashed chain); then every invoice against its issuing event and its series,
+    every dossier's status, every signature, and every stored file against its SHA-256.
 
     Example: domicili audit verify
     """
-    report = state.app().verify_audit()
-    emit(
-        report.as_dict(),
-        as_json,
-        lambda: click.echo(
-            f"Audit log intact: {report.events} events verified."
-            if report.ok
-            else f"Audit log altered at event {report.first_bad_id}: {report.problem}."
-        ),
-    )
+    report = state.app().verify_audit(expected_head=expected_head)
+
+    def lines() -> None:
+        for finding in report.findings:
+            click.echo(finding.message)
+        if report.more:
+            click.echo(f"… and {report.more} more findings.")
+        if report.ok:
+            click.echo(f"Audit log intact: {report.events} events and their records verified.")
+
+    emit(report.as_dict(), as_json, lines)
     if not report.ok:
         from ._errors import REFUSED
 
         raise click.exceptions.Exit(REFUSED)
+
+
+@audit.command("head")
+@json_option
+@click.pass_obj
+def audit_head(state: State, as_json: bool) -> None:
+    """Print the head of the log (last event id and hash) to keep outside the database.
+
+    Give it back to `audit verify --head ID:HASH` to prove no event was deleted since.
+
+    Example: domicili audit head
+    """
+    head = state.app().audit_head()
+
+    def line() -> None:
+        if head["event_id"] is None:
+            click.echo("The log is empty.")
+        else:
+            click.echo(f"{head['event_id']}:{head['hash']}")
+
+    emit(head, as_json, line)
 
 
 @click.command("demo")

@@ -15,6 +15,7 @@ from ..catalog import Catalog
 from ..clock import Clock, iso
 from ..config import Settings
 from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
+from ..keys import HeadAnchor, SecretKey
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
 from ..ports import FileStore, Notifier, PaymentGateway, SignatureMethod, Store
@@ -45,6 +46,10 @@ class Context:
     signatures: SignatureMethod
     clock: Clock
     settings: Settings
+    #: The secret kept outside the database (HMAC of the audit chain and of the codes).
+    secret: SecretKey
+    #: The head of the audit chain, written beside the database's files after each commit.
+    head_anchor: HeadAnchor
     catalog: Catalog = field(default_factory=Catalog)
     renderer: MessageRenderer = field(default_factory=MessageRenderer)
     #: When set, every lookup is limited to this provider's records.
@@ -121,7 +126,9 @@ class Context:
         dossier_id = dossier.id if dossier else None
         provider_id = dossier.provider_id if dossier else provider_id
         prev = self.store.last_event_hash() or GENESIS_HASH
-        digest = event_hash(prev, at, type_, dossier_id, provider_id, data_json)
+        digest = event_hash(
+            prev, at, type_, dossier_id, provider_id, data_json, self.secret.chain_key
+        )
         return self.store.insert_event(
             EventLink(0, at, type_, dossier_id, provider_id, data_json, prev, digest)
         )

@@ -122,6 +122,8 @@ def _store(
         dossier,
         {
             "number": invoice.number,
+            "total_ht_cents": invoice.total_ht_cents,
+            "total_vat_cents": invoice.total_vat_cents,
             "total_ttc_cents": invoice.total_ttc_cents,
             "pdf_sha256": invoice.pdf_sha256,
         },

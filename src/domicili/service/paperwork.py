@@ -143,7 +143,8 @@ def contract_data(ctx: Context, dossier: Dossier) -> ContractData:
 def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
     from ..documents import AttestationData
 
-    if not dossier.status.in_force:
+    # A status set by hand without the signatures behind it gives no attestation either.
+    if not dossier.status.in_force or dossier.signed_contract_sha256 is None:
         raise Refused(
             f"{dossier.where}: an "
             "attestation de domiciliation is issued only while the domiciliation is in force "

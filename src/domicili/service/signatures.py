@@ -15,11 +15,12 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from ..clock import PARIS, paris_date
-from ..errors import InvalidInput, SignatureRefused
+from ..errors import InvalidInput, SignatureRefused, StoredFileAltered
 from ..french import date_fr
 from ..models import Attachment, Dossier, Signature
 from .context import Context
 from .dossiers import message_context
+from .integrity import signature_digest
 
 __all__ = ["resend_code", "send_contract", "sign", "signature_reminders"]
 
@@ -59,7 +60,7 @@ def _issue_code(ctx: Context, dossier: Dossier, party: Party) -> str:
         dossier.id,
         party,
         salt,
-        method.digest(code, salt),
+        method.digest(code, ctx.secret.code_key(salt)),
         ctx.now() + timedelta(minutes=method.lifetime_minutes),
         ctx.now(),
     )
@@ -230,15 +231,15 @@ def sign(
                 dossier_id=dossier_id,
                 party=party,
             )
-        import hashlib
-
-        if hashlib.sha256(ctx.files.read(sent)).hexdigest() != sent:
+        try:
+            ctx.files.read(sent)  # checked against its SHA-256 on every read
+        except StoredFileAltered:
             raise SignatureRefused(
                 f"The contract of dossier {dossier_id} was changed after it was sent; it "
                 "cannot be signed.",
                 dossier_id=dossier_id,
                 party=party,
-            )
+            ) from None
         record = _check_code(ctx, dossier, party, code)
     if record is None:
         raise _wrong_code(ctx, dossier_id, party)
@@ -266,7 +267,7 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
             dossier,
             party,
         )
-    if not method.matches(code, current.salt, current.code_hash):
+    if not method.matches(code, ctx.secret.code_key(current.salt), current.code_hash):
         ctx.store.count_code_attempt(dossier.id, party, lock_at=method.max_attempts)
         ctx.event("signature.wrong_code", dossier, {"party": party})
         return None
@@ -295,7 +296,12 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     )
     record.id = ctx.store.insert_signature(record)
     ctx.store.delete_signature_code(dossier.id, party)
-    ctx.event("contract.signed", dossier, {"party": party, "sha256": record.document_sha256})
+    (row,) = [r for r in ctx.store.signatures_of([dossier.id]) if r["id"] == record.id]
+    ctx.event(
+        "contract.signed",
+        dossier,
+        {"party": party, "sha256": record.document_sha256, "record": signature_digest(row)},
+    )
     if len(ctx.store.signatures(dossier.id)) == len(PARTIES):
         _activate(ctx, dossier)
     return record

@@ -3,7 +3,7 @@ unit of work, whatever the engine behind it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
 from types import TracebackType
 from typing import Any
@@ -29,12 +29,31 @@ class StoreBase:
     #: Where the database is, as a person would name it (path or URL without password).
     location: str
     sql: Sql
+    #: Called after each commit that appended events, with the first event's id and
+    #: ``prev_hash`` and the last one's id and hash (the head anchor of ``audit verify``).
+    on_events_committed: Callable[[int, str, int, str], None] | None = None
 
     def _init_unit_of_work(self) -> None:
         self._depth = 0
         self._claimed_in_txn: list[OutboxMessage] = []
         self.committed_messages: list[OutboxMessage] = []
+        self._events_in_txn: list[tuple[int, str]] = []
         self._unit_of_work = _Transaction(self)
+
+    def _event_appended(self, event_id: int, prev_hash: str, digest: str) -> None:
+        """Note an appended event for the head anchor (told at once outside a transaction)."""
+        if not self._events_in_txn:
+            self._events_in_txn = [(event_id, prev_hash), (event_id, digest)]
+        else:
+            self._events_in_txn[1] = (event_id, digest)
+        if not self._depth:
+            self._tell_events_committed()
+
+    def _tell_events_committed(self) -> None:
+        appended, self._events_in_txn = self._events_in_txn, []
+        if appended and self.on_events_committed is not None:
+            (first_id, first_prev), (last_id, last_hash) = appended
+            self.on_events_committed(first_id, first_prev, last_id, last_hash)
 
     def transaction(self) -> AbstractContextManager[None]:
         """One write transaction; nested calls join the outer one."""
@@ -129,6 +148,7 @@ class _Transaction(AbstractContextManager[None]):
             return
         if exc_type is not None:
             store._claimed_in_txn = []
+            store._events_in_txn = []
             store.sql.rollback()
             return
         try:
@@ -136,8 +156,10 @@ class _Transaction(AbstractContextManager[None]):
         except BaseException:
             # Nothing was committed: its messages are not to be delivered.
             store._claimed_in_txn = []
+            store._events_in_txn = []
             with suppress(Exception):  # the commit's own error is the one to tell
                 store.sql.rollback()
             raise
         store.committed_messages.extend(store._claimed_in_txn)
         store._claimed_in_txn = []
+        store._tell_events_committed()

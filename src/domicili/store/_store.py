@@ -12,6 +12,7 @@ from ..errors import DatabaseError
 from .billing import BillingStore
 from .directory import DirectoryStore
 from .dossiers import DossierStore
+from .integrity import IntegrityStore
 from .messages import MessageStore
 from .signing import SigningStore
 
@@ -26,7 +27,9 @@ class _Migration(Protocol):
     def name(self) -> str: ...
 
 
-class SqlStore(DirectoryStore, DossierStore, BillingStore, SigningStore, MessageStore):
+class SqlStore(
+    DirectoryStore, DossierStore, BillingStore, SigningStore, MessageStore, IntegrityStore
+):
     """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
     and the outbox; one engine's subclass opens the connection and applies migrations."""
 

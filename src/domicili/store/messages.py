@@ -66,9 +66,22 @@ class MessageStore(StoreBase):
         value = self.sql.value("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
         return None if value is None else str(value)
 
+    def last_event(self) -> EventLink | None:
+        """The event at the head of the log (None for an empty log)."""
+        row = self.sql.rows(
+            "SELECT id, at, type, dossier_id, provider_id, data, prev_hash, hash "
+            "FROM events ORDER BY id DESC LIMIT 1"
+        )
+        if not row:
+            return None
+        id_, at, type_, dossier_id, provider_id, data, prev_hash, digest = row[0]
+        return EventLink(
+            id_, datetime.fromisoformat(at), type_, dossier_id, provider_id, data, prev_hash, digest
+        )
+
     def insert_event(self, link: EventLink) -> int:
         """Append one chained event (its hash computed by the caller)."""
-        return self.sql.insert(
+        event_id = self.sql.insert(
             "events",
             {
                 "at": iso(link.at),
@@ -80,6 +93,8 @@ class MessageStore(StoreBase):
                 "hash": link.hash,
             },
         )
+        self._event_appended(event_id, link.prev_hash, link.hash)
+        return event_id
 
     def events(self, dossier_id: int | None = None) -> list[Event]:
         if dossier_id is None:
@@ -93,14 +108,26 @@ class MessageStore(StoreBase):
         return [Event.model_validate(r) for r in rows]
 
     def iter_event_links(self, batch: int = 10_000) -> Iterator[EventLink]:
-        """The whole log in order, streamed (for ``audit verify``)."""
+        """The whole log in order, ``batch`` events at a time (for ``audit verify``).
+
+        Read page by page after the last id seen: memory stays flat however long the
+        log, and the connection is free between pages for the checks made along it.
+        """
         parse = datetime.fromisoformat
-        for id_, at, type_, dossier_id, provider_id, data, prev_hash, digest in self.sql.stream(
-            "SELECT id, at, type, dossier_id, provider_id, data, prev_hash, hash "
-            "FROM events ORDER BY id",
-            batch=batch,
-        ):
-            yield EventLink(id_, parse(at), type_, dossier_id, provider_id, data, prev_hash, digest)
+        after = -1
+        while True:
+            rows = self.sql.rows(
+                "SELECT id, at, type, dossier_id, provider_id, data, prev_hash, hash "
+                "FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                (after, batch),
+            )
+            for id_, at, type_, dossier_id, provider_id, data, prev_hash, digest in rows:
+                yield EventLink(
+                    id_, parse(at), type_, dossier_id, provider_id, data, prev_hash, digest
+                )
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
 
     # -- outbox -----------------------------------------------------------------
     def queue_message(

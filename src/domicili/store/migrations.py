@@ -36,8 +36,8 @@ def migration(
     def register(
         fn: Callable[[sqlite_utils.Database], None],
     ) -> Callable[[sqlite_utils.Database], None]:
-        assert not MIGRATIONS or MIGRATIONS[-1].number < number, (
-            "migrations are numbered in the order they run"
+        assert not MIGRATIONS or MIGRATIONS[-1].number == number - 1, (
+            "migrations are numbered 1, 2, …"
         )
         MIGRATIONS.append(Migration(number, fn.__name__, fn))
         return fn
@@ -557,3 +557,17 @@ def list_indexes(db: sqlite_utils.Database) -> None:
     """Lists that page: newest first by filter, invoices found by number alone."""
     for statement in LIST_INDEXES:
         db.execute(statement)
+
+
+@migration(11)
+def keyed_audit_chain(db: sqlite_utils.Database) -> None:
+    """From here on the audit chain and the signature codes are keyed by the secret key
+    kept outside the database (:mod:`domicili.keys`).
+
+    ``audit_chain.first_keyed_event`` is the first event whose hash is an HMAC; the
+    events before it keep their SHA-256 links. Codes issued before are expired: they
+    were kept as a digest the database alone can test (a new code is one command away).
+    """
+    db.execute("CREATE TABLE audit_chain (first_keyed_event INTEGER NOT NULL)")
+    db.execute("INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events")
+    db.execute("UPDATE signature_codes SET expires_at = created_at")

@@ -210,4 +210,13 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
         ),
     ),
     PgMigration(10, "list_indexes", LIST_INDEXES),
+    PgMigration(
+        11,
+        "keyed_audit_chain",
+        (
+            "CREATE TABLE audit_chain (first_keyed_event BIGINT NOT NULL)",
+            "INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events",
+            "UPDATE signature_codes SET expires_at = created_at",
+        ),
+    ),
 )

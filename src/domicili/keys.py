@@ -1,0 +1,179 @@
+"""What is kept outside the database so that a copy or an edit of it is found out.
+
+* The **secret key**: ``DOMICILI_SECRET_KEY`` when set, else the file ``secret.key`` in
+  the database's files folder (``<db>-files`` beside a SQLite file, the ``files``
+  folder of a database server), made with owner-only permissions the first time it is
+  needed. It keys the HMAC of the audit chain and of the signature codes: whoever has
+  only the database can neither re-hash the chain nor try the 10⁶ codes.
+* The **head anchor**: ``audit-head.json`` in the same folder, the last event (id and
+  hash) of every commit that appends events, so that deleting the last events — or all
+  of them — is found. ``audit head`` prints it, to keep a copy elsewhere too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .files import write_atomic
+
+__all__ = ["ENV_KEY", "HEAD_FILE", "KEY_FILE", "Head", "HeadAnchor", "SecretKey"]
+
+ENV_KEY = "DOMICILI_SECRET_KEY"
+KEY_FILE = "secret.key"
+HEAD_FILE = "audit-head.json"
+#: The shortest secret accepted from the environment (characters).
+MIN_KEY_CHARS = 32
+
+
+class SecretKey:
+    """The secret of one database, read (or made) the first time it is used."""
+
+    def __init__(self, folder: Path, environ: Mapping[str, str] | None = None) -> None:
+        self.path = folder / KEY_FILE
+        self._environ = os.environ if environ is None else environ
+        self._value: bytes | None = None
+        self._derived: dict[str, bytes] = {}
+
+    @property
+    def available(self) -> bool:
+        """Whether the secret is there already (set in the environment, or its file)."""
+        return self._value is not None or ENV_KEY in self._environ or self.path.exists()
+
+    @property
+    def value(self) -> bytes:
+        if self._value is None:
+            self._value = self._load()
+        return self._value
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for one use (``audit-chain``, ``signature-code``), never the secret itself."""
+        if purpose not in self._derived:
+            self._derived[purpose] = hmac.new(self.value, purpose.encode(), hashlib.sha256).digest()
+        return self._derived[purpose]
+
+    @property
+    def chain_key(self) -> bytes:
+        return self.derive("audit-chain")
+
+    def code_key(self, salt: str) -> str:
+        """The per-code key (hex) a signature code is checked with: the stored salt keyed
+        by the secret, so the database alone does not give it."""
+        return hmac.new(self.derive("signature-code"), salt.encode(), hashlib.sha256).hexdigest()
+
+    def _load(self) -> bytes:
+        given = self._environ.get(ENV_KEY)
+        if given is not None:
+            if len(given.strip()) < MIN_KEY_CHARS:
+                raise ConfigError(
+                    f"{ENV_KEY} is {len(given.strip())} characters long; use at least "
+                    f"{MIN_KEY_CHARS} random characters.",
+                    field=ENV_KEY,
+                )
+            return given.strip().encode()
+        if not self.path.exists():
+            _create_key_file(self.path)
+        text = self.path.read_text(encoding="ascii", errors="replace").strip()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) < 32:
+            raise ConfigError(
+                f"The secret key file {self.path} is damaged (64 hexadecimal digits expected); "
+                f"restore it from a backup or set {ENV_KEY}.",
+                field=ENV_KEY,
+            )
+        return key
+
+
+def _create_key_file(path: Path) -> None:
+    """A new random key at ``path``, readable by its owner only; a key another process
+    made at the same moment wins (the file is linked into place, never overwritten)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last event of the log: its id and its hash."""
+
+    event_id: int
+    hash: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"event_id": self.event_id, "hash": self.hash}
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """``ID:HASH`` (as the head is exported) or the anchor file's JSON."""
+        text = text.strip()
+        try:
+            if text.startswith("{"):
+                data = json.loads(text)
+                head = cls(int(data["event_id"]), str(data["hash"]))
+            else:
+                number, _, digest = text.partition(":")
+                head = cls(int(number), digest.strip().lower())
+        except (ValueError, KeyError, TypeError):
+            head = cls(0, "")
+        if head.event_id < 1 or len(head.hash) != 64:
+            raise ConfigError(
+                f"{text[:80]!r} is not a head of the audit log (an event id and its "
+                "hash: ID:HASH).",
+                field="head",
+                value=text[:80],
+            )
+        return head
+
+
+class HeadAnchor:
+    """``audit-head.json``: the head of the log as of the last commit that appended events."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / HEAD_FILE
+
+    def read(self) -> Head | None:
+        """The anchored head; None when there is none; ConfigError when it is damaged."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        return Head.parse(text)
+
+    def advance(self, first_id: int, first_prev: str, last_id: int, last_hash: str) -> None:
+        """After a commit that appended events ``first_id``…``last_id``: move the anchor
+        forward, only along the chain it anchors (a commit that does not continue the
+        anchored head leaves the anchor as evidence for ``audit verify``)."""
+        try:
+            current = self.read()
+        except ConfigError:
+            return  # a damaged anchor stays for audit verify to report
+        if current is not None:
+            if last_id <= current.event_id:
+                return
+            if first_id == current.event_id + 1 and first_prev != current.hash:
+                return
+        body = json.dumps(Head(last_id, last_hash).as_dict()) + "\n"
+        try:
+            write_atomic(self.path, body.encode())
+        except OSError:
+            return  # committed already; audit verify reports a lagging anchor, not a false one
