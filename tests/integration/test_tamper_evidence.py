@@ -24,7 +24,7 @@ from domicili.errors import Refused, SignatureRefused, StoredFileAltered
 from domicili.keys import HEAD_FILE, KEY_FILE, Head
 from domicili.records import GENESIS_HASH, event_hash
 from domicili.store.postgres_schema import PG_MIGRATIONS
-from domicili.testing import make_app, sample_pdf, sample_provider
+from domicili.testing import RecordingNotifier, make_app, sample_pdf, sample_provider
 
 if TYPE_CHECKING:
     from conftest import StoreChoice, Templates
@@ -402,6 +402,27 @@ def test_a_signed_contract_changed_on_disk_is_refused(copy: Copy) -> None:
     stored(copy, sha).write_bytes(b"%PDF-1.7 autre")
     with pytest.raises(StoredFileAltered, match="was changed after it was stored"):
         copy.app.signed_contract(1)
+
+
+def test_an_email_whose_attachment_changed_on_disk_is_not_sent(copy: Copy) -> None:
+    # The signed contract sent to the provider at activation (not a code: it may go again).
+    (message, *_) = [m for m in copy.app.outbox(dossier_id=1) if m.template == "activated"]
+    assert message.id is not None
+    sha = message.attachments[0].sha256
+    stored(copy, sha).write_bytes(b"%PDF-1.7 autre contrat")
+    copy.direct("UPDATE outbox SET status = 'pending' WHERE id = ?", message.id)
+    notifier = copy.app.ctx.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    before = len(notifier.sent)
+    report = copy.app.deliver()
+    assert notifier.sent[before:] == []  # the altered contract went to nobody
+    (undelivered,) = report.undelivered
+    assert undelivered.message_id == message.id
+    assert "was changed after it was stored" in undelivered.reason
+    (after,) = [m for m in copy.app.outbox(dossier_id=1) if m.id == message.id]
+    assert after.status != "sent"
+    assert after.last_error is not None
+    assert sha[:12] in after.last_error
 
 
 # -- the secret key ----------------------------------------------------------------------

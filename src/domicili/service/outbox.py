@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ..errors import AdapterError
+from ..errors import AdapterError, StoredFileAltered
 from ..models import OutboxMessage
 from ..ports import BatchNotifier, Notifier
 from .context import Context
@@ -129,10 +129,13 @@ class Delivery:
         assert message.id is not None
         self.deadline()
         message.key = message.key or self.ctx.store.message_key(message.id)
-        for attachment in message.attachments:
-            attachment.path = str(self.ctx.files.path(attachment.sha256))
         try:
+            for attachment in message.attachments:
+                self.ctx.files.read(attachment.sha256)  # an altered file is never sent
+                attachment.path = str(self.ctx.files.path(attachment.sha256))
             self._notifier().deliver(message)
+        except StoredFileAltered as exc:
+            self._failed(message, str(exc), _phrase(str(exc)))
         except AdapterError as exc:
             self._failed(message, str(exc), exc.reason or _phrase(str(exc)))
         except Exception as exc:  # a plugin's own error: keep the message, record why
