@@ -51,6 +51,8 @@ VALID: dict[str, list[str]] = {
     "year": ["2026"],
     "month": ["3"],
     "limit": ["1", "10"],
+    "before": ["3", "10", "1"],
+    "expected_head": ["12:" + "0" * 64, "1:" + "a" * 64],
     "dossier list status": ["S1", "pending_review"],
     "otp": ["123456"],
     "document_sha256": ["0" * 64],

@@ -212,7 +212,7 @@ def test_the_held_list_shows_each_session_what_it_may_see(cabinet: Cli) -> None:
     mine = held(webhook(cabinet, body("evt_b", 1, AMOUNT_DUE - 100)))["payment_id"]
     theirs = held(webhook(cabinet, body("evt_c", 1), "--provider", "2"))["payment_id"]
     listed = cabinet.json("payment", "list", "--status", "held")
-    assert [(p["id"], p["provider_id"]) for p in listed] == [(nobody, None), (mine, 1), (theirs, 2)]
+    assert [(p["id"], p["provider_id"]) for p in listed] == [(theirs, 2), (mine, 1), (nobody, None)]
     for provider, expected in (("1", [mine]), ("2", [theirs])):
         scoped = cabinet.json("--provider", provider, "payment", "list", "--status", "held")
         assert [p["id"] for p in scoped] == expected

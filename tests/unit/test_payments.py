@@ -796,10 +796,10 @@ def test_a_webhook_naming_no_known_dossier_is_held_with_no_dossier(
         assert (outcome.outcome, outcome.dossier_id, outcome.notified) == ("held", None, None)
     held = app.list_payments(status="held")
     assert [(p.external_id, p.dossier_id, p.provider_id) for p in held] == [
+        ("pi_evt_nometa", None, None),  # newest first
         ("pi_evt_nobody", None, None),
-        ("pi_evt_nometa", None, None),
     ]
-    assert [p.review_reason for p in held] == ["dossier 999 does not exist", "no dossier is named"]
+    assert [p.review_reason for p in held] == ["no dossier is named", "dossier 999 does not exist"]
     kept = [e for e in app.store.events() if e.type == "payment.held"]
     assert [e.data["event_id"] for e in kept] == ["evt_nobody", "evt_nometa"]
     assert flow.status == "S2"

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, delivered, emit, emit_rows, json_option, page_limit, page_options
+from ._output import (
+    ID,
+    delivered,
+    emit,
+    emit_rows,
+    json_option,
+    note,
+    page_limit,
+    page_options,
+)
 
 if TYPE_CHECKING:
     from ..models import OutboxMessage
@@ -185,6 +194,11 @@ def audit_verify(state: State, expected_head: str | None, as_json: bool) -> None
     if not report.ok:
         from ._errors import REFUSED
 
+        found = len(report.findings) + report.more
+        note(
+            f"Error: the audit found {found} problem{'s' if found > 1 else ''}; restore what"
+            " was altered from a backup."
+        )
         raise click.exceptions.Exit(REFUSED)
 
 
