@@ -80,7 +80,18 @@ _iban = _checked(identifiers.normalize_iban)
 _bic = _checked(identifiers.normalize_bic)
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+def printable(value: str) -> str:
+    """Refuse control characters: they cannot be printed nor written in XML."""
+    if any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError("contains a control character")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(printable),
+]
 Siren = Annotated[str, AfterValidator(_siren)]
 Phone = Annotated[str, AfterValidator(_phone)]
 Email = Annotated[str, AfterValidator(_email)]

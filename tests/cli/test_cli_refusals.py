@@ -85,6 +85,9 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
     "invalid SIREN": (provider_argv(siren="552100555"), 1, ["siren", "not a valid SIREN"], {}),
     "bad phone": (provider_argv(phone="12 34"), 1, ["phone", "not a phone number"], {}),
     "bad email": (provider_argv(email="contact-at-cabinet"), 1, ["email"], {}),
+    "control character in a name": (
+        provider_argv(name="Cabinet\x1b[31m"), 1, ["name", "control character"], {},
+    ),
     "SIREN already registered": (
         provider_argv(email="autre@cabinet.example"), 1, ["already exists"], {"second": True},
     ),

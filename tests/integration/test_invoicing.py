@@ -563,8 +563,10 @@ def test_a_credit_note_cannot_itself_be_credited(open_app: Opener) -> None:
     assert numbers(app) == ["F2026-000001", "F2026-000002"]
 
 
-@pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
-def test_a_credit_note_needs_a_reason(open_app: Opener, reason: str) -> None:
+@pytest.mark.parametrize(
+    "reason", ["", "   ", "Erreur\x1b[2J"], ids=["empty", "blank", "control character"]
+)
+def test_a_credit_note_needs_a_printable_reason(open_app: Opener, reason: str) -> None:
     app, _clock, _notifier = open_app()
     dossier = accepted(app, add_provider(app))
     invoice = app.issue_invoice(dossier, period_start=date(2026, 3, 1))

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..models import printable
 from ..money import VatRule, vat_amount
 
 __all__ = [
@@ -36,18 +37,11 @@ __all__ = [
 ]
 
 
-def _printable(value: str) -> str:
-    """Refuse control characters: they cannot be printed nor written in XML."""
-    if any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in value):
-        raise ValueError("contains a control character")
-    return value
-
-
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_printable)
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(printable)
 ]
 #: An optional text: may be absent, never holds control characters.
-OptText = Annotated[str, AfterValidator(_printable)] | None
+OptText = Annotated[str, AfterValidator(printable)] | None
 Siren = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3} ?\d{3} ?\d{3}$")]
 
 #: Service code whose mail handling means opening the client's letters.

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from ..french import decimal_fr, numeric_date_fr
-from ..models import Dossier, Invoice, Offer
+from ..models import Dossier, Invoice, Offer, printable
 from ..money import vat_rule_for_departement
 from .context import Context
 from .paperwork import client_data, dossier_offer, provider_data
@@ -293,6 +293,14 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
 
     if not reason or not reason.strip():
         raise InvalidInput("A credit note needs a reason.", field="reason", value=reason)
+    try:
+        printable(reason)
+    except ValueError:
+        raise InvalidInput(
+            "The reason is printed on the credit note: write it without control characters.",
+            field="reason",
+            value=reason,
+        ) from None
     with ctx.store.transaction():
         original = find_invoice(ctx, number)
         if original.kind == "credit_note":
