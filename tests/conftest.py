@@ -116,6 +116,14 @@ class StoreChoice:
             return str(self.root / name), None
         return self.pg_new()
 
+    def unmigrated(self) -> tuple[str, Path | None]:
+        """Like :meth:`shared`, but never migrated on PostgreSQL either (not from the pool):
+        for a test that builds a database of an older schema."""
+        if not self.is_postgres:
+            return self.shared()
+        self._count += 1
+        return self._postgres.pool().fresh(), self.root / f"files-{self._count}"
+
     def pg_new(self) -> tuple[str, Path]:
         """A new empty PostgreSQL database and a folder for its files (any run's store)."""
         if _PG == "skip":

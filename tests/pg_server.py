@@ -118,6 +118,15 @@ class DatabasePool:
         self.used.append(name)
         return self.server.database_url(name)
 
+    def fresh(self) -> str:
+        """A database never migrated (dropped at release): for a test that builds an older
+        schema, which a pooled database, already migrated, cannot give."""
+        name = f"{self.prefix}f{len(self.clones)}_{os.urandom(3).hex()}"
+        with self.server.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        self.clones.append(name)
+        return self.server.database_url(name)
+
     def keep(self, url: str) -> str:
         """Take the database of ``url`` out of the pool for good, to be cloned; its name."""
         name = url.rsplit("/", 1)[1]

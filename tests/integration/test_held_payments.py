@@ -457,7 +457,7 @@ def test_a_held_payment_recorded_before_schema_9_is_kept_and_can_be_resolved(
     from domicili.store.postgres_schema import PG_MIGRATIONS
     from domicili.store.sqlite import SQLiteStore
 
-    db, files = store.shared()
+    db, files = store.unmigrated()
     with monkeypatch.context() as old:
         old.setattr(SQLiteStore, "_migrations", lambda self: MIGRATIONS[:8])
         old.setattr(PostgresStore, "_migrations", lambda self: PG_MIGRATIONS[:8])
