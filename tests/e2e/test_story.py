@@ -183,7 +183,9 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "demo" / "domicili.db").is_file()
-    assert "OK" in result.stdout
+    assert "stored file checked: OK" in result.stdout
+    assert "kept as held payment" in result.stdout
+    assert "refunded by the bank" in result.stdout
 
 
 @pytest.mark.one_store

@@ -77,6 +77,7 @@ def run_demo(folder: Path | None = None) -> Path:
         paid = _pay(app, mine)
         _sign(app, mine)
         _documents(app, folder, mine, paid, clock)
+        _held_payment(app, mine)
         _outbox_and_audit(app)
     click.echo("")
     click.secho(f"Done. Explore it: domicili --db {db} dossier show {mine.id}", bold=True)
@@ -360,6 +361,21 @@ def _documents(
     _say(f"{export.invoices} PDF(s) and {export.summary.name} in {export.folder}")
 
 
+def _held_payment(app: Domicili, mine: Dossier) -> None:
+    assert mine.id is not None
+    _step(
+        "The client pays twice: the second transfer is kept for review, then refunded",
+        f"payment record {mine.id} --method transfer; payment list --status held; "
+        "payment refund ID --reference R",
+    )
+    twice = app.record_payment(mine.id, method="transfer", reference="VIR-2026-0318")
+    assert twice.outcome == "held"
+    assert twice.payment_id is not None
+    _say(f"held payment {twice.payment_id}: {twice.message}")
+    refunded = app.refund_held_payment(twice.payment_id, "REMB-2026-0001")
+    _say(f"payment {refunded.id} refunded by the bank (reference {refunded.refund_reference})")
+
+
 def _outbox_and_audit(app: Domicili) -> None:
     _step("Every message went through the outbox", "outbox list")
     for m in app.outbox():
@@ -367,6 +383,11 @@ def _outbox_and_audit(app: Domicili) -> None:
         _say(f"#{m.id:<2} {m.channel:<5} {m.to:<34} {subject}")
     _say(f"(files in {app.outbox_dir})")
 
-    _step("The audit log is intact", "audit verify")
+    _step("The audit log and every record against it are intact", "audit verify; audit head")
     audit = app.verify_audit()
-    _say(f"{audit.events} hash-chained events verified: {'OK' if audit.ok else 'ALTERED'}")
+    _say(
+        f"{audit.events} events, keyed by the secret outside the database, and every "
+        f"invoice, status, signature and stored file checked: {'OK' if audit.ok else 'ALTERED'}"
+    )
+    head = app.audit_head()
+    _say(f"head to keep elsewhere: {head['event_id']}:{head['hash']}")
