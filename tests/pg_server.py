@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -169,7 +170,7 @@ class DatabasePool:
                     )
                 ]
                 if tables:
-                    conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                    _empty(conn, tables)
             self.free.append(name)
         self.used = []
 
@@ -177,3 +178,28 @@ class DatabasePool:
         with self.server.admin() as conn:
             for name in [*self.made, *self.clones]:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+#: Every identity back to 1, as ``TRUNCATE … RESTART IDENTITY`` does.
+_RESTART_IDENTITIES = (
+    "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+    "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"
+)
+
+
+def _empty(conn: psycopg.Connection[Any], tables: list[str]) -> None:
+    """Empty ``tables`` and restart their identities, in one round trip.
+
+    A test writes a few rows: deleting them is several times faster than ``TRUNCATE``,
+    which makes new files for every table. Triggers (the invoices' immutability) and
+    foreign keys are set aside for it, which takes a superuser, as the server the tests
+    start is; on another server, ``TRUNCATE``.
+    """
+    deletes = "; ".join(f"DELETE FROM {table}" for table in tables)
+    try:
+        conn.execute(
+            f"SET session_replication_role = replica; {deletes}; "
+            f"SET session_replication_role = DEFAULT; {_RESTART_IDENTITIES}"
+        )
+    except psycopg.errors.InsufficientPrivilege:
+        conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
