@@ -149,6 +149,7 @@ class Domicili(Directory):
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None:
         self.ctx.store.close()
+        self.ctx.head_anchor.close()
         remove_scratch(self._scratch)
 
     def __enter__(self) -> Domicili:
