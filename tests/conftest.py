@@ -28,6 +28,11 @@ from domicili.testing import (
     sample_provider,
 )
 
+#: The suite reads the sentences as they are written (English); the French catalog is
+#: checked whole by tests/unit/test_i18n.py, and the stories a French reader follows
+#: (the demo, the README) run in French.
+os.environ["DOMICILI_LANG"] = "en"
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris

@@ -45,6 +45,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .i18n import _
+
 if TYPE_CHECKING:
     from .statuses import Status
 
@@ -98,31 +100,31 @@ class NotFound(DomiciliError, LookupError):
 
 class ProviderNotFound(NotFound):
     def __init__(self, provider_id: object) -> None:
-        super().__init__(f"Provider {provider_id} not found.")
+        super().__init__(_("Provider {provider_id} not found.").format(provider_id=provider_id))
         self.provider_id = provider_id
 
 
 class DossierNotFound(NotFound):
     def __init__(self, dossier_id: object) -> None:
-        super().__init__(f"Dossier {dossier_id} not found.")
+        super().__init__(_("Dossier {dossier_id} not found.").format(dossier_id=dossier_id))
         self.dossier_id = dossier_id
 
 
 class OfferNotFound(NotFound):
     def __init__(self, offer_id: object) -> None:
-        super().__init__(f"Offer {offer_id} not found.")
+        super().__init__(_("Offer {offer_id} not found.").format(offer_id=offer_id))
         self.offer_id = offer_id
 
 
 class InvoiceNotFound(NotFound):
     def __init__(self, number: object) -> None:
-        super().__init__(f"Invoice {number} not found.")
+        super().__init__(_("Invoice {number} not found.").format(number=number))
         self.number = number
 
 
 class PaymentNotFound(NotFound):
     def __init__(self, payment_id: object) -> None:
-        super().__init__(f"Payment {payment_id} not found.")
+        super().__init__(_("Payment {payment_id} not found.").format(payment_id=payment_id))
         self.payment_id = payment_id
 
 

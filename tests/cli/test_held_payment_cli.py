@@ -188,7 +188,7 @@ def test_the_installed_command_exits_4_when_it_keeps_a_payment_for_review(
 ) -> None:
     cabinet.ok("dossier", "dismiss", 1, "--reason", "Doute sur l'origine des fonds")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
-    env["DOMICILI_NOW"] = NOW
+    env.update({"DOMICILI_NOW": NOW, "DOMICILI_LANG": "en"})
     program = Path(sys.executable).parent / "domicili"
     done = subprocess.run(
         [str(program), *cabinet.target, "payment", "record", "1", "--method", "cash"],

@@ -47,7 +47,7 @@ class Shell:
         self.files = folder / "cabinet.db-files"
         self.command = installed_command()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
-        self.env.update({"DOMICILI_DB": str(self.db), "DOMICILI_NOW": DAY0})
+        self.env.update({"DOMICILI_DB": str(self.db), "DOMICILI_NOW": DAY0, "DOMICILI_LANG": "en"})
         if store is not None and store.is_postgres:  # the same story on a PostgreSQL server
             url, files = store.new()
             self.files = files

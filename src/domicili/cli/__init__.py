@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import ConfigError, DomiciliError
+from ..i18n import _
+from ._i18n import install as install_click_sentences
+from ._i18n import translate_help
 from ._output import ID
 
 if TYPE_CHECKING:
@@ -62,8 +65,10 @@ class State:
             except ConfigError as exc:
                 if exc.field == "files":
                     raise click.UsageError(
-                        "--files DIR (or DOMICILI_FILES) is required with a database URL: the "
-                        "folder of the stored files, shared by every application server."
+                        _(
+                            "--files DIR (or DOMICILI_FILES) is required with a database URL: "
+                            "the folder of the stored files, shared by every application server."
+                        )
                     ) from None
                 raise
         return self._app
@@ -130,7 +135,7 @@ def _check_text(args: list[str]) -> None:
     """Refuse an argument or a ``DOMICILI_*`` variable that is not UTF-8 text (Python hands
     such bytes over as lone surrogates, which no database, file name or message can hold)
     before anything runs."""
-    given = [(f"Argument {n}", arg) for n, arg in enumerate(args, 1)]
+    given = [(_("Argument {n}").format(n=n), arg) for n, arg in enumerate(args, 1)]
     given += [(name, v) for name, v in sorted(os.environ.items()) if name.startswith("DOMICILI_")]
     for name, value in given:
         try:
@@ -138,8 +143,10 @@ def _check_text(args: list[str]) -> None:
         except UnicodeEncodeError:
             shown = _shown(value)
             raise click.UsageError(
-                f"{name} ({shown}) is not valid UTF-8 text; type it again or check the "
-                "terminal's encoding."
+                _(
+                    "{name} ({shown}) is not valid UTF-8 text; type it again or check the "
+                    "terminal's encoding."
+                ).format(name=name, shown=shown)
             ) from None
 
 
@@ -155,7 +162,15 @@ class DomiciliGroup(click.Group):
             module = import_module(f"{__name__}.{LAZY_COMMANDS[cmd_name]}")
             for command in module.COMMANDS:
                 self.add_command(command)
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            translate_help(command)
+        return command
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        install_click_sentences()
+        translate_help(self)
+        return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
@@ -170,20 +185,23 @@ class DomiciliGroup(click.Group):
         except DomiciliError as exc:
             if isinstance(ctx.obj, State):
                 ctx.obj.discard_created()
-            click.echo(f"Error: {sentence(exc)}", err=True)
+            click.echo(_("Error: {sentence}").format(sentence=sentence(exc)), err=True)
             _undelivered()
             ctx.exit(exit_code(exc))
         except click.exceptions.Exit:
             _undelivered()
             raise
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing was half-written.", err=True)
+            click.echo(_("Interrupted; nothing was half-written."), err=True)
             ctx.exit(130)
         except OSError as exc:
             if os.environ.get("DOMICILI_DEBUG"):
                 raise
             where = f" ({exc.filename})" if exc.filename else ""
-            click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
+            click.echo(
+                _("Error: {reason}{where}.").format(reason=exc.strerror or exc, where=where),
+                err=True,
+            )
             ctx.exit(REFUSED)
         except (click.exceptions.ClickException, click.exceptions.Abort):
             raise
@@ -191,8 +209,10 @@ class DomiciliGroup(click.Group):
             if os.environ.get("DOMICILI_DEBUG"):
                 raise
             click.echo(
-                f"Error: unexpected {type(exc).__name__}: {exc}. The operation was rolled "
-                "back; run again with DOMICILI_DEBUG=1 to see the details and report them.",
+                _(
+                    "Error: unexpected {kind}: {reason}. The operation was rolled back; run "
+                    "again with DOMICILI_DEBUG=1 to see the details and report them."
+                ).format(kind=type(exc).__name__, reason=exc),
                 err=True,
             )
             ctx.exit(REFUSED)

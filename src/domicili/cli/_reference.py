@@ -35,9 +35,19 @@ def commands() -> list[tuple[tuple[str, ...], click.Command]]:
 
 
 def reference() -> str:
-    """Every command's ``--help``, in one Markdown page."""
+    """Every command's ``--help``, in one Markdown page, in English (the language of the
+    documentation; ``domicili --help`` shows it in the reader's)."""
+    from ..i18n import speaking
     from . import cli
+    from ._i18n import install, translate_help
 
+    with speaking("en"):
+        install()
+        translate_help(cli)
+        return _pages(cli)
+
+
+def _pages(cli: click.Group) -> str:
     out = [
         "# Command-line reference",
         "",

@@ -1,0 +1,60 @@
+"""The command's help and click's own sentences (usage, errors) in the current language."""
+
+from __future__ import annotations
+
+import inspect
+
+import click
+
+from ..i18n import _, ngettext
+
+#: click's modules that write sentences (each imports gettext's ``_`` and ``ngettext``).
+_CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "shell_completion",
+    "termui",
+    "types",
+    "utils",
+    "_termui_impl",
+)
+
+
+def install() -> None:
+    """Route click's sentences through domicili's catalog (click ships none of its own)."""
+    from importlib import import_module
+
+    for name in _CLICK_MODULES:
+        module = import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = _  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+def translate_help(command: click.Command) -> None:
+    """Show the help of ``command`` and of everything under it in the current language.
+
+    The English texts are kept on first sight, so that a later call in another language
+    translates from them again."""
+    texts: dict[str, str] | None = getattr(command, "_domicili_help", None)
+    if texts is None:
+        texts = {
+            name: inspect.cleandoc(text)
+            for name in ("help", "short_help", "epilog")
+            if (text := getattr(command, name))
+        }
+        command._domicili_help = texts  # type: ignore[attr-defined]
+    for name, text in texts.items():
+        setattr(command, name, _(text))
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            english: str = getattr(param, "_domicili_help", None) or inspect.cleandoc(param.help)
+            param._domicili_help = english  # type: ignore[attr-defined]
+            param.help = _(english)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            translate_help(sub)
