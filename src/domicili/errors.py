@@ -28,6 +28,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── InvalidTransition          trigger, allowed: the status does not allow it
     │   ├── MissingJustificatifs       problems: accept while required pieces are not validated
     │   ├── NewerRevision              kind, revision, seen: a file arrived since the review
+    │   ├── DuplicateRequest           reference, provider_id: the client has an open dossier
     │   ├── AgrementInvalid            provider_id, reason: agrément expired or suspended
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
     │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
@@ -60,6 +61,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DomiciliError",
     "DossierNotFound",
+    "DuplicateRequest",
     "ImportRowsError",
     "InvalidIdentifier",
     "InvalidInput",
@@ -245,6 +247,26 @@ class NewerRevision(Refused):
         self.kind = kind
         self.revision = revision
         self.seen = seen
+
+
+class DuplicateRequest(Refused):
+    """A request from a client who already has an open dossier with that provider.
+
+    ``dossier_id`` and ``reference`` name the open dossier; sending the request anyway is
+    the caller's choice (``force``).
+    """
+
+    def __init__(
+        self, *, dossier_id: int, reference: str, provider_id: int, provider: str, client: str
+    ) -> None:
+        super().__init__(
+            _(
+                "{client} already has dossier {reference} open with {provider}; nothing was sent."
+            ).format(client=client, reference=reference, provider=provider),
+            dossier_id=dossier_id,
+        )
+        self.reference = reference
+        self.provider_id = provider_id
 
 
 class AgrementInvalid(Refused):

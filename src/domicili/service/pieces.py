@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from ..catalog import JustificatifState, Requirement
 from ..errors import InvalidInput, JustificatifRejected, NewerRevision, PieceNotFound, Refused
+from ..i18n import _
 from ..models import Client, Dossier, JustificatifRevision
 from .context import Context
 
@@ -97,6 +99,7 @@ def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename
     Runs inside the caller's transaction; returns the revision number.
     """
     assert dossier.id is not None
+    _refuse_invalidated_again(ctx, dossier.id, kind, data)
     stored = ctx.files.put(data, filename=filename)
     now = ctx.now()
     ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, now)
@@ -121,6 +124,23 @@ def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename
         {"kind": kind, "revision": revision, "sha256": stored.sha256},
     )
     return revision
+
+
+def _refuse_invalidated_again(ctx: Context, dossier_id: int, kind: str, data: bytes) -> None:
+    """The very file of a revision already invalidated is not a new revision."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    before = ctx.store.invalidated_revision_with(dossier_id, sha256)
+    if before is not None:
+        raise JustificatifRejected(
+            _(
+                "{kind}: this file is the one already invalidated as revision {revision} "
+                "of {earlier} ({reason}); send a corrected file."
+            ).format(
+                kind=kind, revision=before.revision, earlier=before.kind, reason=before.reason
+            ),
+            field="file",
+            value=sha256,
+        )
 
 
 def _display_name(filename: str) -> str:
