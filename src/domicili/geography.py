@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, InvalidInput, UnknownCode
+from .i18n import _
 
 __all__ = [
     "Departement",
@@ -115,7 +116,11 @@ class Geography:
         """The région with INSEE code ``code`` (e.g. ``"44"`` for Grand Est)."""
         key = _normalise_code(code)
         if key is None or key not in self._regions:
-            raise UnknownCode(f"Région {code!r} does not exist.", field="region", value=code)
+            raise UnknownCode(
+                _("Région {code} does not exist.").format(code=repr(code)),
+                field="region",
+                value=code,
+            )
         return self._regions[key]
 
     def departement(self, code: str) -> Departement:
@@ -123,7 +128,9 @@ class Geography:
         key = _normalise_code(code)
         if key is None or key not in self._departements:
             raise UnknownCode(
-                f"Département {code!r} does not exist.", field="departement", value=code
+                _("Département {code} does not exist.").format(code=repr(code)),
+                field="departement",
+                value=code,
             )
         return self._departements[key]
 
@@ -153,12 +160,25 @@ class Geography:
         expected = self.departement(departement_code)
         actual = self.departement_for_postcode(postcode, insee_commune=insee_commune)
         if actual != expected:
-            what = f"Postcode {postcode.strip()}"
-            if insee_commune is not None:
-                what += f" (INSEE commune {insee_commune.strip().upper()})"
+            if insee_commune is None:
+                text = _(
+                    "Postcode {postcode} is not in département {code} ({name}) "
+                    "but in {code2} ({name2})."
+                )
+            else:
+                text = _(
+                    "Postcode {postcode} (INSEE commune {insee_commune}) is not in "
+                    "département {code} ({name}) but in {code2} ({name2})."
+                )
             raise InvalidInput(
-                f"{what} is not in département {expected.code} ({expected.name}) "
-                f"but in {actual.code} ({actual.name}).",
+                text.format(
+                    postcode=postcode.strip(),
+                    insee_commune=(insee_commune or "").strip().upper(),
+                    code=expected.code,
+                    name=expected.name,
+                    code2=actual.code,
+                    name2=actual.name,
+                ),
                 field="postcode",
             )
         return expected
@@ -168,18 +188,23 @@ class Geography:
         commune = _normalise_code(insee_commune)
         if commune is None or not _INSEE_COMMUNE.fullmatch(commune):
             raise InvalidInput(
-                f"INSEE commune code {insee_commune!r} is not valid: it has 5 characters, "
-                "digits or 2A/2B for Corsica (e.g. 75056, 2A004).",
+                _(
+                    "INSEE commune code {insee_commune} is not valid: it has 5 characters, "
+                    "digits or 2A/2B for Corsica (e.g. 75056, 2A004)."
+                ).format(insee_commune=repr(insee_commune)),
                 field="insee_commune",
             )
         code = commune[:3] if commune.startswith(("97", "98")) else commune[:2]
         found = self._departements.get(code)
         if found is None:
-            hint = " (Corsican communes start with 2A or 2B)" if code == "20" else ""
-            raise InvalidInput(
-                f"INSEE commune {commune} is not in a French département{hint}.",
-                field="insee_commune",
-            )
+            if code == "20":
+                text = _(
+                    "INSEE commune {commune} is not in a French département "
+                    "(Corsican communes start with 2A or 2B)."
+                )
+            else:
+                text = _("INSEE commune {commune} is not in a French département.")
+            raise InvalidInput(text.format(commune=commune), field="insee_commune")
         return found
 
     def _departement_for_digits(self, postcode: str) -> Departement:
@@ -187,16 +212,20 @@ class Geography:
         if postcode in _NOT_DEPARTEMENT_POSTCODES:
             place = _NOT_DEPARTEMENT_POSTCODES[postcode]
             raise InvalidInput(
-                f"Postcode {postcode} is in {place}, a collectivité d'outre-mer, "
-                "not in a French département.",
+                _(
+                    "Postcode {postcode} is in {place}, a collectivité d'outre-mer, not in a "
+                    "French département."
+                ).format(postcode=postcode, place=place),
                 field="postcode",
             )
         if postcode[:3] in _NOT_DEPARTEMENT_PREFIXES or postcode.startswith("98"):
             place = _NOT_DEPARTEMENT_PREFIXES.get(
-                postcode[:3], "Monaco or a collectivité d'outre-mer"
+                postcode[:3], _("Monaco or a collectivité d'outre-mer")
             )
             raise InvalidInput(
-                f"Postcode {postcode} is in {place}, not in a French département.",
+                _("Postcode {postcode} is in {place}, not in a French département.").format(
+                    postcode=postcode, place=place
+                ),
                 field="postcode",
             )
         if postcode.startswith("20"):
@@ -208,7 +237,9 @@ class Geography:
         found = self._departements.get(code)
         if found is None:
             raise InvalidInput(
-                f"Postcode {postcode} does not belong to any French département.",
+                _("Postcode {postcode} does not belong to any French département.").format(
+                    postcode=postcode
+                ),
                 field="postcode",
             )
         return found
@@ -219,8 +250,10 @@ def _check_postcode(postcode: str) -> str:
     digits = postcode.strip() if isinstance(postcode, str) else None
     if digits is None or not _POSTCODE.fullmatch(digits):
         raise InvalidInput(
-            f"Postcode {postcode!r} is not valid: a French postcode has exactly 5 digits "
-            "(e.g. 75008).",
+            _(
+                "Postcode {postcode} is not valid: a French postcode has exactly 5 "
+                "digits (e.g. 75008)."
+            ).format(postcode=repr(postcode)),
             field="postcode",
         )
     return digits
@@ -375,12 +408,16 @@ def load_geography(path: Path | None = None) -> Geography:
         try:
             text = resource.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{resource}: cannot be read ({exc}).") from exc
+            raise ConfigError(
+                _("{resource}: cannot be read ({exc}).").format(resource=resource, exc=exc)
+            ) from exc
         return _parse(text, str(resource))
     if _REPOSITORY_FILE.is_file():
         return _parse(_read(_REPOSITORY_FILE), str(_REPOSITORY_FILE))
     raise ConfigError(
-        f"domicili/{_RESOURCE} is missing from this installation; reinstall domicili."
+        _("domicili/{RESOURCE} is missing from this installation; reinstall domicili.").format(
+            RESOURCE=_RESOURCE
+        )
     )
 
 
@@ -389,9 +426,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found.") from exc
+        raise ConfigError(_("{path}: file not found.").format(path=path)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+        raise ConfigError(_("{path}: cannot be read ({exc}).").format(path=path, exc=exc)) from exc
 
 
 @functools.cache

@@ -20,6 +20,7 @@ from ..errors import (
     MissingJustificatifs,
 )
 from ..french import format_eur, long_date_fr
+from ..i18n import _
 from ..identifiers import is_mobile
 from ..models import Client, Dossier, Offer, Provider
 from ..money import parse_euros, vat_amount, vat_rule_for_departement
@@ -183,7 +184,7 @@ def create_demande(
     answers = _as_answers(answers)
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
-        raise InvalidInput("Choose at least one provider.", field="to", value=provider_ids)
+        raise InvalidInput(_("Choose at least one provider."), field="to", value=provider_ids)
     docs = documents if documents is not None else _read_documents(ctx, answers)
     vocabulary = ctx.settings.service_vocabulary()
     wanted = check_services(answers.services, vocabulary, field="services")
@@ -333,7 +334,7 @@ def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
     """S1/S2 → S7. The reason stays internal: the client is told nothing of it."""
     if not reason or not reason.strip():
         raise InvalidInput(
-            "The client is never told why, but a dismissal needs an internal reason.",
+            _("The client is never told why, but a dismissal needs an internal reason."),
             field="reason",
             value=reason,
         )

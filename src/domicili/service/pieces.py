@@ -83,14 +83,25 @@ def _check_kind(ctx: Context, client: Client, kind: str) -> None:
     if kind not in ctx.catalog:
         known = ", ".join(k.kind for k in ctx.catalog.kinds)
         raise InvalidInput(
-            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind", value=kind
+            _("Unknown justificatif kind {kind}; known kinds: {known}.").format(
+                kind=repr(kind), known=known
+            ),
+            field="kind",
+            value=kind,
         )
     req = ctx.catalog.get(kind).requirement(
         company=client.is_company, en_formation=client.en_formation
     )
     if req is Requirement.NOT_APPLICABLE:
-        who = "a company" if client.is_company else "an individual entrepreneur"
-        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind", value=kind)
+        if client.is_company:
+            text = _("{kind} does not apply to a company.")
+        else:
+            text = _("{kind} does not apply to an individual entrepreneur.")
+        raise InvalidInput(
+            text.format(kind=kind),
+            field="kind",
+            value=kind,
+        )
 
 
 def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename: str) -> int:
@@ -168,7 +179,7 @@ def add_justificatif(
         _check_kind(ctx, client, kind)
         if not dossier.status.open_for_review:
             raise Refused(
-                f"{dossier.where}: it takes no more pieces.",
+                _("{where}: it takes no more pieces.").format(where=dossier.where),
                 dossier_id=dossier_id,
                 status=dossier.status,
             )
@@ -228,7 +239,7 @@ def review(
         client = ctx.client(dossier.client_id)
         if not dossier.status.open_for_review:
             raise Refused(
-                f"{dossier.where}: its pieces can no longer be reviewed.",
+                _("{where}: its pieces can no longer be reviewed.").format(where=dossier.where),
                 dossier_id=dossier_id,
                 status=dossier.status,
             )
@@ -243,14 +254,20 @@ def review(
             rev = latest.get(kind)
             if rev is None or rev.id is None:
                 raise Refused(
-                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review.",
+                    _(
+                        "{kind}: no file received yet for dossier {dossier_id}; nothing to review."
+                    ).format(kind=kind, dossier_id=dossier_id),
                     dossier_id=dossier_id,
                     status=dossier.status,
                 )
             if kind in seen and not 1 <= seen[kind] <= rev.revision:
                 raise Refused(
-                    f"{kind}: dossier {dossier_id} has no revision {seen[kind]} "
-                    f"(the latest is {rev.revision}); nothing was saved.",
+                    _(
+                        "{kind}: dossier {dossier_id} has no revision {seen} (the latest is "
+                        "{revision}); nothing was saved."
+                    ).format(
+                        kind=kind, dossier_id=dossier_id, seen=seen[kind], revision=rev.revision
+                    ),
                     dossier_id=dossier_id,
                     status=dossier.status,
                 )
@@ -270,16 +287,20 @@ def review(
 def _check_save(validate: list[str] | tuple[str, ...], invalidate: dict[str, str]) -> None:
     """A review save names something, never one kind twice, and gives every reason."""
     if not validate and not invalidate:
-        raise InvalidInput("Nothing to save: validate or invalidate at least one piece.")
+        raise InvalidInput(_("Nothing to save: validate or invalidate at least one piece."))
     both = set(validate) & set(invalidate)
     if both:
         raise InvalidInput(
-            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
+            _("{listed}: cannot be validated and invalidated in the same save.").format(
+                listed=", ".join(sorted(both))
+            )
         )
     for kind, reason in invalidate.items():
         if not reason or not reason.strip():
             raise InvalidInput(
-                f"{kind}: an invalidation needs a reason the client can act on.",
+                _("{kind}: an invalidation needs a reason the client can act on.").format(
+                    kind=kind
+                ),
                 field="invalidate",
                 value=kind,
             )
