@@ -270,29 +270,42 @@ class _Reader:
 
     def fail(self, where: str, problem: str) -> ConfigError:
         """A ConfigError for ``problem`` at ``where`` in the file."""
-        prefix = f"{self.source}: {where}: " if where else f"{self.source}: "
-        return ConfigError(f"{prefix}{problem}.")
+        text = _("{source}: {where}: {problem}.") if where else _("{source}: {problem}.")
+        return ConfigError(text.format(source=self.source, where=where, problem=problem))
 
     def entries(self, data: dict[Any, Any], key: str) -> list[Any]:
         """The list under top-level ``key``, refusing anything else."""
         if key not in data:
-            raise self.fail("", f"the '{key}' list is missing")
+            raise self.fail("", _("the '{key}' list is missing").format(key=key))
         value = data[key]
         if not isinstance(value, list) or not value:
-            raise self.fail(key, f"must be a non-empty list of entries, not {_kind(value)}")
+            raise self.fail(
+                key,
+                _("must be a non-empty list of entries, not {value}").format(value=_kind(value)),
+            )
         return value
 
     def entry(self, where: str, raw: object, fields: tuple[str, ...]) -> dict[str, object]:
         """One entry as a mapping holding exactly ``fields``."""
         expected = ", ".join(fields)
         if not isinstance(raw, dict):
-            raise self.fail(where, f"must be a mapping with {expected}, not {_kind(raw)}")
+            raise self.fail(
+                where,
+                _("must be a mapping with {expected}, not {raw}").format(
+                    expected=expected, raw=_kind(raw)
+                ),
+            )
         for name in fields:
             if name not in raw:
-                raise self.fail(where, f"'{name}' is missing")
+                raise self.fail(where, _("'{name}' is missing").format(name=name))
         extra = sorted(str(name) for name in raw if name not in fields)
         if extra:
-            raise self.fail(where, f"unknown key {', '.join(extra)} (expected {expected})")
+            raise self.fail(
+                where,
+                _("unknown key {listed} (expected {expected})").format(
+                    listed=", ".join(extra), expected=expected
+                ),
+            )
         return {str(name): value for name, value in raw.items()}
 
     def code(self, where: str, value: object, field: str, pattern: re.Pattern[str]) -> str:
@@ -300,19 +313,31 @@ class _Reader:
         if isinstance(value, int | float) and not isinstance(value, bool):
             raise self.fail(
                 where,
-                f'{field} {value} is a number, not text: quote it (e.g. {field}: "01"), '
-                "as YAML reads an unquoted 01 as the number 1",
+                _(
+                    '{field} {value} is a number, not text: quote it (e.g. {field}: "01"), '
+                    "as YAML reads an unquoted 01 as the number 1"
+                ).format(field=field, value=value),
             )
         if not isinstance(value, str):
-            raise self.fail(where, f"{field} must be a quoted code, not {_kind(value)}")
+            raise self.fail(
+                where,
+                _("{field} must be a quoted code, not {value}").format(
+                    field=field, value=_kind(value)
+                ),
+            )
         if not pattern.fullmatch(value):
-            raise self.fail(where, f"{field} {value!r} is not a valid INSEE code")
+            raise self.fail(
+                where,
+                _("{field} {value} is not a valid INSEE code").format(
+                    field=field, value=repr(value)
+                ),
+            )
         return value
 
     def name(self, where: str, value: object) -> str:
         """A non-empty name."""
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, "name must be non-empty text")
+            raise self.fail(where, _("name must be non-empty text"))
         return value.strip()
 
 
@@ -351,15 +376,21 @@ def _parse(text: str, source: str) -> Geography:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "unreadable"
-        raise reader.fail(where, f"not valid YAML ({problem})") from exc
+        raise reader.fail(where, _("not valid YAML ({problem})").format(problem=problem)) from exc
     if not isinstance(data, dict):
         raise reader.fail(
-            "", f"must be a mapping with 'regions' and 'departements', not {_kind(data)}"
+            "",
+            _("must be a mapping with 'regions' and 'departements', not {data}").format(
+                data=_kind(data)
+            ),
         )
     extra = sorted(str(key) for key in data if key not in ("regions", "departements"))
     if extra:
         raise reader.fail(
-            "", f"unknown top-level key {', '.join(extra)} (expected regions and departements)"
+            "",
+            _("unknown top-level key {listed} (expected regions and departements)").format(
+                listed=", ".join(extra)
+            ),
         )
 
     regions: list[Region] = []
@@ -370,7 +401,9 @@ def _parse(text: str, source: str) -> Geography:
         entry = reader.entry(where, raw, ("code", "name"))
         code = reader.code(where, entry["code"], "code", _REGION_CODE)
         if code in seen:
-            raise reader.fail(where, f"duplicate code, already used by {seen[code]}")
+            raise reader.fail(
+                where, _("duplicate code, already used by {seen}").format(seen=seen[code])
+            )
         seen[code] = label
         regions.append(Region(code, reader.name(where, entry["name"])))
 
@@ -383,12 +416,14 @@ def _parse(text: str, source: str) -> Geography:
         entry = reader.entry(where, raw, ("code", "name", "region"))
         code = reader.code(where, entry["code"], "code", _DEPARTEMENT_CODE)
         if code in seen:
-            raise reader.fail(where, f"duplicate code, already used by {seen[code]}")
+            raise reader.fail(
+                where, _("duplicate code, already used by {seen}").format(seen=seen[code])
+            )
         seen[code] = label
         name = reader.name(where, entry["name"])
         region = reader.code(where, entry["region"], "region", _REGION_CODE)
         if region not in region_codes:
-            raise reader.fail(where, f"région '{region}' does not exist")
+            raise reader.fail(where, _("région '{region}' does not exist").format(region=region))
         departements.append(Departement(code, name, region))
     return Geography(regions, departements)
 

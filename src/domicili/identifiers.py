@@ -80,7 +80,7 @@ def normalize_vat(value: str, *, field: str = "vat_number") -> str:
     from stdnum.fr import tva
 
     try:
-        return "FR" + str(tva.validate(_ascii(value, field, "VAT number")))
+        return "FR" + str(tva.validate(_ascii(value, field, _("VAT number"))))
     except Exception:
         raise InvalidIdentifier(
             _(
@@ -134,7 +134,7 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
     """Any way of writing a phone number → E.164 (``+33612345678``); French by default."""
     import phonenumbers
 
-    text = _ascii(value, field, "phone number").strip()
+    text = _ascii(value, field, _("phone number")).strip()
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException:

@@ -45,6 +45,8 @@ PYDANTIC: dict[str, str] = {
     "dict_type": N_("must be a mapping of fields"),
     "model_type": N_("must be a mapping of fields"),
     "model_attributes_type": N_("must be a mapping of fields"),
+    # Raised by domicili's own settings checks (config.py) as pydantic errors.
+    "email": N_("{value} is not an email address"),
 }
 
 

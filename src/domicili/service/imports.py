@@ -251,12 +251,17 @@ def _check_scope(ctx: Context, valid: list[tuple[int, Provider, dict[str, Any] |
 
 
 def _out_of_scope(scope: int, line: int, siren: str, *, written: bool = False) -> OutOfScope:
-    done = "The rows before its batch were imported" if written else "Nothing was imported"
-    return OutOfScope(
-        f"line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
-        f"import may only update that provider. {done}.",
-        provider_id=scope,
-    )
+    if written:
+        text = _(
+            "line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
+            "import may only update that provider. The rows before its batch were imported."
+        )
+    else:
+        text = _(
+            "line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
+            "import may only update that provider. Nothing was imported."
+        )
+    return OutOfScope(text.format(line=line, siren=siren, scope=scope), provider_id=scope)
 
 
 def _write_row(
