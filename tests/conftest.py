@@ -228,6 +228,7 @@ class World:
     def __init__(self, app: Domicili, clock: FixedClock, notifier: RecordingNotifier) -> None:
         self.app, self.clock, self.notifier = app, clock, notifier
         self._seed = 0
+        self._demandes = 0
 
     def provider(self, **overrides: Any) -> int:
         self._seed += 1
@@ -242,9 +243,12 @@ class World:
         en_formation: bool = True,
         **client: Any,
     ) -> list[int]:
-        """One request sent to ``providers`` (a new provider when none); the dossier ids."""
+        """One request sent to ``providers`` (a new provider when none); the dossier ids.
+
+        Each request after the first comes from another client (see ``sample_answers``)."""
         targets = list(providers) or [self.provider()]
-        answers = sample_answers(kind, en_formation=en_formation, **client)
+        answers = sample_answers(kind, en_formation=en_formation, seed=self._demandes, **client)
+        self._demandes += 1
         _client, dossiers = self.app.create_demande(answers, to=targets)
         return [d.id for d in dossiers if d.id is not None]
 

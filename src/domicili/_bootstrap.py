@@ -12,6 +12,7 @@ from .clock import Clock, clock_from_env
 from .config import Settings
 from .errors import ConfigError
 from .files import FileStore
+from .i18n import _
 from .keys import HeadAnchor, SecretKey
 from .messages import MessageRenderer
 from .ports import Notifier, PaymentGateway, SignatureMethod
@@ -51,8 +52,10 @@ def compose(
     settings name. Nothing is left open when this raises."""
     if files is None and is_url(db):
         raise ConfigError(
-            "A database server needs a folder for the stored files, shared by every "
-            "application server: name one (files).",
+            _(
+                "A database server needs a folder for the stored files, shared by every "
+                "application server: name one (files)."
+            ),
             field="files",
         )
     scratch: Path | None = None
@@ -111,7 +114,9 @@ def _check_folder(data_dir: Path) -> None:
 
         kind = file_kind(mode) or "a file"
         raise ConfigError(
-            f"{data_dir} is {kind}, not a folder: the stored files need a folder.",
+            _("{data_dir} is {kind}, not a folder: the stored files need a folder.").format(
+                data_dir=data_dir, kind=kind
+            ),
             field="files_folder",
             value=str(data_dir),
         )

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from .i18n import _
+
 __all__ = ["LimitedLoader", "YamlLimit"]
 
 
@@ -44,10 +46,18 @@ class LimitedLoader(yaml.SafeLoader):
             anchor = event.anchor
             target = self.anchors.get(anchor)
             if target is not None and id(target) not in self._shape:
-                raise YamlLimit(f"the alias *{anchor} is inside the structure it names", line)
+                raise YamlLimit(
+                    _("the alias *{anchor} is inside the structure it names").format(anchor=anchor),
+                    line,
+                )
             return super().compose_node(parent, index)
         if self._depth >= self.max_depth:
-            raise YamlLimit(f"it is nested more than {self.max_depth} levels deep", line)
+            raise YamlLimit(
+                _("it is nested more than {max_depth} levels deep").format(
+                    max_depth=self.max_depth
+                ),
+                line,
+            )
         self._depth += 1
         try:
             node = super().compose_node(parent, index)
@@ -61,12 +71,22 @@ class LimitedLoader(yaml.SafeLoader):
         elif isinstance(node, MappingNode):
             children = [part for pair in node.value for part in pair]
         shapes = [self._shape[id(child)] for child in children]
-        values = 1 + sum(v for v, _ in shapes)
-        depth = 1 + max((d for _, d in shapes), default=0)
+        values = 1 + sum(v for v, __ in shapes)
+        depth = 1 + max((d for __, d in shapes), default=0)
         if values > self.max_values:
-            raise YamlLimit(f"its aliases expand it to more than {self.max_values:,} values", line)
+            raise YamlLimit(
+                _("its aliases expand it to more than {max_values:,} values").format(
+                    max_values=self.max_values
+                ),
+                line,
+            )
         if depth > self.max_depth:
-            raise YamlLimit(f"its aliases nest it more than {self.max_depth} levels deep", line)
+            raise YamlLimit(
+                _("its aliases nest it more than {max_depth} levels deep").format(
+                    max_depth=self.max_depth
+                ),
+                line,
+            )
         self._shape[id(node)] = (values, depth)
         return node
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput
+from .i18n import _
 
 __all__ = ["PERIOD_LABELS", "SERVICES", "SearchResult", "check_services"]
 
@@ -40,7 +41,9 @@ def check_services(
         code = code.strip()
         if code not in vocabulary:
             raise InvalidInput(
-                f"{field}: unknown service {code!r}; known services: {', '.join(vocabulary)}.",
+                _("{field}: unknown service {code}; known services: {listed}.").format(
+                    field=field, code=repr(code), listed=", ".join(vocabulary)
+                ),
                 field=field,
             )
         if code not in out:

@@ -35,6 +35,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import AnswersError
+from .i18n import _
 from .models import Client
 
 __all__ = ["DemandeAnswers", "load_answers"]
@@ -62,13 +63,18 @@ def parse_answers(raw: Any, *, source: str = "answers") -> DemandeAnswers:
     from .service.errors import from_validation
 
     if not isinstance(raw, dict):
-        raise AnswersError(f"{source}: expected a mapping with a 'client' section.")
+        raise AnswersError(
+            _("{source}: expected a mapping with a 'client' section.").format(source=source)
+        )
     try:
         return DemandeAnswers.model_validate(raw)
     except ValidationError as exc:
         err = from_validation(exc)
         raise AnswersError(
-            f"{source}: {err}", field=err.field, value=err.value, limit=err.limit
+            _("{source}: {error}").format(source=source, error=err),
+            field=err.field,
+            value=err.value,
+            limit=err.limit,
         ) from None
 
 
@@ -81,7 +87,7 @@ def load_answers(path: str | Path) -> DemandeAnswers:
     from .inputs import ANSWERS_MAX_BYTES, inside, load_yaml, read_text
 
     file = Path(path)
-    text = read_text(file, limit=ANSWERS_MAX_BYTES, what="an answers file", error=AnswersError)
+    text = read_text(file, limit=ANSWERS_MAX_BYTES, what=_("an answers file"), error=AnswersError)
     raw, _node = load_yaml(
         text, source=str(file), max_values=ANSWERS_MAX_VALUES, error=AnswersError
     )

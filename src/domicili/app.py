@@ -193,14 +193,20 @@ class Domicili(Directory):
         answers: DemandeAnswers | dict[str, Any] | str | Path,
         to: Iterable[int],
         documents: dict[str, tuple[bytes, str]] | None = None,
+        *,
+        force: bool = False,
     ) -> tuple[Client, list[Dossier]]:
         """Send one questionnaire to several providers: one client, one dossier each (S1).
 
         ``answers`` is a :class:`DemandeAnswers`, a dict of the same shape, or the path
         of an answers file. ``documents`` maps a kind to ``(bytes, file name)`` and
-        replaces the files named in the answers.
+        replaces the files named in the answers. A client who already has an open
+        dossier with one of the providers is refused (:class:`DuplicateRequest`, naming
+        it) unless ``force``.
         """
-        return self._changing(dossiers.create_demande, self.ctx, answers, to, documents)
+        return self._changing(
+            dossiers.create_demande, self.ctx, answers, to, documents, force=force
+        )
 
     def list_dossiers(
         self,

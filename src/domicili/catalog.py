@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .i18n import _
+
 __all__ = [
     "DEFAULT_CATALOG",
     "Catalog",
@@ -135,7 +137,9 @@ class Catalog:
             return self._by_kind[kind]
         except KeyError:
             raise KeyError(
-                f"unknown justificatif kind {kind!r}; known kinds: {', '.join(self._by_kind)}"
+                _("unknown justificatif kind {kind}; known kinds: {listed}").format(
+                    kind=repr(kind), listed=", ".join(self._by_kind)
+                )
             ) from None
 
     def applicable(

@@ -12,6 +12,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigError
+from .i18n import _
 
 __all__ = [
     "PARIS",
@@ -45,7 +46,9 @@ class FixedClock:
 
     def __init__(self, at: datetime) -> None:
         if at.tzinfo is None:
-            raise ConfigError(f"The fixed time {at.isoformat()} needs a UTC offset.")
+            raise ConfigError(
+                _("The fixed time {at} needs a UTC offset.").format(at=at.isoformat())
+            )
         self._at = at.astimezone(UTC)
 
     def now(self) -> datetime:
@@ -67,10 +70,16 @@ def parse_iso(text: str, *, what: str = "DOMICILI_NOW") -> datetime:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(
-            f"{what}={text!r} is not an ISO 8601 time such as 2026-03-01T09:00:00+01:00."
+            _("{what}={text} is not an ISO 8601 time such as 2026-03-01T09:00:00+01:00.").format(
+                what=what, text=repr(text)
+            )
         ) from None
     if at.tzinfo is None:
-        raise ConfigError(f"{what}={text!r} needs a UTC offset, e.g. 2026-03-01T09:00:00+01:00.")
+        raise ConfigError(
+            _("{what}={text} needs a UTC offset, e.g. 2026-03-01T09:00:00+01:00.").format(
+                what=what, text=repr(text)
+            )
+        )
     return at
 
 

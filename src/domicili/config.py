@@ -50,6 +50,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .i18n import _
 
 __all__ = ["Settings", "load_settings"]
 
@@ -159,21 +160,27 @@ def load_settings(path: str | Path | None = None) -> Settings:
     file = Path(explicit) if explicit else Path("domicili.toml")
     if not os.path.lexists(file):
         if explicit:
-            raise ConfigError(f"Configuration file {file} does not exist.")
+            raise ConfigError(_("Configuration file {file} does not exist.").format(file=file))
         return Settings.model_construct()
     import tomllib
 
     from .inputs import CONFIG_MAX_BYTES, read_text
 
-    text = read_text(file, limit=CONFIG_MAX_BYTES, what="a settings file", error=ConfigError)
+    text = read_text(file, limit=CONFIG_MAX_BYTES, what=_("a settings file"), error=ConfigError)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file} is not valid TOML: {exc}.") from None
+        raise ConfigError(
+            _("{file} is not valid TOML: {exc}.").format(file=file, exc=exc)
+        ) from None
     except RecursionError:  # tomllib nests by recursion
-        raise ConfigError(f"{file} is not valid TOML: it is nested too deeply.") from None
+        raise ConfigError(
+            _("{file} is not valid TOML: it is nested too deeply.").format(file=file)
+        ) from None
     except ValueError as exc:  # an integer too long to convert
-        raise ConfigError(f"{file} is not valid TOML: {exc}.") from None
+        raise ConfigError(
+            _("{file} is not valid TOML: {exc}.").format(file=file, exc=exc)
+        ) from None
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:

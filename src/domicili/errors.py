@@ -28,6 +28,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── InvalidTransition          trigger, allowed: the status does not allow it
     │   ├── MissingJustificatifs       problems: accept while required pieces are not validated
     │   ├── NewerRevision              kind, revision, seen: a file arrived since the review
+    │   ├── DuplicateRequest           reference, provider_id: the client has an open dossier
     │   ├── AgrementInvalid            provider_id, reason: agrément expired or suspended
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
     │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
@@ -45,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .i18n import _
+from .i18n import _, ngettext
 
 if TYPE_CHECKING:
     from .statuses import Status
@@ -60,6 +61,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DomiciliError",
     "DossierNotFound",
+    "DuplicateRequest",
     "ImportRowsError",
     "InvalidIdentifier",
     "InvalidInput",
@@ -132,8 +134,11 @@ class PieceNotFound(NotFound):
     """A dossier has no file for this kind of piece (or not this revision of it)."""
 
     def __init__(self, dossier_id: int, kind: str, revision: int | None = None) -> None:
-        which = f"revision {revision} of {kind}" if revision is not None else kind
-        super().__init__(f"Dossier {dossier_id} has no file for {which}.")
+        if revision is None:
+            text = _("Dossier {dossier_id} has no file for {kind}.")
+        else:
+            text = _("Dossier {dossier_id} has no file for revision {revision} of {kind}.")
+        super().__init__(text.format(dossier_id=dossier_id, kind=kind, revision=revision))
         self.dossier_id = dossier_id
         self.kind = kind
         self.revision = revision
@@ -185,9 +190,24 @@ class ImportRowsError(InvalidInput):
 
     def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
         self.rows = list(rows)
-        first = "; ".join(f"line {line}: {reason}" for line, reason in self.rows[:5])
-        more = f" (and {len(self.rows) - 5} more)" if len(self.rows) > 5 else ""
-        super().__init__(f"{len(self.rows)} invalid row(s), nothing imported — {first}{more}.")
+        first = "; ".join(
+            _("line {line}: {reason}").format(line=line, reason=reason)
+            for line, reason in self.rows[:5]
+        )
+        count = len(self.rows)
+        if count > 5:
+            text = ngettext(
+                "{count} invalid row, nothing imported — {first} (and {more} more).",
+                "{count} invalid rows, nothing imported — {first} (and {more} more).",
+                count,
+            )
+        else:
+            text = ngettext(
+                "{count} invalid row, nothing imported — {first}.",
+                "{count} invalid rows, nothing imported — {first}.",
+                count,
+            )
+        super().__init__(text.format(count=count, first=first, more=count - 5))
 
 
 class Refused(DomiciliError):
@@ -209,10 +229,24 @@ class InvalidTransition(Refused):
     ) -> None:
         from .statuses import Status
 
-        allowed_text = ", ".join(allowed) if allowed else "nothing (final status)"
+        if allowed:
+            text = _(
+                "Dossier {dossier_id} is {status} ({label}): {trigger} is not allowed; "
+                "allowed from here: {allowed}."
+            )
+        else:
+            text = _(
+                "Dossier {dossier_id} is {status} ({label}): {trigger} is not allowed; "
+                "nothing is allowed from here (final status)."
+            )
         super().__init__(
-            f"Dossier {dossier_id} is {status} ({label}): {trigger} is not allowed; "
-            f"allowed from here: {allowed_text}.",
+            text.format(
+                dossier_id=dossier_id,
+                status=status,
+                label=label,
+                trigger=trigger,
+                allowed=", ".join(allowed),
+            ),
             dossier_id=dossier_id,
             status=Status(status),
         )
@@ -226,8 +260,10 @@ class MissingJustificatifs(Refused):
     def __init__(self, dossier_id: int, problems: dict[str, str]) -> None:
         listed = ", ".join(f"{kind} ({state})" for kind, state in problems.items())
         super().__init__(
-            f"Dossier {dossier_id} cannot be accepted: these required pieces are not "
-            f"validated: {listed}.",
+            _(
+                "Dossier {dossier_id} cannot be accepted: these required pieces are not "
+                "validated: {listed}."
+            ).format(dossier_id=dossier_id, listed=listed),
             dossier_id=dossier_id,
         )
         self.problems = problems
@@ -238,8 +274,10 @@ class NewerRevision(Refused):
 
     def __init__(self, dossier_id: int, kind: str, revision: int, seen: int) -> None:
         super().__init__(
-            f"{kind}: revision {revision} arrived after the revision {seen} you reviewed, "
-            "so nothing was saved; open it first.",
+            _(
+                "{kind}: revision {revision} arrived after the revision {seen} you reviewed, "
+                "so nothing was saved; open it first."
+            ).format(kind=kind, revision=revision, seen=seen),
             dossier_id=dossier_id,
         )
         self.kind = kind
@@ -247,11 +285,35 @@ class NewerRevision(Refused):
         self.seen = seen
 
 
+class DuplicateRequest(Refused):
+    """A request from a client who already has an open dossier with that provider.
+
+    ``dossier_id`` and ``reference`` name the open dossier; sending the request anyway is
+    the caller's choice (``force``).
+    """
+
+    def __init__(
+        self, *, dossier_id: int, reference: str, provider_id: int, provider: str, client: str
+    ) -> None:
+        super().__init__(
+            _(
+                "{client} already has dossier {reference} open with {provider}; nothing was sent."
+            ).format(client=client, reference=reference, provider=provider),
+            dossier_id=dossier_id,
+        )
+        self.reference = reference
+        self.provider_id = provider_id
+
+
 class AgrementInvalid(Refused):
     """The provider's agrément is expired or suspended on the day of the operation."""
 
     def __init__(self, provider_id: int, reason: str) -> None:
-        super().__init__(f"Provider {provider_id} cannot take new contracts: {reason}.")
+        super().__init__(
+            _("Provider {provider_id} cannot take new contracts: {reason}.").format(
+                provider_id=provider_id, reason=reason
+            )
+        )
         self.provider_id = provider_id
         self.reason = reason
 
@@ -319,7 +381,7 @@ class DatabaseMissing(DatabaseError):
     """No database at ``path`` yet (and creating one was not asked for)."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(f"No database at {path}.", path=path)
+        super().__init__(_("No database at {path}.").format(path=path), path=path)
 
 
 class DatabaseUnavailable(DatabaseError):
@@ -331,11 +393,14 @@ class StoredFileAltered(DatabaseError):
     no longer match the SHA-256 it was stored under: it is refused, never served."""
 
     def __init__(self, sha256: str, path: str, *, missing: bool = False) -> None:
-        problem = "is missing" if missing else "was changed after it was stored"
-        super().__init__(
-            f"The stored file {path} (SHA-256 {sha256[:12]}…) {problem}; it is not served.",
-            path=path,
-        )
+        if missing:
+            text = _("The stored file {path} (SHA-256 {sha256}…) is missing; it is not served.")
+        else:
+            text = _(
+                "The stored file {path} (SHA-256 {sha256}…) was changed after it was stored; "
+                "it is not served."
+            )
+        super().__init__(text.format(path=path, sha256=sha256[:12]), path=path)
         self.sha256 = sha256
         self.missing = missing
 

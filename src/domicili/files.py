@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import JustificatifRejected, StoredFileAltered
+from .i18n import _
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -94,12 +95,15 @@ class FileStore:
         max_bytes = self.max_bytes
         if not data:
             raise JustificatifRejected(
-                f"{filename} is empty; send a PDF, JPEG or PNG file.", field="file", value=filename
+                _("{filename} is empty; send a PDF, JPEG or PNG file.").format(filename=filename),
+                field="file",
+                value=filename,
             )
         if len(data) > max_bytes:
             raise JustificatifRejected(
-                f"{filename} is {len(data) / 1_048_576:.1f} MB; the limit is "
-                f"{max_bytes / 1_048_576:g} MB.",
+                _("{filename} is {count:.1f} MB; the limit is {count2:g} MB.").format(
+                    filename=filename, count=len(data) / 1_048_576, count2=max_bytes / 1_048_576
+                ),
                 field="file",
                 value=filename,
                 limit=max_bytes,
@@ -107,7 +111,9 @@ class FileStore:
         content_type = sniff_content_type(data)
         if content_type is None:
             raise JustificatifRejected(
-                f"{filename} is not a PDF, JPEG or PNG file (judged by its content).",
+                _("{filename} is not a PDF, JPEG or PNG file (judged by its content).").format(
+                    filename=filename
+                ),
                 field="file",
                 value=filename,
             )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, InvalidInput, UnknownCode
+from .i18n import _
 
 __all__ = [
     "Departement",
@@ -115,7 +116,11 @@ class Geography:
         """The région with INSEE code ``code`` (e.g. ``"44"`` for Grand Est)."""
         key = _normalise_code(code)
         if key is None or key not in self._regions:
-            raise UnknownCode(f"Région {code!r} does not exist.", field="region", value=code)
+            raise UnknownCode(
+                _("Région {code} does not exist.").format(code=repr(code)),
+                field="region",
+                value=code,
+            )
         return self._regions[key]
 
     def departement(self, code: str) -> Departement:
@@ -123,7 +128,9 @@ class Geography:
         key = _normalise_code(code)
         if key is None or key not in self._departements:
             raise UnknownCode(
-                f"Département {code!r} does not exist.", field="departement", value=code
+                _("Département {code} does not exist.").format(code=repr(code)),
+                field="departement",
+                value=code,
             )
         return self._departements[key]
 
@@ -153,12 +160,25 @@ class Geography:
         expected = self.departement(departement_code)
         actual = self.departement_for_postcode(postcode, insee_commune=insee_commune)
         if actual != expected:
-            what = f"Postcode {postcode.strip()}"
-            if insee_commune is not None:
-                what += f" (INSEE commune {insee_commune.strip().upper()})"
+            if insee_commune is None:
+                text = _(
+                    "Postcode {postcode} is not in département {code} ({name}) "
+                    "but in {code2} ({name2})."
+                )
+            else:
+                text = _(
+                    "Postcode {postcode} (INSEE commune {insee_commune}) is not in "
+                    "département {code} ({name}) but in {code2} ({name2})."
+                )
             raise InvalidInput(
-                f"{what} is not in département {expected.code} ({expected.name}) "
-                f"but in {actual.code} ({actual.name}).",
+                text.format(
+                    postcode=postcode.strip(),
+                    insee_commune=(insee_commune or "").strip().upper(),
+                    code=expected.code,
+                    name=expected.name,
+                    code2=actual.code,
+                    name2=actual.name,
+                ),
                 field="postcode",
             )
         return expected
@@ -168,18 +188,23 @@ class Geography:
         commune = _normalise_code(insee_commune)
         if commune is None or not _INSEE_COMMUNE.fullmatch(commune):
             raise InvalidInput(
-                f"INSEE commune code {insee_commune!r} is not valid: it has 5 characters, "
-                "digits or 2A/2B for Corsica (e.g. 75056, 2A004).",
+                _(
+                    "INSEE commune code {insee_commune} is not valid: it has 5 characters, "
+                    "digits or 2A/2B for Corsica (e.g. 75056, 2A004)."
+                ).format(insee_commune=repr(insee_commune)),
                 field="insee_commune",
             )
         code = commune[:3] if commune.startswith(("97", "98")) else commune[:2]
         found = self._departements.get(code)
         if found is None:
-            hint = " (Corsican communes start with 2A or 2B)" if code == "20" else ""
-            raise InvalidInput(
-                f"INSEE commune {commune} is not in a French département{hint}.",
-                field="insee_commune",
-            )
+            if code == "20":
+                text = _(
+                    "INSEE commune {commune} is not in a French département "
+                    "(Corsican communes start with 2A or 2B)."
+                )
+            else:
+                text = _("INSEE commune {commune} is not in a French département.")
+            raise InvalidInput(text.format(commune=commune), field="insee_commune")
         return found
 
     def _departement_for_digits(self, postcode: str) -> Departement:
@@ -187,16 +212,20 @@ class Geography:
         if postcode in _NOT_DEPARTEMENT_POSTCODES:
             place = _NOT_DEPARTEMENT_POSTCODES[postcode]
             raise InvalidInput(
-                f"Postcode {postcode} is in {place}, a collectivité d'outre-mer, "
-                "not in a French département.",
+                _(
+                    "Postcode {postcode} is in {place}, a collectivité d'outre-mer, not in a "
+                    "French département."
+                ).format(postcode=postcode, place=place),
                 field="postcode",
             )
         if postcode[:3] in _NOT_DEPARTEMENT_PREFIXES or postcode.startswith("98"):
             place = _NOT_DEPARTEMENT_PREFIXES.get(
-                postcode[:3], "Monaco or a collectivité d'outre-mer"
+                postcode[:3], _("Monaco or a collectivité d'outre-mer")
             )
             raise InvalidInput(
-                f"Postcode {postcode} is in {place}, not in a French département.",
+                _("Postcode {postcode} is in {place}, not in a French département.").format(
+                    postcode=postcode, place=place
+                ),
                 field="postcode",
             )
         if postcode.startswith("20"):
@@ -208,7 +237,9 @@ class Geography:
         found = self._departements.get(code)
         if found is None:
             raise InvalidInput(
-                f"Postcode {postcode} does not belong to any French département.",
+                _("Postcode {postcode} does not belong to any French département.").format(
+                    postcode=postcode
+                ),
                 field="postcode",
             )
         return found
@@ -219,8 +250,10 @@ def _check_postcode(postcode: str) -> str:
     digits = postcode.strip() if isinstance(postcode, str) else None
     if digits is None or not _POSTCODE.fullmatch(digits):
         raise InvalidInput(
-            f"Postcode {postcode!r} is not valid: a French postcode has exactly 5 digits "
-            "(e.g. 75008).",
+            _(
+                "Postcode {postcode} is not valid: a French postcode has exactly 5 "
+                "digits (e.g. 75008)."
+            ).format(postcode=repr(postcode)),
             field="postcode",
         )
     return digits
@@ -237,29 +270,42 @@ class _Reader:
 
     def fail(self, where: str, problem: str) -> ConfigError:
         """A ConfigError for ``problem`` at ``where`` in the file."""
-        prefix = f"{self.source}: {where}: " if where else f"{self.source}: "
-        return ConfigError(f"{prefix}{problem}.")
+        text = _("{source}: {where}: {problem}.") if where else _("{source}: {problem}.")
+        return ConfigError(text.format(source=self.source, where=where, problem=problem))
 
     def entries(self, data: dict[Any, Any], key: str) -> list[Any]:
         """The list under top-level ``key``, refusing anything else."""
         if key not in data:
-            raise self.fail("", f"the '{key}' list is missing")
+            raise self.fail("", _("the '{key}' list is missing").format(key=key))
         value = data[key]
         if not isinstance(value, list) or not value:
-            raise self.fail(key, f"must be a non-empty list of entries, not {_kind(value)}")
+            raise self.fail(
+                key,
+                _("must be a non-empty list of entries, not {value}").format(value=_kind(value)),
+            )
         return value
 
     def entry(self, where: str, raw: object, fields: tuple[str, ...]) -> dict[str, object]:
         """One entry as a mapping holding exactly ``fields``."""
         expected = ", ".join(fields)
         if not isinstance(raw, dict):
-            raise self.fail(where, f"must be a mapping with {expected}, not {_kind(raw)}")
+            raise self.fail(
+                where,
+                _("must be a mapping with {expected}, not {raw}").format(
+                    expected=expected, raw=_kind(raw)
+                ),
+            )
         for name in fields:
             if name not in raw:
-                raise self.fail(where, f"'{name}' is missing")
+                raise self.fail(where, _("'{name}' is missing").format(name=name))
         extra = sorted(str(name) for name in raw if name not in fields)
         if extra:
-            raise self.fail(where, f"unknown key {', '.join(extra)} (expected {expected})")
+            raise self.fail(
+                where,
+                _("unknown key {listed} (expected {expected})").format(
+                    listed=", ".join(extra), expected=expected
+                ),
+            )
         return {str(name): value for name, value in raw.items()}
 
     def code(self, where: str, value: object, field: str, pattern: re.Pattern[str]) -> str:
@@ -267,19 +313,31 @@ class _Reader:
         if isinstance(value, int | float) and not isinstance(value, bool):
             raise self.fail(
                 where,
-                f'{field} {value} is a number, not text: quote it (e.g. {field}: "01"), '
-                "as YAML reads an unquoted 01 as the number 1",
+                _(
+                    '{field} {value} is a number, not text: quote it (e.g. {field}: "01"), '
+                    "as YAML reads an unquoted 01 as the number 1"
+                ).format(field=field, value=value),
             )
         if not isinstance(value, str):
-            raise self.fail(where, f"{field} must be a quoted code, not {_kind(value)}")
+            raise self.fail(
+                where,
+                _("{field} must be a quoted code, not {value}").format(
+                    field=field, value=_kind(value)
+                ),
+            )
         if not pattern.fullmatch(value):
-            raise self.fail(where, f"{field} {value!r} is not a valid INSEE code")
+            raise self.fail(
+                where,
+                _("{field} {value} is not a valid INSEE code").format(
+                    field=field, value=repr(value)
+                ),
+            )
         return value
 
     def name(self, where: str, value: object) -> str:
         """A non-empty name."""
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, "name must be non-empty text")
+            raise self.fail(where, _("name must be non-empty text"))
         return value.strip()
 
 
@@ -318,15 +376,21 @@ def _parse(text: str, source: str) -> Geography:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "unreadable"
-        raise reader.fail(where, f"not valid YAML ({problem})") from exc
+        raise reader.fail(where, _("not valid YAML ({problem})").format(problem=problem)) from exc
     if not isinstance(data, dict):
         raise reader.fail(
-            "", f"must be a mapping with 'regions' and 'departements', not {_kind(data)}"
+            "",
+            _("must be a mapping with 'regions' and 'departements', not {data}").format(
+                data=_kind(data)
+            ),
         )
     extra = sorted(str(key) for key in data if key not in ("regions", "departements"))
     if extra:
         raise reader.fail(
-            "", f"unknown top-level key {', '.join(extra)} (expected regions and departements)"
+            "",
+            _("unknown top-level key {listed} (expected regions and departements)").format(
+                listed=", ".join(extra)
+            ),
         )
 
     regions: list[Region] = []
@@ -337,7 +401,9 @@ def _parse(text: str, source: str) -> Geography:
         entry = reader.entry(where, raw, ("code", "name"))
         code = reader.code(where, entry["code"], "code", _REGION_CODE)
         if code in seen:
-            raise reader.fail(where, f"duplicate code, already used by {seen[code]}")
+            raise reader.fail(
+                where, _("duplicate code, already used by {seen}").format(seen=seen[code])
+            )
         seen[code] = label
         regions.append(Region(code, reader.name(where, entry["name"])))
 
@@ -350,12 +416,14 @@ def _parse(text: str, source: str) -> Geography:
         entry = reader.entry(where, raw, ("code", "name", "region"))
         code = reader.code(where, entry["code"], "code", _DEPARTEMENT_CODE)
         if code in seen:
-            raise reader.fail(where, f"duplicate code, already used by {seen[code]}")
+            raise reader.fail(
+                where, _("duplicate code, already used by {seen}").format(seen=seen[code])
+            )
         seen[code] = label
         name = reader.name(where, entry["name"])
         region = reader.code(where, entry["region"], "region", _REGION_CODE)
         if region not in region_codes:
-            raise reader.fail(where, f"région '{region}' does not exist")
+            raise reader.fail(where, _("région '{region}' does not exist").format(region=region))
         departements.append(Departement(code, name, region))
     return Geography(regions, departements)
 
@@ -375,12 +443,16 @@ def load_geography(path: Path | None = None) -> Geography:
         try:
             text = resource.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{resource}: cannot be read ({exc}).") from exc
+            raise ConfigError(
+                _("{resource}: cannot be read ({exc}).").format(resource=resource, exc=exc)
+            ) from exc
         return _parse(text, str(resource))
     if _REPOSITORY_FILE.is_file():
         return _parse(_read(_REPOSITORY_FILE), str(_REPOSITORY_FILE))
     raise ConfigError(
-        f"domicili/{_RESOURCE} is missing from this installation; reinstall domicili."
+        _("domicili/{RESOURCE} is missing from this installation; reinstall domicili.").format(
+            RESOURCE=_RESOURCE
+        )
     )
 
 
@@ -389,9 +461,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found.") from exc
+        raise ConfigError(_("{path}: file not found.").format(path=path)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+        raise ConfigError(_("{path}: cannot be read ({exc}).").format(path=path, exc=exc)) from exc
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 from .errors import InvalidIdentifier
+from .i18n import _
 
 __all__ = [
     "is_mobile",
@@ -32,8 +33,10 @@ def _ascii(value: object, field: str, what: str) -> str:
     text = str(value)
     if any(not c.isascii() and c.isalnum() for c in text):
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid {what}: write it with the digits 0-9 and "
-            "the letters A-Z.",
+            _(
+                "{field}: {value} is not a valid {what}: write it with the digits 0-9 "
+                "and the letters A-Z."
+            ).format(field=field, value=repr(value), what=what),
             field=field,
             value=value,
         )
@@ -48,7 +51,9 @@ def normalize_siren(value: str, *, field: str = "siren") -> str:
         return str(siren.validate(_ascii(value, field, "SIREN")))
     except Exception:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid SIREN (9 digits with a valid check key).",
+            _("{field}: {value} is not a valid SIREN (9 digits with a valid check key).").format(
+                field=field, value=repr(value)
+            ),
             field=field,
             value=value,
         ) from None
@@ -62,7 +67,9 @@ def normalize_siret(value: str, *, field: str = "siret") -> str:
         return str(siret.validate(_ascii(value, field, "SIRET")))
     except Exception:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid SIRET (14 digits with a valid check key).",
+            _("{field}: {value} is not a valid SIRET (14 digits with a valid check key).").format(
+                field=field, value=repr(value)
+            ),
             field=field,
             value=value,
         ) from None
@@ -73,10 +80,12 @@ def normalize_vat(value: str, *, field: str = "vat_number") -> str:
     from stdnum.fr import tva
 
     try:
-        return "FR" + str(tva.validate(_ascii(value, field, "VAT number")))
+        return "FR" + str(tva.validate(_ascii(value, field, _("VAT number"))))
     except Exception:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid French VAT number (FR + 2 characters + SIREN).",
+            _(
+                "{field}: {value} is not a valid French VAT number (FR + 2 characters + SIREN)."
+            ).format(field=field, value=repr(value)),
             field=field,
             value=value,
         ) from None
@@ -98,7 +107,9 @@ def normalize_iban(value: str, *, field: str = "iban") -> str:
         return str(iban.validate(_ascii(value, field, "IBAN")))
     except Exception:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid IBAN (check the country code and key).",
+            _("{field}: {value} is not a valid IBAN (check the country code and key).").format(
+                field=field, value=repr(value)
+            ),
             field=field,
             value=value,
         ) from None
@@ -111,7 +122,9 @@ def normalize_bic(value: str, *, field: str = "bic") -> str:
         return str(bic.validate(_ascii(value, field, "BIC")))
     except Exception:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a valid BIC (8 or 11 characters).",
+            _("{field}: {value} is not a valid BIC (8 or 11 characters).").format(
+                field=field, value=repr(value)
+            ),
             field=field,
             value=value,
         ) from None
@@ -121,14 +134,16 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
     """Any way of writing a phone number → E.164 (``+33612345678``); French by default."""
     import phonenumbers
 
-    text = _ascii(value, field, "phone number").strip()
+    text = _ascii(value, field, _("phone number")).strip()
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not a phone number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78).",
+            _(
+                "{field}: {value} is not a phone number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78)."
+            ).format(field=field, value=repr(value)),
             field=field,
             value=value,
         )
@@ -155,5 +170,9 @@ def normalize_email(value: str, *, field: str = "email") -> str:
         return str(validate_email(str(value), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise InvalidIdentifier(
-            f"{field}: {value!r} is not an email address ({exc}).", field=field, value=value
+            _("{field}: {value} is not an email address ({exc}).").format(
+                field=field, value=repr(value), exc=exc
+            ),
+            field=field,
+            value=value,
         ) from None

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InvalidInput
+from .i18n import _
 
 __all__ = [
     "ANSWERS_MAX_BYTES",
@@ -60,9 +61,9 @@ YAML_MAX_DEPTH = 32
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, _("a named pipe (FIFO)")),
+    (stat.S_ISCHR, _("a character device")),
+    (stat.S_ISBLK, _("a block device")),
     (stat.S_ISSOCK, "a socket"),
 )
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -72,7 +73,7 @@ def file_kind(mode: int) -> str | None:
     """How a person would call a file that is not a regular one (None for a regular file)."""
     if stat.S_ISREG(mode):
         return None
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return next((name for test, name in _KINDS if test(mode)), _("not a regular file"))
 
 
 def megabytes(size: int) -> str:
@@ -91,7 +92,11 @@ def _sizes(size: int, limit: int) -> tuple[str, str]:
 def not_a_file(path: str | Path, mode: int) -> str | None:
     """The sentence refusing ``path`` when ``mode`` is not a regular file's, else None."""
     kind = file_kind(mode)
-    return None if kind is None else f"{path} is {kind}, not a file; give a regular file."
+    return (
+        None
+        if kind is None
+        else _("{path} is {kind}, not a file; give a regular file.").format(path=path, kind=kind)
+    )
 
 
 def read_file(
@@ -123,15 +128,27 @@ def read_file(
             raise refuse(problem)
         if info.st_size > limit:
             shown, cap = _sizes(info.st_size, limit)
-            raise refuse(f"{path} is {shown}; the limit for {what} is {cap}.")
+            raise refuse(
+                _("{path} is {shown}; the limit for {what} is {cap}.").format(
+                    path=path, shown=shown, what=what, cap=cap
+                )
+            )
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = _read_at_most(fh, limit)
     except OSError as exc:
-        raise refuse(f"{path} cannot be read: {(exc.strerror or str(exc)).lower()}.") from None
+        raise refuse(
+            _("{path} cannot be read: {value}.").format(
+                path=path, value=(exc.strerror or str(exc)).lower()
+            )
+        ) from None
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise refuse(f"{path} grew past the limit for {what} ({megabytes(limit)}) while read.")
+        raise refuse(
+            _("{path} grew past the limit for {what} ({limit}) while read.").format(
+                path=path, what=what, limit=megabytes(limit)
+            )
+        )
     return data
 
 
@@ -142,11 +159,15 @@ def _open(path: str | Path, refuse: Callable[[str], InvalidInput]) -> int:
         problem = not_a_file(path, mode)
         fd = None if problem else os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise refuse(f"{path} does not exist.") from None
+        raise refuse(_("{path} does not exist.").format(path=path)) from None
     except OSError as exc:
-        raise refuse(f"{path} cannot be read: {(exc.strerror or str(exc)).lower()}.") from None
+        raise refuse(
+            _("{path} cannot be read: {value}.").format(
+                path=path, value=(exc.strerror or str(exc)).lower()
+            )
+        ) from None
     except ValueError:  # a NUL character, which no file name holds
-        raise refuse(f"{str(path)!r} is not a file name.") from None
+        raise refuse(_("{path} is not a file name.").format(path=repr(str(path)))) from None
     if fd is None:
         raise refuse(str(problem))
     return fd
@@ -179,7 +200,10 @@ def read_text(
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise error(
-            f"{path} is not UTF-8 text (line {line}); save it as UTF-8.", value=str(path)
+            _("{path} is not UTF-8 text (line {line}); save it as UTF-8.").format(
+                path=path, line=line
+            ),
+            value=str(path),
         ) from None
 
 
@@ -189,7 +213,10 @@ def read_stream(
     """At most ``limit`` bytes of an open stream (standard input); more is refused."""
     data = _read_at_most(stream, limit)
     if len(data) > limit:
-        raise error(f"The {what} is over the limit of {megabytes(limit)}.", limit=limit)
+        raise error(
+            _("The {what} is over the limit of {limit}.").format(what=what, limit=megabytes(limit)),
+            limit=limit,
+        )
     return data
 
 
@@ -201,19 +228,27 @@ def inside(folder: Path, name: str | Path, *, field: str, error: type[InvalidInp
     """
     relative = Path(name)
     if "\0" in str(name):
-        raise error(f"{field}: {str(name)!r} is not a file name.", field=field, value=str(name))
+        raise error(
+            _("{field}: {name} is not a file name.").format(field=field, name=repr(str(name))),
+            field=field,
+            value=str(name),
+        )
     if relative.is_absolute():
         raise error(
-            f"{field}: {name} is an absolute path; name the file relative to the folder "
-            f"of the answers file ({folder}).",
+            _(
+                "{field}: {name} is an absolute path; name the file relative to the "
+                "folder of the answers file ({folder})."
+            ).format(field=field, name=name, folder=folder),
             field=field,
             value=str(name),
         )
     path = folder / relative
     if not path.resolve().is_relative_to(folder.resolve()):
         raise error(
-            f"{field}: {name} lies outside the folder of the answers file ({folder}); "
-            "put the file in that folder.",
+            _(
+                "{field}: {name} lies outside the folder of the answers file ({folder}); "
+                "put the file in that folder."
+            ).format(field=field, name=name, folder=folder),
             field=field,
             value=str(name),
         )
@@ -242,17 +277,29 @@ def load_yaml(
         loader = LimitedLoader(text, max_depth=YAML_MAX_DEPTH, max_values=max_values)
     except yaml.reader.ReaderError as exc:  # a control character, checked up front
         line = text.count("\n", 0, exc.position) + 1
-        raise error(f"{source} is not valid YAML: {exc.reason} (line {line}).") from None
+        raise error(
+            _("{source} is not valid YAML: {reason} (line {line}).").format(
+                source=source, reason=exc.reason, line=line
+            )
+        ) from None
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
     except YamlLimit as exc:
-        raise error(f"{source} is refused: {exc.problem} (line {exc.line}).") from None
+        raise error(
+            _("{source} is refused: {problem} (line {line}).").format(
+                source=source, problem=exc.problem, line=exc.line
+            )
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "it cannot be read"
+        problem = getattr(exc, "problem", None) or _("it cannot be read")
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise error(f"{source} is not valid YAML: {problem}{where}.") from None
+        raise error(
+            _("{source} is not valid YAML: {problem}{where}.").format(
+                source=source, problem=problem, where=where
+            )
+        ) from None
     finally:
         loader.dispose()
     return data, node

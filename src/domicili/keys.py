@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .i18n import _
 
 __all__ = ["ENV_KEY", "HEAD_FILE", "KEY_FILE", "Head", "HeadAnchor", "SecretKey"]
 
@@ -75,8 +76,12 @@ class SecretKey:
         if given is not None:
             if len(given.strip()) < MIN_KEY_CHARS:
                 raise ConfigError(
-                    f"{ENV_KEY} is {len(given.strip())} characters long; use at least "
-                    f"{MIN_KEY_CHARS} random characters.",
+                    _(
+                        "{ENV_KEY} is {count} characters long; use at least {MIN_KEY_CHARS} "
+                        "random characters."
+                    ).format(
+                        ENV_KEY=ENV_KEY, count=len(given.strip()), MIN_KEY_CHARS=MIN_KEY_CHARS
+                    ),
                     field=ENV_KEY,
                 )
             return given.strip().encode()
@@ -89,8 +94,10 @@ class SecretKey:
             key = b""
         if len(key) < 32:
             raise ConfigError(
-                f"The secret key file {self.path} is damaged (64 hexadecimal digits expected); "
-                f"restore it from a backup or set {ENV_KEY}.",
+                _(
+                    "The secret key file {path} is damaged (64 hexadecimal digits expected); "
+                    "restore it from a backup or set {ENV_KEY}."
+                ).format(path=self.path, ENV_KEY=ENV_KEY),
                 field=ENV_KEY,
             )
         return key
@@ -131,14 +138,15 @@ class Head:
                 data = json.loads(text)
                 head = cls(int(data["event_id"]), str(data["hash"]))
             else:
-                number, _, digest = text.partition(":")
+                number, __, digest = text.partition(":")
                 head = cls(int(number), digest.strip().lower())
         except (ValueError, KeyError, TypeError):
             head = cls(0, "")
         if head.event_id < 1 or len(head.hash) != 64:
             raise ConfigError(
-                f"{text[:80]!r} is not a head of the audit log (an event id and its "
-                "hash: ID:HASH).",
+                _(
+                    "{text} is not a head of the audit log (an event id and its hash: ID:HASH)."
+                ).format(text=repr(text[:80])),
                 field="head",
                 value=text[:80],
             )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import jinja2
 
 from .errors import TemplateError
+from .i18n import _
 
 __all__ = ["MessageRenderer", "RenderedMessage", "format_phone"]
 
@@ -119,12 +120,16 @@ class MessageRenderer:
                 f"Template {exc.filename or file}, line {exc.lineno}: {exc.message}."
             ) from exc
         except jinja2.TemplateError as exc:
-            raise TemplateError(f"Template {file} cannot be rendered: {exc}.") from exc
+            raise TemplateError(
+                _("Template {file} cannot be rendered: {exc}.").format(file=file, exc=exc)
+            ) from exc
         if channel == "sms":
             return RenderedMessage(channel, name, None, " ".join(text.split()))
-        first, _, body = text.partition("\n")
+        first, __, body = text.partition("\n")
         if not first.startswith("Subject:"):
-            raise TemplateError(f"Template {file}, line 1: must start with 'Subject: '.")
+            raise TemplateError(
+                _("Template {file}, line 1: must start with 'Subject: '.").format(file=file)
+            )
         return RenderedMessage(
             channel, name, first.removeprefix("Subject:").strip(), body.strip("\n") + "\n"
         )

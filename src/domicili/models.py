@@ -23,6 +23,7 @@ from pydantic import (
 
 from . import identifiers
 from .catalog import JustificatifState
+from .i18n import _
 from .money import MAX_CENTS, vat_amount
 from .statuses import Status
 
@@ -83,7 +84,7 @@ _bic = _checked(identifiers.normalize_bic)
 def printable(value: str) -> str:
     """Refuse control characters: they cannot be printed nor written in XML."""
     if any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in value):
-        raise ValueError("contains a control character")
+        raise ValueError(_("contains a control character"))
     return value
 
 
@@ -103,7 +104,9 @@ Bic = Annotated[str, AfterValidator(_bic)]
 def _postcode(value: str) -> str:
     value = value.strip()
     if not (len(value) == 5 and value.isascii() and value.isdigit()):
-        raise ValueError(f"{value!r} is not a French postcode (5 digits, e.g. 75004)")
+        raise ValueError(
+            _("{value} is not a French postcode (5 digits, e.g. 75004)").format(value=repr(value))
+        )
     return value
 
 
@@ -164,11 +167,15 @@ class Provider(_Model):
         from .french import numeric_date_fr
 
         if self.suspended:
-            return "its agrément is suspended"
+            return _("its agrément is suspended")
         if on < self.agrement_date:
-            return f"its agrément only starts on {numeric_date_fr(self.agrement_date)}"
+            return _("its agrément only starts on {date}").format(
+                date=numeric_date_fr(self.agrement_date)
+            )
         if on >= self.agrement_expires:
-            return f"its agrément expired on {numeric_date_fr(self.agrement_expires)}"
+            return _("its agrément expired on {date}").format(
+                date=numeric_date_fr(self.agrement_expires)
+            )
         return None
 
 
@@ -194,8 +201,11 @@ class Offer(_Model):
             from .french import format_eur
 
             raise ValueError(
-                "price_ht_cents: with the setup fee and VAT the first payment would be more "
-                f"than {format_eur(MAX_CENTS)}, the largest amount domicili handles"
+                "price_ht_cents: "
+                + _(
+                    "with the setup fee and VAT the first payment would be more than {limit}, "
+                    "the largest amount domicili handles"
+                ).format(limit=format_eur(MAX_CENTS))
             )
         return self
 
@@ -264,14 +274,19 @@ class Client(_Model):
     @model_validator(mode="after")
     def _registration(self) -> Self:
         if self.en_formation and self.siren:
-            raise ValueError("en_formation: a business still being registered has no SIREN yet")
+            raise ValueError(
+                "en_formation: " + _("a business still being registered has no SIREN yet")
+            )
         if not self.en_formation and not self.siren:
-            raise ValueError("siren: required unless en_formation is true")
+            raise ValueError("siren: " + _("required unless en_formation is true"))
         if self.kind == "individual" and self.beneficial_owners:
-            raise ValueError("beneficial_owners: only a company declares beneficial owners")
+            raise ValueError("beneficial_owners: " + _("only a company declares beneficial owners"))
         total = sum(o.share_percent for o in self.beneficial_owners)
         if total > 100.0001:
-            raise ValueError(f"beneficial_owners: shares add up to {total:g} %, more than 100 %")
+            raise ValueError(
+                "beneficial_owners: "
+                + _("shares add up to {total} %, more than 100 %").format(total=f"{total:g}")
+            )
         return self
 
     @property
@@ -317,7 +332,9 @@ class Dossier(_Model):
     @property
     def where(self) -> str:
         """``Dossier 3 is active (Domiciliation en cours)``: how refusals name its status."""
-        return f"Dossier {self.id} is {self.status.value} ({self.status.label})"
+        return _("Dossier {dossier_id} is {status} ({label})").format(
+            dossier_id=self.id, status=self.status.value, label=self.status.label
+        )
 
 
 class JustificatifRevision(_Model):

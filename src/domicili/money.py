@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import InvalidInput
 from .french import format_eur
+from .i18n import _
 
 __all__ = [
     "MAX_CENTS",
@@ -100,22 +101,34 @@ def parse_euros(text: str | int | float | Decimal, *, field: str = "amount") -> 
             raise _not_an_amount(text, field)
         value = -Decimal(raw[1:]) if negative else Decimal(raw)
     if not value.is_finite() or value < 0:
-        raise InvalidInput(f"{field}: {text!r} must be a positive amount in euros.", field=field)
+        raise InvalidInput(
+            _("{field}: {text} must be a positive amount in euros.").format(
+                field=field, text=repr(text)
+            ),
+            field=field,
+        )
     if value > Decimal(MAX_CENTS) / 100:
         raise InvalidInput(
-            f"{field}: {text!r} is more than {format_eur(MAX_CENTS)}, the largest amount "
-            "domicili handles.",
+            _(
+                "{field}: {text} is more than {MAX_CENTS}, the largest amount domicili handles."
+            ).format(field=field, text=repr(text), MAX_CENTS=format_eur(MAX_CENTS)),
             field=field,
             value=text,
             limit=MAX_CENTS,
         )
     cents = value * 100
     if cents != cents.to_integral_value():
-        raise InvalidInput(f"{field}: {text!r} has more than two decimals.", field=field)
+        raise InvalidInput(
+            _("{field}: {text} has more than two decimals.").format(field=field, text=repr(text)),
+            field=field,
+        )
     return int(cents)
 
 
 def _not_an_amount(text: object, field: str) -> InvalidInput:
     return InvalidInput(
-        f"{field}: {text!r} is not an amount in euros (e.g. 35 or 35,50).", field=field
+        _("{field}: {text} is not an amount in euros (e.g. 35 or 35,50).").format(
+            field=field, text=repr(text)
+        ),
+        field=field,
     )

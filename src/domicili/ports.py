@@ -274,6 +274,13 @@ class DossierRepository(Protocol):
 
     def get_client(self, client_id: int) -> Client | None: ...
 
+    def open_dossiers_of_clients_like(
+        self, provider_ids: Sequence[int], *, siren: str | None, email: str
+    ) -> list[tuple[int, int, str, str | None]]:
+        """``(dossier id, provider id, client name, client SIREN)`` of the open dossiers
+        with ``provider_ids`` of a client with this SIREN or email address, oldest first."""
+        ...
+
     def insert_dossier(self, dossier: Dossier) -> int: ...
 
     def get_dossier(self, dossier_id: int, provider_id: int | None = None) -> Dossier | None: ...
@@ -318,6 +325,12 @@ class DossierRepository(Protocol):
     def current_states(self, dossier_id: int) -> dict[str, str]: ...
 
     def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]: ...
+
+    def invalidated_revision_with(
+        self, dossier_id: int, sha256: str
+    ) -> JustificatifRevision | None:
+        """The latest invalidated revision of a dossier whose file has this SHA-256."""
+        ...
 
     def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]: ...
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from .i18n import _
+
 if TYPE_CHECKING:
     from transitions import Machine
 
@@ -251,7 +253,9 @@ def parse_status(text: str) -> Status:
         if wanted in (status.value, row.code.lower()):
             return status
     choices = ", ".join(f"{row.code}|{s.value}" for s, row in STATUSES.items())
-    raise ValueError(f"unknown status {text!r}; choose one of {choices}")
+    raise ValueError(
+        _("unknown status {text}; choose one of {choices}").format(text=repr(text), choices=choices)
+    )
 
 
 #: ``(status, trigger) → status``, precomputed from the table: firing is one lookup.
@@ -278,8 +282,11 @@ def fire(status: Status, trigger: str) -> Status:
         return _NEXT[status, trigger]
     except KeyError:
         raise LookupError(
-            f"{trigger!r} is not allowed from {status.value}; "
-            f"allowed: {', '.join(_ALLOWED[status]) or 'nothing'}"
+            _("{trigger} is not allowed from {value}; allowed: {value2}").format(
+                trigger=repr(trigger),
+                value=status.value,
+                value2=", ".join(_ALLOWED[status]) or "nothing",
+            )
         ) from None
 
 

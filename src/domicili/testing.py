@@ -273,15 +273,19 @@ def sample_provider(seed: int = 1, **overrides: Any) -> dict[str, Any]:
 
 
 def sample_answers(
-    kind: str = "company", *, en_formation: bool = True, **client_overrides: Any
+    kind: str = "company", *, en_formation: bool = True, seed: int = 0, **client_overrides: Any
 ) -> dict[str, Any]:
-    """Answers of a valid questionnaire (company en formation by default)."""
+    """Answers of a valid questionnaire (company en formation by default).
+
+    Another ``seed`` gives another client (its own email address and SIREN): the same
+    client may not send a second request to a provider while a dossier is open there.
+    """
     client: dict[str, Any] = {
         "kind": kind,
         "name": "Atelier Lumière" if kind == "company" else "Camille Durand",
         "legal_form": "SAS" if kind == "company" else "EI",
         "en_formation": en_formation,
-        "email": "camille@atelier.example",
+        "email": f"camille.{seed}@atelier.example" if seed else "camille@atelier.example",
         "phone": "06 12 34 56 78",
         "representative": {
             "first_name": "Camille",
@@ -292,7 +296,7 @@ def sample_answers(
         },
     }
     if not en_formation:
-        client["siren"] = valid_siren(77)
+        client["siren"] = valid_siren(77 + seed * 1000)
     if kind == "company":
         client["beneficial_owners"] = [
             {"first_name": "Camille", "last_name": "Durand", "share_percent": 100}

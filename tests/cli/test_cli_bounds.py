@@ -315,7 +315,7 @@ def test_a_date_that_does_not_exist_in_an_import_names_its_line_and_field(
     file = tmp_path / "annuaire.yaml"
     file.write_text("- " + json.dumps(row)[:-1] + ", agrement_date: 2022-02-30}\n", "utf-8")
     message = refused(state, dump, files, "provider", "import", file)
-    assert message.startswith("Error: 1 invalid row(s), nothing imported — line 1: agrement_date: ")
+    assert message.startswith("Error: 1 invalid row, nothing imported — line 1: agrement_date: ")
     assert "day value is outside expected range" in message
 
 

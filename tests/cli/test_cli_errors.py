@@ -99,7 +99,7 @@ def test_a_field_no_option_sets_keeps_the_core_sentence() -> None:
         ),
         (
             ImportRowsError([(2, "siren: not a valid SIREN")]),
-            "1 invalid row(s), nothing imported — line 2: siren: not a valid SIREN; fix them "
+            "1 invalid row, nothing imported — line 2: siren: not a valid SIREN; fix them "
             "or pass --skip-invalid to import the rest.",
         ),
         (

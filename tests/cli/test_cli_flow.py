@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from domicili.cli import cli as domicili_cli
-from domicili.testing import sample_pdf
+from domicili.testing import sample_pdf, sample_provider
 
 if TYPE_CHECKING:
     from conftest import Cli
@@ -240,3 +240,27 @@ def test_a_mail_server_that_is_down_gives_exit_3_and_keeps_messages_queued(
     delivered = cli.json("outbox", "deliver")  # back to the default outbox folder
     assert delivered == {"sent": 2, "failed": 0}
     assert len(list(cli.outbox.glob("*.eml"))) == 2
+
+
+def test_the_same_answers_sent_again_are_refused_unless_forced(
+    cli: Cli, requested: dict[str, Any], societe_answers: Path
+) -> None:
+    again = cli("demande", "create", "--answers", societe_answers, "--to", 2)
+    assert again.exit_code == 1
+    assert again.stderr.strip().splitlines()[-1] == (
+        "Error: Atelier Lumière already has dossier D-000002 open with "
+        f"{sample_provider(2)['name']}; nothing was sent; add --force to send it anyway."
+    )
+    assert len(cli.json("dossier", "list")) == 2
+
+    french = cli(
+        "demande", "create", "--answers", societe_answers, "--to", 2,
+        env={"DOMICILI_LANG": "fr"},
+    )  # fmt: skip
+    assert french.exit_code == 1
+    assert "a déjà le dossier D-000002 en cours chez" in french.stderr
+    assert "ajoutez --force pour l’envoyer quand même" in french.stderr
+
+    forced = cli.json("demande", "create", "--answers", societe_answers, "--to", 2, "--force")
+    assert [d["id"] for d in forced["dossiers"]] == [3]
+    assert len(cli.json("dossier", "list")) == 3

@@ -43,8 +43,8 @@ DOCUMENTED_KEYS = {
 }
 
 
-def accepted(app: Domicili, provider_id: int) -> int:
-    _client, dossiers = app.create_demande(sample_answers(), to=[provider_id])
+def accepted(app: Domicili, provider_id: int, seed: int = 0) -> int:
+    _client, dossiers = app.create_demande(sample_answers(seed=seed), to=[provider_id])
     (dossier_id,) = [d.id for d in dossiers if d.id is not None]
     required = [p.kind for p in app.justificatifs(dossier_id) if p.required]
     for kind in required:
@@ -62,8 +62,8 @@ def template(tmp_path_factory: pytest.TempPathFactory, make_cli: type[Cli]) -> P
     app, clock, notifier = make_app(make_cli(root).db, start=START)
     with app:
         provider = app.add_provider(**sample_provider(1, phone="06 11 22 33 44")).id or 0
-        active, waiting = accepted(app, provider), accepted(app, provider)
-        _client, (dismissed, *_rest) = app.create_demande(sample_answers(), to=[provider])
+        active, waiting = accepted(app, provider), accepted(app, provider, seed=1)
+        _client, (dismissed, *_rest) = app.create_demande(sample_answers(seed=2), to=[provider])
         app.dismiss(dismissed.id or 0, "Doublon")
         assert app.record_payment(active, method="transfer").invoice_number == PAID
         codes = {

@@ -28,9 +28,9 @@ def build(db: str, files: Path) -> None:
     with app:
         for seed in range(1, PROVIDERS + 1):
             app.add_provider(**sample_provider(seed))
-        for _ in range(DEMANDES):
+        for n in range(DEMANDES):
             clock.advance(minutes=1)
-            app.create_demande(sample_answers(), to=[1, 2])
+            app.create_demande(sample_answers(seed=n), to=[1, 2])
         for dossier_id in (1, 2):
             required = [p.kind for p in app.justificatifs(dossier_id) if p.required]
             for kind in required:

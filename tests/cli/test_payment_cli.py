@@ -392,7 +392,7 @@ def test_a_wrong_code_exits_1_with_the_attempts_left(paid: Cli) -> None:
     bad = f"{(int(right) + 1) % 1_000_000:06d}"
     result = paid("contract", "sign", 1, "--party", "client", "--otp", bad)
     assert result.exit_code == 1
-    assert "Wrong code for the client of dossier 1; 4 attempt(s) left." in result.stderr
+    assert "Wrong code for the client of dossier 1; 4 attempts left." in result.stderr
     assert paid.json("dossier", "show", 1)["status_code"] == "S3"
 
 

@@ -59,8 +59,8 @@ def prepare(db: str, files: Path | None) -> list[int]:
     ids: list[int] = []
     with app:
         providers = [app.add_provider(**sample_provider(n)).id or 0 for n in (1, 2)]
-        for _ in range(WORKERS * PER_WORKER // 2):
-            _client, dossiers = app.create_demande(sample_answers(), to=providers)
+        for n in range(WORKERS * PER_WORKER // 2):
+            _client, dossiers = app.create_demande(sample_answers(seed=n), to=providers)
             for dossier in dossiers:
                 assert dossier.id is not None
                 for kind in KINDS:

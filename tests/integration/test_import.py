@@ -296,7 +296,7 @@ def test_every_invalid_row_is_reported(app: Any, db: str, dump: Any, tmp_path: P
     with pytest.raises(ImportRowsError) as info:
         app.import_providers(write_csv(tmp_path / "a.csv", rows))
     assert [line for line, _reason in info.value.rows] == list(range(3, 11))
-    assert str(info.value).startswith("8 invalid row(s), nothing imported")
+    assert str(info.value).startswith("8 invalid rows, nothing imported")
     assert dump(db) == before
 
 

@@ -280,7 +280,7 @@ def test_a_dossier_that_may_not_be_invoiced_is_refused_before_a_number_is_spent(
     app, _clock, _notifier = open_app()
     provider = add_provider(app)
     _client, made = app.create_demande(sample_answers(), to=[provider])
-    _client, other = app.create_demande(sample_answers(), to=[provider])
+    _client, other = app.create_demande(sample_answers(seed=1), to=[provider])
     pending, dismissed = made[0].id or 0, other[0].id or 0
     app.dismiss(dismissed, "Doublon")
 
@@ -291,7 +291,7 @@ def test_a_dossier_that_may_not_be_invoiced_is_refused_before_a_number_is_spent(
     assert numbers(app) == []
 
     # The series starts at 1 on the first dossier that may be invoiced.
-    ready = accepted(app, provider)
+    ready = accepted(app, provider, seed=2)
     assert app.issue_invoice(ready, period_start=date(2026, 3, 1)).number == "F2026-000001"
 
 
@@ -357,7 +357,7 @@ def test_processes_issuing_at_once_share_one_gapless_series(
     db, files = store.shared("partage.db")
     app, _clock, _notifier = open_app(db, files=files)
     provider = add_provider(app)
-    dossiers = [accepted(app, provider) for _ in range(WORKERS)]
+    dossiers = [accepted(app, provider, seed=n) for n in range(WORKERS)]
     app.close()
 
     context = multiprocessing.get_context("spawn")

@@ -156,8 +156,8 @@ def test_one_delivery_run_sends_every_email_over_one_connection(
     notifier = SmtpNotifier("127.0.0.1", smtp_server.port, sms_folder=tmp_path, timeout=5)
     with app_with(notifier, tmp_path, auto_deliver=False) as app:
         provider = app.add_provider(**sample_provider(1))
-        for _ in range(3):
-            app.create_demande(sample_answers(), to=[provider.id or 0])
+        for n in range(3):
+            app.create_demande(sample_answers(seed=n), to=[provider.id or 0])
         emails = [m for m in app.outbox() if m.channel == "email"]
         report = app.deliver()
         assert (report.sent, report.failed) == (len(emails), 0) == (6, 0)

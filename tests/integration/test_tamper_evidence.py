@@ -453,7 +453,7 @@ def test_a_database_from_before_the_key_keeps_its_chain_and_its_old_codes_expire
     last = copy.event_ids()[-1]
     rehash_from(copy, 1)
     copy.direct("DROP TABLE audit_chain")
-    copy.direct("DELETE FROM migrations WHERE id = 11")
+    copy.direct("DELETE FROM migrations WHERE id >= 11")  # the later ones run again
     (copy.files / HEAD_FILE).unlink()
     copy.app.close()
     app, _clock, _notifier = make_app(

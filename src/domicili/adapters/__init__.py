@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..ports import (
     Notifier,
     NotifierFactory,
@@ -115,7 +116,11 @@ def _build(group: str, name: str, build: Callable[[Any], object], port: type) ->
     try:
         adapter = build(factory)
     except TypeError as exc:  # a factory that takes other settings than these
-        raise ConfigError(f"{section} do not suit the {name!r} {kind}: {exc}.") from None
+        raise ConfigError(
+            _("{section} do not suit the {name} {kind}: {exc}.").format(
+                section=section, name=repr(name), kind=kind, exc=exc
+            )
+        ) from None
     if not isinstance(adapter, port):
         raise _unfit(adapter, port, f"{kind} {name!r}")
     return adapter

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AdapterError
 from ..files import write_atomic
+from ..i18n import _
 from ..models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -50,13 +51,19 @@ def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     for attachment in message.attachments:
         if attachment.path is None:
             raise AdapterError(
-                f"Attachment {attachment.filename} of message {message.id} has no file to send."
+                _("Attachment {filename} of message {id} has no file to send.").format(
+                    filename=attachment.filename, id=message.id
+                )
             )
         try:
             data = Path(attachment.path).read_bytes()
         except OSError as exc:
-            raise AdapterError(f"Cannot read attachment {attachment.filename}: {exc}.") from exc
-        maintype, _, subtype = attachment.content_type.partition("/")
+            raise AdapterError(
+                _("Cannot read attachment {filename}: {exc}.").format(
+                    filename=attachment.filename, exc=exc
+                )
+            ) from exc
+        maintype, __, subtype = attachment.content_type.partition("/")
         mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return mail
 
@@ -89,7 +96,11 @@ class OutboxFolderNotifier:
         try:
             write_atomic(self.path_for(message), data)
         except OSError as exc:
-            raise AdapterError(f"Cannot write to the outbox folder {self.folder}: {exc}.") from exc
+            raise AdapterError(
+                _("Cannot write to the outbox folder {folder}: {exc}.").format(
+                    folder=self.folder, exc=exc
+                )
+            ) from exc
 
 
 class SmtpNotifier:
@@ -155,7 +166,7 @@ class _SmtpSession:
     def _timeout(self) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError("the delivery time ran out")
+            raise TimeoutError(_("the delivery time ran out"))
         return min(self.notifier.timeout, left)
 
     def _connect(self) -> smtplib.SMTP:
@@ -184,9 +195,11 @@ class _SmtpSession:
         try:
             self._send(mail)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
-            raise self._error(message, exc, "the mail server refused the address") from exc
+            raise self._error(message, exc, _("the mail server refused the address")) from exc
         except smtplib.SMTPResponseException as exc:
-            reason = f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}"
+            reason = _("the mail server answered {smtp_code} {smtp_error}").format(
+                smtp_code=exc.smtp_code, smtp_error=_text(exc.smtp_error)
+            )
             if exc.smtp_code >= 500 or isinstance(exc, smtplib.SMTPAuthenticationError):
                 self._drop()
             raise self._error(message, exc, reason) from exc
@@ -213,17 +226,20 @@ class _SmtpSession:
 
         # smtplib turns a timeout while reading an answer into "Connection unexpectedly closed".
         if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
-            return f"the mail server {self.where} did not answer"
+            return _("the mail server {where} did not answer").format(where=self.where)
         if isinstance(exc, ConnectionRefusedError):
-            return f"the mail server {self.where} refused the connection"
+            return _("the mail server {where} refused the connection").format(where=self.where)
         if isinstance(exc, socket.gaierror):
-            return f"the mail server {self.notifier.host} cannot be found"
-        return f"the connection to the mail server {self.where} failed ({exc})"
+            return _("the mail server {host} cannot be found").format(host=self.notifier.host)
+        return _("the connection to the mail server {where} failed ({exc})").format(
+            where=self.where, exc=exc
+        )
 
     def _error(self, message: OutboxMessage, exc: BaseException, reason: str) -> AdapterError:
         return AdapterError(
-            f"The SMTP server {self.where} did not take message {message.id}: {exc}; "
-            "it stays queued.",
+            _("The SMTP server {where} did not take message {id}: {exc}; it stays queued.").format(
+                where=self.where, id=message.id, exc=exc
+            ),
             reason=reason,
         )
 

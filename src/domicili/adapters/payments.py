@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..errors import ConfigError, PaymentRefused
 from ..french import PAYMENT_METHODS
+from ..i18n import _
 from ..money import MAX_CENTS
 from ..ports import PaymentEvent
 
@@ -62,8 +63,10 @@ class LinkGateway:
     def __init__(self, checkout_url: str | None = None) -> None:
         if checkout_url is not None and "{token}" not in checkout_url:
             raise ConfigError(
-                "payment.checkout_url must contain {token}, e.g. "
-                "https://paiement.example.fr/checkout/{token}.",
+                _(
+                    "payment.checkout_url must contain {token}, e.g. "
+                    "https://paiement.example.fr/checkout/{token}."
+                ),
                 field="payment.checkout_url",
                 value=checkout_url,
             )
@@ -78,7 +81,9 @@ class LinkGateway:
     ) -> PaymentEvent:
         if method not in METHODS:
             raise PaymentRefused(
-                f"Unknown payment method {method!r}; use one of {', '.join(METHODS)}."
+                _("Unknown payment method {method}; use one of {listed}.").format(
+                    method=repr(method), listed=", ".join(METHODS)
+                )
             )
         _check_amount(amount_cents)
         ref = reference.strip() if reference and reference.strip() else None
@@ -104,14 +109,18 @@ class LinkGateway:
     def parse_webhook(
         self, payload: bytes, headers: Mapping[str, str], now: datetime
     ) -> PaymentEvent | None:
-        raise PaymentRefused(f"The {self.name} payment gateway receives no webhooks.")
+        raise PaymentRefused(
+            _("The {name} payment gateway receives no webhooks.").format(name=self.name)
+        )
 
     def simulate(
         self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
     ) -> PaymentEvent:
         raise PaymentRefused(
-            f"The {self.name} payment gateway has no simulated card form; "
-            "its links are paid at the payment service."
+            _(
+                "The {name} payment gateway has no simulated card form; its links are "
+                "paid at the payment service."
+            ).format(name=self.name)
         )
 
 
@@ -185,8 +194,10 @@ class StripeWebhooks:
         secret = secret or os.environ.get("DOMICILI_STRIPE_WEBHOOK_SECRET")
         if not secret:
             raise ConfigError(
-                "Set DOMICILI_STRIPE_WEBHOOK_SECRET to the webhook endpoint's "
-                "signing secret (whsec_…)."
+                _(
+                    "Set DOMICILI_STRIPE_WEBHOOK_SECRET to the webhook endpoint's signing "
+                    "secret (whsec_…)."
+                )
             )
         self.secret = secret
         self.tolerance = tolerance_seconds
@@ -201,19 +212,21 @@ class StripeWebhooks:
             timestamp = int(parts["t"][0])
         except (KeyError, ValueError):
             raise PaymentRefused(
-                "Webhook refused: the Stripe-Signature header has no timestamp (t=…)."
+                _("Webhook refused: the Stripe-Signature header has no timestamp (t=…).")
             ) from None
         if abs(now.timestamp() - timestamp) > self.tolerance:
             raise PaymentRefused(
-                f"Webhook refused: its timestamp is more than {self.tolerance // 60} minutes "
-                "from now (a replay or a clock problem)."
+                _(
+                    "Webhook refused: its timestamp is more than {count} minutes from now (a "
+                    "replay or a clock problem)."
+                ).format(count=self.tolerance // 60)
             )
         expected = hmac.new(
             self.secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
         ).hexdigest()
         if not any(hmac.compare_digest(expected, sig) for sig in parts.get("v1", [])):
             raise PaymentRefused(
-                "Webhook refused: the signature does not match (wrong secret or altered body)."
+                _("Webhook refused: the signature does not match (wrong secret or altered body).")
             )
 
     def parse(self, payload: bytes, header: str, now: datetime) -> PaymentEvent | None:
@@ -230,15 +243,19 @@ class StripeWebhooks:
         data = event.get("data") if isinstance(event, dict) else None
         obj = data.get("object") if isinstance(data, dict) else None
         if not isinstance(event, dict) or not isinstance(event.get("type"), str) or obj is None:
-            raise PaymentRefused("Webhook refused: the body is not a Stripe event.")
+            raise PaymentRefused(_("Webhook refused: the body is not a Stripe event."))
         event_id = _text(event.get("id"))
         if event_id is None:
-            raise PaymentRefused("Webhook refused: the event has no usable id.")
+            raise PaymentRefused(_("Webhook refused: the event has no usable id."))
         kind = self.TYPES.get(event["type"])
         if kind is None:
             return None
         if not isinstance(obj, dict):
-            raise PaymentRefused(f"Webhook {event_id} refused: data.object is not an object.")
+            raise PaymentRefused(
+                _("Webhook {event_id} refused: data.object is not an object.").format(
+                    event_id=event_id
+                )
+            )
         return self._payment_event(event_id, kind, event.get("created"), obj, now)
 
     def _payment_event(
@@ -254,35 +271,35 @@ class StripeWebhooks:
 
         intent = _text(obj.get("id"))
         if intent is None:
-            raise refused("the payment intent has no usable id")
+            raise refused(_("the payment intent has no usable id"))
         metadata = obj.get("metadata")
         if metadata is None:
             metadata = {}
         if not isinstance(metadata, dict):
-            raise refused("its metadata is not an object")
+            raise refused(_("its metadata is not an object"))
         currency = obj.get("currency", "eur")
         if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()):
-            raise refused("its currency is not a currency code")
+            raise refused(_("its currency is not a currency code"))
         if not currency.isalpha():
-            raise refused("its currency is not a currency code")
+            raise refused(_("its currency is not a currency code"))
         amounts = [obj.get("amount_received"), obj.get("amount")]
         if not all(a is None or _whole(a, MAX_CENTS) for a in amounts):
-            raise refused("its amount is not a whole number of cents within reason")
+            raise refused(_("its amount is not a whole number of cents within reason"))
         methods = obj.get("payment_method_types") or ["card"]
         if not isinstance(methods, list) or not all(_text(m) for m in methods):
-            raise refused("its payment_method_types is not a list of names")
+            raise refused(_("its payment_method_types is not a list of names"))
         error = obj.get("last_payment_error")
         if error is None:
             error = {}
         if not isinstance(error, dict):
-            raise refused("its last_payment_error is not an object")
+            raise refused(_("its last_payment_error is not an object"))
         reason = error.get("message")
         if reason is not None and _text(reason) is None:
-            raise refused("its failure message is not text")
+            raise refused(_("its failure message is not text"))
         occurred_at = None
         if created is not None:
             if not isinstance(created, int) or not _whole(created, LAST_TIMESTAMP):
-                raise refused("its creation time is not a Unix timestamp")
+                raise refused(_("its creation time is not a Unix timestamp"))
             occurred_at = datetime.fromtimestamp(created, tz=now.tzinfo)
         return PaymentEvent(
             adapter=self.name,
@@ -309,7 +326,9 @@ def _check_amount(amount_cents: int) -> None:
     """Every adapter reports amounts from 0 to :data:`~domicili.money.MAX_CENTS`."""
     if not _whole(amount_cents, MAX_CENTS):
         raise PaymentRefused(
-            f"{amount_cents} cents is not an amount domicili handles (from 0 to {MAX_CENTS}).",
+            _(
+                "{amount_cents} cents is not an amount domicili handles (from 0 to {MAX_CENTS})."
+            ).format(amount_cents=amount_cents, MAX_CENTS=MAX_CENTS),
             amount_cents=amount_cents if isinstance(amount_cents, int) else None,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -38,6 +38,11 @@ def demande() -> None:
 @click.option(
     "--all", "all_listed", is_flag=True, help="Send to every provider listed in --departement."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send it even to a provider where the client already has an open dossier.",
+)
 @json_option
 @click.pass_obj
 def demande_create(
@@ -46,6 +51,7 @@ def demande_create(
     to: tuple[int, ...],
     departement: str | None,
     all_listed: bool,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Send one questionnaire to one or several providers: one dossier each (S1).
@@ -72,9 +78,15 @@ def demande_create(
         for provider_id in targets:  # refuse an unknown provider before any question
             app.get_provider(provider_id)
 
-        client, dossiers = app.create_demande(ask_answers(app.ctx.catalog), to=targets)
+        given: dict[str, Any] | Path = ask_answers(app.ctx.catalog)
     else:
-        client, dossiers = app.create_demande(answers, to=targets)
+        given = answers
+    from ..errors import DuplicateRequest
+    from ..i18n import _
+    from ._errors import hint
+
+    with hint(_("add --force to send it anyway"), DuplicateRequest):
+        client, dossiers = app.create_demande(given, to=targets, force=force)
     from ..service.views import dossier_summary
 
     data = {

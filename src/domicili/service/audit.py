@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..keys import Head
 from ..records import GENESIS_HASH, EventLink
 from .context import Context
@@ -106,7 +107,12 @@ def verify(ctx: Context, *, expected_head: str | None = None) -> AuditReport:
         anchored = ctx.head_anchor.read()
     except ConfigError as exc:
         anchored, damaged = None, True
-        report.add("log", f"The head anchor {ctx.head_anchor.path} is damaged: {exc}")
+        report.add(
+            "log",
+            _("The head anchor {path} is damaged: {exc}").format(
+                path=ctx.head_anchor.path, exc=exc
+            ),
+        )
     heads = [h for h in (anchored, given) if h is not None]
     records = RecordChecks(ctx, report)
     seen: dict[int, str] = {}
@@ -124,8 +130,10 @@ def verify(ctx: Context, *, expected_head: str | None = None) -> AuditReport:
     if anchored is None and not damaged and keyed:
         report.add(
             "log",
-            f"The head anchor {ctx.head_anchor.path} is missing although the log has keyed "
-            "events: it was deleted, so a deleted tail cannot be ruled out.",
+            _(
+                "The head anchor {path} is missing although the log has keyed events: it "
+                "was deleted, so a deleted tail cannot be ruled out."
+            ).format(path=ctx.head_anchor.path),
         )
     records.finish()
     check_series(ctx, report)
@@ -153,8 +161,10 @@ def _chain_key(ctx: Context, report: AuditReport, keyed_from: int) -> bytes | No
     if not ctx.secret.available:
         report.add(
             "log",
-            f"The secret key {ctx.secret.path} is missing: the keyed events cannot be "
-            "checked; restore it from a backup (or set DOMICILI_SECRET_KEY).",
+            _(
+                "The secret key {path} is missing: the keyed events cannot be checked; "
+                "restore it from a backup (or set DOMICILI_SECRET_KEY)."
+            ).format(path=ctx.secret.path),
         )
         return None
     return ctx.secret.chain_key
@@ -186,18 +196,22 @@ def _link_problem(
     if link.prev_hash != prev:
         return (
             "link",
-            "its link to the previous event is broken (an event before it was removed, "
-            "or events were inserted or reordered)",
+            _(
+                "its link to the previous event is broken (an event before it was "
+                "removed, or events were inserted or reordered)"
+            ),
         )
     if not check or link.expected_hash(key) == link.hash:
         return None
     if key is not None and link.expected_hash() == link.hash:
         return (
             "rehashed",
-            "it was re-hashed without the secret key (a plain SHA-256 where an HMAC is "
-            "due): the chain was rewritten from there",
+            _(
+                "it was re-hashed without the secret key (a plain SHA-256 where an HMAC "
+                "is due): the chain was rewritten from there"
+            ),
         )
-    return "altered", "its content does not match its hash (the event was altered or inserted)"
+    return "altered", _("its content does not match its hash (the event was altered or inserted)")
 
 
 def _close_run(report: AuditReport, run: _Run | None) -> None:
@@ -214,28 +228,36 @@ def _check_head(
         if seen[anchor.event_id] != anchor.hash:
             report.add(
                 "log",
-                f"Event {anchor.event_id}, the head {source}, has another hash than the "
-                "one anchored: the chain was re-hashed or rewritten.",
+                _(
+                    "Event {event_id}, the head {source}, has another hash than the one "
+                    "anchored: the chain was re-hashed or rewritten."
+                ).format(event_id=anchor.event_id, source=source),
                 event_id=anchor.event_id,
             )
         return
     if last is None:
         report.add(
             "log",
-            f"The log is empty, but the head {source} is event {anchor.event_id}: "
-            "every event was deleted.",
+            _(
+                "The log is empty, but the head {source} is event {event_id}: every "
+                "event was deleted."
+            ).format(source=source, event_id=anchor.event_id),
             event_id=anchor.event_id,
         )
     elif last.id < anchor.event_id:
         report.add(
             "log",
-            f"The log ends at event {last.id}, but the head {source} is event "
-            f"{anchor.event_id}: the last events were deleted (a truncated tail).",
+            _(
+                "The log ends at event {id}, but the head {source} is event {event_id}: "
+                "the last events were deleted (a truncated tail)."
+            ).format(id=last.id, source=source, event_id=anchor.event_id),
             event_id=anchor.event_id,
         )
     else:
         report.add(
             "log",
-            f"Event {anchor.event_id}, the head {source}, is missing: it was deleted.",
+            _("Event {event_id}, the head {source}, is missing: it was deleted.").format(
+                event_id=anchor.event_id, source=source
+            ),
             event_id=anchor.event_id,
         )

@@ -12,8 +12,15 @@ from ..annuaire import check_services
 from ..answers import DemandeAnswers, load_answers, parse_answers
 from ..catalog import Requirement
 from ..clock import PARIS, paris_date
-from ..errors import AgrementInvalid, InvalidInput, JustificatifRejected, MissingJustificatifs
+from ..errors import (
+    AgrementInvalid,
+    DuplicateRequest,
+    InvalidInput,
+    JustificatifRejected,
+    MissingJustificatifs,
+)
 from ..french import format_eur, long_date_fr
+from ..i18n import _
 from ..identifiers import is_mobile
 from ..models import Client, Dossier, Offer, Provider
 from ..money import parse_euros, vat_amount, vat_rule_for_departement
@@ -163,17 +170,21 @@ def create_demande(
     answers: DemandeAnswers | dict[str, Any] | str | Path,
     provider_ids: Iterable[int],
     documents: dict[str, tuple[bytes, str]] | None = None,
+    *,
+    force: bool = False,
 ) -> tuple[Client, list[Dossier]]:
     """One client, one dossier per chosen provider, each submitted (S1) and notified.
 
     ``answers`` is a :class:`DemandeAnswers`, a dict of the same shape, or the path of
     an answers file; ``documents`` (kind → ``(bytes, file name)``) replaces the files
-    the answers name.
+    the answers name. A client (same SIREN, or same email and name) who already has an
+    open dossier with one of the providers is refused (:class:`DuplicateRequest`)
+    unless ``force``.
     """
     answers = _as_answers(answers)
     targets = list(dict.fromkeys(provider_ids))
     if not targets:
-        raise InvalidInput("Choose at least one provider.", field="to", value=provider_ids)
+        raise InvalidInput(_("Choose at least one provider."), field="to", value=provider_ids)
     docs = documents if documents is not None else _read_documents(ctx, answers)
     vocabulary = ctx.settings.service_vocabulary()
     wanted = check_services(answers.services, vocabulary, field="services")
@@ -188,6 +199,8 @@ def create_demande(
             problem = provider.agrement_problem(paris_date(now))
             if problem:
                 raise AgrementInvalid(provider.id or 0, problem)
+        if not force:
+            _refuse_duplicate(ctx, client, providers)
         client.created_at = now
         client.id = ctx.store.insert_client(client)
         dossiers = [
@@ -197,6 +210,29 @@ def create_demande(
             for provider in providers
         ]
     return client, dossiers
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _refuse_duplicate(ctx: Context, client: Client, providers: list[Provider]) -> None:
+    """Refuse a request from a client (same SIREN, or same email and name) who already
+    has an open dossier with one of ``providers``."""
+    names = {p.id: p.name for p in providers if p.id is not None}
+    found = ctx.store.open_dossiers_of_clients_like(
+        list(names), siren=client.siren, email=client.email
+    )
+    for dossier_id, provider_id, name, siren in found:
+        if (client.siren is not None and siren == client.siren) or _same_name(name, client.name):
+            dossier = ctx.dossier(dossier_id)
+            raise DuplicateRequest(
+                dossier_id=dossier_id,
+                reference=dossier.reference,
+                provider_id=provider_id,
+                provider=names[provider_id],
+                client=name,
+            )
 
 
 def _as_answers(answers: DemandeAnswers | dict[str, Any] | str | Path) -> DemandeAnswers:
@@ -298,7 +334,7 @@ def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
     """S1/S2 → S7. The reason stays internal: the client is told nothing of it."""
     if not reason or not reason.strip():
         raise InvalidInput(
-            "The client is never told why, but a dismissal needs an internal reason.",
+            _("The client is never told why, but a dismissal needs an internal reason."),
             field="reason",
             value=reason,
         )

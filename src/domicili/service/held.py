@@ -21,6 +21,7 @@ from typing import Any
 from ..clock import paris_date
 from ..errors import InvalidInput, PaymentNotFound, PaymentRefused
 from ..french import format_money, numeric_date_fr, payment_method_fr
+from ..i18n import _
 from ..models import Dossier, Payment
 from ..ports import PaymentEvent
 from .context import Context
@@ -63,13 +64,16 @@ def hold(
     )
     notified = _tell(ctx, payment, dossier, motif)
     if notified is None:
-        told = "no operator address is configured (payment.operator_email), so nobody was told"
+        told = _("no operator address is configured (payment.operator_email), so nobody was told")
+    elif payment.provider_id is None:
+        told = _("the operator ({address}) was told").format(address=notified)
     else:
-        who = "the operator" if payment.provider_id is None else "the provider"
-        told = f"{who} ({notified}) was told"
+        told = _("the provider ({address}) was told").format(address=notified)
     return PaymentOutcome(
         "held",
-        f"Payment not applied: {reason}; kept as held payment {payment.id} for review; {told}.",
+        _(
+            "Payment not applied: {reason}; kept as held payment {payment_id} for review; {told}."
+        ).format(reason=reason, payment_id=payment.id, told=told),
         payment.dossier_id,
         payment.id,
         notified=notified,
@@ -132,20 +136,20 @@ def _unresolved(ctx: Context, payment_id: int) -> Payment:
         return payment
     when = numeric_date_fr(paris_date(payment.resolved_at)) if payment.resolved_at else None
     if payment.status == "refunded":
-        text = (
-            f"Payment {payment_id} was already refunded on {when} (bank reference "
-            f"{payment.refund_reference}); nothing changed."
-        )
+        text = _(
+            "Payment {payment_id} was already refunded on {when} (bank reference "
+            "{refund_reference}); nothing changed."
+        ).format(payment_id=payment_id, when=when, refund_reference=payment.refund_reference)
     elif when is not None:
-        text = (
-            f"Payment {payment_id} was already applied to dossier {payment.dossier_id} "
-            f"on {when}; nothing changed."
-        )
+        text = _(
+            "Payment {payment_id} was already applied to dossier {dossier_id} on "
+            "{when}; nothing changed."
+        ).format(payment_id=payment_id, dossier_id=payment.dossier_id, when=when)
     else:
-        text = (
-            f"Payment {payment_id} is {payment.status}, not held: only a held payment "
-            "can be applied or refunded."
-        )
+        text = _(
+            "Payment {payment_id} is {status}, not held: only a held payment can be "
+            "applied or refunded."
+        ).format(payment_id=payment_id, status=payment.status)
     raise PaymentRefused(text, dossier_id=payment.dossier_id, payment_id=payment_id)
 
 
@@ -157,17 +161,23 @@ def apply_held(ctx: Context, payment_id: int, dossier_id: int) -> PaymentOutcome
         dossier = ctx.dossier(dossier_id)
         if payment.provider_id is not None and payment.provider_id != dossier.provider_id:
             raise PaymentRefused(
-                f"Payment {payment_id} was received for provider {payment.provider_id}: it "
-                f"can only pay one of that provider's dossiers, not dossier {dossier_id}; "
-                "nothing changed.",
+                _(
+                    "Payment {payment_id} was received for provider {provider_id}: it can "
+                    "only pay one of that provider's dossiers, not dossier {dossier_id}; "
+                    "nothing changed."
+                ).format(
+                    payment_id=payment_id, provider_id=payment.provider_id, dossier_id=dossier_id
+                ),
                 dossier_id=dossier_id,
                 payment_id=payment_id,
             )
         reasons = hold_reason(dossier, payment.amount_cents, payment.currency)
         if reasons is not None:
             raise PaymentRefused(
-                f"Payment {payment_id} cannot pay dossier {dossier_id}: {reasons[0]}; "
-                "nothing changed.",
+                _(
+                    "Payment {payment_id} cannot pay dossier {dossier_id}: {reasons}; "
+                    "nothing changed."
+                ).format(payment_id=payment_id, dossier_id=dossier_id, reasons=reasons[0]),
                 dossier_id=dossier_id,
                 amount_cents=payment.amount_cents,
                 due_cents=dossier.amount_due_cents,
@@ -193,8 +203,12 @@ def apply_held(ctx: Context, payment_id: int, dossier_id: int) -> PaymentOutcome
         outcome = settle(ctx, payment.model_copy(update=applied), dossier)
     return replace(
         outcome,
-        message=f"Held payment {payment_id} applied to dossier {dossier_id}: invoice "
-        f"{outcome.invoice_number} issued, contract sent to both parties for signature.",
+        message=_(
+            "Held payment {payment_id} applied to dossier {dossier_id}: invoice "
+            "{invoice_number} issued, contract sent to both parties for signature."
+        ).format(
+            payment_id=payment_id, dossier_id=dossier_id, invoice_number=outcome.invoice_number
+        ),
     )
 
 
@@ -204,14 +218,16 @@ def refund_held(ctx: Context, payment_id: int, reference: str) -> Payment:
     ref = " ".join(reference.split())
     if not ref:
         raise InvalidInput(
-            "The bank's reference of the refund is required; nothing changed.",
+            _("The bank's reference of the refund is required; nothing changed."),
             field="reference",
             value=reference,
         )
     if len(ref) > MAX_REFERENCE:
         raise InvalidInput(
-            f"The bank's reference of the refund is {len(ref)} characters long; at most "
-            f"{MAX_REFERENCE} are kept. Nothing changed.",
+            _(
+                "The bank's reference of the refund is {count} characters long; at most "
+                "{MAX_REFERENCE} are kept. Nothing changed."
+            ).format(count=len(ref), MAX_REFERENCE=MAX_REFERENCE),
             field="reference",
             value=reference,
             limit=MAX_REFERENCE,

@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import DomiciliError, ImportRowsError, InvalidInput, OutOfScope
+from ..i18n import _
 from ..models import Offer, Provider
 from ..money import parse_euros
 from .context import Context
@@ -97,11 +98,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".yaml", ".yml"):
-        raise InvalidInput(f"{path}: give a .csv or .yaml file.")
+        raise InvalidInput(_("{path}: give a .csv or .yaml file.").format(path=path))
     if suffix != ".csv":
-        text = read_text(path, limit=IMPORT_YAML_MAX_BYTES, what="a YAML import")
+        text = read_text(path, limit=IMPORT_YAML_MAX_BYTES, what=_("a YAML import"))
         return _yaml_rows(path, text)
-    text = read_text(path, limit=IMPORT_MAX_BYTES, what="a CSV import", encoding="utf-8-sig")
+    text = read_text(path, limit=IMPORT_MAX_BYTES, what=_("a CSV import"), encoding="utf-8-sig")
     header = text.split("\n", 1)[0]
     # Spreadsheets saved in French use ";"; a header with no "," is read that way.
     delimiter = ";" if ";" in header and "," not in header else ","
@@ -111,7 +112,9 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     except csv.Error as exc:
         # DictReader.line_num stays at the last good row; its reader knows the current line.
         raise InvalidInput(
-            f"{path}: line {reader.reader.line_num} cannot be read as CSV: {exc}."
+            _("{path}: line {line_num} cannot be read as CSV: {exc}.").format(
+                path=path, line_num=reader.reader.line_num, exc=exc
+            )
         ) from None
 
 
@@ -119,8 +122,9 @@ def _csv_rows(path: Path, reader: csv.DictReader[str]) -> list[tuple[int, dict[s
     unknown = sorted(set(reader.fieldnames or []) - KNOWN)
     if unknown:
         raise InvalidInput(
-            f"{path}: unknown column(s) {', '.join(unknown)}; known columns: "
-            f"{', '.join(sorted(KNOWN))}."
+            _("{path}: unknown column(s) {listed}; known columns: {listed2}.").format(
+                path=path, listed=", ".join(unknown), listed2=", ".join(sorted(KNOWN))
+            )
         )
     rows = []
     for row in reader:
@@ -138,12 +142,12 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     # An alias-free file cannot hold more values than it has bytes.
     data, node = load_yaml(text, source=str(path), max_values=max(len(text), 10_000))
     if not isinstance(data, list) or node is None:
-        raise InvalidInput(f"{path}: expected a list of providers.")
+        raise InvalidInput(_("{path}: expected a list of providers.").format(path=path))
     rows = []
     for item_node, item in zip(node.value, data, strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(item, dict):
-            rows.append((line, {"__error__": "expected a mapping of fields"}))
+            rows.append((line, {"__error__": _("expected a mapping of fields")}))
             continue
         rows.append((line, {str(k): v for k, v in item.items() if v is not None}))
     return rows
@@ -153,10 +157,10 @@ def _offer_fields(row: dict[str, Any]) -> dict[str, Any] | None:
     if not any(k in row for k in OFFER_FIELDS):
         return None
     if "offer_price_ht" not in row:
-        raise InvalidInput("offer_price_ht: required when an offer is given.")
+        raise InvalidInput(_("offer_price_ht: required when an offer is given."))
     price = parse_euros(row["offer_price_ht"], field="offer_price_ht")
     if price <= 0:
-        raise InvalidInput("offer_price_ht: must be more than 0 €.")
+        raise InvalidInput(_("offer_price_ht: must be more than 0 €."))
     return {
         "name": row.get("offer_name", "Domiciliation"),
         "price_ht_cents": price,
@@ -172,7 +176,7 @@ def _check_row(ctx: Context, row: dict[str, Any]) -> tuple[Provider, dict[str, A
         raise InvalidInput(row["__error__"])
     unknown = sorted(set(row) - KNOWN)
     if unknown:
-        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}")
+        raise InvalidInput(_("unknown field(s) {listed}").format(listed=", ".join(unknown)))
     fields = {k: v for k, v in row.items() if k in PROVIDER_FIELDS}
     provider = validate_provider(
         ctx, {"created_at": ctx.now(), **fields}, insee_commune=row.get("insee_commune")
@@ -202,7 +206,11 @@ def import_providers(
         try:
             provider, offer = _check_row(ctx, row)
             if provider.siren in seen:
-                raise InvalidInput(f"SIREN {provider.siren} already on line {seen[provider.siren]}")
+                raise InvalidInput(
+                    _("SIREN {siren} already on line {seen}").format(
+                        siren=provider.siren, seen=seen[provider.siren]
+                    )
+                )
             seen[provider.siren] = line
             valid.append((line, provider, offer))
         except DomiciliError as exc:
@@ -237,18 +245,23 @@ def _check_scope(ctx: Context, valid: list[tuple[int, Provider, dict[str, Any] |
     """A scoped import may only update the provider in scope: refused before any write."""
     if ctx.provider_scope is None:
         return
-    for line, provider, _ in valid:
+    for line, provider, __ in valid:
         if ctx.store.provider_id_by_siren(provider.siren) != ctx.provider_scope:
             raise _out_of_scope(ctx.provider_scope, line, provider.siren)
 
 
 def _out_of_scope(scope: int, line: int, siren: str, *, written: bool = False) -> OutOfScope:
-    done = "The rows before its batch were imported" if written else "Nothing was imported"
-    return OutOfScope(
-        f"line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
-        f"import may only update that provider. {done}.",
-        provider_id=scope,
-    )
+    if written:
+        text = _(
+            "line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
+            "import may only update that provider. The rows before its batch were imported."
+        )
+    else:
+        text = _(
+            "line {line}: SIREN {siren} is not provider {scope}, the one in scope; a scoped "
+            "import may only update that provider. Nothing was imported."
+        )
+    return OutOfScope(text.format(line=line, siren=siren, scope=scope), provider_id=scope)
 
 
 def _write_row(

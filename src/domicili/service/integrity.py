@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..files import file_sha256
+from ..i18n import _
 from ..records import EventLink, to_json
 from ..statuses import INITIAL, Status
 
@@ -97,8 +98,10 @@ class RecordChecks:
         if row is None:
             self.report.add(
                 "invoice",
-                f"Invoice {number} of provider {link.provider_id}, issued by event {link.id}, "
-                "is missing: it was deleted.",
+                _(
+                    "Invoice {number} of provider {provider_id}, issued by event {id}, is "
+                    "missing: it was deleted."
+                ).format(number=number, provider_id=link.provider_id, id=link.id),
                 event_id=link.id,
             )
             return
@@ -113,8 +116,15 @@ class RecordChecks:
         if changed:
             self.report.add(
                 "invoice",
-                f"Invoice {number} of provider {link.provider_id} does not match event "
-                f"{link.id} that issued it: {', '.join(changed)}.",
+                _(
+                    "Invoice {number} of provider {provider_id} does not match event {id} "
+                    "that issued it: {listed}."
+                ).format(
+                    number=number,
+                    provider_id=link.provider_id,
+                    id=link.id,
+                    listed=", ".join(changed),
+                ),
                 event_id=link.id,
             )
 
@@ -122,23 +132,33 @@ class RecordChecks:
         self, link: EventLink, data: dict[str, Any], row: dict[str, Any] | None
     ) -> None:
         party = data.get("party")
-        where = f"The {party}'s signature of dossier {link.dossier_id}"
+        where = _("The {party}'s signature of dossier {dossier_id}").format(
+            party=party, dossier_id=link.dossier_id
+        )
         if row is None:
             self.report.add(
                 "signature",
-                f"{where}, recorded by event {link.id}, is missing: it was deleted.",
+                _("{where}, recorded by event {id}, is missing: it was deleted.").format(
+                    where=where, id=link.id
+                ),
                 event_id=link.id,
             )
             return
         self.signatures_matched += 1
         if row["document_sha256"] != data.get("sha256"):
-            problem = f"it binds {str(row['document_sha256'])[:12]}…, not the contract signed"
+            problem = _("it binds {row}…, not the contract signed").format(
+                row=str(row["document_sha256"])[:12]
+            )
         elif "record" in data and signature_digest(row) != data["record"]:
-            problem = "the signature row was edited after it was recorded"
+            problem = _("the signature row was edited after it was recorded")
         else:
             return
         self.report.add(
-            "signature", f"{where} does not match event {link.id}: {problem}.", event_id=link.id
+            "signature",
+            _("{where} does not match event {id}: {problem}.").format(
+                where=where, id=link.id, problem=problem
+            ),
+            event_id=link.id,
         )
 
     def _unissued_invoices(self) -> None:
@@ -149,8 +169,10 @@ class RecordChecks:
         ):
             self.report.add(
                 "invoice",
-                f"Invoice {number} of provider {provider_id} (id {invoice_id}) was issued "
-                "by no event: it was inserted by hand.",
+                _(
+                    "Invoice {number} of provider {provider_id} (id {invoice_id}) was issued "
+                    "by no event: it was inserted by hand."
+                ).format(number=number, provider_id=provider_id, invoice_id=invoice_id),
             )
 
     def _unrecorded_signatures(self) -> None:
@@ -160,8 +182,10 @@ class RecordChecks:
         ):
             self.report.add(
                 "signature",
-                f"The {party}'s signature of dossier {dossier_id} (id {signature_id}) was "
-                "recorded by no event: it was inserted by hand.",
+                _(
+                    "The {party}'s signature of dossier {dossier_id} (id {signature_id}) was "
+                    "recorded by no event: it was inserted by hand."
+                ).format(party=party, dossier_id=dossier_id, signature_id=signature_id),
             )
 
     def _unmatched(
@@ -182,12 +206,16 @@ def check_series(ctx: Context, report: AuditReport) -> None:
     for provider_id, series, count, low, high, last in ctx.store.invoice_series_summary():
         if count == high == last and low in (1, 0):
             continue
-        where = f"Series {series} of provider {provider_id}"
+        where = _("Series {series} of provider {provider_id}").format(
+            series=series, provider_id=provider_id
+        )
         if high > last:
             report.add(
                 "series",
-                f"{where} holds numbers past the last one it handed out ({last}): invoices "
-                "were inserted by hand.",
+                _(
+                    "{where} holds numbers past the last one it handed out ({last}): "
+                    "invoices were inserted by hand."
+                ).format(where=where, last=last),
             )
         present = set(ctx.store.invoice_sequences(provider_id, series))
         missing = [n for n in range(1, last + 1) if n not in present]
@@ -195,8 +223,10 @@ def check_series(ctx: Context, report: AuditReport) -> None:
             shown = ", ".join(str(n) for n in missing[:10]) + (" …" if len(missing) > 10 else "")
             report.add(
                 "series",
-                f"{where} has a gap: number(s) {shown} of 1 to {last} are missing "
-                "(invoices deleted).",
+                _(
+                    "{where} has a gap: number(s) {shown} of 1 to {last} are missing "
+                    "(invoices deleted)."
+                ).format(where=where, shown=shown, last=last),
             )
 
 
@@ -206,7 +236,9 @@ def check_statuses(ctx: Context, report: AuditReport) -> None:
         if event_id is None:
             report.add(
                 "dossier",
-                f"Dossier {dossier_id} has no creation or status event: it was inserted by hand.",
+                _(
+                    "Dossier {dossier_id} has no creation or status event: it was inserted by hand."
+                ).format(dossier_id=dossier_id),
             )
             continue
         if event_type == "dossier.created":
@@ -223,8 +255,13 @@ def check_statuses(ctx: Context, report: AuditReport) -> None:
         if actual != expected:
             report.add(
                 "dossier",
-                f"Dossier {dossier_id} is {actual} in the database, but its last status event "
-                f"(event {event_id}) set it to {expected}: its status was changed by hand.",
+                _(
+                    "Dossier {dossier_id} is {actual} in the database, but its last status "
+                    "event (event {event_id}) set it to {expected}: its status was changed "
+                    "by hand."
+                ).format(
+                    dossier_id=dossier_id, actual=actual, event_id=event_id, expected=expected
+                ),
                 event_id=event_id,
             )
 
@@ -235,10 +272,17 @@ def check_files(ctx: Context, report: AuditReport) -> None:
         path = ctx.files.path(digest)
         actual = file_sha256(path)
         if actual is None:
-            report.add("file", f"The stored file {path} (SHA-256 {digest[:12]}…) is missing.")
+            report.add(
+                "file",
+                _("The stored file {path} (SHA-256 {digest}…) is missing.").format(
+                    path=path, digest=digest[:12]
+                ),
+            )
         elif actual != digest:
             report.add(
                 "file",
-                f"The stored file {path} (SHA-256 {digest[:12]}…) was changed: its bytes now "
-                f"hash to {actual[:12]}….",
+                _(
+                    "The stored file {path} (SHA-256 {digest}…) was changed: its bytes now "
+                    "hash to {actual}…."
+                ).format(path=path, digest=digest[:12], actual=actual[:12]),
             )

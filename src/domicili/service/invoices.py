@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from ..french import decimal_fr, numeric_date_fr
+from ..i18n import _
 from ..models import Dossier, Invoice, Offer, printable
 from ..money import vat_rule_for_departement
 from .context import Context
@@ -42,12 +43,14 @@ __all__ = [
 def format_number(pattern: str, *, year: int, seq: int) -> str:
     try:
         if "{seq" not in pattern:
-            raise ValueError("no {seq}: every invoice would get the same number")
+            raise ValueError(_("no {seq}: every invoice would get the same number"))
         return pattern.format(year=year, seq=seq)
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(
-            f"invoices.number_format {pattern!r} is not usable ({exc}); use {{year}} and "
-            "{seq}, e.g. F{year}-{seq:06d}."
+            _(
+                "invoices.number_format {pattern} is not usable ({exc}); use {{year}} "
+                "and {{seq}}, e.g. F{{year}}-{{seq:06d}}."
+            ).format(pattern=repr(pattern), exc=exc)
         ) from None
 
 
@@ -69,9 +72,11 @@ def _allocate(ctx: Context, provider_id: int, issue_date: date) -> tuple[str, st
     last = ctx.store.last_invoice_date(provider_id, series)
     if last is not None and issue_date < last:
         raise Refused(
-            f"The last invoice of this series is dated {numeric_date_fr(last)}, after today "
-            f"({numeric_date_fr(issue_date)}): numbers must follow the dates. Check the clock "
-            "(DOMICILI_NOW)."
+            _(
+                "The last invoice of this series is dated {last}, after today "
+                "({issue_date}): numbers must follow the dates. Check the clock "
+                "(DOMICILI_NOW)."
+            ).format(last=numeric_date_fr(last), issue_date=numeric_date_fr(issue_date))
         )
     seq = ctx.store.next_invoice_sequence(provider_id, series)
     return format_number(pattern, year=issue_date.year, seq=seq), series, seq
@@ -154,7 +159,7 @@ def issue_invoice(
         if not dossier.status.may_be_invoiced:
             # Refused before a number of the gapless series is allocated.
             raise Refused(
-                f"{dossier.where}: no invoice can be issued for it.",
+                _("{where}: no invoice can be issued for it.").format(where=dossier.where),
                 dossier_id=dossier_id,
                 status=dossier.status,
             )
@@ -233,8 +238,10 @@ def find_invoice(ctx: Context, number: str) -> Invoice:
             f"{p.id} ({p.name})" for p in (ctx.provider(i.provider_id) for i in found)
         )
         raise InvalidInput(
-            f"Invoice {number.strip()} exists at {len(found)} providers, {named}: "
-            "name the provider whose invoice it is.",
+            _(
+                "Invoice {number} exists at {count} providers, {named}: name the "
+                "provider whose invoice it is."
+            ).format(number=number.strip(), count=len(found), named=named),
             field="provider",
             value=number,
         )
@@ -271,13 +278,16 @@ def list_invoices(
 def _period(year: int | None, month: int | None) -> tuple[date | None, date | None]:
     if year is None:
         if month is not None:
-            raise InvalidInput("year: a month is given without its year.", field="year")
+            raise InvalidInput(_("year: a month is given without its year."), field="year")
         return None, None
     if month is None:
         return date(year, 1, 1), date(year + 1, 1, 1)
     if not 1 <= month <= 12:
         raise InvalidInput(
-            f"month {month}: a month is 1 to 12.", field="month", value=month, limit=(1, 12)
+            _("month {month}: a month is 1 to 12.").format(month=month),
+            field="month",
+            value=month,
+            limit=(1, 12),
         )
     return date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
 
@@ -292,21 +302,27 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
     from ..documents import InvoiceData
 
     if not reason or not reason.strip():
-        raise InvalidInput("A credit note needs a reason.", field="reason", value=reason)
+        raise InvalidInput(_("A credit note needs a reason."), field="reason", value=reason)
     try:
         printable(reason)
     except ValueError:
         raise InvalidInput(
-            "The reason is printed on the credit note: write it without control characters.",
+            _("The reason is printed on the credit note: write it without control characters."),
             field="reason",
             value=reason,
         ) from None
     with ctx.store.transaction():
         original = find_invoice(ctx, number)
         if original.kind == "credit_note":
-            raise Refused(f"{number} is a credit note; only an invoice can be credited.")
+            raise Refused(
+                _("{number} is a credit note; only an invoice can be credited.").format(
+                    number=number
+                )
+            )
         if ctx.store.invoices(credited_invoice_id=original.id):
-            raise Refused(f"Invoice {number} is already cancelled by a credit note.")
+            raise Refused(
+                _("Invoice {number} is already cancelled by a credit note.").format(number=number)
+            )
         printed = InvoiceData.model_validate(original.data)
         from ..clock import paris_date
 

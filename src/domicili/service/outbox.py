@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..errors import AdapterError, StoredFileAltered
+from ..i18n import _
 from ..models import OutboxMessage
 from ..ports import BatchNotifier, Notifier
 from .context import Context
@@ -55,10 +56,18 @@ class Undelivered:
 
     def sentence(self) -> str:
         """``The email to camille@atelier.example is queued: the mail server … did not answer.``"""
-        what = "email" if self.channel == "email" else "SMS"
+        email = self.channel == "email"
         if self.withheld is None:
-            return f"The {what} to {self.to} is queued: {self.reason}."
-        return f"The {what} to {self.to} was not sent: {self.reason}. {self.withheld}"
+            if email:
+                text = _("The email to {to} is queued: {reason}.")
+            else:
+                text = _("The SMS to {to} is queued: {reason}.")
+            return text.format(to=self.to, reason=self.reason)
+        if email:
+            text = _("The email to {to} was not sent: {reason}. {withheld}")
+        else:
+            text = _("The SMS to {to} was not sent: {reason}. {withheld}")
+        return text.format(to=self.to, reason=self.reason, withheld=self.withheld)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,7 +149,7 @@ class Delivery:
             self._failed(message, str(exc), exc.reason or _phrase(str(exc)))
         except Exception as exc:  # a plugin's own error: keep the message, record why
             error = f"{type(exc).__name__}: {exc}"
-            self._failed(message, error, f"the notifier failed ({error})")
+            self._failed(message, error, _("the notifier failed ({error})").format(error=error))
         else:
             self.ctx.store.mark_message(message.id, None, self.ctx.now())
             self.report.sent += 1
@@ -149,12 +158,16 @@ class Delivery:
         assert message.id is not None
         withheld = self.ctx.store.mark_message(message.id, error, self.ctx.now())
         if withheld is None and message.attempts >= self.ctx.settings.notifications.max_attempts:
-            withheld = f"It was tried {message.attempts} times and is not tried again."
+            withheld = _("It was tried {attempts} times and is not tried again.").format(
+                attempts=message.attempts
+            )
         self._record(message, reason, withheld)
 
     def release(self, messages: list[OutboxMessage]) -> None:
         """Claimed messages left untried when the time ran out: queued again."""
-        reason = f"delivery stopped after {self.seconds:g} s, before its turn"
+        reason = _("delivery stopped after {seconds:g} s, before its turn").format(
+            seconds=self.seconds
+        )
         ids = [m.id for m in messages if m.id is not None]
         withheld = self.ctx.store.release_messages(ids, reason)
         for message in messages:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..annuaire import PERIOD_LABELS
 from ..clock import paris_date
 from ..errors import Refused
+from ..i18n import _
 from ..models import Client, Dossier, Offer, Provider
 from ..money import vat_rule_for_departement
 from .context import Context
@@ -146,9 +147,10 @@ def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
     # A status set by hand without the signatures behind it gives no attestation either.
     if not dossier.status.in_force or dossier.signed_contract_sha256 is None:
         raise Refused(
-            f"{dossier.where}: an "
-            "attestation de domiciliation is issued only while the domiciliation is in force "
-            "(contract signed by both parties)."
+            _(
+                "{where}: an attestation de domiciliation is issued only while the "
+                "domiciliation is in force (contract signed by both parties)."
+            ).format(where=dossier.where)
         )
     provider = ctx.provider(dossier.provider_id)
     offer = dossier_offer(ctx, dossier, provider)
@@ -176,7 +178,7 @@ def render_contract(ctx: Context, dossier_id: int) -> bytes:
     if dossier.contract_sha256 is not None:
         return ctx.files.read(dossier.contract_sha256)  # the very contract sent for signature
     if not dossier.status.contract_may_be_drawn:
-        raise Refused(f"{dossier.where}: there is no contract to draw up.")
+        raise Refused(_("{where}: there is no contract to draw up.").format(where=dossier.where))
     return draw(contract_data(ctx, dossier), template_dir=templates_dir(ctx))
 
 
@@ -191,7 +193,11 @@ def signed_contract(ctx: Context, dossier_id: int) -> bytes:
     """The contract with its signature certificate, once both parties signed."""
     dossier = ctx.dossier(dossier_id)
     if dossier.signed_contract_sha256 is None:
-        raise Refused(f"{dossier.where}: the contract is not signed by both parties yet.")
+        raise Refused(
+            _("{where}: the contract is not signed by both parties yet.").format(
+                where=dossier.where
+            )
+        )
     return ctx.files.read(dossier.signed_contract_sha256)
 
 

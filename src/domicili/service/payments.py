@@ -18,6 +18,7 @@ from typing import Literal
 from ..clock import paris_date
 from ..errors import PaymentRefused
 from ..french import format_eur, payment_method_fr
+from ..i18n import _
 from ..models import Dossier, Payment
 from ..ports import PaymentEvent
 from .context import Context
@@ -68,7 +69,9 @@ def handle_payment_event(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
         ):
             return PaymentOutcome(
                 "duplicate",
-                f"Event {event.event_id} was already handled; nothing changed.",
+                _("Event {event_id} was already handled; nothing changed.").format(
+                    event_id=event.event_id
+                ),
                 event.dossier_id,
             )
         outcome = _apply(ctx, event)
@@ -101,13 +104,15 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
         # Never name (nor change) a payment of another dossier, maybe another provider's.
         return PaymentOutcome(
             "duplicate",
-            "This payment is already recorded for another dossier; nothing changed.",
+            _("This payment is already recorded for another dossier; nothing changed."),
             dossier.id,
         )
     if existing is not None and existing.status in ("succeeded", "held", "refunded"):
         return PaymentOutcome(
             "duplicate",
-            f"Payment {existing.id} is already recorded ({existing.status}); nothing changed.",
+            _("Payment {id} is already recorded ({status}); nothing changed.").format(
+                id=existing.id, status=existing.status
+            ),
             dossier.id,
             existing.id,
         )
@@ -127,7 +132,7 @@ def _unmatched(ctx: Context, event: PaymentEvent, existing: Payment | None) -> P
         seen = ctx.provider_scope is None or existing.provider_id == ctx.provider_scope
         return PaymentOutcome(
             "duplicate",
-            "This payment is already recorded; nothing changed.",
+            _("This payment is already recorded; nothing changed."),
             payment_id=existing.id if seen else None,
         )
     if event.kind == "succeeded":
@@ -144,8 +149,10 @@ def _unmatched(ctx: Context, event: PaymentEvent, existing: Payment | None) -> P
     )
     return PaymentOutcome(
         "ignored",
-        f"Event {event.event_id} ({event.kind}) names no dossier of this provider and moves "
-        "no money; it is recorded in the audit log.",
+        _(
+            "Event {event_id} ({kind}) names no dossier of this provider and moves "
+            "no money; it is recorded in the audit log."
+        ).format(event_id=event.event_id, kind=event.kind),
     )
 
 
@@ -154,7 +161,10 @@ def _processing(
 ) -> PaymentOutcome:
     if existing is not None:
         return PaymentOutcome(
-            "duplicate", f"Payment {existing.id} is already known.", dossier.id, existing.id
+            "duplicate",
+            _("Payment {id} is already known.").format(id=existing.id),
+            dossier.id,
+            existing.id,
         )
     payment = save_payment(ctx, event, dossier, "pending", None, existing)
     ctx.event(
@@ -164,7 +174,7 @@ def _processing(
     )
     return PaymentOutcome(
         "pending",
-        "Payment in progress (e.g. a SEPA debit); the dossier moves on when it is confirmed.",
+        _("Payment in progress (e.g. a SEPA debit); the dossier moves on when it is confirmed."),
         dossier.id,
         payment.id,
     )
@@ -182,7 +192,7 @@ def _failed(
         _notify_client(ctx, dossier, "payment_failed", sms=True, failure_reason=told)
     return PaymentOutcome(
         "failed",
-        "Payment failed; the client may retry before the deadline.",
+        _("Payment failed; the client may retry before the deadline."),
         dossier.id,
         payment.id,
     )
@@ -288,9 +298,10 @@ def settle(ctx: Context, payment: Payment, dossier: Dossier) -> PaymentOutcome:
     )
     return PaymentOutcome(
         "applied",
-        f"Payment of {format_eur(payment.amount_cents)} applied: "
-        f"invoice {invoice.number} issued, contract sent to both parties "
-        "for signature.",
+        _(
+            "Payment of {amount_cents} applied: invoice {number} issued, contract "
+            "sent to both parties for signature."
+        ).format(amount_cents=format_eur(payment.amount_cents), number=invoice.number),
         dossier.id,
         payment.id,
         invoice.number,
@@ -314,8 +325,14 @@ def record_manual(
     amount = dossier.amount_due_cents if amount_cents is None else amount_cents
     if dossier.status.first_payment_due and amount != dossier.amount_due_cents:
         raise PaymentRefused(
-            f"Dossier {dossier_id}: {format_eur(amount)} does not match the "
-            f"{format_eur(dossier.amount_due_cents)} due; nothing was recorded.",
+            _(
+                "Dossier {dossier_id}: {amount} does not match the {amount_due_cents} "
+                "due; nothing was recorded."
+            ).format(
+                dossier_id=dossier_id,
+                amount=format_eur(amount),
+                amount_due_cents=format_eur(dossier.amount_due_cents),
+            ),
             dossier_id=dossier_id,
             amount_cents=amount,
             due_cents=dossier.amount_due_cents,
@@ -330,11 +347,15 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
     if link is not None and ctx.store.get_dossier(link.dossier_id, ctx.provider_scope) is None:
         link = None  # another provider's link is not found in a scoped session
     if link is None:
-        raise PaymentRefused(f"No payment link {token}; the acceptance email shows it.")
+        raise PaymentRefused(
+            _("No payment link {token}; the acceptance email shows it.").format(token=token)
+        )
     if link.status != "open":
         raise PaymentRefused(
-            f"Payment link {token} is {link.status}: it takes no payment; "
-            "the latest email of the dossier has the current link."
+            _(
+                "Payment link {token} is {status}: it takes no payment; the latest email "
+                "of the dossier has the current link."
+            ).format(token=token, status=link.status)
         )
     event = ctx.payments.simulate(link.token, link.dossier_id, link.amount_cents, succeed=succeed)
     return handle_payment_event(ctx, event)
@@ -344,7 +365,7 @@ def receive_webhook(ctx: Context, payload: bytes, headers: Mapping[str, str]) ->
     """Verify and apply a notification the payment gateway's service posted."""
     event = ctx.payments.parse_webhook(payload, headers, ctx.now())
     if event is None:
-        return PaymentOutcome("ignored", "Event type not used by domicili; nothing changed.")
+        return PaymentOutcome("ignored", _("Event type not used by domicili; nothing changed."))
     return handle_payment_event(ctx, event)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from ..catalog import JustificatifState, Requirement
 from ..errors import InvalidInput, JustificatifRejected, NewerRevision, PieceNotFound, Refused
+from ..i18n import _
 from ..models import Client, Dossier, JustificatifRevision
 from .context import Context
 
@@ -81,14 +83,25 @@ def _check_kind(ctx: Context, client: Client, kind: str) -> None:
     if kind not in ctx.catalog:
         known = ", ".join(k.kind for k in ctx.catalog.kinds)
         raise InvalidInput(
-            f"Unknown justificatif kind {kind!r}; known kinds: {known}.", field="kind", value=kind
+            _("Unknown justificatif kind {kind}; known kinds: {known}.").format(
+                kind=repr(kind), known=known
+            ),
+            field="kind",
+            value=kind,
         )
     req = ctx.catalog.get(kind).requirement(
         company=client.is_company, en_formation=client.en_formation
     )
     if req is Requirement.NOT_APPLICABLE:
-        who = "a company" if client.is_company else "an individual entrepreneur"
-        raise InvalidInput(f"{kind} does not apply to {who}.", field="kind", value=kind)
+        if client.is_company:
+            text = _("{kind} does not apply to a company.")
+        else:
+            text = _("{kind} does not apply to an individual entrepreneur.")
+        raise InvalidInput(
+            text.format(kind=kind),
+            field="kind",
+            value=kind,
+        )
 
 
 def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename: str) -> int:
@@ -97,6 +110,7 @@ def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename
     Runs inside the caller's transaction; returns the revision number.
     """
     assert dossier.id is not None
+    _refuse_invalidated_again(ctx, dossier.id, kind, data)
     stored = ctx.files.put(data, filename=filename)
     now = ctx.now()
     ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, now)
@@ -121,6 +135,23 @@ def attach_file(ctx: Context, dossier: Dossier, kind: str, data: bytes, filename
         {"kind": kind, "revision": revision, "sha256": stored.sha256},
     )
     return revision
+
+
+def _refuse_invalidated_again(ctx: Context, dossier_id: int, kind: str, data: bytes) -> None:
+    """The very file of a revision already invalidated is not a new revision."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    before = ctx.store.invalidated_revision_with(dossier_id, sha256)
+    if before is not None:
+        raise JustificatifRejected(
+            _(
+                "{kind}: this file is the one already invalidated as revision {revision} "
+                "of {earlier} ({reason}); send a corrected file."
+            ).format(
+                kind=kind, revision=before.revision, earlier=before.kind, reason=before.reason
+            ),
+            field="file",
+            value=sha256,
+        )
 
 
 def _display_name(filename: str) -> str:
@@ -148,7 +179,7 @@ def add_justificatif(
         _check_kind(ctx, client, kind)
         if not dossier.status.open_for_review:
             raise Refused(
-                f"{dossier.where}: it takes no more pieces.",
+                _("{where}: it takes no more pieces.").format(where=dossier.where),
                 dossier_id=dossier_id,
                 status=dossier.status,
             )
@@ -208,7 +239,7 @@ def review(
         client = ctx.client(dossier.client_id)
         if not dossier.status.open_for_review:
             raise Refused(
-                f"{dossier.where}: its pieces can no longer be reviewed.",
+                _("{where}: its pieces can no longer be reviewed.").format(where=dossier.where),
                 dossier_id=dossier_id,
                 status=dossier.status,
             )
@@ -223,14 +254,20 @@ def review(
             rev = latest.get(kind)
             if rev is None or rev.id is None:
                 raise Refused(
-                    f"{kind}: no file received yet for dossier {dossier_id}; nothing to review.",
+                    _(
+                        "{kind}: no file received yet for dossier {dossier_id}; nothing to review."
+                    ).format(kind=kind, dossier_id=dossier_id),
                     dossier_id=dossier_id,
                     status=dossier.status,
                 )
             if kind in seen and not 1 <= seen[kind] <= rev.revision:
                 raise Refused(
-                    f"{kind}: dossier {dossier_id} has no revision {seen[kind]} "
-                    f"(the latest is {rev.revision}); nothing was saved.",
+                    _(
+                        "{kind}: dossier {dossier_id} has no revision {seen} (the latest is "
+                        "{revision}); nothing was saved."
+                    ).format(
+                        kind=kind, dossier_id=dossier_id, seen=seen[kind], revision=rev.revision
+                    ),
                     dossier_id=dossier_id,
                     status=dossier.status,
                 )
@@ -250,16 +287,20 @@ def review(
 def _check_save(validate: list[str] | tuple[str, ...], invalidate: dict[str, str]) -> None:
     """A review save names something, never one kind twice, and gives every reason."""
     if not validate and not invalidate:
-        raise InvalidInput("Nothing to save: validate or invalidate at least one piece.")
+        raise InvalidInput(_("Nothing to save: validate or invalidate at least one piece."))
     both = set(validate) & set(invalidate)
     if both:
         raise InvalidInput(
-            f"{', '.join(sorted(both))}: cannot be validated and invalidated in the same save."
+            _("{listed}: cannot be validated and invalidated in the same save.").format(
+                listed=", ".join(sorted(both))
+            )
         )
     for kind, reason in invalidate.items():
         if not reason or not reason.strip():
             raise InvalidInput(
-                f"{kind}: an invalidation needs a reason the client can act on.",
+                _("{kind}: an invalidation needs a reason the client can act on.").format(
+                    kind=kind
+                ),
                 field="invalidate",
                 value=kind,
             )

@@ -12,6 +12,7 @@ from ..annuaire import SearchResult, check_services
 from ..clock import paris_date
 from ..errors import InvalidInput, OfferNotFound, OutOfScope, Refused
 from ..geography import Departement, Geography, Region, geography
+from ..i18n import _
 from ..models import Offer, Provider
 from .context import Context
 from .errors import from_validation
@@ -81,7 +82,9 @@ def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: An
     """Register a provider; its département follows from its postcode."""
     if ctx.provider_scope is not None:
         raise OutOfScope(
-            f"Scoped to provider {ctx.provider_scope}, domicili cannot register providers.",
+            _("Scoped to provider {provider_scope}, domicili cannot register providers.").format(
+                provider_scope=ctx.provider_scope
+            ),
             provider_id=ctx.provider_scope,
         )
     provider = validate_provider(
@@ -91,7 +94,9 @@ def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: An
         existing = ctx.store.provider_id_by_siren(provider.siren)
         if existing is not None:
             raise InvalidInput(
-                f"A provider with SIREN {provider.siren} already exists (provider {existing}).",
+                _("A provider with SIREN {siren} already exists (provider {existing}).").format(
+                    siren=provider.siren, existing=existing
+                ),
                 field="siren",
                 value=provider.siren,
             )
@@ -216,7 +221,9 @@ def offer_for(ctx: Context, provider: Provider, offer_id: int | None) -> Offer |
         for offer in offers:
             if offer.id == offer_id:
                 return offer
-        raise OfferNotFound(f"{offer_id} at provider {provider.id}")
+        raise OfferNotFound(
+            _("{offer_id} at provider {id}").format(offer_id=offer_id, id=provider.id)
+        )
     return next((o for o in offers if o.is_default), offers[0] if offers else None)
 
 
@@ -242,15 +249,21 @@ def search(
         in_region = [d.code for d in geo.departements(geo.region(region).code)]
         places = in_region if places is None else [d for d in places if d in in_region]
         if not places:
-            raise InvalidInput(f"Département {departement} is not in région {region}.")
+            raise InvalidInput(
+                _("Département {departement} is not in région {region}.").format(
+                    departement=departement, region=region
+                )
+            )
     if max_price_ht_cents is not None and max_price_ht_cents <= 0:
         raise InvalidInput(
-            "The maximum price must be more than 0 €.",
+            _("The maximum price must be more than 0 €."),
             field="max_price_ht_cents",
             value=max_price_ht_cents,
         )
     if sort not in ("price", "name"):
-        raise InvalidInput(f"Unknown sort {sort!r}; use price or name.", field="sort")
+        raise InvalidInput(
+            _("Unknown sort {sort}; use price or name.").format(sort=repr(sort)), field="sort"
+        )
     wanted = check_services(list(services), ctx.settings.service_vocabulary())
     return ctx.store.search_providers(
         on=paris_date(ctx.now()),
@@ -267,7 +280,9 @@ def listed_provider_ids(ctx: Context, departement: str) -> list[int]:
     """Every provider listed in a département (for ``demande create --all``)."""
     found = [r.provider_id for r in search(ctx, departement=departement, sort="name")]
     if not found:
-        raise Refused(f"No provider is listed in département {departement}.")
+        raise Refused(
+            _("No provider is listed in département {departement}.").format(departement=departement)
+        )
     return found
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from ..clock import PARIS, paris_date
 from ..errors import InvalidInput, SignatureRefused, StoredFileAltered
 from ..french import date_fr
+from ..i18n import _, ngettext
 from ..models import Attachment, Dossier, Signature
 from .context import Context
 from .dossiers import message_context
@@ -94,10 +95,11 @@ def _send_code(
         **extra,
     )
     # The code is only in the message delivered now; the outbox keeps a placeholder.
-    lost = (
-        "The signature code it carried is not kept, so it is not sent again: send a new "
-        f"one with `domicili contract resend-code {dossier.id} --party {party}`."
-    )
+    lost = _(
+        "The signature code it carried is not kept, so it is not sent again: "
+        "send a new one with `domicili contract resend-code {id} --party "
+        "{party}`."
+    ).format(id=dossier.id, party=party)
     ctx.notify(
         template,
         "email",
@@ -156,7 +158,9 @@ def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
             raise SignatureRefused(
-                f"The {party} has already signed dossier {dossier_id}.",
+                _("The {party} has already signed dossier {dossier_id}.").format(
+                    party=party, dossier_id=dossier_id
+                ),
                 dossier_id=dossier_id,
                 party=party,
             )
@@ -175,7 +179,9 @@ def _check_party(party: str) -> Party:
         if party == known:
             return known
     raise InvalidInput(
-        f"Unknown party {party!r}; use client or provider.", field="party", value=party
+        _("Unknown party {party}; use client or provider.").format(party=repr(party)),
+        field="party",
+        value=party,
     )
 
 
@@ -183,7 +189,7 @@ def _awaiting(ctx: Context, dossier_id: int) -> Dossier:
     dossier = ctx.dossier(dossier_id)
     if not dossier.status.open_for_signature:
         raise SignatureRefused(
-            f"{dossier.where}: there is no contract awaiting signature.",
+            _("{where}: there is no contract awaiting signature.").format(where=dossier.where),
             dossier_id=dossier_id,
             status=dossier.status,
         )
@@ -204,7 +210,9 @@ def sign(
         dossier = _awaiting(ctx, dossier_id)
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
             raise SignatureRefused(
-                f"The {party} has already signed dossier {dossier_id}.",
+                _("The {party} has already signed dossier {dossier_id}.").format(
+                    party=party, dossier_id=dossier_id
+                ),
                 dossier_id=dossier_id,
                 party=party,
             )
@@ -212,22 +220,28 @@ def sign(
         if problem:
             # C. com. R123-166-4: no new contract while the agrément is not in force.
             raise SignatureRefused(
-                f"Dossier {dossier_id} cannot be signed: the provider's "
-                f"agrément is not in force ({problem}).",
+                _(
+                    "Dossier {dossier_id} cannot be signed: the provider's agrément is not "
+                    "in force ({problem})."
+                ).format(dossier_id=dossier_id, problem=problem),
                 dossier_id=dossier_id,
                 party=party,
             )
         sent = dossier.contract_sha256
         if sent is None:
             raise SignatureRefused(
-                f"Dossier {dossier_id} has no contract sent for signature.",
+                _("Dossier {dossier_id} has no contract sent for signature.").format(
+                    dossier_id=dossier_id
+                ),
                 dossier_id=dossier_id,
                 party=party,
             )
         if document_sha256 is not None and document_sha256.strip().lower() != sent:
             raise SignatureRefused(
-                f"The document presented (SHA-256 {document_sha256[:12]}…) is not the contract "
-                f"sent ({sent[:12]}…); only the contract sent can be signed.",
+                _(
+                    "The document presented (SHA-256 {document_sha256}…) is not the contract "
+                    "sent ({sent}…); only the contract sent can be signed."
+                ).format(document_sha256=document_sha256[:12], sent=sent[:12]),
                 dossier_id=dossier_id,
                 party=party,
             )
@@ -235,8 +249,10 @@ def sign(
             ctx.files.read(sent)  # checked against its SHA-256 on every read
         except StoredFileAltered:
             raise SignatureRefused(
-                f"The contract of dossier {dossier_id} was changed after it was sent; it "
-                "cannot be signed.",
+                _(
+                    "The contract of dossier {dossier_id} was changed after it was sent; it "
+                    "cannot be signed."
+                ).format(dossier_id=dossier_id),
                 dossier_id=dossier_id,
                 party=party,
             ) from None
@@ -253,17 +269,23 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     current = ctx.store.signature_code(dossier.id, party)
     if current is None:
         raise _needs_new_code(
-            f"No code was sent to the {party} of dossier {dossier.id}", dossier, party
+            _("No code was sent to the {party} of dossier {id}").format(party=party, id=dossier.id),
+            dossier,
+            party,
         )
     if current.locked:
         raise _needs_new_code(
-            f"The code of the {party} is locked after {method.max_attempts} wrong attempts",
+            _("The code of the {party} is locked after {max_attempts} wrong attempts").format(
+                party=party, max_attempts=method.max_attempts
+            ),
             dossier,
             party,
         )
     if current.expires_at <= ctx.now():
         raise _needs_new_code(
-            f"The code of the {party} has expired ({method.lifetime_minutes} minutes)",
+            _("The code of the {party} has expired ({lifetime_minutes} minutes)").format(
+                party=party, lifetime_minutes=method.lifetime_minutes
+            ),
             dossier,
             party,
         )
@@ -314,13 +336,13 @@ def _masked(phone: str) -> str:
 
 def _masked_email(email: str) -> str:
     """``camille@atelier.example`` → ``c…@atelier.example``."""
-    local, _, domain = email.partition("@")
+    local, __, domain = email.partition("@")
     return f"{local[:1]}…@{domain}"
 
 
 def _needs_new_code(problem: str, dossier: Dossier, party: Party) -> SignatureRefused:
     return SignatureRefused(
-        f"{problem}; ask for a new code.",
+        _("{problem}; ask for a new code.").format(problem=problem),
         dossier_id=dossier.id,
         status=dossier.status,
         party=party,
@@ -333,15 +355,29 @@ def _wrong_code(ctx: Context, dossier_id: int, party: Party) -> SignatureRefused
     max_attempts = ctx.signatures.max_attempts
     if current is not None and current.locked:
         return SignatureRefused(
-            f"Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
-            "a new code.",
+            _(
+                "Wrong code; after {max_attempts} wrong attempts the code is locked: ask for "
+                "a new code."
+            ).format(max_attempts=max_attempts),
             dossier_id=dossier_id,
             party=party,
             needs_new_code=True,
         )
     left = max_attempts - (current.attempts if current else 0)
+    if party == "client":
+        text = ngettext(
+            "Wrong code for the client of dossier {dossier_id}; {left} attempt left.",
+            "Wrong code for the client of dossier {dossier_id}; {left} attempts left.",
+            left,
+        )
+    else:
+        text = ngettext(
+            "Wrong code for the provider of dossier {dossier_id}; {left} attempt left.",
+            "Wrong code for the provider of dossier {dossier_id}; {left} attempts left.",
+            left,
+        )
     return SignatureRefused(
-        f"Wrong code for the {party} of dossier {dossier_id}; {left} attempt(s) left.",
+        text.format(dossier_id=dossier_id, left=left),
         dossier_id=dossier_id,
         party=party,
     )

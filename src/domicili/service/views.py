@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from ..errors import InvalidInput
+from ..i18n import _
 from ..models import Client, Dossier, Event, Provider, Signature
 from ..statuses import Status, parse_status
 from .context import Context
@@ -34,7 +35,10 @@ def check_limit(limit: int | None) -> int | None:
     """A list's ``limit``: ``None`` (no limit) or a number of rows the database can count."""
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
-            f"--limit {limit} is not a number of rows (from 1 to {MAX_LIMIT}).", field="limit"
+            _("--limit {limit} is not a number of rows (from 1 to {MAX_LIMIT}).").format(
+                limit=limit, MAX_LIMIT=MAX_LIMIT
+            ),
+            field="limit",
         )
     return limit
 
@@ -43,7 +47,10 @@ def check_page(limit: int | None, before: int | None) -> tuple[int | None, int |
     """A list's ``limit`` and its cursor ``before`` (an id: rows below it), both checked."""
     if before is not None and not 1 <= before <= MAX_LIMIT:
         raise InvalidInput(
-            f"--before {before} is not an identifier (from 1 to {MAX_LIMIT}).", field="before"
+            _("--before {before} is not an identifier (from 1 to {MAX_LIMIT}).").format(
+                before=before, MAX_LIMIT=MAX_LIMIT
+            ),
+            field="before",
         )
     return check_limit(limit), before
 

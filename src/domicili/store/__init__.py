@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DatabaseError
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ._store import SqlStore
@@ -32,8 +33,10 @@ def open_store(db: str | Path, *, create: bool = True) -> SqlStore:
         if not text.startswith(_URL_SCHEMES):
             scheme = text.split(":", 1)[0]
             raise DatabaseError(
-                f"{scheme}: is not a database domicili can use; give a SQLite file path or a "
-                "postgresql://user@host:5432/name URL."
+                _(
+                    "{scheme}: is not a database domicili can use; give a SQLite file path "
+                    "or a postgresql://user@host:5432/name URL."
+                ).format(scheme=scheme)
             )
         from .postgres import PostgresStore
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from ..clock import iso
 from ..errors import DatabaseError
+from ..i18n import _
 from .billing import BillingStore
 from .directory import DirectoryStore
 from .dossiers import DossierStore
@@ -58,8 +59,10 @@ class SqlStore(
         current = self.schema_version()
         if current > known:
             raise DatabaseError(
-                f"{self.location} was written by a newer domicili (schema {current}, this one "
-                f"knows {known}); upgrade domicili to use it."
+                _(
+                    "{location} was written by a newer domicili (schema {current}, this one "
+                    "knows {known}); upgrade domicili to use it."
+                ).format(location=self.location, current=current, known=known)
             )
         applied = []
         for m in migrations:

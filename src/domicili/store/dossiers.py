@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,27 @@ class DossierStore(StoreBase):
         row["beneficial_owners"] = json.loads(row["beneficial_owners"])
         row["en_formation"] = bool(row["en_formation"])
         return Client.model_validate(row, context=TRUSTED)
+
+    def open_dossiers_of_clients_like(
+        self, provider_ids: Sequence[int], *, siren: str | None, email: str
+    ) -> list[tuple[int, int, str, str | None]]:
+        """``(dossier id, provider id, client name, client SIREN)`` of the open dossiers
+        (status not final) with ``provider_ids`` of a client with this SIREN or this
+        email address (any case), oldest first. Found through the clients' SIREN and
+        email indexes, then the dossiers' client index."""
+        if not provider_ids:
+            return []
+        providers = ", ".join("?" for __ in provider_ids)
+        statuses = [s.value for s in Status if not s.terminal]
+        marks = ", ".join("?" for __ in statuses)
+        rows = self.sql.rows(
+            "SELECT d.id, d.provider_id, c.name, c.siren FROM clients c "
+            "JOIN dossiers d ON d.client_id = c.id "
+            f"WHERE (c.siren = ? OR lower(c.email) = ?) AND d.provider_id IN ({providers}) "
+            f"AND d.status IN ({marks}) ORDER BY d.id",
+            (siren, email.lower(), *provider_ids, *statuses),
+        )
+        return [(int(d), int(p), str(n), None if s is None else str(s)) for d, p, n, s in rows]
 
     # -- dossiers ---------------------------------------------------------------
     def insert_dossier(self, dossier: Dossier) -> int:
@@ -164,6 +185,17 @@ class DossierStore(StoreBase):
             (dossier_id,),
         )
         return {str(kind): str(state) for kind, state in rows}
+
+    def invalidated_revision_with(
+        self, dossier_id: int, sha256: str
+    ) -> JustificatifRevision | None:
+        """The latest invalidated revision of a dossier whose file has this SHA-256."""
+        row = self.sql.one(
+            "SELECT * FROM justificatifs WHERE dossier_id = ? AND sha256 = ? "
+            "AND state = 'invalidated' ORDER BY id DESC LIMIT 1",
+            (dossier_id, sha256),
+        )
+        return None if row is None else JustificatifRevision.model_validate(row)
 
     def latest_revisions(self, dossier_id: int) -> dict[str, JustificatifRevision]:
         """The current revision of each kind submitted to a dossier."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import DatabaseError, DatabaseUnavailable
+from ..i18n import _
 from ._sql import PostgresSql
 from ._store import SqlStore
 from .postgres_schema import PG_MIGRATIONS, PgMigration
@@ -28,8 +29,10 @@ def _where(url: str) -> tuple[str, str, str]:
         info = conninfo_to_dict(url)
     except Exception as exc:  # psycopg.ProgrammingError on a malformed URL
         raise DatabaseError(
-            f"The database URL cannot be read ({_first_line(exc)}); write it as "
-            "postgresql://user@host:5432/name."
+            _(
+                "The database URL cannot be read ({exc}); write it as "
+                "postgresql://user@host:5432/name."
+            ).format(exc=_first_line(exc))
         ) from None
     host = str(info.get("host") or "localhost")
     port = str(info.get("port") or 5432)
@@ -54,22 +57,30 @@ def _connect(url: str) -> Any:
         text = str(exc)
         if "authentication failed" in text or ("role" in text and "does not exist" in text):
             raise DatabaseError(
-                f"The PostgreSQL server at {server} refused the credentials of {location}; "
-                "check the user and password."
+                _(
+                    "The PostgreSQL server at {server} refused the credentials of "
+                    "{location}; check the user and password."
+                ).format(server=server, location=location)
             ) from None
         if "does not exist" in text and "database" in text:
             raise DatabaseError(
-                f"There is no database {name} on the PostgreSQL server at {server}; create it "
-                "first (createdb)."
+                _(
+                    "There is no database {name} on the PostgreSQL server at {server}; "
+                    "create it first (createdb)."
+                ).format(name=name, server=server)
             ) from None
         if "no password supplied" in text:
             raise DatabaseError(
-                f"The PostgreSQL server at {server} asks for a password for {location}; "
-                "put it in the URL or in PGPASSWORD."
+                _(
+                    "The PostgreSQL server at {server} asks for a password for {location}; "
+                    "put it in the URL or in PGPASSWORD."
+                ).format(server=server, location=location)
             ) from None
         raise DatabaseUnavailable(
-            f"The PostgreSQL server at {server} cannot be reached ({_first_line(exc)}); "
-            "check that it runs and try again."
+            _(
+                "The PostgreSQL server at {server} cannot be reached ({exc}); check that "
+                "it runs and try again."
+            ).format(server=server, exc=_first_line(exc))
         ) from None
 
 
@@ -87,7 +98,9 @@ class PostgresStore(SqlStore):
         except psycopg.Error as exc:
             self.sql.close()
             raise DatabaseError(
-                f"{self.location} cannot be used as a domicili database ({_first_line(exc)})."
+                _("{location} cannot be used as a domicili database ({exc}).").format(
+                    location=self.location, exc=_first_line(exc)
+                )
             ) from None
         except BaseException:
             self.sql.close()

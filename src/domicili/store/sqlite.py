@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DatabaseError, DatabaseMissing
+from ..i18n import _
 from ._sql import SQLiteSql
 from ._store import SqlStore
 from .migrations import MIGRATIONS, Migration
@@ -47,10 +48,16 @@ def _check_file(path: str, *, create: bool) -> None:
             raise DatabaseMissing(path) from None
         return
     except OSError as exc:
-        raise DatabaseError(f"{path} cannot be opened: {exc.strerror or exc}.", path=path) from None
+        raise DatabaseError(
+            _("{path} cannot be opened: {value}.").format(path=path, value=exc.strerror or exc),
+            path=path,
+        ) from None
     kind = file_kind(mode)
     if kind is not None:
-        raise DatabaseError(f"{path} is {kind}, not a domicili database file.", path=path)
+        raise DatabaseError(
+            _("{path} is {kind}, not a domicili database file.").format(path=path, kind=kind),
+            path=path,
+        )
 
 
 class SQLiteStore(SqlStore):
@@ -71,7 +78,9 @@ class SQLiteStore(SqlStore):
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(
-                f"{self.path} cannot be opened as a domicili database: {exc}."
+                _("{path} cannot be opened as a domicili database: {exc}.").format(
+                    path=self.path, exc=exc
+                )
             ) from exc
         self.conn = conn
         self.sql = SQLiteSql(conn)
@@ -80,7 +89,9 @@ class SQLiteStore(SqlStore):
             self.migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise DatabaseError(f"{self.path} is not a domicili database ({exc}).") from exc
+            raise DatabaseError(
+                _("{path} is not a domicili database ({exc}).").format(path=self.path, exc=exc)
+            ) from exc
         except BaseException:
             conn.close()
             raise
@@ -89,7 +100,9 @@ class SQLiteStore(SqlStore):
         try:
             self.sql.begin()
         except sqlite3.OperationalError as exc:
-            raise DatabaseError(f"The database {self.path} is busy ({exc}); try again.") from exc
+            raise DatabaseError(
+                _("The database {path} is busy ({exc}); try again.").format(path=self.path, exc=exc)
+            ) from exc
 
     def _migrations(self) -> Sequence[Migration]:
         return MIGRATIONS
