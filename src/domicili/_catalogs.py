@@ -166,10 +166,11 @@ def problems() -> list[str]:
                 continue
             ids = _texts(message.id)
             strings = _texts(have.string)
-            want = set().union(*(_fields(i) for i in ids))
-            for string in strings:
-                if _fields(string) != want:
-                    found.append(f"{language}: the fields of {string!r} differ from {ids[0]!r}")
+            for n, string in enumerate(strings):
+                # A plural's first form says the singular, the others the plural.
+                source = ids[min(n, len(ids) - 1)]
+                if _fields(string) != _fields(source):
+                    found.append(f"{language}: the fields of {string!r} differ from {source!r}")
         unused = {m.id for m in catalog if m.id} - {m.id for m in pot if m.id}
         found += [
             f"{language}: {m!r} is no longer used (run update)" for m in sorted(unused, key=str)

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
     from .service.sweep import SweepReport
-    from .service.views import DatabaseInfo, DossierDetails
+    from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import Status
 else:
     # Each use case's module is imported on its first call: listing dossiers does not
@@ -214,10 +214,13 @@ class Domicili(Directory):
         limit: int | None = None,
         *,
         before: int | None = None,
+        search: str | None = None,
     ) -> list[Dossier]:
         """Dossiers, newest first; ``status`` as a :class:`Status`, a name or an S-code;
-        ``before`` an id: only the dossiers below it (the page after one ending there)."""
-        return list(views.list_dossiers(self.ctx, status, limit=limit, before=before))
+        ``before`` an id: only the dossiers below it (the page after one ending there);
+        ``search``: only those whose client's name, email or SIREN, or whose reference,
+        holds the text."""
+        return list(self.iter_dossiers(status, limit, before=before, search=search))
 
     def iter_dossiers(
         self,
@@ -225,10 +228,30 @@ class Domicili(Directory):
         limit: int | None = None,
         *,
         before: int | None = None,
+        search: str | None = None,
     ) -> Iterator[Dossier]:
         """:meth:`list_dossiers` read from the database as the caller consumes it (in
         batches: memory stays flat however many dossiers there are)."""
-        return views.list_dossiers(self.ctx, status, limit=limit, before=before)
+        return views.list_dossiers(self.ctx, status, limit=limit, before=before, search=search)
+
+    def iter_dossier_entries(
+        self,
+        status: Status | str | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
+        search: str | None = None,
+    ) -> Iterator[DossierEntry]:
+        """:meth:`iter_dossiers`, each dossier with its client's and provider's names."""
+        return views.list_dossier_entries(
+            self.ctx, status, limit=limit, before=before, search=search
+        )
+
+    @staticmethod
+    def dossier_id(reference: str | int) -> int:
+        """The number of the dossier a reference names: ``"D-000007"`` (any case) or
+        ``"7"`` → 7; :class:`~domicili.errors.InvalidInput` for anything else."""
+        return views.dossier_id(reference)
 
     def get_dossier(self, dossier_id: int) -> DossierDetails:
         return views.dossier_details(self.ctx, dossier_id)

@@ -18,6 +18,7 @@ __all__ = [
     "NBSP",
     "NNBSP",
     "PAYMENT_METHODS",
+    "PAYMENT_STATES",
     "date_fr",
     "decimal_fr",
     "format_eur",
@@ -127,6 +128,16 @@ PAYMENT_METHODS = {
     "card": "carte bancaire",
     "cash": "espèces",
     "sepa_debit": "prélèvement SEPA",
+}
+
+
+#: A payment's state in words (``payment list``).
+PAYMENT_STATES = {
+    "succeeded": "réussi",
+    "failed": "refusé",
+    "pending": "en cours",
+    "held": "en attente d’examen",
+    "refunded": "remboursé",
 }
 
 

@@ -287,15 +287,17 @@ class DossierRepository(Protocol):
 
     def update_dossier(self, dossier_id: int, **fields: Any) -> None: ...
 
-    def list_dossiers(
+    def list_dossier_entries(
         self,
         *,
         provider_id: int | None = None,
         status: Status | None = None,
+        search: DossierSearch | None = None,
         before: int | None = None,
         limit: int | None = None,
-    ) -> Iterator[Dossier]:
-        """Newest first (highest id), below ``before`` when given, read in batches."""
+    ) -> Iterator[tuple[Dossier, str, str]]:
+        """Each dossier with its client's and its provider's names: newest first (highest
+        id), below ``before`` when given, read in batches."""
         ...
 
     def dossiers_awaiting_payment_due_before(
@@ -550,6 +552,18 @@ class UnitOfWork(Protocol):
     def schema_version(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DossierSearch:
+    """What a search of dossiers matches (``dossier list --search TEXT``): any of them."""
+
+    #: Lower-case text found anywhere in the client's name or email.
+    text: str
+    #: Digits a client's SIREN starts with.
+    siren: str | None = None
+    #: The dossier a reference (``D-000007``) names.
+    dossier_id: int | None = None
 
 
 class Store(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,16 +39,26 @@ def installed_command() -> str:
     return found
 
 
+def french_environment() -> dict[str, str]:
+    """The environment of a French office: no language asked for, so French."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DOMICILI_", "LC_", "LANG")) and k != "LANGUAGE"
+    }
+
+
 class Shell:
-    """Runs ``domicili`` like a person would, with DOMICILI_DB and DOMICILI_NOW set."""
+    """Runs ``domicili`` like a person would, with DOMICILI_DB and DOMICILI_NOW set, in
+    French (no language asked for)."""
 
     def __init__(self, folder: Path, store: Any = None) -> None:
         self.folder = folder
         self.db = folder / "cabinet.db"
         self.files = folder / "cabinet.db-files"
         self.command = installed_command()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
-        self.env.update({"DOMICILI_DB": str(self.db), "DOMICILI_NOW": DAY0, "DOMICILI_LANG": "en"})
+        self.env = french_environment()
+        self.env.update({"DOMICILI_DB": str(self.db), "DOMICILI_NOW": DAY0})
         if store is not None and store.is_postgres:  # the same story on a PostgreSQL server
             url, files = store.new()
             self.files = files
@@ -66,7 +77,7 @@ class Shell:
             check=False,
         )
         assert "Traceback" not in result.stderr + result.stdout, result.stderr
-        assert "Error: unexpected" not in result.stderr, result.stderr
+        assert "inattendue" not in result.stderr, result.stderr
         assert result.returncode == code, (args, result.stdout, result.stderr)
         return result
 
@@ -121,9 +132,9 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path, store: An
         "--validate", "beneficiaires_effectifs",
         "--invalidate", "justificatif_domicile=Facture de plus de 3 mois",
     )  # fmt: skip
-    refused = sh.run("dossier", "accept", 1, code=1)
-    assert refused.stderr.strip().startswith("Error: ")
-    assert "justificatif_domicile (invalidated)" in refused.stderr
+    refused = sh.run("dossier", "accept", "D-000001", code=1)
+    assert refused.stderr.strip().startswith("Erreur : ")
+    assert "justificatif_domicile" in refused.stderr
 
     proof = tmp_path / "facture-mars.pdf"
     proof.write_bytes(sample_pdf("Facture EDF mars 2026"))
@@ -134,7 +145,11 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path, store: An
 
     accepted = sh.json("dossier", "accept", 1)
     assert accepted["status_code"] == "S2"
-    assert sh.json("dossier", "dismiss", 2, "--reason", REASON)["status_code"] == "S7"
+    dismissed = sh.run("dossier", "dismiss", "D-000002", "--reason", REASON, "--json")
+    assert json.loads(dismissed.stdout)["status_code"] == "S7"
+    assert dismissed.stderr == (
+        "Dossier 2 classé sans suite ; le client a été prévenu, sans le motif.\n"
+    )
 
     assert sweep(sh, DAY5) == ([1], [])
     assert sweep(sh, DAY5) == ([], [])
@@ -159,14 +174,25 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path, store: An
         assert REASON not in mail.get_body().get_content()
 
     verified = sh.run("audit", "verify")
-    assert "intact" in verified.stdout
+    assert verified.stdout.startswith("Journal d’audit intact : ")
+
+    shown = sh.run("dossier", "show", "d-000001", now=DAY8).stdout
+    assert shown.startswith("Dossier D-000001 (n° 1) — S2 ")
+    assert re.search(r"^Montant dû : .* TTC, avant le \d\d/03/2026 23:59$", shown, re.M)
+    for label in ("Historique", "Demande reçue", "Dossier expiré", "Dossier réactivé"):
+        assert label in shown
+    header = sh.run("dossier", "list", "--search", "lumière").stdout.splitlines()[0]
+    assert header.split()[:4] == ["ID", "Réf.", "Domiciliataire", "Client"]
 
     usage = sh.run("dossier", "show", "premier", code=2)
-    assert "not an identifier" in usage.stderr
+    assert usage.stderr.startswith("Utilisation : domicili dossier show")
+    assert "'premier' n’est ni un numéro ni une référence de dossier" in usage.stderr
     missing = sh.run("dossier", "show", 99, code=1)
     assert missing.stderr.strip() == (
-        "Error: Dossier 99 not found; `domicili dossier list` shows them."
+        "Erreur : Dossier 99 introuvable ; `domicili dossier list` les montre."
     )
+    refusal = json.loads(sh.run("--json", "dossier", "show", 99, code=1).stdout)
+    assert (refusal["kind"], refusal["dossier_id"]) == ("DossierNotFound", 99)
 
 
 @pytest.mark.one_store  # the demo makes its own SQLite file
@@ -192,6 +218,7 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
 def test_python_dash_m_domicili_shows_the_help(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "domicili", "--help"],
+        env=french_environment(),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -199,5 +226,6 @@ def test_python_dash_m_domicili_shows_the_help(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "Usage:" in result.stdout
+    assert result.stdout.startswith("Utilisation : domicili [OPTIONS] COMMAND [ARGS]...")
+    assert "Gestion d’un domiciliataire français" in result.stdout
     assert "dossier" in result.stdout

@@ -172,8 +172,27 @@ class DomiciliGroup(click.Group):
         translate_help(self)
         return super().main(*args, **kwargs)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        asks_json = _asks_json(args)  # before parsing, which consumes ``args``
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:  # the root's own options, before any command
+            if parent is None and asks_json:
+                from ._errors import report_json
+
+                report_json(exc, exc.exit_code)
+                raise click.exceptions.Exit(exc.exit_code) from None
+            raise
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
+            ctx.meta[_JSON] = _asks_json(args)
             _check_text(args)
         return super().parse_args(ctx, args)
 
@@ -185,7 +204,7 @@ class DomiciliGroup(click.Group):
         except DomiciliError as exc:
             if isinstance(ctx.obj, State):
                 ctx.obj.discard_created()
-            click.echo(_("Error: {sentence}").format(sentence=sentence(exc)), err=True)
+            _refuse(ctx, exc, sentence(exc), exit_code(exc))
             _undelivered()
             ctx.exit(exit_code(exc))
         except click.exceptions.Exit:
@@ -198,26 +217,52 @@ class DomiciliGroup(click.Group):
             if os.environ.get("DOMICILI_DEBUG"):
                 raise
             where = f" ({exc.filename})" if exc.filename else ""
-            click.echo(
-                _("Error: {reason}{where}.").format(reason=exc.strerror or exc, where=where),
-                err=True,
-            )
+            reason = _("{reason}{where}.").format(reason=exc.strerror or exc, where=where)
+            _refuse(ctx, exc, reason, REFUSED)
             ctx.exit(REFUSED)
-        except (click.exceptions.ClickException, click.exceptions.Abort):
+        except click.exceptions.ClickException as exc:
+            if not ctx.meta.get(_JSON):
+                raise
+            from ._errors import report_json
+
+            report_json(exc, exc.exit_code)
+            ctx.exit(exc.exit_code)
+        except click.exceptions.Abort:
             raise
         except Exception as exc:  # a defect: still one sentence, and the transaction rolled back
             if os.environ.get("DOMICILI_DEBUG"):
                 raise
-            click.echo(
-                _(
-                    "Error: unexpected {kind}: {reason}. The operation was rolled back; run "
-                    "again with DOMICILI_DEBUG=1 to see the details and report them."
-                ).format(kind=type(exc).__name__, reason=exc),
-                err=True,
-            )
+            reason = _(
+                "unexpected {kind}: {reason}. The operation was rolled back; run "
+                "again with DOMICILI_DEBUG=1 to see the details and report them."
+            ).format(kind=type(exc).__name__, reason=exc)
+            _refuse(ctx, exc, reason, REFUSED)
             ctx.exit(REFUSED)
         _undelivered()
         return result
+
+
+#: ``ctx.meta`` key: the command line asked for JSON (``--json`` anywhere before ``--``).
+_JSON = "domicili.json"
+
+
+def _asks_json(args: list[str]) -> bool:
+    given = args[: args.index("--")] if "--" in args else args
+    return "--json" in given
+
+
+def _refuse(ctx: click.Context, exc: BaseException, reason: str, code: int) -> None:
+    """Say why the command was refused: one sentence on stderr, or with ``--json`` one JSON
+    object on stdout (see :func:`domicili.cli._errors.as_json`)."""
+    if ctx.meta.get(_JSON):
+        from ._errors import as_json, context_fields
+
+        fields = context_fields(exc) if isinstance(exc, DomiciliError) else {}
+        if isinstance(exc, OSError) and exc.filename:
+            fields["path"] = exc.filename
+        click.echo(as_json(reason, type(exc).__name__, code, fields))
+    else:
+        click.echo(_("Error: {sentence}").format(sentence=reason), err=True)
 
 
 def _undelivered() -> None:
@@ -258,7 +303,9 @@ def _undelivered() -> None:
     envvar="DOMICILI_CONFIG",
     help="domicili.toml settings file.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout (any command).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON on stdout (any command, a refusal too)."
+)
 @click.version_option(package_name="domicili", prog_name="domicili")
 @click.pass_context
 def cli(
@@ -276,6 +323,12 @@ def cli(
     Exit codes: 0 success; 1 refused or failed, nothing changed; 2 usage error; 3 an
     adapter (email, SMS, payment) failed, try again later; 4 refused, but what was
     received is kept for review (a held payment).
+
+    With --json, a refusal prints one JSON object on stdout instead of a sentence on
+    stderr: "error" (the sentence), "kind" (the error, or "usage"), "exit_code" (the
+    same as without --json) and the error's own fields (dossier_id, status, field…).
+
+    DOMICILI_LANG=en (or the locale) shows every sentence in English.
 
     Example: domicili dossier list --status S1
     """

@@ -9,8 +9,12 @@ attributes. A command may add its own hint with :func:`hint`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import click
 
 from ..errors import (
     AdapterError,
@@ -31,6 +35,7 @@ from ..errors import (
     StoredFileAltered,
     UnknownCode,
 )
+from ..i18n import N_, _
 
 __all__ = [
     "ADAPTER_FAILED",
@@ -39,6 +44,7 @@ __all__ = [
     "REFUSED",
     "SUCCESS",
     "USAGE",
+    "as_json",
     "exit_code",
     "hint",
     "sentence",
@@ -83,8 +89,8 @@ _LISTS: dict[type[DomiciliError], str] = {
 }
 
 _CODES = {
-    "region": "`domicili annuaire regions` lists the valid codes",
-    "departement": "`domicili annuaire departements` lists the valid codes",
+    "region": N_("`domicili annuaire regions` lists the valid codes"),
+    "departement": N_("`domicili annuaire departements` lists the valid codes"),
 }
 
 
@@ -115,32 +121,35 @@ def _hints(exc: DomiciliError) -> Iterator[str]:
     """The commands that help with ``exc``, from its attributes."""
     for cls, noun in _LISTS.items():
         if type(exc) is cls:
-            yield f"`domicili {noun} list` shows them"
+            yield _("`domicili {noun} list` shows them").format(noun=noun)
     if isinstance(exc, PieceNotFound):
-        yield f"`domicili justificatif list {exc.dossier_id}` shows what was received"
+        yield _("`domicili justificatif list {dossier_id}` shows what was received").format(
+            dossier_id=exc.dossier_id
+        )
     elif isinstance(exc, UnknownCode) and exc.field:
         leaf = exc.field.rsplit(".", 1)[-1]
         if leaf in _CODES:
-            yield _CODES[leaf]
+            yield _(_CODES[leaf])
     elif isinstance(exc, ImportRowsError):
-        yield "fix them or pass --skip-invalid to import the rest"
+        yield _("fix them or pass --skip-invalid to import the rest")
     elif isinstance(exc, NewerRevision):
         yield f"(`domicili justificatif get {exc.dossier_id} {exc.kind}`)"
     elif isinstance(exc, SignatureRefused) and exc.needs_new_code:
         yield f"(`domicili contract resend-code {exc.dossier_id} --party {exc.party}`)"
     elif isinstance(exc, OutOfScope):
-        yield "run this without --provider"
+        yield _("run this without --provider")
     elif isinstance(exc, DatabaseMissing):
-        yield "run `domicili init` (or pass --db PATH)"
+        yield _("run `domicili init` (or pass --db PATH)")
     elif isinstance(exc, StoredFileAltered):
-        yield "restore it from a backup; `domicili audit verify` lists what else was altered"
+        yield _("restore it from a backup; `domicili audit verify` lists what else was altered")
 
 
 def _with(text: str, extra: str) -> str:
     """``text`` with ``extra`` before its final full stop: ``(…)`` as an aside, else ``; …``."""
     body = text.removesuffix(".")
-    joined = f"{body} {extra}" if extra.startswith("(") else f"{body}; {extra}"
-    return joined + "."
+    if extra.startswith("("):
+        return _("{sentence} {aside}.").format(sentence=body, aside=extra)
+    return _("{sentence}; {hint}.").format(sentence=body, hint=extra)
 
 
 @contextmanager
@@ -154,3 +163,39 @@ def hint(extra: str, *errors: type[DomiciliError]) -> Iterator[None]:
     except errors as exc:
         exc.add_note(extra)
         raise
+
+
+#: The keys of a refusal's JSON object; a context field of the same name is renamed.
+_RENAMED = {"kind": "piece", "error": "error_field", "exit_code": "error_exit_code"}
+
+
+def as_json(error: str, kind: str, code: int, context: dict[str, Any] | None = None) -> str:
+    """A refusal as one JSON object: ``error`` (the sentence), ``kind`` (the error's class,
+    or ``usage``), ``exit_code`` and the error's context fields (a piece's kind is
+    ``piece``)."""
+    from ._output import json_default
+
+    data: dict[str, Any] = {"error": error, "kind": kind, "exit_code": code}
+    for name, value in (context or {}).items():
+        data[_RENAMED.get(name, name)] = value
+    return json.dumps(data, default=json_default, ensure_ascii=False, indent=2)
+
+
+def context_fields(exc: BaseException) -> dict[str, Any]:
+    """The attributes an error carries about what was refused (``dossier_id``, ``field``…)."""
+    return {
+        name: value
+        for name, value in vars(exc).items()
+        if not name.startswith("_") and name != "message"
+    }
+
+
+def report_json(exc: click.ClickException, code: int) -> None:
+    """A usage error as :func:`as_json` on stdout (kind ``usage``; ``parameter``: the
+    option or argument it is about)."""
+    fields: dict[str, Any] = {}
+    param = getattr(exc, "param", None)
+    if param is not None:
+        fields["parameter"] = param.opts[0] if param.opts else param.name
+    kind = "usage" if isinstance(exc, click.UsageError) else type(exc).__name__
+    click.echo(as_json(exc.format_message(), kind, code, fields))

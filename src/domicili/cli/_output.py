@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
+from ..i18n import N_, _, ngettext
+
 if TYPE_CHECKING:
     from ..service.outbox import DeliveryReport
 
 __all__ = [
+    "DOSSIER",
     "ID",
     "LIMIT",
     "MONTH",
@@ -34,6 +37,7 @@ __all__ = [
     "json_option",
     "note",
     "page_options",
+    "provider_name",
     "table",
     "told",
     "undelivered_notes",
@@ -51,7 +55,7 @@ class _Bounded(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         number = whole_number(value)
         if number is None or not self.low <= number <= self.high:
-            self.fail(f"{value!r} is not {self.what}.", param, ctx)
+            self.fail(_(self.what).format(value=value), param, ctx)
         return number
 
 
@@ -69,22 +73,47 @@ def whole_number(value: object) -> int | None:
 
 
 #: An identifier as SQLite stores it: a positive 64-bit integer.
-ID = _Bounded("ID", 1, _MAX_INT, "an identifier (a whole number from 1)")
+ID = _Bounded("ID", 1, _MAX_INT, N_("{value!r} is not an identifier (a whole number from 1)."))
+
+
+class _Dossier(click.ParamType):  # type: ignore[type-arg]
+    """A dossier, by its number (``7``) or its reference (``D-000007``, any case)."""
+
+    name = "DOSSIER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        from ..app import Domicili
+        from ..errors import InvalidInput
+
+        try:
+            return Domicili.dossier_id(str(value))
+        except InvalidInput as exc:
+            self.fail(str(exc), param, ctx)
+
+
+#: A dossier given by its number or its reference.
+DOSSIER = _Dossier()
 #: A calendar year a person means.
-YEAR = _Bounded("YEAR", 2000, 2999, "a year such as 2026")
+YEAR = _Bounded("YEAR", 2000, 2999, N_("{value!r} is not a year such as 2026."))
 #: A month of the year.
-MONTH = _Bounded("MONTH", 1, 12, "a month (1 to 12)")
+MONTH = _Bounded("MONTH", 1, 12, N_("{value!r} is not a month (1 to 12)."))
 #: How many rows a list shows at most.
-LIMIT = _Bounded("N", 1, _MAX_INT, f"a number of rows (from 1 to {_MAX_INT})")
+LIMIT = _Bounded(
+    "N", 1, _MAX_INT, N_("{value!r} is not a number of rows (from 1 to 9223372036854775807).")
+)
 #: A number of months in a contract.
-MONTHS = _Bounded("MONTHS", 0, 1200, "a number of months (0 to 1200)")
+MONTHS = _Bounded("MONTHS", 0, 1200, N_("{value!r} is not a number of months (0 to 1200)."))
 #: How many rows a list shows (one more is read to know whether a next page exists).
-COUNT = _Bounded("N", 1, _MAX_INT - 1, "a number of rows (a whole number from 1)")
+COUNT = _Bounded(
+    "N", 1, _MAX_INT - 1, N_("{value!r} is not a number of rows (a whole number from 1).")
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if hasattr(value, "as_dict"):
@@ -99,7 +128,10 @@ def _default(value: Any) -> Any:
 def json_option(fn: F) -> F:
     """``--json``: print one JSON document on stdout instead of text."""
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON document on stdout (a refusal too: see the root help).",
     )(fn)
 
 
@@ -119,7 +151,7 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
         report = _delivery()
         if isinstance(data, dict) and report is not None and report.undelivered:
             data = {**data, "undelivered": [u.as_dict() for u in report.undelivered]}
-        click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(data, default=json_default, ensure_ascii=False, indent=2))
     else:
         human()
 
@@ -134,8 +166,26 @@ class OutputFile(click.Path):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         path = super().convert(value, param, ctx)
         if isinstance(path, Path) and path.exists() and not path.is_file():
-            self.fail(f"{value!r} is not a regular file; choose a file name.", param, ctx)
+            self.fail(
+                _("{value!r} is not a regular file; choose a file name.").format(value=value),
+                param,
+                ctx,
+            )
         return path
+
+
+def provider_name(app: Any) -> Callable[[int | None], str]:
+    """A provider's name from its number, each provider read once (a list shows few)."""
+    names: dict[int, str] = {}
+
+    def name(provider_id: int | None) -> str:
+        if provider_id is None:
+            return ""
+        if provider_id not in names:
+            names[provider_id] = app.get_provider(provider_id).name
+        return names[provider_id]
+
+    return name
 
 
 def note(message: str) -> None:
@@ -160,7 +210,9 @@ def delivered() -> bool:
 def told(done: str, who: str) -> str:
     """``done`` and, only when every message went out, who was told:
     ``told("Dossier 2 closed", "the client was told")``."""
-    return f"{done}; {who}." if delivered() else f"{done}."
+    if delivered():
+        return _("{done}; {who}.").format(done=done, who=who)
+    return _("{done}.").format(done=done)
 
 
 def undelivered_notes(most: int = 5) -> list[str]:
@@ -172,7 +224,13 @@ def undelivered_notes(most: int = 5) -> list[str]:
     notes = [u.sentence() for u in report.undelivered[:most]]
     more = len(report.undelivered) - most
     if more > 0:
-        notes.append(f"{more} more message(s) were not delivered (`domicili outbox list`).")
+        notes.append(
+            ngettext(
+                "{n} more message was not delivered (`domicili outbox list`).",
+                "{n} more messages were not delivered (`domicili outbox list`).",
+                more,
+            ).format(n=more)
+        )
     return notes
 
 
@@ -188,7 +246,7 @@ def table(
     terminal = sys.stdout.isatty()
     head = list(itertools.islice(cells, _RICH_ROWS + 1 if terminal else _WIDTH_ROWS))
     if not head:
-        click.echo("(rien à afficher)")
+        click.echo(_("(nothing to show)"))
         return
     if not terminal or len(head) > _RICH_ROWS:
         _plain(columns, head, cells, title)
@@ -229,6 +287,8 @@ def _plain(
 
 
 # -- lists that page --------------------------------------------------------------
+#: What the lists show, translated where a sentence names them (``noun`` below).
+_NOUNS = (N_("dossiers"), N_("invoices"), N_("messages"), N_("payments"), N_("providers"))
 #: How many rows a ``list`` command shows unless told otherwise.
 PAGE_SIZE = 50
 #: Beyond this many rows a terminal gets the plain table too: rich lays a table out
@@ -268,7 +328,7 @@ def page_limit(limit: int | None, show_all: bool) -> tuple[int | None, int | Non
     """How many rows to show (``--limit``, none with ``--all``, else :data:`PAGE_SIZE`)
     and how many to read: one more, which tells whether a next page exists."""
     if show_all and limit is not None:
-        raise click.UsageError("--all and --limit cannot be given together.")
+        raise click.UsageError(_("--all and --limit cannot be given together."))
     shown = None if show_all else (limit or PAGE_SIZE)
     return shown, None if shown is None else shown + 1
 
@@ -304,8 +364,10 @@ def emit_rows(
         table(columns, (cells(row) for row in counted()))
     if limit is not None and last and next(it, None) is not None:
         note(
-            f"The newest {limit} {noun} shown; the next ones: --before {last[0].id} "
-            "(or --all for every one)."
+            _(
+                "The newest {limit} {noun} shown; the next ones: --before {before} "
+                "(or --all for every one)."
+            ).format(limit=limit, noun=_(noun), before=last[0].id)
         )
 
 
@@ -315,7 +377,7 @@ def _json_array(items: Iterable[Any]) -> None:
     out.write("[")
     first = True
     for item in items:
-        text = json.dumps(item, default=_default, ensure_ascii=False, indent=2)
+        text = json.dumps(item, default=json_default, ensure_ascii=False, indent=2)
         out.write(("\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
         first = False
     out.write("]\n" if first else "\n]\n")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
+from ..i18n import _
 from ._output import LIMIT, emit, json_option, table
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def regions(as_json: bool) -> None:
     emit(
         [{"code": r.code, "name": r.name} for r in found],
         as_json,
-        lambda: table(["Code", "Région"], [(r.code, r.name) for r in found]),
+        lambda: table([_("Code"), _("Région")], [(r.code, r.name) for r in found]),
     )
 
 
@@ -54,7 +55,7 @@ def departements(region: str | None, as_json: bool) -> None:
         [{"code": d.code, "name": d.name, "region": d.region_code} for d in found],
         as_json,
         lambda: table(
-            ["Code", "Département", "Région"],
+            [_("Code"), _("Département"), _("Région")],
             [(d.code, d.name, names[d.region_code]) for d in found],
         ),
     )
@@ -67,7 +68,13 @@ def departements(region: str | None, as_json: bool) -> None:
     "--service", "services", multiple=True, help="A service the provider must offer (repeatable)."
 )
 @click.option("--max-price", help="Highest monthly price before VAT, in euros.")
-@click.option("--sort", type=click.Choice(["price", "name"]), default="price", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["price", "name"]),
+    default="price",
+    show_default=True,
+    help="Cheapest offer first, or by name.",
+)
 @click.option("--limit", type=LIMIT, help="At most this many providers.")
 @json_option
 @click.pass_obj
@@ -85,13 +92,14 @@ def search(
 
     Example: domicili annuaire search --departement 69 --service numerisation --max-price 40
     """
+    from ..annuaire import SERVICES
     from ..money import format_eur, parse_euros
 
     cap = None
     if max_price is not None:
         cap = parse_euros(max_price, field="--max-price")
         if cap <= 0:
-            raise click.BadParameter("must be more than 0 €.", param_hint="--max-price")
+            raise click.BadParameter(_("must be more than 0 €."), param_hint="--max-price")
     results = state.app().search(
         departement=departement,
         region=region,
@@ -104,14 +112,21 @@ def search(
         [r.as_dict() for r in results],
         as_json,
         lambda: table(
-            ["ID", "Prestataire", "Ville", "Services", "Offre", "Prix HT / mois"],
+            [
+                _("ID"),
+                _("Provider"),
+                _("City"),
+                _("Services"),
+                _("Offer"),
+                _("Price excl. VAT / month"),
+            ],
             [
                 (
                     r.provider_id,
                     r.name,
                     f"{r.postcode} {r.city}",
-                    ", ".join(r.services),
-                    r.offer_name or "sur devis",
+                    ", ".join(SERVICES.get(code, code) for code in r.services),
+                    r.offer_name or _("on quotation"),
                     format_eur(r.monthly_ht_cents) if r.monthly_ht_cents is not None else "—",
                 )
                 for r in results

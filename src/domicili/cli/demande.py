@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..i18n import _, ngettext
 from ._output import ID, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
@@ -59,10 +60,10 @@ def demande_create(
     Example: domicili demande create --answers examples/demande-societe.yaml --to 1 --to 2
     """
     if all_listed != (departement is not None):
-        raise click.UsageError("--all and --departement CODE go together.")
+        raise click.UsageError(_("--all and --departement CODE go together."))
     if not to and not all_listed:
         raise click.UsageError(
-            "Choose providers: --to ID (repeatable) or --departement CODE --all."
+            _("Choose providers: --to ID (repeatable) or --departement CODE --all.")
         )
     app = state.app(create=True)
     targets = list(to)
@@ -70,7 +71,7 @@ def demande_create(
         from ..errors import Refused
         from ._errors import hint
 
-        with hint("`domicili annuaire search` shows where providers are", Refused):
+        with hint(_("`domicili annuaire search` shows where providers are"), Refused):
             targets += app.listed_provider_ids(departement)
     if answers is None:
         from .questionnaire import ask_answers
@@ -94,26 +95,29 @@ def demande_create(
         "dossiers": [dossier_summary(d) for d in dossiers],
     }
 
+    names = {p: app.get_provider(p).name for p in {d.provider_id for d in dossiers}}
+
     def human() -> None:
         from ..money import format_eur
 
         table(
-            ["Dossier", "Réf.", "Prestataire", "Statut", "1er paiement TTC"],
+            [_("Dossier"), _("Ref."), _("Provider"), _("Status"), _("1st payment incl. VAT")],
             [
                 (
                     d.id,
                     d.reference,
-                    d.provider_id,
+                    names.get(d.provider_id, d.provider_id),
                     f"{d.status.code} {d.status.label}",
                     format_eur(d.amount_due_cents),
                 )
                 for d in dossiers
             ],
-            title=f"Demande de {client.display_name}",
+            title=_("Request of {client}").format(client=client.display_name),
         )
 
     emit(data, as_json, human)
-    note(told(f"{len(dossiers)} dossier(s) sent", "each provider and the client were notified"))
+    sent = ngettext("{n} dossier sent", "{n} dossiers sent", len(dossiers)).format(n=len(dossiers))
+    note(told(sent, _("each provider and the client were notified")))
 
 
 COMMANDS = [demande]

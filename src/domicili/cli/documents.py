@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..i18n import N_, _, ngettext
 from ._output import (
-    ID,
+    DOSSIER,
     MONTH,
     YEAR,
     OutputFile,
@@ -19,12 +21,15 @@ from ._output import (
     note,
     page_limit,
     page_options,
+    provider_name,
     table,
 )
 
 if TYPE_CHECKING:
     from ..models import Invoice
     from . import State
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 OUTPUT = click.option(
     "-o",
@@ -33,6 +38,13 @@ OUTPUT = click.option(
     required=True,
     help="PDF file to write.",
 )
+
+
+def _party(help: str) -> Callable[[F], F]:
+    """``--party client|provider``."""
+    return click.option(
+        "--party", type=click.Choice(["client", "provider"]), required=True, help=help
+    )
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -51,7 +63,7 @@ def contract() -> None:
 
 
 @contract.command("render")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @OUTPUT
 @click.pass_obj
 def contract_render(state: State, dossier_id: int, output: Path) -> None:
@@ -60,13 +72,22 @@ def contract_render(state: State, dossier_id: int, output: Path) -> None:
     Example: domicili contract render 1 -o contrat-D-000001.pdf
     """
     _write(output, state.app().render_contract(dossier_id))
-    note(f"Contract of dossier {dossier_id} written to {output}.")
+    note(
+        _("Contract of dossier {dossier_id} written to {output}.").format(
+            dossier_id=dossier_id, output=output
+        )
+    )
 
 
 @contract.command("sign")
-@click.argument("dossier_id", type=ID)
-@click.option("--party", type=click.Choice(["client", "provider"]), required=True)
-@click.option("--otp", required=True, help="The one-time code received by SMS.")
+@click.argument("dossier_id", type=DOSSIER)
+@_party("Who signs: the client or the provider.")
+@click.option(
+    "--otp",
+    required=True,
+    help="The signature code received by SMS (with the default notifier, the SMS is a "
+    "file in the outbox folder: `domicili outbox list --full` shows it).",
+)
 @click.option(
     "--sha256",
     "document_sha256",
@@ -89,17 +110,22 @@ def contract_sign(
         signature.model_dump(mode="json"),
         as_json,
         lambda: click.echo(
-            f"Signed by the {party} ({signature.signer}); document SHA-256 "
-            f"{signature.document_sha256}."
+            _("Signed by {party} ({signer}); document SHA-256 {sha256}.").format(
+                party=_(PARTIES[party]), signer=signature.signer, sha256=signature.document_sha256
+            )
         ),
     )
     if status.code == "S4":
-        note(f"Both parties have signed: dossier {dossier_id} is {status.code} {status.label}.")
+        note(
+            _("Both parties have signed: dossier {dossier_id} is {code} {label}.").format(
+                dossier_id=dossier_id, code=status.code, label=status.label
+            )
+        )
 
 
 @contract.command("resend-code")
-@click.argument("dossier_id", type=ID)
-@click.option("--party", type=click.Choice(["client", "provider"]), required=True)
+@click.argument("dossier_id", type=DOSSIER)
+@_party("Who receives the new code: the client or the provider.")
 @click.pass_obj
 def contract_resend_code(state: State, dossier_id: int, party: str) -> None:
     """Send a party a new signature code (the previous one stops working).
@@ -108,13 +134,14 @@ def contract_resend_code(state: State, dossier_id: int, party: str) -> None:
     """
     state.app().resend_code(dossier_id, party)
     if delivered():
-        note(f"A new code was sent to the {party} of dossier {dossier_id}.")
+        said = _("A new code was sent to {party} of dossier {dossier_id}.")
     else:
-        note(f"A new code was made for the {party} of dossier {dossier_id}, but not sent.")
+        said = _("A new code was made for {party} of dossier {dossier_id}, but not sent.")
+    note(said.format(party=_(PARTIES[party]), dossier_id=dossier_id))
 
 
 @contract.command("signed")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @OUTPUT
 @click.pass_obj
 def contract_signed(state: State, dossier_id: int, output: Path) -> None:
@@ -123,7 +150,11 @@ def contract_signed(state: State, dossier_id: int, output: Path) -> None:
     Example: domicili contract signed 1 -o contrat-signe.pdf
     """
     _write(output, state.app().signed_contract(dossier_id))
-    note(f"Signed contract of dossier {dossier_id} written to {output}.")
+    note(
+        _("Signed contract of dossier {dossier_id} written to {output}.").format(
+            dossier_id=dossier_id, output=output
+        )
+    )
 
 
 @click.group()
@@ -135,7 +166,7 @@ def attestation() -> None:
 
 
 @attestation.command("render")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @OUTPUT
 @click.pass_obj
 def attestation_render(state: State, dossier_id: int, output: Path) -> None:
@@ -144,7 +175,11 @@ def attestation_render(state: State, dossier_id: int, output: Path) -> None:
     Example: domicili attestation render 1 -o attestation-D-000001.pdf
     """
     _write(output, state.app().render_attestation(dossier_id))
-    note(f"Attestation of dossier {dossier_id} written to {output}.")
+    note(
+        _("Attestation of dossier {dossier_id} written to {output}.").format(
+            dossier_id=dossier_id, output=output
+        )
+    )
 
 
 @click.group()
@@ -161,31 +196,38 @@ def invoice_dict(inv: Invoice) -> dict[str, Any]:
     return data
 
 
-_INVOICE_COLUMNS = [
-    "ID",
-    "Numéro",
-    "Type",
-    "Date",
-    "Échéance",
-    "Prestataire",
-    "Client",
-    "Dossier",
-    "Total HT",
-    "TVA",
-    "Total TTC",
-]
+def _columns() -> list[str]:
+    return [
+        _("ID"),
+        _("Number"),
+        _("Type"),
+        _("Date"),
+        _("Due"),
+        _("Provider"),
+        _("Client"),
+        _("Dossier"),
+        _("Total excl. VAT"),
+        _("VAT"),
+        _("Total incl. VAT"),
+    ]
 
 
-def _cells(i: Invoice) -> tuple[Any, ...]:
+#: A signing party, as a sentence names it.
+PARTIES = {"client": N_("the client"), "provider": N_("the provider")}
+#: A kind of invoice, as a table names it.
+KINDS = {"invoice": N_("invoice"), "credit_note": N_("credit note")}
+
+
+def _cells(i: Invoice, name: Callable[[int | None], str]) -> tuple[Any, ...]:
     from ..money import format_eur
 
     return (
         i.id,
         i.number,
-        "avoir" if i.kind == "credit_note" else "facture",
+        _(KINDS[i.kind]),
         f"{i.issue_date:%d/%m/%Y}",
-        f"{i.due_date:%d/%m/%Y}",
-        i.provider_id,
+        "" if i.kind == "credit_note" else f"{i.due_date:%d/%m/%Y}",
+        name(i.provider_id),
         i.data.get("buyer", {}).get("name"),
         i.dossier_id,
         format_eur(i.total_ht_cents),
@@ -194,14 +236,21 @@ def _cells(i: Invoice) -> tuple[Any, ...]:
     )
 
 
-def _table(invoices: list[Invoice]) -> None:
-    table(_INVOICE_COLUMNS, [_cells(i) for i in invoices])
+def _day(iso_day: str) -> str:
+    """``2026-03-01`` as people read it: ``01/03/2026``."""
+    from datetime import date
+
+    return f"{date.fromisoformat(iso_day):%d/%m/%Y}"
+
+
+def _table(invoices: list[Invoice], name: Callable[[int | None], str]) -> None:
+    table(_columns(), [_cells(i, name) for i in invoices])
 
 
 @invoice.command("list")
 @click.option("--year", type=YEAR, help="Only invoices issued this year.")
 @click.option("--month", type=MONTH, help="With --year: only this month.")
-@click.option("--dossier", "dossier_id", type=ID, help="Only the invoices of this dossier.")
+@click.option("--dossier", "dossier_id", type=DOSSIER, help="Only the invoices of this dossier.")
 @page_options("invoices")
 @json_option
 @click.pass_obj
@@ -220,16 +269,18 @@ def invoice_list(
     Example: domicili invoice list --year 2026 --json
     """
     shown, read = page_limit(limit, show_all)
-    found = state.app().iter_invoices(
+    app = state.app()
+    found = app.iter_invoices(
         year=year, month=month, dossier_id=dossier_id, limit=read, before=before
     )
+    name = provider_name(app)
     emit_rows(
         found,
         limit=shown,
         as_json=as_json,
         data=invoice_dict,
-        columns=_INVOICE_COLUMNS,
-        cells=_cells,
+        columns=_columns(),
+        cells=lambda i: _cells(i, name),
         noun="invoices",
     )
 
@@ -245,23 +296,23 @@ def invoice_show(state: State, number: str, as_json: bool) -> None:
     """
     from ..money import format_eur
 
-    inv = state.app().get_invoice(number)
+    app = state.app()
+    inv = app.get_invoice(number)
 
     def human() -> None:
-        _table([inv])
+        _table([inv], provider_name(app))
         for line in inv.data.get("lines", []):
-            period = (
-                f" du {line['period_start']} au {line['period_end']}"
-                if line.get("period_start")
-                else ""
-            )
-            click.echo(
-                f"  {line['quantity']} × {line['description']}{period}: "
-                f"{format_eur(line['unit_price_ht_cents'])} HT"
-            )
+            price = format_eur(line["unit_price_ht_cents"])
+            what = {"quantity": line["quantity"], "description": line["description"]}
+            if line.get("period_start"):
+                said = _("{quantity} × {description} from {start} to {end}: {price} excl. VAT")
+                what |= {"start": _day(line["period_start"]), "end": _day(line["period_end"])}
+            else:
+                said = _("{quantity} × {description}: {price} excl. VAT")
+            click.echo("  " + said.format(price=price, **what))
         if inv.reason:
-            click.echo(f"  Motif de l'avoir : {inv.reason}")
-        click.echo(f"  PDF sha256 {inv.pdf_sha256}")
+            click.echo("  " + _("Reason for the credit note: {reason}").format(reason=inv.reason))
+        click.echo("  " + _("PDF SHA-256 {sha256}").format(sha256=inv.pdf_sha256))
 
     data = invoice_dict(inv)
     data["lines"] = inv.data.get("lines", [])
@@ -278,7 +329,7 @@ def invoice_pdf(state: State, number: str, output: Path) -> None:
     Example: domicili invoice pdf F2026-000001 -o F2026-000001.pdf
     """
     _write(output, state.app().invoice_pdf(number))
-    note(f"Invoice {number} written to {output}.")
+    note(_("Invoice {number} written to {output}.").format(number=number, output=output))
 
 
 @invoice.command("credit-note")
@@ -292,13 +343,17 @@ def invoice_credit_note(state: State, number: str, reason: str, as_json: bool) -
     Example: domicili invoice credit-note F2026-000001 --reason "Erreur sur la période"
     """
     avoir = state.app().credit_note(number, reason)
-    emit(invoice_dict(avoir), as_json, lambda: _table([avoir]))
-    note(f"Credit note {avoir.number} issued; it cancels invoice {number}.")
+    emit(invoice_dict(avoir), as_json, lambda: _table([avoir], provider_name(state.app())))
+    note(
+        _("Credit note {credit_note} issued; it cancels invoice {number}.").format(
+            credit_note=avoir.number, number=number
+        )
+    )
 
 
 @invoice.command("export")
-@click.option("--year", type=YEAR, required=True)
-@click.option("--month", type=MONTH)
+@click.option("--year", type=YEAR, required=True, help="The year of the invoices.")
+@click.option("--month", type=MONTH, help="Only this month of the year.")
 @click.option(
     "-o",
     "--output",
@@ -318,7 +373,11 @@ def invoice_export(state: State, year: int, month: int | None, output: Path, as_
         report.as_dict(),
         as_json,
         lambda: click.echo(
-            f"{report.invoices} invoice(s) written to {report.folder}; summary {report.summary}."
+            ngettext(
+                "{n} invoice written to {folder}; summary {summary}.",
+                "{n} invoices written to {folder}; summary {summary}.",
+                report.invoices,
+            ).format(n=report.invoices, folder=report.folder, summary=report.summary)
         ),
     )
 

@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..catalog import Requirement
-from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options, table, told
+from ..i18n import _
+from ._output import (
+    DOSSIER,
+    emit,
+    emit_rows,
+    json_option,
+    note,
+    page_limit,
+    page_options,
+    table,
+    told,
+)
 
 if TYPE_CHECKING:
     from ..models import Dossier
@@ -52,12 +63,19 @@ def _paris(at: Any) -> str:
 
 @dossier.command("list")
 @click.option("--status", type=StatusType(), help="Only this status (S1 or pending_review…).")
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Only the dossiers whose client's name, email or SIREN, or whose reference, "
+    "holds TEXT (any case).",
+)
 @page_options("dossiers")
 @json_option
 @click.pass_obj
 def dossier_list(
     state: State,
     status: Status | None,
+    search: str | None,
     limit: int | None,
     show_all: bool,
     before: int | None,
@@ -65,48 +83,69 @@ def dossier_list(
 ) -> None:
     """List dossiers, newest first (50 unless --limit or --all; --before for the next page).
 
-    Example: domicili dossier list --status S1
+    Example: domicili dossier list --search "Atelier Lumière"
     """
     shown, read = page_limit(limit, show_all)
     emit_rows(
-        state.app().iter_dossiers(status, read, before=before),
+        state.app().iter_dossier_entries(status, read, before=before, search=search),
         limit=shown,
         as_json=as_json,
-        data=_summary,
-        columns=["ID", "Réf.", "Prestataire", "Client", "Statut", "Échéance paiement"],
-        cells=lambda d: (
-            d.id,
-            d.reference,
-            d.provider_id,
-            d.client_id,
-            f"{d.status.code} {d.status.label}",
-            _paris(d.payment_due_at),
+        data=lambda e: e.as_dict(),
+        columns=[_("ID"), _("Ref."), _("Provider"), _("Client"), _("Status"), _("Payment due")],
+        cells=lambda e: (
+            e.dossier.id,
+            e.dossier.reference,
+            e.provider_name,
+            e.client_name,
+            f"{e.dossier.status.code} {e.dossier.status.label}",
+            _deadline(e.dossier),
         ),
         noun="dossiers",
     )
 
 
+def _deadline(d: Dossier) -> str:
+    """The payment deadline while one runs (a dossier awaiting its first payment)."""
+    return _paris(d.payment_due_at) if d.status.first_payment_due else ""
+
+
 def _show(details: DossierDetails) -> None:
+    from ..events import event_label
     from ..money import format_eur
 
     d, c = details.dossier, details.client
-    click.echo(f"Dossier {d.reference} (id {d.id}) — {d.status.code} {d.status.label}")
-    click.echo(f"Prestataire : {details.provider.name} (id {d.provider_id})")
-    kind = "société" if c.is_company else "entrepreneur individuel"
-    ident = "en formation" if c.en_formation else f"SIREN {c.siren}"
-    click.echo(f"Client      : {c.name} — {kind}, {ident}")
-    click.echo(f"Représentant: {c.representative.full_name} · {c.email} · {c.phone}")
-    click.echo(
-        f"Montant dû  : {format_eur(d.amount_due_cents)} TTC"
-        + (f", avant le {_paris(d.payment_due_at)}" if d.payment_due_at else "")
+    say = click.echo
+    say(
+        _("Dossier {reference} (number {id}) — {code} {label}").format(
+            reference=d.reference, id=d.id, code=d.status.code, label=d.status.label
+        )
     )
+    say(_("Provider: {name} (number {id})").format(name=details.provider.name, id=d.provider_id))
+    kind = _("company") if c.is_company else _("sole trader")
+    ident = _("being formed") if c.en_formation else _("SIREN {siren}").format(siren=c.siren)
+    say(_("Client: {name} — {kind}, {ident}").format(name=c.name, kind=kind, ident=ident))
+    say(
+        _("Representative: {name} · {email} · {phone}").format(
+            name=c.representative.full_name, email=c.email, phone=c.phone
+        )
+    )
+    amount = format_eur(d.amount_due_cents)
+    deadline = _deadline(d)
+    if deadline:
+        say(
+            _("Amount due: {amount} incl. VAT, by {deadline}").format(
+                amount=amount, deadline=deadline
+            )
+        )
+    else:
+        say(_("Amount due: {amount} incl. VAT").format(amount=amount))
     if d.dismissal_reason:
-        click.echo(f"Motif interne du classement : {d.dismissal_reason}")
+        say(_("Internal reason for closing: {reason}").format(reason=d.dismissal_reason))
     table(
-        ["Pièce", "Exigée", "État", "Rév.", "Fichier", "Motif"],
+        [_("Piece"), _("Required"), _("State"), _("Rev."), _("File"), _("Reason")],
         [
             (
-                p.kind,
+                p.label,
                 Requirement(p.requirement).label,
                 p.state_label,
                 p.revision,
@@ -115,21 +154,24 @@ def _show(details: DossierDetails) -> None:
             )
             for p in details.justificatifs
         ],
-        title="Justificatifs",
+        title=_("Supporting documents"),
     )
     table(
-        ["Quand", "Événement"], [(_paris(e.at), e.type) for e in details.events], title="Historique"
+        [_("When"), _("Event")],
+        [(_paris(e.at), event_label(e.type, e.data)) for e in details.events],
+        title=_("History"),
     )
 
 
 @dossier.command("show")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @json_option
 @click.pass_obj
 def dossier_show(state: State, dossier_id: int, as_json: bool) -> None:
     """Show a dossier: client, pieces, amount due, history.
 
-    Example: domicili dossier show 1 --json
+    DOSSIER is its number (7) or its reference (D-000007).
+    Example: domicili dossier show D-000001 --json
     """
     details = state.app().get_dossier(dossier_id)
     emit(details.as_dict(), as_json, lambda: _show(details))
@@ -143,7 +185,7 @@ def _changed(d: Dossier, as_json: bool, sentence: str) -> None:
 
 
 @dossier.command("accept")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @json_option
 @click.pass_obj
 def dossier_accept(state: State, dossier_id: int, as_json: bool) -> None:
@@ -153,12 +195,16 @@ def dossier_accept(state: State, dossier_id: int, as_json: bool) -> None:
     """
     d = state.app().accept(dossier_id)
     _changed(
-        d, as_json, f"Dossier {dossier_id} accepted; payment due by {_paris(d.payment_due_at)}."
+        d,
+        as_json,
+        _("Dossier {dossier_id} accepted; payment due by {deadline}.").format(
+            dossier_id=dossier_id, deadline=_paris(d.payment_due_at)
+        ),
     )
 
 
 @dossier.command("dismiss")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @click.option("--reason", required=True, help="Internal reason; never sent to the client.")
 @json_option
 @click.pass_obj
@@ -171,12 +217,15 @@ def dossier_dismiss(state: State, dossier_id: int, reason: str, as_json: bool) -
     _changed(
         d,
         as_json,
-        told(f"Dossier {dossier_id} closed sans suite", "the client was told, without the reason"),
+        told(
+            _("Dossier {dossier_id} closed sans suite").format(dossier_id=dossier_id),
+            _("the client was told, without the reason"),
+        ),
     )
 
 
 @dossier.command("reactivate")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @json_option
 @click.pass_obj
 def dossier_reactivate(state: State, dossier_id: int, as_json: bool) -> None:
@@ -186,7 +235,11 @@ def dossier_reactivate(state: State, dossier_id: int, as_json: bool) -> None:
     """
     d = state.app().reactivate(dossier_id)
     _changed(
-        d, as_json, f"Dossier {dossier_id} reactivated; payment due by {_paris(d.payment_due_at)}."
+        d,
+        as_json,
+        _("Dossier {dossier_id} reactivated; payment due by {deadline}.").format(
+            dossier_id=dossier_id, deadline=_paris(d.payment_due_at)
+        ),
     )
 
 

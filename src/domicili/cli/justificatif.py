@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ..catalog import Requirement
-from ._output import ID, OutputFile, emit, json_option, note, table, told, whole_number
+from ..i18n import _
+from ._output import DOSSIER, ID, OutputFile, emit, json_option, note, table, told, whole_number
 
 if TYPE_CHECKING:
     from ..service.pieces import PieceView
@@ -25,7 +26,7 @@ def justificatif() -> None:
 
 def _table(views: list[PieceView]) -> None:
     table(
-        ["Pièce", "Libellé", "Exigée", "État", "Rév.", "Fichier", "Motif"],
+        [_("Kind"), _("Piece"), _("Required"), _("State"), _("Rev."), _("File"), _("Reason")],
         [
             (
                 p.kind,
@@ -42,7 +43,7 @@ def _table(views: list[PieceView]) -> None:
 
 
 @justificatif.command("add")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @click.argument("kind")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @json_option
@@ -54,11 +55,15 @@ def justificatif_add(state: State, dossier_id: int, kind: str, file: Path, as_js
     """
     view = state.app().add_justificatif(dossier_id, kind, file)
     emit(view.as_dict(), as_json, lambda: _table([view]))
-    note(f"{kind} revision {view.revision} received for dossier {dossier_id}.")
+    note(
+        _("{kind} revision {revision} received for dossier {dossier_id}.").format(
+            kind=kind, revision=view.revision, dossier_id=dossier_id
+        )
+    )
 
 
 @justificatif.command("list")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @json_option
 @click.pass_obj
 def justificatif_list(state: State, dossier_id: int, as_json: bool) -> None:
@@ -71,7 +76,7 @@ def justificatif_list(state: State, dossier_id: int, as_json: bool) -> None:
 
 
 @justificatif.command("get")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @click.argument("kind")
 @click.option("--revision", type=ID, help="An earlier revision (default: the latest).")
 @click.option(
@@ -93,11 +98,18 @@ def justificatif_get(
     found, data = state.app().justificatif_file(dossier_id, kind, revision)
     target = output or Path(found.filename)
     if output is None and target.exists():
-        raise click.UsageError(f"{target} already exists here; choose a file with -o.")
+        raise click.UsageError(
+            _("{target} already exists here; choose a file with -o.").format(target=target)
+        )
     write_atomic(target, data)
     note(
-        f"{kind} revision {found.revision} ({found.content_type}, {found.size} bytes) "
-        f"written to {target}."
+        _("{kind} revision {revision} ({content_type}, {size} bytes) written to {target}.").format(
+            kind=kind,
+            revision=found.revision,
+            content_type=found.content_type,
+            size=found.size,
+            target=target,
+        )
     )
 
 
@@ -109,7 +121,11 @@ def _split_invalidation(
         kind, sep, reason = value.partition("=")
         if not sep or not kind.strip() or not reason.strip():
             raise click.BadParameter(
-                f'{value!r}: write KIND=REASON, e.g. identite="Document illisible".', ctx, param
+                _('{value!r}: write KIND=REASON, e.g. identite="Document illisible".').format(
+                    value=value
+                ),
+                ctx,
+                param,
             )
         out[kind.strip()] = reason.strip()
     return out
@@ -121,13 +137,15 @@ def _revision(item: str, seen: dict[str, int]) -> str:
     if sep:
         revision = whole_number(number)
         if revision is None or not 1 <= revision <= 2**63 - 1:
-            raise click.BadParameter(f"{item!r}: write KIND or KIND@REVISION, e.g. identite@2.")
+            raise click.BadParameter(
+                _("{item!r}: write KIND or KIND@REVISION, e.g. identite@2.").format(item=item)
+            )
         seen[kind.strip()] = revision
     return kind.strip()
 
 
 @justificatif.command("review")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @click.option(
     "--validate",
     "validate",
@@ -158,13 +176,18 @@ def justificatif_review(
     --invalidate justificatif_domicile="Facture de plus de 3 mois"
     """
     if not validate and not invalidate:
-        raise click.UsageError("Give at least one --validate KIND or --invalidate KIND=REASON.")
+        raise click.UsageError(_("Give at least one --validate KIND or --invalidate KIND=REASON."))
     seen: dict[str, int] = {}
     kinds = [_revision(k, seen) for k in validate]
     reasons = {_revision(k, seen): reason for k, reason in invalidate.items()}
     views = state.app().review(dossier_id, validate=kinds, invalidate=reasons, seen=seen)
     emit([v.as_dict() for v in views], as_json, lambda: _table(views))
-    note(told(f"Review saved for dossier {dossier_id}", "the client received the recap"))
+    note(
+        told(
+            _("Review saved for dossier {dossier_id}").format(dossier_id=dossier_id),
+            _("the client received the recap"),
+        )
+    )
 
 
 COMMANDS = [justificatif]

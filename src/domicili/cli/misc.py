@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..i18n import N_, _, ngettext
 from ._output import (
-    ID,
+    DOSSIER,
     delivered,
     emit,
     emit_rows,
@@ -37,8 +38,9 @@ def init(state: State, as_json: bool) -> None:
         info,
         as_json,
         lambda: click.echo(
-            f"Database {info['database']} ready (schema {info['schema_version']}); "
-            f"files in {info['files']}."
+            _("Database {database} ready (schema {version}); files in {files}.").format(
+                database=info["database"], version=info["schema_version"], files=info["files"]
+            )
         ),
     )
 
@@ -53,15 +55,22 @@ def sweep(state: State, as_json: bool) -> None:
     Example: DOMICILI_NOW=2026-03-08T09:00:00+01:00 domicili sweep
     """
     report = state.app().sweep()
-    sent = "sent" if delivered() else "queued"
-    emit(
-        report.as_dict(),
-        as_json,
-        lambda: click.echo(
-            f"{len(report.reminders)} payment reminder(s) {sent}, {len(report.expired)} "
-            f"dossier(s) expired, {len(report.signature_reminders)} signature reminder(s) {sent}."
-        ),
-    )
+    counts = {
+        "reminders": len(report.reminders),
+        "expired": len(report.expired),
+        "signatures": len(report.signature_reminders),
+    }
+    if delivered():
+        said = _(
+            "Payment reminders sent: {reminders}; dossiers expired: {expired}; "
+            "signature reminders sent: {signatures}."
+        )
+    else:
+        said = _(
+            "Payment reminders queued: {reminders}; dossiers expired: {expired}; "
+            "signature reminders queued: {signatures}."
+        )
+    emit(report.as_dict(), as_json, lambda: click.echo(said.format(**counts)))
 
 
 @click.group()
@@ -73,8 +82,8 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--dossier", "dossier_id", type=ID, help="Only messages about this dossier.")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
+@click.option("--dossier", "dossier_id", type=DOSSIER, help="Only messages about this dossier.")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only this state.")
 @click.option("--full", is_flag=True, help="Print each message body.")
 @page_options("messages")
 @json_option
@@ -102,12 +111,23 @@ def outbox_list(
         limit=shown,
         as_json=as_json,
         data=lambda m: m.model_dump(mode="json", include=_MESSAGE_FIELDS),
-        columns=["ID", "Canal", "Destinataire", "Objet / texte", "Dossier", "État"],
-        cells=lambda m: (m.id, m.channel, m.to, m.subject or m.body[:60], m.dossier_id, m.status),
+        columns=[_("ID"), _("Channel"), _("To"), _("Subject / text"), _("Dossier"), _("State")],
+        cells=lambda m: (
+            m.id,
+            CHANNELS[m.channel],
+            m.to,
+            m.subject or m.body[:60],
+            m.dossier_id,
+            _(MESSAGE_STATES[m.status]),
+        ),
         noun="messages",
         human=_print_bodies if full else None,
     )
 
+
+#: How a person names a channel and a message's state.
+CHANNELS = {"email": "e-mail", "sms": "SMS"}
+MESSAGE_STATES = {"pending": N_("queued"), "sent": N_("sent"), "failed": N_("failed")}
 
 _MESSAGE_FIELDS = {
     "id",
@@ -126,9 +146,16 @@ _MESSAGE_FIELDS = {
 
 def _print_bodies(messages: Iterator[OutboxMessage]) -> None:
     for m in messages:
-        click.echo(f"--- #{m.id} {m.channel} to {m.to} [{m.status}] ({m.template})")
+        head = _("--- #{id} {channel} to {to} [{state}] ({template})").format(
+            id=m.id,
+            channel=CHANNELS[m.channel],
+            to=m.to,
+            state=_(MESSAGE_STATES[m.status]),
+            template=m.template,
+        )
+        click.echo(head)
         if m.subject:
-            click.echo(f"Objet : {m.subject}\n")
+            click.echo(_("Subject: {subject}").format(subject=m.subject) + "\n")
         click.echo(m.body)
 
 
@@ -145,7 +172,9 @@ def outbox_deliver(state: State, as_json: bool) -> None:
     emit(
         {"sent": report.sent, "failed": report.failed},
         as_json,
-        lambda: click.echo(f"{report.sent} sent, {report.failed} failed."),
+        lambda: click.echo(
+            _("Sent: {sent}; failed: {failed}.").format(sent=report.sent, failed=report.failed)
+        ),
     )
     if report.failed:
         from ._errors import ADAPTER_FAILED
@@ -186,9 +215,19 @@ def audit_verify(state: State, expected_head: str | None, as_json: bool) -> None
         for finding in report.findings:
             click.echo(finding.message)
         if report.more:
-            click.echo(f"… and {report.more} more findings.")
+            click.echo(
+                ngettext("… and {n} more finding.", "… and {n} more findings.", report.more).format(
+                    n=report.more
+                )
+            )
         if report.ok:
-            click.echo(f"Audit log intact: {report.events} events and their records verified.")
+            click.echo(
+                ngettext(
+                    "Audit log intact: {n} event and its records verified.",
+                    "Audit log intact: {n} events and their records verified.",
+                    report.events,
+                ).format(n=report.events)
+            )
 
     emit(report.as_dict(), as_json, lines)
     if not report.ok:
@@ -196,8 +235,11 @@ def audit_verify(state: State, expected_head: str | None, as_json: bool) -> None
 
         found = len(report.findings) + report.more
         note(
-            f"Error: the audit found {found} problem{'s' if found > 1 else ''}; restore what"
-            " was altered from a backup."
+            ngettext(
+                "Error: the audit found {n} problem; restore what was altered from a backup.",
+                "Error: the audit found {n} problems; restore what was altered from a backup.",
+                found,
+            ).format(n=found)
         )
         raise click.exceptions.Exit(REFUSED)
 
@@ -216,7 +258,7 @@ def audit_head(state: State, as_json: bool) -> None:
 
     def line() -> None:
         if head["event_id"] is None:
-            click.echo("The log is empty.")
+            click.echo(_("The log is empty."))
         else:
             click.echo(f"{head['event_id']}:{head['hash']}")
 

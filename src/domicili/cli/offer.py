@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from ._output import ID, MONTHS, emit, json_option, note, table
+from ..i18n import _, ngettext
+from ._output import ID, MONTHS, emit, json_option, note, provider_name, table
 
 if TYPE_CHECKING:
     from ..models import Offer
@@ -28,31 +30,33 @@ def offer_dict(o: Offer) -> dict[str, Any]:
     return data
 
 
-def _table(offers: list[Offer]) -> None:
-    from ..annuaire import PERIOD_LABELS
+def _table(offers: list[Offer], name: Callable[[int | None], str]) -> None:
+    from ..annuaire import PERIOD_LABELS, SERVICES
     from ..money import format_eur
 
     table(
         [
-            "ID",
-            "Prestataire",
-            "Offre",
-            "Prix HT",
-            "Engagement",
-            "Frais de dossier",
-            "Services",
-            "Défaut",
+            _("ID"),
+            _("Provider"),
+            _("Offer"),
+            _("Price excl. VAT"),
+            _("Commitment"),
+            _("Setup fee"),
+            _("Services"),
+            _("Default"),
         ],
         [
             (
                 o.id,
-                o.provider_id,
+                name(o.provider_id),
                 o.name,
                 f"{format_eur(o.price_ht_cents)} / {PERIOD_LABELS[o.period]}",
-                f"{o.commitment_months} mois",
+                ngettext("{n} month", "{n} months", o.commitment_months).format(
+                    n=o.commitment_months
+                ),
                 format_eur(o.setup_fee_cents),
-                ", ".join(o.services),
-                "oui" if o.is_default else "",
+                ", ".join(SERVICES.get(code, code) for code in o.services),
+                _("yes") if o.is_default else "",
             )
             for o in offers
         ],
@@ -64,7 +68,11 @@ def _table(offers: list[Offer]) -> None:
 @click.option("--name", required=True, help="Name shown to clients.")
 @click.option("--price-ht", required=True, help="Price per period before VAT, in euros.")
 @click.option(
-    "--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True
+    "--period",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+    help="What the price pays for: a month, a quarter or a year.",
 )
 @click.option(
     "--commitment-months",
@@ -104,7 +112,7 @@ def offer_add(
 
     price = parse_euros(price_ht, field="--price-ht")
     if price <= 0:
-        raise click.BadParameter("must be more than 0 €.", param_hint="--price-ht")
+        raise click.BadParameter(_("must be more than 0 €."), param_hint="--price-ht")
     o = state.app().add_offer(
         provider_id,
         name=name,
@@ -115,8 +123,12 @@ def offer_add(
         setup_fee_cents=parse_euros(setup_fee, field="--setup-fee"),
         is_default=is_default,
     )
-    emit(offer_dict(o), as_json, lambda: _table([o]))
-    note(f"Offer {o.id} published for provider {provider_id}.")
+    emit(offer_dict(o), as_json, lambda: _table([o], provider_name(state.app())))
+    note(
+        _("Offer {offer_id} published for provider {provider_id}.").format(
+            offer_id=o.id, provider_id=provider_id
+        )
+    )
 
 
 @offer.command("list")
@@ -129,7 +141,9 @@ def offer_list(state: State, provider_id: int | None, as_json: bool) -> None:
     Example: domicili offer list 1
     """
     offers = state.app().list_offers(provider_id)
-    emit([offer_dict(o) for o in offers], as_json, lambda: _table(offers))
+    emit(
+        [offer_dict(o) for o in offers], as_json, lambda: _table(offers, provider_name(state.app()))
+    )
 
 
 COMMANDS = [offer]

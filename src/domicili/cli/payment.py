@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options
+from ..i18n import _
+from ._output import (
+    DOSSIER,
+    ID,
+    emit,
+    emit_rows,
+    json_option,
+    note,
+    page_limit,
+    page_options,
+    provider_name,
+)
 
 if TYPE_CHECKING:
     from ..service.payments import PaymentOutcome
@@ -36,16 +47,16 @@ def _outcome(result: PaymentOutcome, as_json: bool) -> None:
 
     emit(result.as_dict(), as_json, lambda: None)
     note(
-        result.message.removesuffix(".")
-        + f" (`domicili payment list --status held`; `domicili payment apply "
-        f"{result.payment_id} DOSSIER_ID` or `domicili payment refund {result.payment_id} "
-        "--reference R`)."
+        _(
+            "{sentence} (`domicili payment list --status held`; `domicili payment apply "
+            "{payment_id} DOSSIER` or `domicili payment refund {payment_id} --reference R`)."
+        ).format(sentence=result.message.removesuffix("."), payment_id=result.payment_id)
     )
     raise click.exceptions.Exit(KEPT_FOR_REVIEW)
 
 
 @payment.command("record")
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @click.option(
     "--method",
     type=click.Choice(["transfer", "cheque", "card", "cash"]),
@@ -124,8 +135,10 @@ def payment_webhook(
         from ..errors import ConfigError
 
         raise ConfigError(
-            f"The configured payment gateway is {configured!r}; set payment.gateway = "
-            f'"{gateway}" in the settings to receive {gateway.capitalize()} webhooks.'
+            _(
+                "The configured payment gateway is {configured!r}; set payment.gateway = "
+                '"{gateway}" in the settings to receive {name} webhooks.'
+            ).format(configured=configured, gateway=gateway, name=gateway.capitalize())
         )
     from ..inputs import WEBHOOK_MAX_BYTES, read_stream
 
@@ -136,13 +149,19 @@ def payment_webhook(
 def _header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
-        raise click.BadParameter(f"{text!r} is not NAME: VALUE.", param_hint="--header")
+        raise click.BadParameter(
+            _("{text!r} is not NAME: VALUE.").format(text=text), param_hint="--header"
+        )
     return name.strip(), value.strip()
 
 
 @payment.command("list")
-@click.option("--status", type=click.Choice(["succeeded", "failed", "pending", "held", "refunded"]))
-@click.option("--dossier", "dossier_id", type=ID)
+@click.option(
+    "--status",
+    type=click.Choice(["succeeded", "failed", "pending", "held", "refunded"]),
+    help="Only this state (held: kept for review).",
+)
+@click.option("--dossier", "dossier_id", type=DOSSIER, help="Only the payments of this dossier.")
 @page_options("payments")
 @json_option
 @click.pass_obj
@@ -161,33 +180,35 @@ def payment_list(
     Without --provider, held payments that match no provider are listed too.
     Example: domicili payment list --status held
     """
-    from ..french import format_money
+    from ..french import PAYMENT_STATES, format_money, payment_method_fr
 
     shown, read = page_limit(limit, show_all)
+    app = state.app()
+    name = provider_name(app)
     emit_rows(
-        state.app().iter_payments(status=status, dossier_id=dossier_id, limit=read, before=before),
+        app.iter_payments(status=status, dossier_id=dossier_id, limit=read, before=before),
         limit=shown,
         as_json=as_json,
         data=lambda p: p.model_dump(mode="json"),
         columns=[
-            "ID",
-            "Prestataire",
-            "Dossier",
-            "Source",
-            "Moyen",
-            "Montant",
-            "État",
-            "Référence",
-            "À examiner",
+            _("ID"),
+            _("Provider"),
+            _("Dossier"),
+            _("Source"),
+            _("Method"),
+            _("Amount"),
+            _("State"),
+            _("Reference"),
+            _("To review"),
         ],
         cells=lambda p: (
             p.id,
-            p.provider_id,
+            name(p.provider_id),
             p.dossier_id,
             p.adapter,
-            p.method,
+            payment_method_fr(p.method),
             format_money(p.amount_cents, p.currency),
-            p.status,
+            PAYMENT_STATES.get(p.status, p.status),
             p.reference,
             p.review_reason,
         ),
@@ -197,7 +218,7 @@ def payment_list(
 
 @payment.command("apply")
 @click.argument("held_id", type=ID)
-@click.argument("dossier_id", type=ID)
+@click.argument("dossier_id", type=DOSSIER)
 @json_option
 @click.pass_obj
 def payment_apply(state: State, held_id: int, dossier_id: int, as_json: bool) -> None:
@@ -227,8 +248,10 @@ def payment_refund(state: State, held_id: int, reference: str, as_json: bool) ->
         done,
         as_json,
         lambda: click.echo(
-            f"Held payment {done.id} marked refunded (bank reference {done.refund_reference}); "
-            "no money was moved by domicili."
+            _(
+                "Held payment {payment_id} marked refunded (bank reference {reference}); "
+                "no money was moved by domicili."
+            ).format(payment_id=done.id, reference=done.refund_reference)
         ),
     )
 

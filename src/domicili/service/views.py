@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TypedDict
 from ..errors import InvalidInput
 from ..i18n import _
 from ..models import Client, Dossier, Event, Provider, Signature
+from ..ports import DossierSearch
 from ..statuses import Status, parse_status
 from .context import Context
 from .pieces import PieceView, pieces
@@ -18,11 +20,15 @@ __all__ = [
     "MAX_LIMIT",
     "DatabaseInfo",
     "DossierDetails",
+    "DossierEntry",
     "check_limit",
     "check_page",
     "database_info",
     "dossier_details",
+    "dossier_id",
+    "dossier_search",
     "dossier_summary",
+    "list_dossier_entries",
     "list_dossiers",
     "signatures",
 ]
@@ -131,17 +137,101 @@ def list_dossiers(
     *,
     limit: int | None = None,
     before: int | None = None,
+    search: str | None = None,
 ) -> Iterator[Dossier]:
     """Dossiers, newest first, read as they are consumed; ``status`` as a
-    :class:`Status`, a name or an S-code; ``before``: only ids below it (the next page)."""
+    :class:`Status`, a name or an S-code; ``before``: only ids below it (the next page);
+    ``search``: see :func:`dossier_search`."""
+    return (
+        entry.dossier
+        for entry in list_dossier_entries(ctx, status, limit=limit, before=before, search=search)
+    )
+
+
+@dataclass(frozen=True)
+class DossierEntry:
+    """A dossier as a list shows it: with its client's and its provider's names."""
+
+    dossier: Dossier
+    client_name: str
+    provider_name: str
+
+    @property
+    def id(self) -> int | None:
+        return self.dossier.id
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dossier_summary(self.dossier)
+        data["client_name"] = self.client_name
+        data["provider_name"] = self.provider_name
+        return data
+
+
+def list_dossier_entries(
+    ctx: Context,
+    status: Status | str | None = None,
+    *,
+    limit: int | None = None,
+    before: int | None = None,
+    search: str | None = None,
+) -> Iterator[DossierEntry]:
+    """:func:`list_dossiers` with each dossier's client and provider names."""
     if isinstance(status, str):
         try:
             status = parse_status(status)
         except ValueError as exc:
             raise InvalidInput(f"{exc}.", field="status") from None
     limit, before = check_page(limit, before)
-    return ctx.store.list_dossiers(
-        provider_id=ctx.provider_scope, status=status, before=before, limit=limit
+    rows = ctx.store.list_dossier_entries(
+        provider_id=ctx.provider_scope,
+        status=status,
+        search=None if search is None else dossier_search(search),
+        before=before,
+        limit=limit,
+    )
+    return (DossierEntry(d, client, provider) for d, client, provider in rows)
+
+
+#: A dossier's reference as people write it: ``D-000007``, ``d-7``.
+_REFERENCE = re.compile(r"D-?(\d{1,19})", re.IGNORECASE)
+
+
+def dossier_id(reference: str | int) -> int:
+    """The dossier number a reference names: ``"D-000007"`` (any case) or ``"7"`` → 7."""
+    text = str(reference).strip()
+    found = _REFERENCE.fullmatch(text)
+    digits = found.group(1) if found else text
+    if digits.isascii() and digits.isdigit() and 1 <= int(digits) <= MAX_LIMIT:
+        return int(digits)
+    raise InvalidInput(
+        _("{value!r} is not a dossier number or reference (such as 7 or D-000007).").format(
+            value=text
+        ),
+        field="dossier",
+        value=text,
+    )
+
+
+#: The longest text a search looks for (a name, an email, a reference).
+SEARCH_MAX = 200
+
+
+def dossier_search(text: str) -> DossierSearch:
+    """``TEXT`` of a search: matches a client's name or email (any case), a SIREN (with or
+    without its spaces) or a dossier's reference."""
+    wanted = " ".join(text.split())
+    if not wanted or len(wanted) > SEARCH_MAX:
+        raise InvalidInput(
+            _("A search is from 1 to {most} characters.").format(most=SEARCH_MAX),
+            field="search",
+            value=text,
+        )
+    digits = wanted.replace(" ", "")
+    reference = _REFERENCE.fullmatch(wanted)
+    return DossierSearch(
+        text=wanted.lower(),
+        siren=digits if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None,
+        dossier_id=int(reference.group(1)) if reference else None,
     )
 
 

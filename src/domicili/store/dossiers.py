@@ -14,10 +14,11 @@ from ..models import (
     Dossier,
     JustificatifRevision,
 )
+from ..ports import DossierSearch
 from ..records import to_json as _json
 from ..statuses import Status
 from ._base import StoreBase
-from ._rows import _columns, _dossier, _equal
+from ._rows import _columns, _dossier, _equal, _like_escape
 
 __all__ = ["DossierStore"]
 
@@ -81,22 +82,51 @@ class DossierStore(StoreBase):
     def update_dossier(self, dossier_id: int, **fields: Any) -> None:
         self.sql.update("dossiers", dossier_id, _columns(fields))
 
-    def list_dossiers(
+    def list_dossier_entries(
         self,
         *,
         provider_id: int | None = None,
         status: Status | None = None,
+        search: DossierSearch | None = None,
         before: int | None = None,
         limit: int | None = None,
-    ) -> Iterator[Dossier]:
-        """Dossiers newest first (highest id), below ``before`` when given, read in batches."""
-        where, params = _equal(
-            provider_id=provider_id, status=None if status is None else status.value
-        )
+    ) -> Iterator[tuple[Dossier, str, str]]:
+        """Each dossier with its client's and provider's names, newest first (highest id),
+        below ``before`` when given, read in batches. ``search`` matches any of: the text in
+        the client's name or email (any case), a SIREN starting with its digits, the
+        dossier it names (the list's own index gives the order; the rows it reads are
+        checked against the text)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if provider_id is not None:
+            where.append("d.provider_id = ?")
+            params.append(provider_id)
+        if status is not None:
+            where.append("d.status = ?")
+            params.append(status.value)
+        if search is not None:
+            like = f"%{_like_escape(search.text)}%"
+            found = ["lower(c.name) LIKE ? ESCAPE '\\'", "lower(c.email) LIKE ? ESCAPE '\\'"]
+            params += [like, like]
+            if search.siren:
+                found.append("c.siren LIKE ?")
+                params.append(f"{search.siren}%")
+            if search.dossier_id is not None:
+                found.append("d.id = ?")
+                params.append(search.dossier_id)
+            where.append("(" + " OR ".join(found) + ")")
         rows = self._newest_first(
-            "SELECT * FROM dossiers", where, params, before=before, limit=limit
+            "SELECT d.*, c.name AS client_name, p.name AS provider_name FROM dossiers d "
+            "JOIN clients c ON c.id = d.client_id JOIN providers p ON p.id = d.provider_id",
+            where,
+            params,
+            before=before,
+            limit=limit,
+            id_column="d.id",
         )
-        return (_dossier(r) for r in rows)
+        for row in rows:
+            client, provider = row.pop("client_name"), row.pop("provider_name")
+            yield _dossier(row), client, provider
 
     def dossiers_awaiting_payment_due_before(
         self, before: datetime, provider_id: int | None = None

@@ -1,0 +1,72 @@
+"""The codes of the audit log's events and the French label a person reads for each.
+
+An event's ``type`` is a stable identifier (``dossier.accept``, ``payment.applied``…):
+it is written in the hash-chained log and never changes. People read its label
+(``dossier show`` prints the history with them); a code with no label is shown as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .statuses import TRANSITIONS
+
+__all__ = ["EVENT_LABELS", "PARTY_LABELS", "event_label"]
+
+#: ``dossier.<trigger>``: the dossier changed status (one per trigger of statuses.py).
+_TRANSITION_LABELS = {
+    "submit": "Demande transmise",
+    "accept": "Dossier accepté",
+    "dismiss": "Dossier classé sans suite",
+    "pay": "Premier paiement reçu",
+    "expire": "Dossier expiré (délai de paiement dépassé)",
+    "reactivate": "Dossier réactivé",
+    "sign": "Contrat signé par les deux parties : domiciliation en cours",
+    "schedule_termination": "Résiliation programmée",
+    "cancel_termination": "Résiliation annulée",
+    "terminate": "Contrat résilié",
+}
+
+#: Event code → its French label.
+EVENT_LABELS: dict[str, str] = {
+    "dossier.created": "Demande reçue",
+    "dossier.payment_reminder": "Relance de paiement envoyée",
+    "dossier.aml_measures": "Mesures de vigilance (LCB-FT) enregistrées",
+    **{f"dossier.{t.trigger}": _TRANSITION_LABELS[t.trigger] for t in TRANSITIONS},
+    "justificatif.submitted": "Pièce justificative reçue",
+    "justificatif.reviewed": "Pièces justificatives examinées",
+    "payment.link_opened": "Lien de paiement par carte ouvert",
+    "payment.pending": "Paiement en cours",
+    "payment.failed": "Paiement refusé",
+    "payment.held": "Paiement en attente d’examen",
+    "payment.unmatched": "Paiement reçu sans dossier correspondant",
+    "payment.applied": "Paiement en attente appliqué au dossier",
+    "payment.refunded": "Paiement en attente remboursé",
+    "invoice.issued": "Facture émise",
+    "credit_note.issued": "Avoir émis",
+    "contract.sent": "Contrat envoyé pour signature",
+    "contract.signed": "Contrat signé",
+    "signature.code_sent": "Code de signature envoyé",
+    "signature.wrong_code": "Code de signature erroné",
+    "signature.reminder": "Relance de signature envoyée",
+    "provider.added": "Domiciliataire ajouté",
+    "provider.updated": "Domiciliataire modifié",
+    "provider.suspended": "Domiciliataire suspendu",
+    "provider.resumed": "Domiciliataire rétabli",
+    "provider.imported": "Domiciliataires importés",
+    "offer.added": "Offre publiée",
+}
+
+#: A signing party → how a person names it.
+PARTY_LABELS = {"client": "le client", "provider": "le domiciliataire"}
+
+
+def event_label(code: str, data: Mapping[str, Any] | None = None) -> str:
+    """The label of an event (its code when it has none), with the party it concerns:
+    ``Contrat signé (le client)``."""
+    label = EVENT_LABELS.get(code, code)
+    party = (data or {}).get("party")
+    if isinstance(party, str) and party in PARTY_LABELS:
+        return f"{label} ({PARTY_LABELS[party]})"
+    return label
