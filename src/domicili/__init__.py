@@ -88,7 +88,7 @@ if TYPE_CHECKING:
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
     from .service.sweep import SweepReport
-    from .service.views import DatabaseInfo, DossierDetails
+    from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import TRANSITIONS, Status, Transition, parse_status
 
 #: public name → the module (relative to this package) that defines it
@@ -136,6 +136,7 @@ _HOMES: dict[str, str] = {
     "Undelivered": "service.outbox",
     "Departement": "geography",
     "DossierDetails": "service.views",
+    "DossierEntry": "service.views",
     "ExportReport": "service.invoices",
     "ImportReport": "service.imports",
     "PaymentOutcome": "service.payments",
@@ -199,6 +200,7 @@ __all__ = [
     "DomiciliError",
     "Dossier",
     "DossierDetails",
+    "DossierEntry",
     "DossierNotFound",
     "DuplicateRequest",
     "Event",

@@ -83,7 +83,6 @@ def demande_create(
     else:
         given = answers
     from ..errors import DuplicateRequest
-    from ..i18n import _
     from ._errors import hint
 
     with hint(_("add --force to send it anyway"), DuplicateRequest):
