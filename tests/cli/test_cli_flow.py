@@ -172,8 +172,8 @@ def test_people_read_french_status_labels(cli: Cli, requested: dict[str, Any]) -
 def test_a_piped_table_is_one_line_per_row_in_aligned_columns(
     cli: Cli, requested: dict[str, Any]
 ) -> None:
-    header, rule, *rows = cli.ok("dossier", "list").stdout.splitlines()
-    assert header.split()[:3] == ["ID", "Réf.", "Prestataire"]
+    header, rule, *rows = cli.ok("dossier", "list", env={"DOMICILI_LANG": "fr"}).stdout.splitlines()
+    assert header.split()[:3] == ["ID", "Réf.", "Domiciliataire"]
     assert set(rule) == {"-", " "}
     assert [row.split()[:2] for row in rows] == [["2", "D-000002"], ["1", "D-000001"]]
     for row in rows:  # every cell starts under its heading
@@ -236,7 +236,9 @@ def test_a_mail_server_that_is_down_gives_exit_3_and_keeps_messages_queued(
     assert [m["status"] for m in queued] == ["failed", "failed"]
     retry = cli("outbox", "deliver", env=env)
     assert retry.exit_code == 3
-    assert "0 sent, 2 failed" in retry.stdout
+    assert "Sent: 0; failed: 2." in retry.stdout
+    french = cli("outbox", "deliver", env={**env, "DOMICILI_LANG": "fr"})
+    assert (french.exit_code, french.stdout) == (3, "Envoyés : 0 ; en échec : 2.\n")
     delivered = cli.json("outbox", "deliver")  # back to the default outbox folder
     assert delivered == {"sent": 2, "failed": 0}
     assert len(list(cli.outbox.glob("*.eml"))) == 2

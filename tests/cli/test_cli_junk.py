@@ -8,6 +8,7 @@ leaves the database and its files exactly as they were.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -54,6 +55,7 @@ VALID: dict[str, list[str]] = {
     "before": ["3", "10", "1"],
     "expected_head": ["12:" + "0" * 64, "1:" + "a" * 64],
     "dossier list status": ["S1", "pending_review"],
+    "search": ["Lumière", "D-000001", "812 345 676"],
     "otp": ["123456"],
     "document_sha256": ["0" * 64],
     "amount": ["34,80", "34.8"],
@@ -239,7 +241,11 @@ class Run:
         if after != self.before or not pipe:
             self.world = None  # the next example starts from a new copy
         assert pipe, f"{argv} replaced a named pipe by a file"
-        if result.exit_code != 0:
+        refusal = _json_refusal(result.stdout) if "--json" in argv else None
+        if refusal is not None:  # with --json, a refusal is one JSON object on stdout
+            assert refusal["error"], result.output
+            assert refusal["exit_code"] == result.exit_code, result.output
+        elif result.exit_code != 0:
             assert result.stderr.strip(), result.output
         if result.exit_code == 4:
             assert "payment" in argv, result.output
@@ -248,6 +254,15 @@ class Run:
             assert after[0] == self.before[0], f"refused, yet the database changed: {argv}"
             assert after[1] == self.before[1], f"refused, yet files were written: {argv}"
         return result
+
+
+def _json_refusal(stdout: str) -> dict[str, Any] | None:
+    """The refusal a ``--json`` command printed, if it printed one."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and "error" in data else None
 
 
 @pytest.fixture

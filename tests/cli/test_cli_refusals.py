@@ -170,8 +170,12 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
         ["justificatif", "review", "1", "--validate", "kbis"], 1, ["kbis: no file received"], {},
     ),
     "status that does not exist": (["dossier", "list", "--status", "S9"], 2, ["S9"], {}),
-    "id that is not a number": (["dossier", "show", "un"], 2, ["not an identifier"], {}),
-    "id in other digits than 0-9": (["dossier", "show", "١"], 2, ["not an identifier"], {}),
+    "id that is not a number": (
+        ["dossier", "show", "un"], 2, ["not a dossier number or reference"], {},
+    ),
+    "id in other digits than 0-9": (
+        ["dossier", "show", "١"], 2, ["not a dossier number or reference"], {},
+    ),
     "revision in other digits than 0-9": (
         ["justificatif", "review", "1", "--validate", "identite@²"], 2, ["KIND@REVISION"], {},
     ),

@@ -245,12 +245,16 @@ def _problems(root: Path, world: Any, argv: list[str], link: str) -> list[str]:
     if result.exit_code == 0:
         empty = not names_b or json.loads(result.stdout) in ([], {})
         return [] if empty else [f"{argv} found B's record: {result.output}"]
-    lines = result.stderr.strip().splitlines()
-    if result.exit_code == 2 or argv[:2] == ["provider", "import"]:
-        lines = lines[-1:]  # after click's usage lines, or the import's progress label
-    if result.exit_code not in (1, 2) or len(lines) != 1 or not lines[0].startswith("Error: "):
+    try:  # with --json, a refusal is one JSON object on stdout
+        refusal = json.loads(result.stdout)
+    except ValueError:
+        refusal = {}
+    said = refusal.get("error") if isinstance(refusal, dict) else None
+    if result.exit_code not in (1, 2) or not isinstance(said, str) or "\n" in said:
         return [f"{argv}: not one sentence: {result.output}"]
-    unknown = "not found" in lines[0] or "No payment link" in lines[0]
+    if refusal.get("exit_code") != result.exit_code:
+        return [f"{argv}: the JSON refusal gives another exit code: {result.output}"]
+    unknown = "not found" in said or "No payment link" in said
     if names_b and argv[:2] != ["provider", "import"] and not unknown:
-        return [f"{argv}: refused, but not as unknown: {lines[0]}"]
+        return [f"{argv}: refused, but not as unknown: {said}"]
     return []

@@ -231,8 +231,8 @@ def test_invoice_show_gives_the_lines_and_the_pdf_fingerprint(cli: Cli) -> None:
     assert [line["period_start"] for line in shown["lines"]] == ["2026-06-02"]
     assert shown["lines"][0]["unit_price_ht_cents"] == 10500
     assert "Domiciliation commerciale" in human
-    assert "du 2026-06-02 au 2026-09-01" in human
-    assert f"PDF sha256 {shown['pdf_sha256']}" in human
+    assert "from 02/06/2026 to 01/09/2026" in human
+    assert f"PDF SHA-256 {shown['pdf_sha256']}" in human
 
 
 def test_invoice_pdf_writes_the_pdf_exactly_as_issued(cli: Cli, tmp_path: Path) -> None:
@@ -335,7 +335,7 @@ def test_invoice_export_of_a_year_lists_invoices_and_credit_notes(cli: Cli, tmp_
 
     out = cli.ok("invoice", "export", "--year", 2026, "-o", folder).stdout
 
-    assert "3 invoice(s)" in out
+    assert "3 invoices written to" in out
     rows = summary_rows(folder / "factures-2026.csv")
     assert [(r["numero"], r["type"], r["facture_annulee"]) for r in rows] == [
         (PAID, "facture", ""),

@@ -99,7 +99,7 @@ def test_a_filtered_list_pages_within_its_filter(cli: Cli) -> None:
 
 
 def test_a_piped_table_streams_every_row_plainly(cli: Cli) -> None:
-    result = cli.ok("dossier", "list", "--all")
+    result = cli.ok("dossier", "list", "--all", env={"DOMICILI_LANG": "fr"})
     header, rule, *rows = result.stdout.splitlines()
     assert header.split()[:2] == ["ID", "Réf."]
     assert set(rule) == {"-", " "}

@@ -163,9 +163,9 @@ def test_questions_and_summary_are_in_french_on_stderr(run: Run) -> None:
 def test_the_summary_table_shows_the_first_payment(run: Run) -> None:
     provider_id = add_provider(run, 1)
     result = ok(run("demande", "create", "--to", str(provider_id), input=company()))
-    assert "Demande de Atelier Lumière (en formation)" in result.stdout
+    assert "Request of Atelier Lumière (en formation)" in result.stdout
     assert "126,00" in result.stdout
-    assert "1 dossier(s) sent" in result.stderr
+    assert "1 dossier sent" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from ._output import (
     DOSSIER,
     ID,
@@ -23,6 +23,15 @@ from ._output import (
 if TYPE_CHECKING:
     from ..service.payments import PaymentOutcome
     from . import State
+
+
+#: Where a payment came from, as staff name it (a gateway by its own name).
+SOURCES = {
+    "manual": N_("recorded by staff"),
+    "checkout": N_("card checkout"),
+    "links": N_("card checkout"),
+    "stripe": "Stripe",
+}
 
 
 @click.group()
@@ -49,7 +58,7 @@ def _outcome(result: PaymentOutcome, as_json: bool) -> None:
     note(
         _(
             "{sentence} (`domicili payment list --status held`; `domicili payment apply "
-            "{payment_id} DOSSIER` or `domicili payment refund {payment_id} --reference R`)."
+            "{payment_id} DOSSIER_ID` or `domicili payment refund {payment_id} --reference R`)."
         ).format(sentence=result.message.removesuffix("."), payment_id=result.payment_id)
     )
     raise click.exceptions.Exit(KEPT_FOR_REVIEW)
@@ -205,7 +214,7 @@ def payment_list(
             p.id,
             name(p.provider_id),
             p.dossier_id,
-            p.adapter,
+            _(SOURCES[p.adapter]) if p.adapter in SOURCES else p.adapter,
             payment_method_fr(p.method),
             format_money(p.amount_cents, p.currency),
             PAYMENT_STATES.get(p.status, p.status),
