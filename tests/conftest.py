@@ -579,8 +579,9 @@ def build_command_world(cli: Cli) -> None:
         cli.ok("offer", "add", provider, "--name", f"Essentiel {provider}", "--price-ht", "29")
     by_id = sorted((d, side) for side, ds in WORLD_DOSSIERS.items() for d in ds.values())
     for dossier_id, side in by_id:
+        # One client per side with several dossiers at its provider: sent on purpose.
         made = cli.json("demande", "create", "--answers", root / f"demande-{side}.yaml",
-                        "--to", 1 if side == "A" else 2, env=env)  # fmt: skip
+                        "--to", 1 if side == "A" else 2, "--force", env=env)  # fmt: skip
         assert made["dossiers"][0]["id"] == dossier_id
     links = {}
     for dossiers in WORLD_DOSSIERS.values():

@@ -591,7 +591,7 @@ def test_request_amount_follows_the_default_offer_and_vat(
         (no_offer, 12600),
     ]
     again = ("demande", "create", "--answers", str(answers), "--to", str(no_offer), "--force")
-    text = ok(run(*again)).stdout
+    text = ok(run(*again)).stdout  # the same client, on purpose
     assert "126,00" in text
 
 
