@@ -29,7 +29,7 @@ def offer_dict(o: Offer) -> dict[str, Any]:
 
 
 def _table(offers: list[Offer]) -> None:
-    from ..annuaire import PERIOD_LABELS
+    from ..annuaire import PERIOD_LABELS, service_labels
     from ..money import format_eur
 
     table(
@@ -51,7 +51,7 @@ def _table(offers: list[Offer]) -> None:
                 f"{format_eur(o.price_ht_cents)} / {PERIOD_LABELS[o.period]}",
                 f"{o.commitment_months} mois",
                 format_eur(o.setup_fee_cents),
-                ", ".join(o.services),
+                service_labels(o.services),
                 "oui" if o.is_default else "",
             )
             for o in offers
