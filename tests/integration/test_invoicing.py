@@ -887,7 +887,7 @@ def test_the_attestation_of_an_active_dossier_is_signed_by_the_provider(
     assert "Je soussigné" not in text
     assert "Jean Martin, agissant en qualité de représentant légal pour le compte de" in text
     assert f"contrat de domiciliation n° {dossier.reference}, signé électroniquement" in text
-    assert "Signé électroniquement le 2 mars 2026 à" in text
+    assert "Domiciliation signée électroniquement le 2 mars 2026 à" in text
     signatures = text.split(f"du contrat de domiciliation n° {dossier.reference}")[-1]
     assert "Domicilié Camille Durand" in signatures
     assert "Domiciliataire Jean Martin" in signatures

@@ -103,7 +103,7 @@ def render_attestation(data: AttestationData, *, template_dir: Path | None = Non
     pdf.ln(2)
     signed = data.provider_signature
     sign_line = (
-        f"Signé électroniquement le {signature.signed_moment(signed)}"
+        f"Domiciliation signée électroniquement le {signature.signed_moment(signed)}"
         if signed is not None
         else "Signature :"
     )
