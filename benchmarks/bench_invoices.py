@@ -87,7 +87,7 @@ def page_texts(data: InvoiceData) -> dict[str, list[str]]:
     return {
         "seller": [
             seller.name,
-            "SAS au capital de 10 000,00 €",
+            "SAS au capital de 10 000 €",
             seller.address,
             f"{seller.postcode} {seller.city}",
             "RCS Paris 123 456 782 – TVA FR11123456782",
@@ -97,7 +97,7 @@ def page_texts(data: InvoiceData) -> dict[str, list[str]]:
             "FACTURE",
             f"N° {data.number}",
             f"Date : {fmt.date_fr(data.issue_date)}",
-            f"Échéance : {fmt.date_fr(data.due_date)}",
+            f"Échéance : {fmt.date_fr(data.due_date or data.issue_date)}",
         ],
         "buyer": [
             "FACTURÉ À",
@@ -134,8 +134,8 @@ def page_texts(data: InvoiceData) -> dict[str, list[str]]:
         ],
         "footer": [
             "Facture n° F-2025-0007 du 3 mars 2025 – Cœur de Lyon Conseil",
-            "Bureaux Réunis Opéra – SAS – 12 rue de la Chaussée-d'Antin, 75009 Paris – SIREN "
-            "123 456 782 – agrément n° 2020-DOM-0042",
+            "Bureaux Réunis Opéra – SAS au capital de 10 000 € – 12 rue de la Chaussée-d’Antin, "
+            "75009 Paris – RCS Paris 123 456 782 – agrément n° 2020-DOM-0042",
         ],
     }
 

@@ -15,7 +15,14 @@ from typing import Any
 from .errors import InvalidInput
 from .i18n import _
 
-__all__ = ["PERIOD_LABELS", "SERVICES", "SearchResult", "check_services"]
+__all__ = [
+    "PERIOD_LABELS",
+    "SERVICES",
+    "SERVICE_LABELS",
+    "SearchResult",
+    "check_services",
+    "service_labels",
+]
 
 #: service code → French label
 SERVICES: dict[str, str] = {
@@ -24,9 +31,22 @@ SERVICES: dict[str, str] = {
     "reexpedition": "Réexpédition du courrier",
     "collecte": "Mise à disposition du courrier (retrait sur place)",
     "salle_reunion": "Salle de réunion",
-    "bureau": "Location de bureau à l'heure ou à la journée",
+    "bureau": "Location de bureau à l’heure ou à la journée",
     "permanence_telephonique": "Permanence téléphonique",
     "procuration_postale": "Réception des recommandés (procuration postale)",
+}
+
+#: service code → the short French label a list shows (tables, invoice lines):
+#: « domiciliation, numérisation, réexpédition du courrier ».
+SERVICE_LABELS: dict[str, str] = {
+    "domiciliation": "domiciliation",
+    "numerisation": "numérisation",
+    "reexpedition": "réexpédition du courrier",
+    "collecte": "retrait du courrier sur place",
+    "salle_reunion": "salle de réunion",
+    "bureau": "bureau à l’heure ou à la journée",
+    "permanence_telephonique": "permanence téléphonique",
+    "procuration_postale": "réception des recommandés",
 }
 
 PERIOD_LABELS: dict[str, str] = {"month": "mois", "quarter": "trimestre", "year": "an"}
@@ -49,6 +69,18 @@ def check_services(
         if code not in out:
             out.append(code)
     return out
+
+
+def service_labels(
+    codes: list[str] | tuple[str, ...], vocabulary: dict[str, str] | None = None
+) -> str:
+    """``["numerisation", "reexpedition"]`` → ``"numérisation, réexpédition du courrier"``.
+
+    A code of a deployment's own vocabulary (``[annuaire.services]``) shows its label
+    there; a code known nowhere shows as it is.
+    """
+    extra = vocabulary or {}
+    return ", ".join(SERVICE_LABELS.get(code) or extra.get(code) or code for code in codes)
 
 
 @dataclass(frozen=True)

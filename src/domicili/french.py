@@ -12,6 +12,7 @@ and SMS stay in the GSM alphabet.
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "NNBSP",
     "PAYMENT_METHODS",
     "PAYMENT_STATES",
+    "capital_eur",
     "date_fr",
     "decimal_fr",
     "format_eur",
@@ -27,6 +29,7 @@ __all__ = [
     "numeric_date_fr",
     "payment_method_fr",
     "time_fr",
+    "typography_fr",
 ]
 
 #: No-break space (between a day and its month, an amount and its currency).
@@ -96,6 +99,36 @@ def format_eur(cents: int) -> str:
     euros, rest = divmod(abs(cents), 100)
     sign = "-" if cents < 0 else ""
     return f"{sign}{euros:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
+
+
+def capital_eur(cents: int) -> str:
+    """A share capital as the legal mentions write it: ``1_000_000`` → ``"10 000 €"``;
+    cents only when there are some (``"7 622,45 €"``)."""
+    if cents % 100:
+        return format_eur(cents)
+    return f"{cents // 100:,}".replace(",", NNBSP) + f"{NBSP}€"
+
+
+# French punctuation: a no-break space before « : » (and a narrow one before ; ! ?),
+# inside guillemets, and the typographic apostrophe. Only spaces already written are
+# made no-break ones: "https://", "10:30" and "?id=" stay as they are.
+_BEFORE_COLON = re.compile(r"[ \u00a0\u202f]+(?=:)")
+_BEFORE_SEMI = re.compile(r"[ \u00a0\u202f]+(?=[;!?])")
+_AFTER_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_BEFORE_CLOSING = re.compile(r"[ \u00a0\u202f]*»")
+
+
+@functools.lru_cache(maxsize=4096)
+def typography_fr(text: str) -> str:
+    """``"Date : 1er mars « Essentiel » l'offre"`` with French typography: no-break spaces
+    before ``:`` (U+00A0) and ``; ! ?`` (U+202F) and inside « » (U+00A0), and ’ for '."""
+    if not any(c in text for c in ":;!?«»'"):
+        return text
+    text = text.replace("'", "’")
+    text = _BEFORE_COLON.sub(NBSP, text)
+    text = _BEFORE_SEMI.sub(NNBSP, text)
+    text = _AFTER_OPENING.sub("«" + NBSP, text)
+    return _BEFORE_CLOSING.sub(NBSP + "»", text)
 
 
 @functools.lru_cache(maxsize=256)

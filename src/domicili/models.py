@@ -135,8 +135,15 @@ class Provider(_Model):
     legal_form: Text | None = None
     siren: Siren
     vat_number: VatNumber | None = None
+    #: The city of its RCS registration ("Paris" for RCS Paris) and its share capital
+    #: (capital social), printed on every document when known.
+    rcs_city: Text | None = None
+    share_capital_cents: int | None = Field(None, ge=0, le=MAX_CENTS)
     #: The person who signs for the provider (gérant, président…).
     representative: Text | None = None
+    #: The capacity in which the representative signs ("gérant", "présidente"), printed
+    #: with the name on the attestation de domiciliation.
+    representative_quality: Text | None = None
     agrement_numero: Text
     agrement_prefecture: Text
     #: Bounded so that the expiry six years later is a date too.

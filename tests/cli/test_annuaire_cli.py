@@ -352,6 +352,8 @@ def test_offer_add_and_list(run: Run) -> None:
     text = ok(run("offer", "list", str(provider_id))).stdout
     assert "300,00" in text
     assert "/ an" in text
+    assert "numérisation" in text  # services by their French labels
+    assert "numerisation" not in text
 
 
 def test_offer_add_default_replaces_the_default(run: Run) -> None:
@@ -526,6 +528,7 @@ def test_search_as_a_table_names_providers_and_prices(run: Run, directory: dict[
     assert "69003 Lyon" in text
     assert "19,00" in text
     assert "Cabinet Parisien" not in text
+    assert "domiciliation, numérisation" in text  # services by their French labels
 
 
 def test_search_follows_the_clock_for_agrement_validity(

@@ -6,7 +6,7 @@ A plain module (not conftest.py) so that tests import its builders by name.
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from pypdf import PdfReader
@@ -18,12 +18,16 @@ from domicili.documents import (
     InvoiceData,
     InvoiceLine,
     ProviderData,
+    SignatureRecord,
 )
 from domicili.money import vat_rule_for_departement
 
 PROVIDER_SIREN = "123456782"
 CLIENT_SIREN = "890123458"
 ISSUED_AT = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
+PARIS_WINTER = timezone(timedelta(hours=1))
+#: The SHA-256 of a contract the sample signatures were made on.
+CONTRACT_SHA256 = "5e3c" * 16
 
 
 def provider(**changes: Any) -> ProviderData:
@@ -170,6 +174,30 @@ def invoice(**changes: Any) -> InvoiceData:
     }
     fields.update(changes)
     return InvoiceData(**fields)
+
+
+def signature_records() -> tuple[SignatureRecord, ...]:
+    """Both parties' signatures of a contract, client first."""
+    return (
+        SignatureRecord(
+            party="client",
+            name="Benoît Œhmichen",
+            on_behalf_of="Cœur de Lyon Conseil",
+            signed_at=datetime(2025, 3, 3, 10, 2, tzinfo=PARIS_WINTER),
+            method="Code à usage unique envoyé par SMS",
+            code_check="Code saisi correctement au 1er essai (+33 6 •• •• •• 78)",
+            email="gerance@coeur-conseil.fr",
+            ip_address="203.0.113.7",
+        ),
+        SignatureRecord(
+            party="provider",
+            name="Hélène Lefèvre",
+            on_behalf_of="Bureaux Réunis Opéra",
+            signed_at=datetime(2025, 3, 3, 11, 15, tzinfo=PARIS_WINTER),
+            method="Code à usage unique envoyé par courriel",
+            code_check="Code saisi correctement au 2e essai",
+        ),
+    )
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -33,7 +33,7 @@ def test_contract_names_the_agrement_and_both_sirens() -> None:
     text = flat(pdf_text(render_contract(contract())))
     assert "agrément préfectoral de domiciliation n° 2020-DOM-0042" in text
     assert "délivré le 15 juin 2020 par la préfecture de police de Paris" in text
-    assert "SIREN 123 456 782" in text
+    assert "immatriculée sous le numéro RCS Paris 123 456 782" in text
     assert "SIREN 890 123 458" in text
     assert "CONTRAT DE DOMICILIATION" in text
 
@@ -158,10 +158,10 @@ def test_attestation_for_a_company_en_formation() -> None:
     text = flat(pdf_text(pdf))
     assert "ATTESTATION DE DOMICILIATION" in text
     assert "agrément préfectoral de domiciliation n° 2020-DOM-0042" in text
-    assert "SIREN 123 456 782" in text
+    assert "RCS Paris 123 456 782" in text
     assert "la société Étoile Numérique en formation" in text
     assert "Chloé Dubois-Garnier, son fondateur" in text
-    assert "12 rue de la Chaussée-d'Antin 75009 Paris" in text
+    assert "12 rue de la Chaussée-d’Antin 75009 Paris" in text
     assert "durée de 6 mois à compter du 10 mars 2025" in text
     assert "permettre l’immatriculation de la société Étoile Numérique" in text
     assert "Fait à Paris, le 3 mars 2025." in text

@@ -46,8 +46,8 @@ def test_invoice_pdf_carries_the_legal_mentions() -> None:
         "Date : 3 mars 2025",
         "Échéance : 17 mars 2025",
         "Bureaux Réunis Opéra",
-        "SAS au capital de 10 000,00 €",
-        "12 rue de la Chaussée-d'Antin",
+        "SAS au capital de 10 000 €",
+        "12 rue de la Chaussée-d’Antin",
         "RCS Paris 123 456 782",
         "TVA FR11123456782",
         "Cœur de Lyon Conseil",
@@ -174,6 +174,7 @@ def test_vat_not_applied_in_guyane_and_mayotte(departement: str) -> None:
 def test_credit_note_references_the_credited_invoice() -> None:
     data = invoice(
         kind="credit_note",
+        due_date=None,
         number="A-2025-0002",
         credited_invoice_number="F-2025-0007",
         credit_reason="résiliation au 15 mars 2025",
@@ -183,7 +184,7 @@ def test_credit_note_references_the_credited_invoice() -> None:
     assert "AVOIR" in text
     assert "Avoir n° A-2025-0002 annulant la facture n° F-2025-0007" in text
     assert "Motif : résiliation au 15 mars 2025" in text
-    assert "Montant à rembourser TTC 54,61 €" in text
+    assert "Montant de l’avoir TTC 54,61 €" in text
     doc = read(embedded_xml(pdf))
     assert doc.text("rsm:ExchangedDocument/ram:TypeCode") == "381"
     assert doc.text(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == "F-2025-0007"
@@ -193,6 +194,7 @@ def test_credit_note_references_the_credited_invoice() -> None:
 def test_partial_credit_note_corrects_the_invoice() -> None:
     data = invoice(
         kind="credit_note",
+        due_date=None,
         number="A-2025-0003",
         credited_invoice_number="F-2025-0007",
         credit_cancels_invoice=False,
@@ -204,7 +206,7 @@ def test_partial_credit_note_corrects_the_invoice() -> None:
 
 def test_credit_note_without_the_credited_invoice_is_refused() -> None:
     with pytest.raises(ValidationError, match="names the invoice it credits"):
-        invoice(kind="credit_note", number="A-1")
+        invoice(kind="credit_note", number="A-1", due_date=None)
 
 
 def test_buyer_without_siren_has_no_legal_organisation_in_xml() -> None:

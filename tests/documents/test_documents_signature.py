@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
-from document_samples import contract, flat, pdf_text
+from document_samples import contract, flat, pdf_text, signature_records
 from pypdf import PdfReader
 
 from domicili.documents import SignatureRecord, append_signature_page, render_contract
 from domicili.errors import InvalidInput, SignatureRefused
 
-PARIS_WINTER = timezone(timedelta(hours=1))
-
 
 def records() -> list[SignatureRecord]:
-    return [
-        SignatureRecord(
-            party="client",
-            name="Benoît Œhmichen",
-            on_behalf_of="Cœur de Lyon Conseil",
-            signed_at=datetime(2025, 3, 3, 10, 2, tzinfo=PARIS_WINTER),
-            method="Code à usage unique envoyé par SMS",
-            code_check="Code saisi correctement au 1er essai (+33 6 •• •• •• 78)",
-            email="gerance@coeur-conseil.fr",
-            ip_address="203.0.113.7",
-        ),
-        SignatureRecord(
-            party="provider",
-            name="Hélène Lefèvre",
-            on_behalf_of="Bureaux Réunis Opéra",
-            signed_at=datetime(2025, 3, 3, 11, 15, tzinfo=PARIS_WINTER),
-            method="Code à usage unique envoyé par courriel",
-            code_check="Code saisi correctement au 2e essai",
-        ),
-    ]
+    return list(signature_records())
 
 
 def signed() -> tuple[bytes, bytes, str]:

@@ -479,7 +479,7 @@ def test_only_the_first_invoice_of_a_dossier_bills_the_setup_fee(open_app: Opene
     first = app.issue_invoice(dossier, period_start=date(2026, 3, 1))
     second = app.issue_invoice(dossier, period_start=date(2026, 4, 1))
 
-    fee = "Frais d'ouverture de dossier"
+    fee = "Frais d’ouverture de dossier"
     assert [line["description"] for line in first.data["lines"]][1:] == [fee]
     assert len(second.data["lines"]) == 1
     assert (first.total_ht_cents, second.total_ht_cents) == (8000, 3000)
@@ -531,6 +531,10 @@ def test_a_credit_note_takes_the_next_number_and_names_the_invoice_it_cancels(
     assert "AVOIR" in text
     assert "annulant la facture n° F2026-000001" in text
     assert "Erreur sur la période" in text
+    for absent in ("Échéance", "Pénalités de retard", "FACTURÉ À"):
+        assert absent not in text, absent
+    assert text.count("remboursé ou imputé") == 1
+    assert avoir.due_date == avoir.issue_date  # the record's date: the day it takes effect
     root = embedded_xml(pdf)
     assert xml_text(root, "rsm:ExchangedDocument/ram:TypeCode") == "381"
     assert xml_text(root, ".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == (
@@ -796,3 +800,104 @@ def test_the_founder_of_a_company_en_formation_is_described_at_his_home(
     assert "12 rue des Lilas" in contract
     assert "69003 Lyon" in contract
     assert invoice.data["buyer"]["city"] == "Paris"  # billed at its seat, the domiciliation
+
+
+# -- what the documents of a dossier say ---------------------------------------------
+
+
+def amounts(text: str, pattern: str) -> list[int]:
+    """The amounts (as cents) that ``pattern``'s groups catch in ``text``."""
+    found = re.search(pattern, text)
+    assert found is not None, pattern
+    return [int(group.replace(" ", "").replace(",", "")) for group in found.groups()]
+
+
+def test_the_contract_lists_the_first_payment_the_first_invoice_bills(open_app: Opener) -> None:
+    app, _clock, notifier = open_app()
+    provider = add_provider(app, phone=PROVIDER_MOBILE)
+    app.add_offer(
+        provider, name="Essentiel", price_ht_cents=3150, setup_fee_cents=4990, is_default=True
+    )
+    dossier = accepted(app, provider)
+    draft = pdf_text(app.render_contract(dossier))
+
+    outcome = app.record_payment(dossier, method="transfer")
+    sent = pdf_text(app.render_contract(dossier))  # the contract sent for signature
+    invoice = app.get_invoice(outcome.invoice_number or "")
+    billed = pdf_text(app.invoice_pdf(invoice.number))
+
+    euros = r"(\d[\d ]*,\d\d) €"
+    for contract in (draft, sent):
+        price, fee = amounts(
+            contract,
+            rf"le prix d’un mois : {euros} HT ; – les frais d’ouverture de dossier, facturés "
+            rf"une seule fois : {euros} HT",
+        )
+        basis, vat = amounts(contract, rf"TVA au taux de 20 % sur {euros} : {euros}")
+        (ttc,) = amounts(contract, rf"soit un total de {euros} TTC")
+        assert [line["unit_price_ht_cents"] for line in invoice.data["lines"]] == [price, fee]
+        assert amounts(billed, rf"Total HT {euros}") == [basis] == [invoice.total_ht_cents]
+        assert amounts(billed, rf"Total TVA {euros}") == [vat] == [invoice.total_vat_cents]
+        assert amounts(billed, rf"Net à payer TTC {euros}") == [ttc] == [invoice.total_ttc_cents]
+    assert xml_total(embedded_xml(app.invoice_pdf(invoice.number)), "GrandTotalAmount") == ttc
+    assert ttc == app.get_dossier(dossier).dossier.amount_due_cents == 9768
+    assert (basis, vat) == (8140, 1628)
+    assert "Frais d’ouverture de dossier" in billed
+    assert "signature_code" in notifier.templates()  # the contract went out for signature
+
+
+def test_the_first_invoice_names_the_services_by_their_french_labels(open_app: Opener) -> None:
+    app, _clock, _notifier = open_app()
+    provider = add_provider(app, services=["domiciliation", "numerisation", "reexpedition"])
+    app.add_offer(
+        provider,
+        name="Complète",
+        price_ht_cents=4500,
+        services=["domiciliation", "numerisation", "reexpedition"],
+        is_default=True,
+    )
+    dossier = accepted(app, provider)
+
+    invoice = app.issue_invoice(dossier, period_start=date(2026, 3, 2))
+
+    (line,) = invoice.data["lines"]
+    assert line["description"] == (
+        "Domiciliation commerciale — offre « Complète » "
+        "(domiciliation, numérisation, réexpédition du courrier)"
+    )
+    assert "numérisation, réexpédition du courrier" in pdf_text(app.invoice_pdf(invoice.number))
+
+
+def test_the_attestation_of_an_active_dossier_is_signed_by_the_provider(
+    open_app: Opener,
+) -> None:
+    app, _clock, notifier = open_app()
+    provider = app.get_provider(
+        add_provider(app, phone=PROVIDER_MOBILE, representative="Jean Martin")
+    )
+    dossier_id = accepted(app, provider.id or 0)
+    activate(app, notifier, dossier_id)
+    dossier = app.get_dossier(dossier_id).dossier
+
+    text = pdf_text(app.render_attestation(dossier_id))
+
+    head = text.split("ATTESTATION DE DOMICILIATION")[0]
+    assert "Attestation de domiciliation" in head
+    assert "Contrat n°" not in text
+    assert "Je soussigné" not in text
+    assert "Jean Martin, agissant en qualité de représentant légal pour le compte de" in text
+    assert f"contrat de domiciliation n° {dossier.reference}, signé électroniquement" in text
+    assert "Domiciliation signée électroniquement le 2 mars 2026 à" in text
+    signatures = text.split(f"du contrat de domiciliation n° {dossier.reference}")[-1]
+    assert "Domicilié Camille Durand" in signatures
+    assert "Domiciliataire Jean Martin" in signatures
+    digest = dossier.contract_sha256 or ""
+    assert " ".join(digest[i : i + 8] for i in range(0, 64, 8)) in signatures
+    # the attestation sent to the client when the domiciliation started says the same
+    (activated,) = [
+        m for m in notifier.sent if m.template == "activated" and m.to != provider.email
+    ]
+    (sent,) = [a for a in activated.attachments if a.filename.startswith("attestation")]
+    attached = pdf_text(app.ctx.files.read(sent.sha256))
+    assert "Domiciliataire Jean Martin" in attached
+    assert "Contrat n°" not in attached

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domicili.annuaire import SERVICES, check_services
+from domicili.annuaire import SERVICE_LABELS, SERVICES, check_services, service_labels
 from domicili.config import AnnuaireSettings, Settings, load_settings
 from domicili.errors import AgrementInvalid, InvalidInput, Refused, UnknownCode
 from domicili.models import Provider
@@ -167,6 +167,17 @@ def test_builtin_vocabulary_has_the_usual_services() -> None:
         "collecte",
     } <= set(SERVICES)
     assert all(label and label[0].isupper() for label in SERVICES.values())
+    assert "'" not in "".join(SERVICES.values())
+
+
+def test_services_read_by_their_french_labels_in_lists() -> None:
+    assert set(SERVICE_LABELS) == set(SERVICES)
+    assert service_labels(["domiciliation", "numerisation", "reexpedition"]) == (
+        "domiciliation, numérisation, réexpédition du courrier"
+    )
+    # a deployment's own service shows its label, an unknown code as it is
+    own = {"coworking": "Accès à un espace de coworking"}
+    assert service_labels(["coworking", "autre"], own) == "Accès à un espace de coworking, autre"
 
 
 def test_services_are_kept_in_order_without_duplicates(app: Any) -> None:

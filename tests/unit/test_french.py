@@ -10,12 +10,15 @@ import pytest
 
 from domicili.french import (
     NBSP,
+    NNBSP,
+    capital_eur,
     date_fr,
     decimal_fr,
     format_eur,
     long_date_fr,
     numeric_date_fr,
     time_fr,
+    typography_fr,
 )
 
 PACKAGE = Path(__file__).parents[2] / "src" / "domicili"
@@ -71,3 +74,29 @@ def test_no_other_module_formats_french_dates_or_amounts_itself() -> None:
         )
     ]
     assert users == ["french.py"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        ("Date : 3 mars", f"Date{NBSP}: 3 mars"),
+        ("Date  :", f"Date{NBSP}:"),
+        ("a ; b ! c ?", f"a{NNBSP}; b{NNBSP}! c{NNBSP}?"),
+        ("« Essentiel »", f"«{NBSP}Essentiel{NBSP}»"),
+        ("«Essentiel»", f"«{NBSP}Essentiel{NBSP}»"),
+        ("l'offre d'Atelier", "l’offre d’Atelier"),
+        # nothing to do where no space was written: addresses, times, queries
+        ("https://pay.example/p?id=1", "https://pay.example/p?id=1"),
+        ("10:30", "10:30"),
+        ("Sans ponctuation", "Sans ponctuation"),
+    ],
+)
+def test_french_typography_for_what_is_printed(typed: str, printed: str) -> None:
+    assert typography_fr(typed) == printed
+    assert typography_fr(printed) == printed  # applying it twice changes nothing
+
+
+def test_a_share_capital_is_written_without_cents_unless_it_has_some() -> None:
+    assert capital_eur(1_000_000) == f"10{NNBSP}000{NBSP}€"
+    assert capital_eur(762_245) == format_eur(762_245) == f"7{NNBSP}622,45{NBSP}€"
+    assert capital_eur(100) == f"1{NBSP}€"

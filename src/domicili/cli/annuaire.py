@@ -92,7 +92,7 @@ def search(
 
     Example: domicili annuaire search --departement 69 --service numerisation --max-price 40
     """
-    from ..annuaire import SERVICES
+    from ..annuaire import service_labels
     from ..money import format_eur, parse_euros
 
     cap = None
@@ -125,7 +125,7 @@ def search(
                     r.provider_id,
                     r.name,
                     f"{r.postcode} {r.city}",
-                    ", ".join(SERVICES.get(code, code) for code in r.services),
+                    service_labels(r.services),
                     r.offer_name or _("on quotation"),
                     format_eur(r.monthly_ht_cents) if r.monthly_ht_cents is not None else "—",
                 )

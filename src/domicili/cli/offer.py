@@ -31,7 +31,7 @@ def offer_dict(o: Offer) -> dict[str, Any]:
 
 
 def _table(offers: list[Offer], name: Callable[[int | None], str]) -> None:
-    from ..annuaire import PERIOD_LABELS, SERVICES
+    from ..annuaire import PERIOD_LABELS, service_labels
     from ..money import format_eur
 
     table(
@@ -55,7 +55,7 @@ def _table(offers: list[Offer], name: Callable[[int | None], str]) -> None:
                     n=o.commitment_months
                 ),
                 format_eur(o.setup_fee_cents),
-                ", ".join(SERVICES.get(code, code) for code in o.services),
+                service_labels(o.services),
                 _("yes") if o.is_default else "",
             )
             for o in offers

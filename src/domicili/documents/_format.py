@@ -7,12 +7,14 @@ templates and drawings), like everywhere else in domicili.
 from __future__ import annotations
 
 from ..french import NBSP, NNBSP
+from ..french import capital_eur as capital
 from ..french import date_fr as date_fr
 from ..french import format_eur as eur
 from ..french import long_date_fr as long_date_fr
 from ..french import time_fr as time_fr
 
 __all__ = [
+    "capital",
     "date_fr",
     "decimal_amount",
     "decimal_rate",

@@ -17,6 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace, TextStyle
 
+from ..french import typography_fr
 from . import _format
 from .data import ProviderData
 
@@ -100,9 +101,11 @@ class Document(FPDF):
         self.set_text_color(*TEXT)
         self.set_font(FONT, "", 9.5)
 
-    # fpdf2 calls this for every piece of text: draw what the fonts cannot as its
+    # fpdf2 calls this for every piece of text: French typography (no-break spaces
+    # before : ; ! ? and inside « », ’ for '), and what the fonts cannot draw as its
     # nearest plain letter rather than as an empty box.
     def normalize_text(self, text: str) -> str:
+        text = typography_fr(text)
         if not text.isascii():
             supported = _supported()
             if any(ord(c) not in supported and c not in "\n\r" for c in text):
@@ -232,9 +235,10 @@ class Document(FPDF):
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
 
-    def signature_boxes(self, boxes: Sequence[Sequence[tuple[str, bool]]]) -> None:
+    def signature_boxes(
+        self, boxes: Sequence[Sequence[tuple[str, bool]]], *, height: float = 46.0
+    ) -> None:
         """Side by side boxes, one per signing party, with room to sign."""
-        height = 46.0
         self.keep_together(height + 4)
         gap = 8.0
         width = (self.epw - gap * (len(boxes) - 1)) / len(boxes)
@@ -275,16 +279,27 @@ _TAG_STYLES: dict[str, TextStyle | FontFace] = {
 }
 
 
+def legal_form(provider: ProviderData) -> str:
+    """« SAS au capital de 10 000 € », or what of it is known."""
+    form = provider.legal_form or ""
+    if provider.capital_cents is None:
+        return form
+    capital = f"au capital de {_format.capital(provider.capital_cents)}"
+    return f"{form} {capital}" if form else capital.capitalize()
+
+
+def registration(provider: ProviderData) -> str:
+    """« RCS Paris 123 456 789 » when the registry city is known, else « SIREN … »."""
+    if not provider.siren:
+        return ""
+    prefix = f"RCS {provider.rcs_city}" if provider.rcs_city else "SIREN"
+    return f"{prefix} {_format.siren(provider.siren)}"
+
+
 def provider_lines(provider: ProviderData) -> list[str]:
     """The provider's identity as printed under its name on every document."""
-    form = provider.legal_form or ""
-    if provider.capital_cents is not None and form:
-        form = f"{form} au capital de {_format.eur(provider.capital_cents)}"
-    ident = []
-    if provider.siren:
-        ident.append(f"SIREN {_format.siren(provider.siren)}")
-        if provider.rcs_city:
-            ident[-1] = f"RCS {provider.rcs_city} {_format.siren(provider.siren)}"
+    form = legal_form(provider)
+    ident = [registration(provider)] if provider.siren else []
     if provider.vat_number:
         ident.append(f"TVA {provider.vat_number}")
     lines = [form] if form else []
@@ -305,11 +320,11 @@ def agrement_text(provider: ProviderData) -> str:
 
 def legal_footer(provider: ProviderData) -> str:
     parts = [provider.name]
-    if provider.legal_form:
-        parts.append(provider.legal_form)
+    if form := legal_form(provider):
+        parts.append(form)
     parts.append(f"{provider.address.replace(chr(10), ', ')}, {provider.postcode} {provider.city}")
     if provider.siren:
-        parts.append(f"SIREN {_format.siren(provider.siren)}")
+        parts.append(registration(provider))
     parts.append(f"agrément n° {provider.agrement_numero}")
     return " – ".join(parts)
 

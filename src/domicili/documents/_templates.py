@@ -38,6 +38,7 @@ def _environment(override: str | None) -> jinja2.Environment:
         date_fr=_format.date_fr,
         long_date_fr=_format.long_date_fr,
         eur=_format.eur,
+        capital=_format.capital,
         percent=_format.percent,
         siren=_format.siren,
         months=_format.months,

@@ -28,6 +28,8 @@ UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 EN16931 = "urn:cen.eu:en16931:2017"
 #: Factur-X's own name for the profile, as its XSD table and XMP use it.
 LEVEL = "en16931"
+#: What a credit note says of its amount, where an invoice gives its payment terms.
+CREDIT_NOTE_TERMS = "Montant remboursé ou imputé sur la prochaine facture"
 
 for _prefix, _uri in (("rsm", RSM), ("qdt", QDT), ("ram", RAM), ("udt", UDT)):
     ET.register_namespace(_prefix, _uri)
@@ -102,6 +104,8 @@ def _notes(data: InvoiceData) -> list[tuple[str, str]]:
         )
     if data.vat.exemption_mention:
         notes.append((data.vat.exemption_mention, "AAI"))
+    if data.kind == "credit_note":
+        return notes  # nothing is due on an avoir: no penalties, no recovery fee
     notes.append(
         (f"Pénalités de retard : {data.penalty_rate_text} ; escompte : {data.discount_text}", "PMD")
     )
@@ -169,13 +173,16 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
         else:
             _sub(tax, "ram:RateApplicablePercent", decimal_rate(group.rate_bp))
     terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")
-    _sub(
-        terms,
-        "ram:Description",
-        f"Paiement par {data.payment_means_text}, à régler au plus "
-        f"tard le {numeric_date_fr(data.due_date)}",
-    )
-    _date(terms, "ram:DueDateDateTime", data.due_date)
+    if data.due_date is None:  # a credit note (BR-CO-25: the terms, without a due date)
+        _sub(terms, "ram:Description", CREDIT_NOTE_TERMS)
+    else:
+        _sub(
+            terms,
+            "ram:Description",
+            f"Paiement par {data.payment_means_text}, à régler au plus "
+            f"tard le {numeric_date_fr(data.due_date)}",
+        )
+        _date(terms, "ram:DueDateDateTime", data.due_date)
     total = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     _sub(total, "ram:LineTotalAmount", decimal_amount(data.total_ht_cents))
     _sub(total, "ram:TaxBasisTotalAmount", decimal_amount(data.total_ht_cents))

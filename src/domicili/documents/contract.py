@@ -6,8 +6,8 @@ import calendar
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import _format
-from .data import AttestationData, ClientData, ContractData, ProviderData
+from . import _format, signature
+from .data import SETUP_FEE_LABEL, AttestationData, ClientData, ContractData, ProviderData
 
 __all__ = ["add_months", "render_attestation", "render_contract"]
 
@@ -39,6 +39,7 @@ def render_contract(data: ContractData, *, template_dir: Path | None = None) -> 
             "mail_opening": data.mail_opening,
             "forwarding": "reexpedition" in data.service_codes,
             "vat_applied": data.vat.rate_bp > 0,
+            "setup_fee_label": SETUP_FEE_LABEL,
         },
         template_dir,
     )
@@ -78,6 +79,7 @@ def render_attestation(data: AttestationData, *, template_dir: Path | None = Non
             "provider": data.provider,
             "client": data.client,
             "first_term_end": _term_end(data.start_date, data.term_months),
+            "signed_on": _signed_on(data),
         },
         template_dir,
     )
@@ -92,23 +94,48 @@ def render_attestation(data: AttestationData, *, template_dir: Path | None = Non
         footer_legal=_pdf.legal_footer(data.provider),
     )
     pdf.add_page()
-    pdf.letterhead(data.provider, [(f"Contrat n° {data.reference}", True), (f"du {issued}", False)])
-    pdf.ln(6)
-    pdf.title_block("ATTESTATION DE DOMICILIATION")
+    pdf.letterhead(data.provider, [("Attestation de domiciliation", True), (f"du {issued}", False)])
     pdf.ln(2)
+    pdf.title_block("ATTESTATION DE DOMICILIATION")
     pdf.html(body)
-    pdf.ln(4)
-    pdf.text_line(f"Fait à {data.place}, le {issued}.", height=5)
     pdf.ln(3)
-    pdf.signature_boxes([[], _provider_box(data.provider)])
+    pdf.text_line(f"Fait à {data.place}, le {issued}.", height=5)
+    pdf.ln(2)
+    signed = data.provider_signature
+    sign_line = (
+        f"Domiciliation signée électroniquement le {signature.signed_moment(signed)}"
+        if signed is not None
+        else "Signature :"
+    )
+    pdf.signature_boxes([[], _provider_box(data.provider, sign_line)], height=36)
+    if data.signatures and data.contract_sha256:
+        signature.draw_signatures(
+            pdf,
+            f"Signature électronique du contrat de domiciliation n° {data.reference}",
+            data.signatures,
+            data.contract_sha256,
+        )
     return bytes(pdf.output())
 
 
-def _provider_box(provider: ProviderData) -> list[tuple[str, bool]]:
+def _signed_on(data: AttestationData) -> date | None:
+    """The day the contract was signed by both parties (the last signature), if it was."""
+    from ._pdf import utc
+
+    if not data.signatures:
+        return None
+    last = max(data.signatures, key=lambda record: utc(record.signed_at))
+    return last.signed_at.date()
+
+
+def _provider_box(provider: ProviderData, sign_line: str = "Signature :") -> list[tuple[str, bool]]:
     lines = [("Pour le Domiciliataire", True), (provider.name, False)]
     if provider.representative:
-        lines.append((provider.representative, False))
-    return [*lines, ("", False), ("Signature :", False)]
+        quality = provider.representative_quality
+        lines.append(
+            (f"{provider.representative}, {quality}" if quality else provider.representative, False)
+        )
+    return [*lines, ("", False), (sign_line, False)]
 
 
 def _client_box(client: ClientData) -> list[tuple[str, bool]]:

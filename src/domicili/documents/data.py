@@ -49,6 +49,9 @@ SCANNING = "numerisation"
 
 DEFAULT_PENALTY_RATE = "trois fois le taux d’intérêt légal"
 
+#: The line of the first invoice that bills the setup fee, and its name on the contract.
+SETUP_FEE_LABEL = "Frais d’ouverture de dossier"
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -82,6 +85,8 @@ class ProviderData(PartyData):
     agrement_prefecture: Text
     agrement_date: date
     agrement_expires: date
+    #: The capacity in which the representative signs ("gérant", "présidente").
+    representative_quality: OptText = None
     #: Registry city for the "RCS <ville>" mention, when registered at the RCS.
     rcs_city: OptText = None
     #: Share capital, printed after the legal form when known.
@@ -144,6 +149,8 @@ class ContractData(_Frozen):
     services: tuple[tuple[Text, Text], ...] = Field(min_length=1)
     price_ht_cents: int = Field(ge=0)
     period_label: Text = "mois"
+    #: Billed once, with the first period: the first payment is both, VAT included.
+    setup_fee_cents: int = Field(default=0, ge=0)
     vat: VatRule
     payment_terms: Text = "payable d’avance, par prélèvement ou virement"
     #: Months a company en formation has to bring its registration extract (Kbis).
@@ -181,6 +188,43 @@ class ContractData(_Frozen):
     def price_ttc_cents(self) -> int:
         return self.price_ht_cents + self.vat_cents
 
+    @property
+    def first_payment_ht_cents(self) -> int:
+        return self.price_ht_cents + self.setup_fee_cents
+
+    @property
+    def first_payment_vat_cents(self) -> int:
+        """VAT of the first payment, rounded once on its whole basis as the invoice does."""
+        return vat_amount(self.first_payment_ht_cents, self.vat.rate_bp)
+
+    @property
+    def first_payment_ttc_cents(self) -> int:
+        return self.first_payment_ht_cents + self.first_payment_vat_cents
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class SignatureRecord(_Frozen):
+    """One electronic signature, as printed on the signature certificate."""
+
+    party: Literal["provider", "client"]
+    #: The signer's full name.
+    name: Text
+    #: The business signed for, when it differs from the signer (a company, en formation or not).
+    on_behalf_of: OptText = None
+    signed_at: datetime
+    #: How the signature was made, e.g. "Code à usage unique envoyé par SMS".
+    method: Text
+    #: What was checked, e.g. "Code saisi correctement au 1er essai (+33 6 •• •• •• 78)".
+    code_check: Text
+    email: OptText = None
+    ip_address: OptText = None
+
+
+def is_sha256(value: str) -> bool:
+    return bool(_SHA256.match(value))
+
 
 class AttestationData(_Frozen):
     """An attestation de domiciliation, used to register the client's company."""
@@ -196,6 +240,22 @@ class AttestationData(_Frozen):
     tacit_renewal: bool = True
     issued_at: datetime
     place: Text
+    #: The signatures of the contract, once both parties signed, and the SHA-256 of the
+    #: contract they signed (as its signature certificate shows it): printed on the attestation.
+    signatures: tuple[SignatureRecord, ...] = ()
+    contract_sha256: str | None = None
+
+    @model_validator(mode="after")
+    def _signed(self) -> AttestationData:
+        if bool(self.signatures) != (self.contract_sha256 is not None):
+            raise ValueError("give the signatures with the SHA-256 of the contract they signed")
+        if self.contract_sha256 is not None and not is_sha256(self.contract_sha256):
+            raise ValueError("contract_sha256 must be 64 lowercase hexadecimal characters")
+        return self
+
+    @property
+    def provider_signature(self) -> SignatureRecord | None:
+        return next((s for s in self.signatures if s.party == "provider"), None)
 
 
 class InvoiceLine(_Frozen):
@@ -236,7 +296,8 @@ class InvoiceData(_Frozen):
     number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[\w./-]{1,35}$")]
     kind: Literal["invoice", "credit_note"] = "invoice"
     issue_date: date
-    due_date: date
+    #: None for a credit note: it is refunded or set against a next invoice, never "due".
+    due_date: date | None = None
     seller: ProviderData
     buyer: ClientData
     lines: tuple[InvoiceLine, ...] = Field(min_length=1)
@@ -254,7 +315,11 @@ class InvoiceData(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> InvoiceData:
-        if self.due_date < self.issue_date:
+        if self.kind == "invoice" and self.due_date is None:
+            raise ValueError("an invoice has a due date")
+        if self.kind == "credit_note" and self.due_date is not None:
+            raise ValueError("a credit note has no due date")
+        if self.due_date is not None and self.due_date < self.issue_date:
             raise ValueError("due_date is before issue_date")
         if self.kind == "credit_note" and not self.credited_invoice_number:
             raise ValueError("a credit note names the invoice it credits")
@@ -305,27 +370,3 @@ def _vat_groups(lines: Iterable[InvoiceLine], category: str) -> tuple[VatGroup, 
         )
         for rate, basis in sorted(bases.items(), reverse=True)
     )
-
-
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class SignatureRecord(_Frozen):
-    """One electronic signature, as printed on the signature certificate."""
-
-    party: Literal["provider", "client"]
-    #: The signer's full name.
-    name: Text
-    #: The business signed for, when it differs from the signer (a company, en formation or not).
-    on_behalf_of: OptText = None
-    signed_at: datetime
-    #: How the signature was made, e.g. "Code à usage unique envoyé par SMS".
-    method: Text
-    #: What was checked, e.g. "Code saisi correctement au 1er essai (+33 6 •• •• •• 78)".
-    code_check: Text
-    email: OptText = None
-    ip_address: OptText = None
-
-
-def is_sha256(value: str) -> bool:
-    return bool(_SHA256.match(value))

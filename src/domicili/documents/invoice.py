@@ -53,16 +53,18 @@ def draw_invoice(data: InvoiceData, notes: str) -> bytes:
         pdfa=True,
     )
     pdf.add_page()
-    pdf.letterhead(
-        data.seller,
-        [
-            ("AVOIR" if data.kind == "credit_note" else "FACTURE", True),
-            (f"N° {data.number}", True),
-            (f"Date : {_format.date_fr(data.issue_date)}", False),
-            (f"Échéance : {_format.date_fr(data.due_date)}", False),
-        ],
-    )
-    _buyer_block(pdf, data.buyer)
+    head = [
+        ("AVOIR" if data.kind == "credit_note" else "FACTURE", True),
+        (f"N° {data.number}", True),
+        (f"Date : {_format.date_fr(data.issue_date)}", False),
+    ]
+    if data.due_date is not None:
+        head.append((f"Échéance : {_format.date_fr(data.due_date)}", False))
+    else:
+        head.append((f"Facture d’origine : {data.credited_invoice_number}", False))
+    pdf.letterhead(data.seller, head)
+    # An avoir bills nothing: its buyer is « Client », not « Facturé à ».
+    _buyer_block(pdf, data.buyer, "CLIENT" if data.kind == "credit_note" else "FACTURÉ À")
     if data.kind == "credit_note":
         scope = "annulant" if data.credit_cancels_invoice else "corrigeant"
         pdf.text_line(
@@ -79,7 +81,7 @@ def draw_invoice(data: InvoiceData, notes: str) -> bytes:
     return bytes(pdf.output())
 
 
-def _buyer_block(pdf: Document, buyer: ClientData) -> None:
+def _buyer_block(pdf: Document, buyer: ClientData, heading: str) -> None:
     from ._pdf import ACCENT, MUTED, RULE, SHADE
 
     left = pdf.l_margin + pdf.epw * 0.5
@@ -107,7 +109,7 @@ def _buyer_block(pdf: Document, buyer: ClientData) -> None:
     pdf.set_draw_color(*RULE)
     pdf.rect(left, top, width, height, style="DF")
     pdf.set_xy(left + 4, top + 3)
-    pdf.text_line("FACTURÉ À", size=7.5, bold=True, color=MUTED, height=4, width=inner)
+    pdf.text_line(heading, size=7.5, bold=True, color=MUTED, height=4, width=inner)
     pdf.set_x(left + 4)
     pdf.text_line(buyer.name, size=10.5, bold=True, color=ACCENT, height=5.5, width=inner)
     for line in lines:
@@ -186,7 +188,7 @@ def _totals(pdf: Document, data: InvoiceData) -> None:
     pdf.set_text_color(255, 255, 255)
     pdf.set_font(FONT, "B", 9.5)
     ttc = " TTC" if data.vat.category != "O" else ""
-    total_label = ("Montant à rembourser" if data.kind == "credit_note" else "Net à payer") + ttc
+    total_label = ("Montant de l’avoir" if data.kind == "credit_note" else "Net à payer") + ttc
     pdf.cell(label_w, 8, f"  {total_label}", fill=True)
     pdf.cell(
         value_w,

@@ -14,9 +14,18 @@ from .data import SignatureRecord, is_sha256
 if TYPE_CHECKING:
     from ._pdf import Document
 
-__all__ = ["append_signature_page"]
+__all__ = ["append_signature_page", "draw_signatures", "signed_moment"]
 
 _PARTY = {"provider": "Domiciliataire", "client": "Domicilié"}
+
+
+def signed_moment(record: SignatureRecord) -> str:
+    """« 10 mars 2025 à 10 h 32 (UTC+01:00) »: when a signature was made."""
+    return f"{_format.date_fr(record.signed_at)} à {_format.time_fr(record.signed_at)}"
+
+
+def _grouped(digest: str) -> str:
+    return " ".join(digest[i : i + 8] for i in range(0, 64, 8))
 
 
 def append_signature_page(
@@ -110,8 +119,7 @@ def _document_box(pdf: Document, title: str, pages: int, digest: str) -> None:
     pdf.set_x(pdf.l_margin + 4)
     pdf.text_line("Empreinte SHA-256 :", size=8.5, height=4.5, width=pdf.epw - 8)
     pdf.set_x(pdf.l_margin + 4)
-    grouped = " ".join(digest[i : i + 8] for i in range(0, 64, 8))
-    pdf.text_line(grouped, size=8.5, bold=True, height=4.5, width=pdf.epw - 8)
+    pdf.text_line(_grouped(digest), size=8.5, bold=True, height=4.5, width=pdf.epw - 8)
     pdf.set_xy(pdf.l_margin, top + 25 + 6)
 
 
@@ -120,7 +128,6 @@ def _signer(pdf: Document, index: int, record: SignatureRecord) -> None:
 
     from ._pdf import ACCENT, FONT, RULE
 
-    moment = record.signed_at
     rows = [
         ("Partie", _PARTY[record.party]),
         ("Signataire", record.name),
@@ -130,7 +137,7 @@ def _signer(pdf: Document, index: int, record: SignatureRecord) -> None:
     if record.email:
         rows.append(("Adresse électronique", record.email))
     rows += [
-        ("Signé le", f"{_format.date_fr(moment)} à {_format.time_fr(moment)}"),
+        ("Signé le", signed_moment(record)),
         ("Méthode", record.method),
         ("Vérification du code", record.code_check),
     ]
@@ -155,3 +162,46 @@ def _signer(pdf: Document, index: int, record: SignatureRecord) -> None:
             row.cell(label, style=FontFace(emphasis="BOLD"))
             row.cell(value)
     pdf.ln(5)
+
+
+def draw_signatures(
+    pdf: Document, title: str, signatures: Sequence[SignatureRecord], digest: str
+) -> None:
+    """The signatures of a signed document as a short table, with its SHA-256: what the
+    signature certificate attests, printed on a document issued from it (the attestation)."""
+    from fpdf.fonts import FontFace
+
+    from ._pdf import ACCENT, FONT, MUTED, RULE
+
+    pdf.keep_together(22 + 9 * len(signatures))
+    pdf.text_line(title, size=9.5, bold=True, color=ACCENT, height=5.5)
+    pdf.set_font(FONT, "", 8)
+    pdf.set_draw_color(*RULE)
+    heading = FontFace(emphasis="BOLD", size_pt=7.5)
+    with pdf.table(
+        col_widths=(28, 52, 45, 45),
+        text_align="LEFT",
+        borders_layout="HORIZONTAL_LINES",
+        headings_style=heading,
+        line_height=3.8,
+        padding=(1, 1.5),
+    ) as table:
+        row = table.row()
+        for label in ("Partie", "Signataire", "Signé le", "Vérification du code"):
+            row.cell(label)
+        for record in signatures:
+            row = table.row()
+            row.cell(_PARTY[record.party])
+            signer = record.name
+            if record.on_behalf_of:
+                signer += f"\npour le compte de {record.on_behalf_of}"
+            row.cell(signer)
+            row.cell(f"{signed_moment(record)}\n{record.method}")
+            row.cell(record.code_check)
+    pdf.ln(1.5)
+    pdf.text_line(
+        f"Empreinte SHA-256 du contrat signé : {_grouped(digest)}",
+        size=7.5,
+        color=MUTED,
+        height=3.8,
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from ..annuaire import service_labels
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from ..french import decimal_fr, numeric_date_fr
 from ..i18n import _
@@ -109,7 +110,8 @@ def _store(
         dossier_id=dossier.id if dossier else None,
         client_id=dossier.client_id if dossier else None,
         issue_date=data.issue_date,
-        due_date=data.due_date,
+        # The record keeps a date: a credit note takes effect on its issue date.
+        due_date=data.due_date or data.issue_date,
         period_start=periods[0].period_start if periods else None,
         period_end=periods[0].period_end if periods else None,
         total_ht_cents=data.total_ht_cents,
@@ -204,11 +206,12 @@ def _offer_lines(
 ) -> list[InvoiceLine]:
     """One period of the dossier's offer, plus the setup fee on its first invoice."""
     from ..documents import InvoiceLine
+    from ..documents.data import SETUP_FEE_LABEL
 
+    services = service_labels(offer.services, ctx.settings.service_vocabulary())
     lines = [
         InvoiceLine(
-            description=f"Domiciliation commerciale — offre « {offer.name} » "
-            f"({', '.join(offer.services)})",
+            description=f"Domiciliation commerciale — offre « {offer.name} » ({services})",
             period_start=period_start,
             period_end=period_end(period_start, offer.period_months),
             quantity=1,
@@ -220,7 +223,7 @@ def _offer_lines(
     if first and offer.setup_fee_cents:
         lines.append(
             InvoiceLine(
-                description="Frais d'ouverture de dossier",
+                description=SETUP_FEE_LABEL,
                 quantity=1,
                 unit_price_ht_cents=offer.setup_fee_cents,
                 vat_rate_bp=vat_rate_bp,
@@ -333,7 +336,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "number": new_number,
                 "kind": "credit_note",
                 "issue_date": today,
-                "due_date": today,
+                "due_date": None,
                 "credited_invoice_number": original.number,
                 "credit_cancels_invoice": True,
                 "credit_reason": reason.strip(),

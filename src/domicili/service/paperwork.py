@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annuaire import PERIOD_LABELS
-from ..clock import paris_date
+from ..clock import PARIS, paris_date
 from ..errors import Refused
 from ..i18n import _
 from ..models import Client, Dossier, Offer, Provider
@@ -20,7 +20,13 @@ from .context import Context
 from .providers import offer_for
 
 if TYPE_CHECKING:
-    from ..documents import AttestationData, ClientData, ContractData, ProviderData
+    from ..documents import (
+        AttestationData,
+        ClientData,
+        ContractData,
+        ProviderData,
+        SignatureRecord,
+    )
 
 __all__ = [
     "attestation_data",
@@ -30,6 +36,7 @@ __all__ = [
     "provider_data",
     "render_attestation",
     "render_contract",
+    "signature_records",
     "signed_contract",
 ]
 
@@ -48,6 +55,9 @@ def provider_data(provider: Provider) -> ProviderData:
         email=provider.email,
         phone=_phone(provider.phone),
         representative=provider.representative,
+        representative_quality=provider.representative_quality,
+        rcs_city=provider.rcs_city,
+        capital_cents=provider.share_capital_cents,
         agrement_numero=provider.agrement_numero,
         agrement_prefecture=provider.agrement_prefecture,
         agrement_date=provider.agrement_date,
@@ -135,6 +145,7 @@ def contract_data(ctx: Context, dossier: Dossier) -> ContractData:
         services=tuple((code, vocabulary.get(code, code)) for code in offer.services),
         price_ht_cents=offer.price_ht_cents,
         period_label=PERIOD_LABELS[offer.period],
+        setup_fee_cents=offer.setup_fee_cents,
         vat=vat_rule_for_departement(provider.departement or ""),
         issued_at=ctx.now(),
         place=provider.city,
@@ -154,6 +165,7 @@ def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
         )
     provider = ctx.provider(dossier.provider_id)
     offer = dossier_offer(ctx, dossier, provider)
+    signed = tuple(signature_records(ctx, dossier))
     return AttestationData(
         reference=dossier.reference,
         provider=provider_data(provider),
@@ -166,7 +178,28 @@ def attestation_data(ctx: Context, dossier: Dossier) -> AttestationData:
         tacit_renewal=True,
         issued_at=ctx.now(),
         place=provider.city,
+        signatures=signed,
+        contract_sha256=dossier.contract_sha256 if signed else None,
     )
+
+
+def signature_records(ctx: Context, dossier: Dossier) -> list[SignatureRecord]:
+    """The signatures of the dossier's contract, as its certificate prints them (Paris time)."""
+    from ..documents import SignatureRecord
+
+    assert dossier.id is not None
+    return [
+        SignatureRecord(
+            party=s.party,
+            name=s.signer,
+            on_behalf_of=s.on_behalf_of,
+            signed_at=s.signed_at.astimezone(PARIS),
+            method=s.method,
+            code_check=s.code_check,
+            email=s.email,
+        )
+        for s in ctx.store.signatures(dossier.id)
+    ]
 
 
 def render_contract(ctx: Context, dossier_id: int) -> bytes:

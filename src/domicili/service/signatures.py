@@ -385,23 +385,12 @@ def _wrong_code(ctx: Context, dossier_id: int, party: Party) -> SignatureRefused
 
 def _activate(ctx: Context, dossier: Dossier) -> None:
     """Both signed: S3 → S4, the signed contract (with certificate) sent to both."""
-    from ..documents import SignatureRecord, append_signature_page, render_attestation
-    from .paperwork import attestation_data, templates_dir
+    from ..documents import append_signature_page, render_attestation
+    from .paperwork import attestation_data, signature_records, templates_dir
 
     assert dossier.id is not None
     assert dossier.contract_sha256 is not None
-    records = [
-        SignatureRecord(
-            party=s.party,
-            name=s.signer,
-            on_behalf_of=s.on_behalf_of,
-            signed_at=s.signed_at.astimezone(PARIS),
-            method=s.method,
-            code_check=s.code_check,
-            email=s.email,
-        )
-        for s in ctx.store.signatures(dossier.id)
-    ]
+    records = signature_records(ctx, dossier)
     signed = append_signature_page(
         ctx.files.read(dossier.contract_sha256), records, dossier.contract_sha256
     )

@@ -21,12 +21,18 @@ from ._sql import json_values
 __all__ = ["DirectoryStore"]
 
 
+#: Provider fields printed on documents whose columns come with migration 13.
+_NO_COLUMN_YET = ("rcs_city", "share_capital_cents", "representative_quality")
+
+
 class DirectoryStore(StoreBase):
     """Providers, their offers, and the directory search."""
 
     # -- providers --------------------------------------------------------------
     def insert_provider(self, provider: Provider) -> int:
-        row = provider.model_dump(exclude={"id", "departements", "services"}, mode="json")
+        row = provider.model_dump(
+            exclude={"id", "departements", "services", *_NO_COLUMN_YET}, mode="json"
+        )
         row["suspended"] = int(provider.suspended)
         row["agrement_expires"] = provider.agrement_expires.isoformat()
         provider_id = self.sql.insert("providers", row)
@@ -50,6 +56,8 @@ class DirectoryStore(StoreBase):
     def update_provider(self, provider_id: int, **fields: Any) -> None:
         departements = fields.pop("departements", None)
         services = fields.pop("services", None)
+        for name in _NO_COLUMN_YET:
+            fields.pop(name, None)
         if "agrement_date" in fields:
             fields["agrement_expires"] = add_years(
                 date.fromisoformat(str(fields["agrement_date"])), 6
