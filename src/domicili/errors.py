@@ -29,6 +29,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── MissingJustificatifs       problems: accept while required pieces are not validated
     │   ├── NewerRevision              kind, revision, seen: a file arrived since the review
     │   ├── AgrementInvalid            provider_id, reason: agrément expired or suspended
+    │   ├── NoWayToPay                 provider_id: no bank details and no card-payment link
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
     │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
     │   └── SignatureRefused           party, needs_new_code: wrong or expired code, locked…
@@ -68,6 +69,7 @@ __all__ = [
     "JustificatifRejected",
     "MissingJustificatifs",
     "NewerRevision",
+    "NoWayToPay",
     "NotFound",
     "OfferNotFound",
     "OutOfScope",
@@ -254,6 +256,24 @@ class AgrementInvalid(Refused):
         super().__init__(f"Provider {provider_id} cannot take new contracts: {reason}.")
         self.provider_id = provider_id
         self.reason = reason
+
+
+class NoWayToPay(Refused):
+    """Asking the client to pay (acceptance, reactivation) while the client could not: the
+    provider has no bank details and the payment gateway opens no card-payment link."""
+
+    def __init__(self, dossier_id: int, provider_id: int, status: Status | None = None) -> None:
+        super().__init__(
+            _(
+                "Dossier {dossier_id} would leave the client no way to pay: provider "
+                "{provider_id} has no bank details and card-payment links are not enabled. "
+                "Give the provider its IBAN (and BIC), or set checkout_url in the [payment] "
+                "settings."
+            ).format(dossier_id=dossier_id, provider_id=provider_id),
+            dossier_id=dossier_id,
+            status=status,
+        )
+        self.provider_id = provider_id
 
 
 class OutOfScope(Refused):

@@ -105,6 +105,7 @@ def provider_args(n: int) -> list[str]:
         "--city", "Paris",
         "--email", f"contact{n}@cabinet.example",
         "--phone", "01 42 00 00 00",
+        "--iban", "FR7630006000011234567890189",  # a way to pay: accepting needs one
     ]  # fmt: skip
 
 

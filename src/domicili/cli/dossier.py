@@ -100,6 +100,8 @@ def _show(details: DossierDetails) -> None:
         f"Montant dû  : {format_eur(d.amount_due_cents)} TTC"
         + (f", avant le {_paris(d.payment_due_at)}" if d.payment_due_at else "")
     )
+    if details.payment_link:
+        click.echo(f"Paiement en ligne : {details.payment_link}")
     if d.dismissal_reason:
         click.echo(f"Motif interne du classement : {d.dismissal_reason}")
     table(
