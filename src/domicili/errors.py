@@ -30,6 +30,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── NewerRevision              kind, revision, seen: a file arrived since the review
     │   ├── DuplicateRequest           reference, provider_id: the client has an open dossier
     │   ├── AgrementInvalid            provider_id, reason: agrément expired or suspended
+    │   ├── NoWayToPay                 provider_id: no bank details and no card-payment link
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
     │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
     │   └── SignatureRefused           party, needs_new_code: wrong or expired code, locked…
@@ -70,6 +71,7 @@ __all__ = [
     "JustificatifRejected",
     "MissingJustificatifs",
     "NewerRevision",
+    "NoWayToPay",
     "NotFound",
     "OfferNotFound",
     "OutOfScope",
@@ -316,6 +318,24 @@ class AgrementInvalid(Refused):
         )
         self.provider_id = provider_id
         self.reason = reason
+
+
+class NoWayToPay(Refused):
+    """Asking the client to pay (acceptance, reactivation) while the client could not: the
+    provider has no bank details and the payment gateway opens no card-payment link."""
+
+    def __init__(self, dossier_id: int, provider_id: int, status: Status | None = None) -> None:
+        super().__init__(
+            _(
+                "Dossier {dossier_id} would leave the client no way to pay: provider "
+                "{provider_id} has no bank details and card-payment links are not enabled. "
+                "Give the provider its IBAN (and BIC), or set checkout_url in the [payment] "
+                "settings."
+            ).format(dossier_id=dossier_id, provider_id=provider_id),
+            dossier_id=dossier_id,
+            status=status,
+        )
+        self.provider_id = provider_id
 
 
 class OutOfScope(Refused):

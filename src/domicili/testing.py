@@ -254,7 +254,8 @@ def valid_siren(seed: int) -> str:
 
 
 def sample_provider(seed: int = 1, **overrides: Any) -> dict[str, Any]:
-    """Fields of a valid provider in Paris with a current agrément."""
+    """Fields of a valid provider in Paris with a current agrément and bank details
+    (without an IBAN or a card-payment link, a dossier cannot be accepted)."""
     fields: dict[str, Any] = dict(
         name=f"Domiciliation Test {seed}",
         legal_form="SAS",
@@ -267,6 +268,7 @@ def sample_provider(seed: int = 1, **overrides: Any) -> dict[str, Any]:
         city="Paris",
         email=f"contact{seed}@domiciliation.example",
         phone="01 42 00 00 00",
+        iban="FR7630006000011234567890189",
     )
     fields.update(overrides)
     return fields

@@ -115,6 +115,7 @@ def provider_args(n: int) -> list[str]:
         "--city", "Paris",
         "--email", f"contact{n}@cabinet.example",
         "--phone", "01 42 00 00 00",
+        "--iban", "FR7630006000011234567890189",  # a way to pay: accepting needs one
     ]  # fmt: skip
 
 
@@ -197,9 +198,13 @@ def test_the_whole_story_through_the_installed_command(tmp_path: Path, store: An
 
 @pytest.mark.one_store  # the demo makes its own SQLite file
 def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
+    """As a French user runs it: no DOMICILI_LANG, French sentences, one date format."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
+    for name in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(name, None)
     result = subprocess.run(
         [installed_command(), "demo", "--dir", str(tmp_path / "demo")],
-        env={k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")},
+        env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -209,9 +214,29 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "demo" / "domicili.db").is_file()
-    assert "stored file checked: OK" in result.stdout
-    assert "kept as held payment" in result.stdout
-    assert "refunded by the bank" in result.stdout
+    out = result.stdout
+    for french in (
+        "Trois domiciliataires s’inscrivent avec leur agrément",
+        "HT par mois",
+        "Accepter maintenant est refusé : une pièce exigée n’est pas validée",
+        "relances envoyées : 1, dossiers expirés : 0",
+        "S8 Expiré",
+        "signé par Camille Durand pour la société Atelier Lumière en formation",
+        "paiement en attente d’examen",
+        "remboursé par la banque (référence REMB-2026-0001)",
+        "fichier stocké contrôlés : intacts",
+    ):
+        assert french in out, french
+    for english in ("signed by", " for la société", "excl. VAT", "reminder", "refunded"):
+        assert english not in out, english
+    # One date format: 15/01/2024, never 2024-01-15 nor "15 janvier 2024".
+    assert re.search(r"valable jusqu’au \d{2}/\d{2}/\d{4}", out)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", out)
+    assert not re.search(
+        r"\b\d{1,2}(er)? (janvier|février|mars|avril|mai|juin|juillet|août|"
+        r"septembre|octobre|novembre|décembre) \d{4}",
+        out.split("file d’envoi")[0],
+    )
 
 
 @pytest.mark.one_store

@@ -131,6 +131,7 @@ def test_the_whole_state_survives_closing_and_reopening(tmp_path: Path) -> None:
             city="Paris",
             email="contact@lumiere.example",
             phone="01 42 00 00 00",
+            iban="FR7630006000011234567890189",
         )
         _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id or 0])
         assert dossier.id is not None

@@ -1319,10 +1319,17 @@ def test_with_a_link_and_bank_details_the_acceptance_gives_both() -> None:
         app.close()
 
 
-def test_without_link_or_bank_details_the_acceptance_says_whom_to_contact(flow: Flow) -> None:
-    (accepted,) = emails(flow.app, "accepted")
-    provider = flow.app.get_provider(1)
-    assert f"contactez {provider.name} ({provider.email})" in accepted.body
+def test_without_link_or_bank_details_a_message_says_whom_to_contact(flow: Flow) -> None:
+    """An acceptance needs a way to pay (tests/integration/test_way_to_pay.py); a dossier
+    whose provider's links were switched off since is reminded whom to contact."""
+    from domicili.service.dossiers import payment_instructions
+
+    details = flow.app.get_dossier(flow.dossier_id)
+    provider = details.provider.model_copy(update={"iban": None})
+    assert payment_instructions(provider, details.dossier, None) == (
+        f"Pour régler, contactez {provider.name} ({provider.email}) "
+        f"en rappelant la référence {details.dossier.reference}."
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from ..errors import (
     InvalidInput,
     InvoiceNotFound,
     NewerRevision,
+    NoWayToPay,
     OfferNotFound,
     OutOfScope,
     PaymentNotFound,
@@ -134,6 +135,8 @@ def _hints(exc: DomiciliError) -> Iterator[str]:
         yield _("fix them or pass --skip-invalid to import the rest")
     elif isinstance(exc, NewerRevision):
         yield f"(`domicili justificatif get {exc.dossier_id} {exc.kind}`)"
+    elif isinstance(exc, NoWayToPay):
+        yield f"(`domicili provider update {exc.provider_id} --iban …`)"
     elif isinstance(exc, SignatureRefused) and exc.needs_new_code:
         yield f"(`domicili contract resend-code {exc.dossier_id} --party {exc.party}`)"
     elif isinstance(exc, OutOfScope):

@@ -1,13 +1,14 @@
 """``domicili demo``: the whole story on a fresh database, each step printed.
 
-Every step shows the command a provider's staff would type, then what happened.
-The clock is fixed and moved forward so that reminders and expiry happen in seconds.
-Each step is one function below, in the order of the story; they only call the facade.
+Every step shows the command a provider's staff would type, then what happened, in the
+language of the command (French by default, English with ``DOMICILI_LANG=en``); dates
+are written one way, ``15/01/2024``. The clock is fixed and moved forward so that
+reminders and expiry happen in seconds. Each step is one function below, in the order
+of the story; they only call the facade.
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,41 +19,22 @@ from ..app import Domicili
 from ..clock import FixedClock, clock_from_env, paris_date
 from ..config import Settings
 from ..errors import DomiciliError
-from ..money import format_eur
+from ..french import format_eur
+from ..i18n import _
 from ..testing import sample_pdf
 from ._demo_data import COMPANY_ANSWERS, OFFERS, PROVIDERS
+from ._demo_payment import documents, held_payment, outbox_and_audit, pay, sign
+from ._demo_talk import PRICES, day, refused, say, services, status, step
 
 if TYPE_CHECKING:
     from ..annuaire import SearchResult
     from ..models import Dossier, Provider
-    from ..service.payments import PaymentOutcome
+    from ..service.sweep import SweepReport
 
 __all__ = ["run_demo"]
 
 #: The pieces the client sends, as files of the demo folder.
 PIECES = ("identite", "justificatif_domicile", "statuts", "beneficiaires_effectifs")
-
-
-def _step(title: str, command: str | None = None) -> None:
-    click.echo("")
-    click.secho(f"▶ {title}", bold=True)
-    if command:
-        click.secho(f"  $ domicili {command}", fg="cyan")
-
-
-def _say(text: str) -> None:
-    click.echo(f"  {text}")
-
-
-def _refused(exc: DomiciliError) -> None:
-    _say(f"refused (exit 1): {exc}")
-
-
-def _code(sms: str) -> str:
-    """The six-digit code in a signature SMS."""
-    found = re.search(r"code de signature .* est (\d{6})", sms)
-    assert found is not None, sms
-    return found.group(1)
 
 
 def run_demo(folder: Path | None = None) -> Path:
@@ -61,7 +43,7 @@ def run_demo(folder: Path | None = None) -> Path:
     clock = FixedClock(clock_from_env().now())
     db = folder / "domicili.db"
     pieces_dir = _write_pieces(folder / "pieces")
-    click.secho(f"domicili demo — database {db}", bold=True)
+    click.secho(_("domicili demo — database {db}").format(db=db), bold=True)
     settings = Settings()
     # The demo's card payments go through the simulated checkout.
     settings.payment.checkout_url = "https://paiement.example.fr/checkout/{token}"
@@ -74,13 +56,18 @@ def run_demo(folder: Path | None = None) -> Path:
         _review(app, mine, names[mine.provider_id], pieces_dir)
         _decide(app, mine, other, names)
         _sweeps(app, clock, mine)
-        paid = _pay(app, mine)
-        _sign(app, mine)
-        _documents(app, folder, mine, paid, clock)
-        _held_payment(app, mine)
-        _outbox_and_audit(app)
+        paid = pay(app, mine)
+        sign(app, mine)
+        documents(app, folder, mine, paid, clock)
+        held_payment(app, mine)
+        outbox_and_audit(app)
     click.echo("")
-    click.secho(f"Done. Explore it: domicili --db {db} dossier show {mine.id}", bold=True)
+    click.secho(
+        _("Done. Explore it: domicili --db {db} dossier show {dossier_id}").format(
+            db=db, dossier_id=mine.id
+        ),
+        bold=True,
+    )
     return folder
 
 
@@ -89,7 +76,9 @@ def _fresh_folder(folder: Path | None) -> Path:
         return Path(tempfile.mkdtemp(prefix="domicili-demo-", dir=Path.cwd()))
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
-        raise click.UsageError(f"{folder} is not empty; the demo needs a fresh folder.")
+        raise click.UsageError(
+            _("{folder} is not empty; the demo needs an empty folder.").format(folder=folder)
+        )
     return folder
 
 
@@ -102,53 +91,71 @@ def _write_pieces(pieces_dir: Path) -> Path:
 
 
 def _register_providers(app: Domicili, clock: FixedClock) -> list[Provider]:
-    _step(
-        "Three domiciliataires register with their agrément and the places they serve",
+    step(
+        _("Three domiciliataires register with their agrément and the places they serve"),
         "provider add --name 'Seine Sièges' --siren 552100554 … --serves 92 --serves 75",
     )
     providers = [app.add_provider(**p) for p in PROVIDERS]
     for p in providers:
-        _say(
-            f"#{p.id} {p.name} — {p.city} ({p.departement}), serves "
-            f"{', '.join(p.departements)}; agrément n° {p.agrement_numero}: "
-            + (
-                p.agrement_problem(paris_date(clock.now()))
-                or f"valid until {p.agrement_expires:%d/%m/%Y}"
+        state = p.agrement_problem(paris_date(clock.now())) or _("valid until {day}").format(
+            day=day(p.agrement_expires)
+        )
+        say(
+            _(
+                "#{id} {name} — {city} ({departement}), serves {departements}; "
+                "agrément n° {numero}: {state}"
+            ).format(
+                id=p.id,
+                name=p.name,
+                city=p.city,
+                departement=p.departement,
+                departements=", ".join(p.departements),
+                numero=p.agrement_numero,
+                state=state,
             )
         )
     return providers
 
 
 def _publish_offers(app: Domicili, providers: list[Provider]) -> None:
-    _step("They publish their offers", "offer add 1 --name Essentiel --price-ht 29 …")
+    step(_("They publish their offers"), "offer add 1 --name Essentiel --price-ht 29 …")
     for index, offers in OFFERS.items():
         provider_id = providers[index].id
         assert provider_id is not None
         for fields in offers:
             offer = app.add_offer(provider_id, **fields)
-            _say(
-                f"#{offer.id} {providers[index].name}: {offer.name}, "
-                f"{format_eur(offer.price_ht_cents)} HT per {offer.period}, "
-                f"{', '.join(offer.services)}"
+            price = _(PRICES[offer.period]).format(price=format_eur(offer.price_ht_cents))
+            say(
+                _("#{id} {provider}: {offer}, {price}; {services}").format(
+                    id=offer.id,
+                    provider=providers[index].name,
+                    offer=offer.name,
+                    price=price,
+                    services=services(offer.services),
+                )
             )
 
 
 def _search(app: Domicili) -> list[SearchResult]:
-    _step(
-        "A client looks for scanned mail in Paris, under 40 € HT a month",
+    step(
+        _("A client looks for scanned mail in Paris, under 40 € excl. VAT a month"),
         "annuaire search --departement 75 --service numerisation --max-price 40",
     )
     found = app.search(departement="75", services=["numerisation"], max_price_ht_cents=4000)
     for r in found:
-        monthly = format_eur(r.monthly_ht_cents or 0)
-        _say(f"#{r.provider_id} {r.name} ({r.city}) — {r.offer_name}: {monthly} HT/month")
-    _say("Rhône Sièges neither serves Paris nor holds a valid agrément: never listed")
+        monthly = _(PRICES["month"]).format(price=format_eur(r.monthly_ht_cents or 0))
+        say(
+            _("#{id} {name} ({city}) — {offer}: {price}").format(
+                id=r.provider_id, name=r.name, city=r.city, offer=r.offer_name, price=monthly
+            )
+        )
+    say(_("Rhône Sièges neither serves Paris nor holds a valid agrément: never listed"))
     return found
 
 
 def _request(app: Domicili, found: list[SearchResult], pieces_dir: Path) -> tuple[Dossier, Dossier]:
-    _step(
-        "A company being created sends one request to both, choosing an offer",
+    step(
+        _("A company being formed sends one request to both, choosing an offer"),
         "demande create --answers demande.yaml --to 1 --to 2",
     )
     answers = dict(
@@ -158,9 +165,16 @@ def _request(app: Domicili, found: list[SearchResult], pieces_dir: Path) -> tupl
     )
     _client, dossiers = app.create_demande(answers, to=[r.provider_id for r in found])
     for d in dossiers:
-        _say(
-            f"dossier {d.reference} → provider #{d.provider_id}: {d.status.code} "
-            f"{d.status.label}, first payment {format_eur(d.amount_due_cents)} TTC"
+        say(
+            _(
+                "dossier {reference} → provider #{provider_id}: {status}, "
+                "first payment {amount} incl. VAT"
+            ).format(
+                reference=d.reference,
+                provider_id=d.provider_id,
+                status=status(d),
+                amount=format_eur(d.amount_due_cents),
+            )
         )
     mine, other = dossiers[0], dossiers[1]
     assert mine.id is not None
@@ -170,8 +184,10 @@ def _request(app: Domicili, found: list[SearchResult], pieces_dir: Path) -> tupl
 
 def _review(app: Domicili, mine: Dossier, provider_name: str, pieces_dir: Path) -> None:
     assert mine.id is not None
-    _step(
-        f"{provider_name} reviews the pieces: the proof of address is too old",
+    step(
+        _("{provider} reviews the pieces: the proof of address is too old").format(
+            provider=provider_name
+        ),
         f"justificatif review {mine.id} --validate identite --validate statuts "
         "--validate beneficiaires_effectifs --invalidate justificatif_domicile='…'",
     )
@@ -180,214 +196,93 @@ def _review(app: Domicili, mine: Dossier, provider_name: str, pieces_dir: Path) 
         validate=["identite", "statuts", "beneficiaires_effectifs"],
         invalidate={"justificatif_domicile": "Facture de plus de 3 mois"},
     )
-    _say("the client received a recap listing every piece and the reason")
+    say(_("the client received a recap listing every piece and the reason"))
 
-    _step(
-        "Accepting now is refused: a required piece is not validated",
+    step(
+        _("Accepting now is refused: a required piece is not validated"),
         f"dossier accept {mine.id}",
     )
     try:
         app.accept(mine.id)
     except DomiciliError as exc:
-        _refused(exc)
+        refused(exc)
 
-    _step(
-        "The client sends a new proof of address; it is validated",
+    step(
+        _("The client sends a new proof of address; it is validated"),
         f"justificatif add {mine.id} justificatif_domicile domicile-v2.pdf",
     )
     app.add_justificatif(
         mine.id, "justificatif_domicile", pieces_dir / "justificatif_domicile-v2.pdf"
     )
     app.review(mine.id, validate=["justificatif_domicile"])
-    _say("revision 2 validated; revision 1 stays in the file")
+    say(_("revision 2 validated; revision 1 stays in the dossier"))
 
 
 def _decide(app: Domicili, mine: Dossier, other: Dossier, names: dict[int | None, str]) -> None:
     assert mine.id is not None
     assert other.id is not None
-    _step(f"{names[mine.provider_id]} accepts the dossier", f"dossier accept {mine.id}")
+    step(
+        _("{provider} accepts the dossier").format(provider=names[mine.provider_id]),
+        f"dossier accept {mine.id}",
+    )
     accepted = app.accept(mine.id)
-    _say(
-        f"{accepted.status.code} {accepted.status.label}; "
-        f"pay {format_eur(accepted.amount_due_cents)} by "
-        f"{accepted.payment_due_at:%d/%m/%Y}"
-        if accepted.payment_due_at
-        else ""
+    assert accepted.payment_due_at is not None
+    say(
+        _("{status}; {amount} to pay by {day}").format(
+            status=status(accepted),
+            amount=format_eur(accepted.amount_due_cents),
+            day=day(accepted.payment_due_at),
+        )
     )
 
-    _step(
-        f"{names[other.provider_id]} closes its dossier sans suite (the reason stays internal)",
-        f"dossier dismiss {other.id} --reason 'Capacité d'accueil atteinte'",
+    step(
+        _("{provider} closes its dossier sans suite (the reason stays internal)").format(
+            provider=names[other.provider_id]
+        ),
+        f"dossier dismiss {other.id} --reason 'Capacité d’accueil atteinte'",
     )
-    app.dismiss(other.id, "Capacité d'accueil atteinte")
-    _say("the client is told the request is closed — never why")
+    app.dismiss(other.id, "Capacité d’accueil atteinte")
+    say(_("the client is told the request is closed — never why"))
 
 
 def _sweeps(app: Domicili, clock: FixedClock, mine: Dossier) -> None:
     assert mine.id is not None
-    _step("Five days later, the daily sweep sends a payment reminder", "sweep")
     clock.advance(days=5)
-    report = app.sweep()
-    _say(f"{len(report.reminders)} reminder(s), {len(report.expired)} expired")
+    step(
+        _("Five days later ({day}), the daily sweep sends a payment reminder").format(
+            day=day(clock.now())
+        ),
+        "sweep",
+    )
+    say(_swept(app.sweep()))
 
-    _step("Running the sweep again changes nothing", "sweep")
-    report = app.sweep()
-    _say(f"{len(report.reminders)} reminder(s), {len(report.expired)} expired")
+    step(_("Running the sweep again changes nothing"), "sweep")
+    say(_swept(app.sweep()))
 
-    _step("No payment by the deadline: the sweep expires the dossier", "sweep")
     clock.advance(days=4)
-    report = app.sweep()
-    _say(
-        f"{len(report.reminders)} reminder(s), {len(report.expired)} expired "
-        f"— dossier {mine.reference} is now S8 Expiré"
+    step(
+        _("No payment by the deadline: on {day} the sweep expires the dossier").format(
+            day=day(clock.now())
+        ),
+        "sweep",
+    )
+    say(_swept(app.sweep()))
+    say(
+        _("dossier {reference} is now {status}").format(
+            reference=mine.reference, status=status(app.get_dossier(mine.id).dossier)
+        )
     )
 
-    _step(
-        "The client calls back; the provider reactivates with a fresh window",
+    step(
+        _("The client calls back; the provider reactivates with a fresh window"),
         f"dossier reactivate {mine.id}",
     )
     again = app.reactivate(mine.id)
-    if again.payment_due_at:
-        _say(f"{again.status.code} {again.status.label}; pay by {again.payment_due_at:%d/%m/%Y}")
+    assert again.payment_due_at is not None
+    say(_("{status}; to pay by {day}").format(status=status(again), day=day(again.payment_due_at)))
 
 
-def _checkout_token(app: Domicili, dossier_id: int) -> str:
-    """The card-payment token of the newest link the client received by email."""
-    links = [
-        (m.id or 0, found.group(1))
-        for m in app.outbox(dossier_id=dossier_id)
-        if m.channel == "email" and (found := re.search(r"/checkout/(pl_\w+)", m.body))
-    ]
-    assert links, "no payment link was sent"
-    return max(links)[1]
-
-
-def _pay(app: Domicili, mine: Dossier) -> PaymentOutcome:
-    assert mine.id is not None
-    token = _checkout_token(app, mine.id)
-    _step(
-        "The client's card is refused: told at once how to retry",
-        f"payment simulate {token} --fail",
+def _swept(report: SweepReport) -> str:
+    return _("reminders sent: {reminders}, dossiers expired: {expired}").format(
+        reminders=len(report.reminders), expired=len(report.expired)
     )
-    _say(app.simulate_checkout(token, succeed=False).message)
-
-    _step(
-        "The client pays by card: invoice issued, contract sent to both parties",
-        f"payment simulate {token} --succeed",
-    )
-    paid = app.simulate_checkout(token, succeed=True)
-    _say(paid.message)
-
-    _step(
-        "Paying the same link again is refused: no double charge",
-        f"payment simulate {token} --succeed",
-    )
-    try:
-        app.simulate_checkout(token, succeed=True)
-    except DomiciliError as exc:
-        _refused(exc)
-    return paid
-
-
-def _sign(app: Domicili, mine: Dossier) -> None:
-    assert mine.id is not None
-    # The codes as the phones received them: the SMS files of the outbox folder (the
-    # outbox table keeps a placeholder instead of each code).
-    codes = {
-        m.to: next(app.outbox_dir.glob(f"{m.id:06d}-sms-*")).read_text(encoding="utf-8")
-        for m in app.outbox(dossier_id=mine.id)
-        if m.template == "signature_code"
-    }
-    client_phone = "+33612345678"
-    client_code = _code(codes[client_phone])
-    provider_code = _code(next(body for to, body in codes.items() if to != client_phone))
-    _step(
-        "The client mistypes the code received by SMS, then signs",
-        f"contract sign {mine.id} --party client --otp {client_code}",
-    )
-    try:
-        app.sign(mine.id, "client", "000000" if client_code != "000000" else "111111")
-    except DomiciliError as exc:
-        _refused(exc)
-    signed = app.sign(mine.id, "client", client_code)
-    _say(
-        f"signed by {signed.signer} for {signed.on_behalf_of}; "
-        f"document SHA-256 {signed.document_sha256[:16]}…"
-    )
-
-    _step(
-        "The provider signs: the domiciliation is active",
-        f"contract sign {mine.id} --party provider --otp {provider_code}",
-    )
-    app.sign(mine.id, "provider", provider_code)
-    active = app.get_dossier(mine.id).dossier
-    _say(
-        f"{active.status.code} {active.status.label} since {active.start_date:%d/%m/%Y}"
-        if active.start_date
-        else active.status.label
-    )
-
-
-def _documents(
-    app: Domicili, folder: Path, mine: Dossier, paid: PaymentOutcome, clock: FixedClock
-) -> None:
-    assert mine.id is not None
-    _step(
-        "The documents, as the provider and the client receive them",
-        f"invoice pdf {paid.invoice_number} -o facture.pdf; contract signed {mine.id} "
-        f"-o contrat-signe.pdf; attestation render {mine.id} -o attestation.pdf",
-    )
-    papers = {
-        f"facture-{paid.invoice_number}.pdf": app.invoice_pdf(paid.invoice_number or ""),
-        f"contrat-signe-{mine.reference}.pdf": app.signed_contract(mine.id),
-        f"attestation-{mine.reference}.pdf": app.render_attestation(mine.id),
-    }
-    for name, data in papers.items():
-        (folder / name).write_bytes(data)
-        _say(f"{folder / name} ({len(data) // 1024} KB)")
-    for inv in app.list_invoices():
-        _say(
-            f"invoice {inv.number}: {format_eur(inv.total_ht_cents)} HT + "
-            f"{format_eur(inv.total_vat_cents)} TVA = {format_eur(inv.total_ttc_cents)} "
-            "TTC, Factur-X (EN 16931) embedded"
-        )
-
-    today = paris_date(clock.now())
-    _step(
-        "The month's invoices for the accountant",
-        f"invoice export --year {today.year} --month {today.month} -o comptabilite",
-    )
-    export = app.export_invoices(folder / "comptabilite", year=today.year, month=today.month)
-    _say(f"{export.invoices} PDF(s) and {export.summary.name} in {export.folder}")
-
-
-def _held_payment(app: Domicili, mine: Dossier) -> None:
-    assert mine.id is not None
-    _step(
-        "The client pays twice: the second transfer is kept for review, then refunded",
-        f"payment record {mine.id} --method transfer; payment list --status held; "
-        "payment refund ID --reference R",
-    )
-    twice = app.record_payment(mine.id, method="transfer", reference="VIR-2026-0318")
-    assert twice.outcome == "held"
-    assert twice.payment_id is not None
-    _say(f"held payment {twice.payment_id}: {twice.message}")
-    refunded = app.refund_held_payment(twice.payment_id, "REMB-2026-0001")
-    _say(f"payment {refunded.id} refunded by the bank (reference {refunded.refund_reference})")
-
-
-def _outbox_and_audit(app: Domicili) -> None:
-    _step("Every message went through the outbox", "outbox list")
-    for m in app.outbox():
-        subject = m.subject or m.body[:70]
-        _say(f"#{m.id:<2} {m.channel:<5} {m.to:<34} {subject}")
-    _say(f"(files in {app.outbox_dir})")
-
-    _step("The audit log and every record against it are intact", "audit verify; audit head")
-    audit = app.verify_audit()
-    _say(
-        f"{audit.events} events, keyed by the secret outside the database, and every "
-        f"invoice, status, signature and stored file checked: {'OK' if audit.ok else 'ALTERED'}"
-    )
-    head = app.audit_head()
-    _say(f"head to keep elsewhere: {head['event_id']}:{head['hash']}")

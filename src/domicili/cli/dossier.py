@@ -139,6 +139,8 @@ def _show(details: DossierDetails) -> None:
         )
     else:
         say(_("Amount due: {amount} incl. VAT").format(amount=amount))
+    if details.payment_link:
+        say(_("Pay online: {link}").format(link=details.payment_link))
     if d.dismissal_reason:
         say(_("Internal reason for closing: {reason}").format(reason=d.dismissal_reason))
     table(

@@ -18,13 +18,14 @@ from ..errors import (
     InvalidInput,
     JustificatifRejected,
     MissingJustificatifs,
+    NoWayToPay,
 )
 from ..french import format_eur, long_date_fr
 from ..i18n import _
 from ..identifiers import is_mobile
 from ..models import Client, Dossier, Offer, Provider
 from ..money import parse_euros, vat_amount, vat_rule_for_departement
-from ..statuses import INITIAL
+from ..statuses import INITIAL, Status
 from .context import Context
 from .pieces import _check_kind, attach_file, pieces, read_piece_file
 from .providers import offer_for
@@ -36,6 +37,7 @@ __all__ = [
     "format_deadline",
     "message_context",
     "payment_deadline",
+    "payment_link_url",
     "reactivate",
 ]
 
@@ -62,7 +64,7 @@ def first_payment_cents(offer: Offer, provider: Provider) -> int:
     return ht + vat_amount(ht, vat_rule_for_departement(provider.departement or "").rate_bp)
 
 
-def _link_url(ctx: Context, dossier: Dossier) -> str | None:
+def payment_link_url(ctx: Context, dossier: Dossier) -> str | None:
     """The address of the open online-payment link of a dossier awaiting payment, if any."""
     if dossier.id is None or not dossier.status.first_payment_due:
         return None
@@ -116,7 +118,7 @@ def message_context(
     client = client or ctx.client(dossier.client_id)
     provider = provider or ctx.provider(dossier.provider_id)
     if link is _Unknown.LOOK_UP:
-        link = _link_url(ctx, dossier)
+        link = payment_link_url(ctx, dossier)
     return {
         "client": client,
         "provider": provider,
@@ -322,12 +324,24 @@ def accept(ctx: Context, dossier_id: int) -> Dossier:
         if missing:
             raise MissingJustificatifs(dossier_id, missing)
         deadline = payment_deadline(ctx)
+        was = dossier.status
         ctx.move(dossier, "accept", payment_due_at=deadline, accepted_at=ctx.now())
         # A dossier under review never had a payment link: the one just opened (if the
         # gateway takes payments online) is its only one.
         link = open_payment_link(ctx, dossier)
+        _check_way_to_pay(dossier, was, provider, link)
         _notify_client(ctx, dossier, "accepted", client, provider, sms=True, link=link)
     return dossier
+
+
+def _check_way_to_pay(dossier: Dossier, was: Status, provider: Provider, link: str | None) -> None:
+    """Refuse to ask for a payment the client could not make: no link, no bank details.
+
+    Raised inside the transaction, after the move and the link: nothing of them stays,
+    and the dossier is still in ``was``."""
+    if link is None and not provider.iban:
+        assert dossier.id is not None
+        raise NoWayToPay(dossier.id, dossier.provider_id, status=was)
 
 
 def dismiss(ctx: Context, dossier_id: int, reason: str) -> Dossier:
@@ -354,9 +368,11 @@ def reactivate(ctx: Context, dossier_id: int) -> Dossier:
     """S8 → S2 with a fresh payment window."""
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
+        was = dossier.status
         ctx.move(dossier, "reactivate", payment_due_at=payment_deadline(ctx))
         # Expiry closed the earlier links: the one just opened is its only one.
         link = open_payment_link(ctx, dossier)
+        _check_way_to_pay(dossier, was, ctx.provider(dossier.provider_id), link)
         _notify_client(ctx, dossier, "reactivated", link=link)
     return dossier
 

@@ -100,9 +100,13 @@ class DossierDetails:
     provider: Provider
     justificatifs: list[PieceView]
     events: list[Event]
+    #: The address of the card-payment link the client was sent, while the first payment
+    #: is due and the gateway takes payments online.
+    payment_link: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = dossier_summary(self.dossier)
+        data["payment_link"] = self.payment_link
         # Internal only (never sent to the client) but part of the provider's own file.
         data["dismissal_reason"] = self.dossier.dismissal_reason
         data["client"] = self.client.model_dump(mode="json")
@@ -119,6 +123,8 @@ class DossierDetails:
 
 
 def dossier_details(ctx: Context, dossier_id: int) -> DossierDetails:
+    from .dossiers import payment_link_url  # dossiers → providers → views
+
     dossier = ctx.dossier(dossier_id)
     assert dossier.id is not None
     client = ctx.client(dossier.client_id)
@@ -128,6 +134,7 @@ def dossier_details(ctx: Context, dossier_id: int) -> DossierDetails:
         ctx.provider(dossier.provider_id),
         pieces(ctx, dossier, client),
         ctx.store.events(dossier.id),
+        payment_link_url(ctx, dossier),
     )
 
 
