@@ -18,6 +18,8 @@ from domicili.french import (
     time_fr,
 )
 
+pytestmark = pytest.mark.one_store  # no database
+
 PACKAGE = Path(__file__).parents[2] / "src" / "domicili"
 
 
