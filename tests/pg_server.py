@@ -105,7 +105,8 @@ class DatabasePool:
         #: Databases built once and copied by :meth:`clone` (taken out of the pool).
         self.kept: list[str] = []
         self.clones: list[str] = []
-        self._tables: str | None = None
+        #: A connection kept open to each pooled database, to empty it between tests.
+        self._keepers: dict[str, psycopg.Connection[Any]] = {}
 
     def take(self) -> str:
         if self.free:
@@ -133,6 +134,9 @@ class DatabasePool:
         name = url.rsplit("/", 1)[1]
         self.used.remove(name)
         self.kept.append(name)
+        keeper = self._keepers.pop(name, None)
+        if keeper is not None:  # a template must have no other session
+            keeper.close()
         return name
 
     def clone(self, template: str) -> str:
@@ -155,26 +159,17 @@ class DatabasePool:
                     conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             self.clones = []
         for name in self.used:
-            url = self.server.database_url(name)
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (name,),
-                )
-                tables = [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                        "AND tablename <> 'migrations'"
-                    )
-                ]
-                if tables:
-                    _empty(conn, tables)
+            keeper = self._keepers.get(name)
+            if keeper is None or keeper.closed:
+                url = self.server.database_url(name)
+                keeper = self._keepers[name] = psycopg.connect(url, autocommit=True)
+            _empty(keeper, name)
             self.free.append(name)
         self.used = []
 
     def drop_all(self) -> None:
+        for keeper in self._keepers.values():
+            keeper.close()
         with self.server.admin() as conn:
             for name in [*self.made, *self.clones]:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -186,20 +181,46 @@ _RESTART_IDENTITIES = (
     "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"
 )
 
+#: The sessions a test left open on the database, then every table but ``migrations``
+#: emptied (whatever tables the test's schema has), in one statement.
+_EMPTY = """
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = '{name}' AND pid <> pg_backend_pid();
+DO $$ DECLARE t text; BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'
+           AND tablename <> 'migrations' LOOP
+    EXECUTE 'DELETE FROM ' || quote_ident(t);
+  END LOOP;
+END $$;
+"""
 
-def _empty(conn: psycopg.Connection[Any], tables: list[str]) -> None:
-    """Empty ``tables`` and restart their identities, in one round trip.
+
+def _empty(conn: psycopg.Connection[Any], name: str) -> None:
+    """Empty every table of database ``name`` (one of the pool's: a plain identifier)
+    through ``conn``, a session of its own on it, and restart their identities, in one round trip.
 
     A test writes a few rows: deleting them is several times faster than ``TRUNCATE``,
     which makes new files for every table. Triggers (the invoices' immutability) and
     foreign keys are set aside for it, which takes a superuser, as the server the tests
     start is; on another server, ``TRUNCATE``.
     """
-    deletes = "; ".join(f"DELETE FROM {table}" for table in tables)
     try:
         conn.execute(
-            f"SET session_replication_role = replica; {deletes}; "
+            f"SET session_replication_role = replica; {_EMPTY.format(name=name)}; "
             f"SET session_replication_role = DEFAULT; {_RESTART_IDENTITIES}"
         )
     except psycopg.errors.InsufficientPrivilege:
-        conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'migrations'"
+            )
+        ]
+        if tables:
+            conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

@@ -23,6 +23,8 @@ from domicili.errors import (
     UnknownCode,
 )
 
+pytestmark = pytest.mark.one_store  # no database
+
 
 def test_an_adapter_or_a_server_that_failed_exits_3_and_every_other_error_1() -> None:
     for name in domicili.errors.__all__:

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from domicili.cli import cli
 
+pytestmark = pytest.mark.one_store  # no database
+
 
 def walk(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     yield path

@@ -28,6 +28,8 @@ from domicili.documents.contract import add_months
 from domicili.errors import TemplateError
 from domicili.money import vat_rule_for_departement
 
+pytestmark = pytest.mark.one_store  # no database
+
 
 def test_contract_names_the_agrement_and_both_sirens() -> None:
     text = flat(pdf_text(render_contract(contract())))

@@ -14,6 +14,8 @@ from pydantic import ValidationError
 from domicili.documents import ClientData, InvoiceLine, check_invoice_xml, invoice_xml
 from domicili.money import VatRule, vat_amount, vat_rule_for_departement
 
+pytestmark = pytest.mark.one_store  # no database
+
 RATES = st.sampled_from([2000, 1000, 850, 550, 210])
 
 line_strategy = st.builds(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from document_samples import attestation, contract, invoice
 
 from domicili.documents import render_attestation, render_contract, render_invoice
+
+pytestmark = pytest.mark.one_store  # no database
 
 
 def test_contract_renders_to_the_same_bytes_twice() -> None:

@@ -30,6 +30,8 @@ from domicili.documents import (
 )
 from domicili.errors import TemplateError
 
+pytestmark = pytest.mark.one_store  # no database
+
 
 def embedded_xml(pdf: bytes) -> bytes:
     filename, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)

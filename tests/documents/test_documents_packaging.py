@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fontTools.ttLib import TTFont
 
 import domicili.documents
+
+pytestmark = pytest.mark.one_store  # no database
 
 FONTS = Path(domicili.documents.__file__).parent / "fonts"
 HEAVY = ("fpdf", "facturx", "pypdf", "lxml", "babel", "fontTools")

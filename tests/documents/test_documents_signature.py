@@ -13,6 +13,8 @@ from pypdf import PdfReader
 from domicili.documents import SignatureRecord, append_signature_page, render_contract
 from domicili.errors import InvalidInput, SignatureRefused
 
+pytestmark = pytest.mark.one_store  # no database
+
 
 def records() -> list[SignatureRecord]:
     return list(signature_records())

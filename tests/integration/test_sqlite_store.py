@@ -15,7 +15,7 @@ from domicili.errors import DatabaseError
 from domicili.statuses import Status
 from domicili.store.migrations import MIGRATIONS
 from domicili.store.postgres_schema import PG_MIGRATIONS
-from domicili.testing import make_app, sample_answers, sample_pdf
+from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
 
 if TYPE_CHECKING:
     from conftest import World
@@ -153,3 +153,50 @@ def test_the_whole_state_survives_closing_and_reopening(tmp_path: Path) -> None:
         assert details.as_dict() == before
         assert again.outbox() == messages
         assert again.verify_audit().ok
+
+
+def _schema(db: Path | str) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        return [(kind, name, " ".join(str(sql).split())) for kind, name, sql in rows]
+    finally:
+        conn.close()
+
+
+def test_a_new_database_has_the_schema_of_one_upgraded_migration_by_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domicili.store.sqlite import SQLiteStore
+
+    upgraded = tmp_path / "upgraded.db"
+    with monkeypatch.context() as old:
+        old.setattr(SQLiteStore, "_migrations", lambda self: MIGRATIONS[:1])
+        make_app(upgraded)[0].close()
+    make_app(upgraded)[0].close()  # migrations 2… applied to the file one after the other
+    new = tmp_path / "new.db"
+    make_app(new)[0].close()
+    assert _schema(new) == _schema(upgraded)
+    conn = sqlite3.connect(new)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        numbers = [r[0] for r in conn.execute("SELECT id FROM migrations ORDER BY id")]
+    finally:
+        conn.close()
+    assert numbers == [m.number for m in MIGRATIONS]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_each_throw_away_database_starts_empty() -> None:
+    first, _clock, _notifier = make_app(":memory:")
+    try:
+        first.add_provider(**sample_provider(1))
+        assert len(first.list_providers()) == 1
+    finally:
+        first.close()
+    second, _clock, _notifier = make_app(":memory:")
+    try:
+        assert second.list_providers() == []
+        assert second.store.schema_version() == MIGRATIONS[-1].number
+    finally:
+        second.close()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from domicili.statuses import STATUSES, TRANSITIONS, mermaid
+
+pytestmark = pytest.mark.one_store  # no database
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -21,6 +21,8 @@ from domicili.french import (
     typography_fr,
 )
 
+pytestmark = pytest.mark.one_store  # no database
+
 PACKAGE = Path(__file__).parents[2] / "src" / "domicili"
 
 

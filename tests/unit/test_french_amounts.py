@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domicili.french import format_eur
+
+pytestmark = pytest.mark.one_store  # no database
 
 
 def test_an_amount_reads_the_french_way() -> None:

@@ -23,6 +23,8 @@ from domicili.geography import (
     load_geography,
 )
 
+pytestmark = pytest.mark.one_store  # no database
+
 REPOSITORY_FILE = Path(__file__).parents[2] / "data" / "annuaire.yaml"
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import domicili
+
+pytestmark = pytest.mark.one_store  # no database
 
 PACKAGE = Path(domicili.__file__).parent
 

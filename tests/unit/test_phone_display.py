@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import phonenumbers
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from domicili.messages import format_phone
+
+pytestmark = pytest.mark.one_store  # no database
 
 
 def test_french_numbers_read_in_pairs_and_others_internationally() -> None:

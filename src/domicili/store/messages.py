@@ -55,7 +55,7 @@ class MessageStore(StoreBase):
             "UPDATE outbox SET status = 'failed', last_error = "
             "(SELECT reason FROM outbox_withheld WHERE message_id = outbox.id) "
             "WHERE status = 'sending' AND claimed_at < ? "
-            "AND id IN (SELECT message_id FROM outbox_withheld)",
+            "AND EXISTS (SELECT 1 FROM outbox_withheld w WHERE w.message_id = outbox.id)",
             (iso(claimed_before),),
         )
 
@@ -209,7 +209,8 @@ class MessageStore(StoreBase):
             row = self.sql.one(
                 "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
                 "AND attempts < ? AND (status != 'sending' OR claimed_at < ?) AND id > ? "
-                f"{scope}AND id NOT IN (SELECT message_id FROM outbox_withheld) "
+                f"{scope}AND NOT EXISTS (SELECT 1 FROM outbox_withheld w "
+                "WHERE w.message_id = outbox.id) "
                 "ORDER BY id LIMIT 1",
                 (max_attempts, iso(now - stale_after), after_id, *params),
             )

@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 from ..models import add_years
 
-__all__ = ["DUPLICATE_INDEXES", "LIST_INDEXES", "MIGRATIONS", "Migration", "migration"]
+__all__ = [
+    "DELIVERY_INDEXES",
+    "DUPLICATE_INDEXES",
+    "LIST_INDEXES",
+    "MIGRATIONS",
+    "Migration",
+    "migration",
+]
 
 
 @dataclass(frozen=True)
@@ -573,6 +580,24 @@ def keyed_audit_chain(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE audit_chain (first_keyed_event INTEGER NOT NULL)")
     db.execute("INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events")
     db.execute("UPDATE signature_codes SET expires_at = created_at")
+
+
+#: Migration 12, the same statements on both engines: the messages still to deliver, in
+#: ``id`` order, all of them and by provider, so that ``outbox deliver`` and ``sweep`` (and
+#: their scoped runs) read what is waiting, not the history of what went out.
+DELIVERY_INDEXES: tuple[str, ...] = (
+    "CREATE INDEX idx_outbox_deliverable_id ON outbox (id) "
+    "WHERE status IN ('pending', 'failed', 'sending')",
+    "CREATE INDEX idx_outbox_provider_id_deliverable_id ON outbox (provider_id, id) "
+    "WHERE status IN ('pending', 'failed', 'sending')",
+)
+
+
+@migration(12)
+def delivery_indexes(db: sqlite_utils.Database) -> None:
+    """Delivery finds the waiting messages without reading the ones already sent."""
+    for statement in DELIVERY_INDEXES:
+        db.execute(statement)
 
 
 #: Migration 15, the same statements on both engines: a request from a client who

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .migrations import DUPLICATE_INDEXES, LIST_INDEXES
+from .migrations import DELIVERY_INDEXES, DUPLICATE_INDEXES, LIST_INDEXES
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
 
@@ -219,5 +219,6 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
             "UPDATE signature_codes SET expires_at = created_at",
         ),
     ),
+    PgMigration(12, "delivery_indexes", DELIVERY_INDEXES),
     PgMigration(15, "duplicate_indexes", DUPLICATE_INDEXES),
 )
