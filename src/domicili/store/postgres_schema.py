@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .migrations import LIST_INDEXES
+from .migrations import AGREMENT_BACKFILL, LIST_INDEXES
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
 
@@ -217,6 +217,21 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
             "CREATE TABLE audit_chain (first_keyed_event BIGINT NOT NULL)",
             "INSERT INTO audit_chain SELECT coalesce(max(id), 0) + 1 FROM events",
             "UPDATE signature_codes SET expires_at = created_at",
+        ),
+    ),
+    PgMigration(
+        13,
+        "agrement_history",
+        (
+            "ALTER TABLE providers ADD COLUMN rcs_city TEXT",
+            "ALTER TABLE providers ADD COLUMN share_capital_cents BIGINT",
+            f"""CREATE TABLE provider_agrements ({ID},
+            provider_id BIGINT NOT NULL REFERENCES providers (id), numero TEXT NOT NULL,
+            prefecture TEXT NOT NULL, date TEXT NOT NULL, expires TEXT NOT NULL,
+            until TEXT, recorded_at TEXT NOT NULL)""",
+            """CREATE INDEX idx_provider_agrements_provider_id_date
+            ON provider_agrements (provider_id, date)""",
+            AGREMENT_BACKFILL,
         ),
     ),
 )
