@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +26,12 @@ NOW = "2026-03-02T10:00:00+01:00"
 
 Run = Callable[..., Result]
 Tries = str | list[str]
+
+
+@pytest.fixture(autouse=True)
+def _state_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A questionnaire draft on a database server's URL goes to the user's state folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 @pytest.fixture
@@ -368,3 +380,135 @@ def test_unknown_provider_is_refused_after_the_questions_and_writes_nothing(
         "Error: Provider 99 not found; `domicili provider list` shows them."
     )
     assert dump(db) == before
+
+
+# ------------------------------------------------------------ yes/no, files, the draft
+
+
+@pytest.mark.parametrize(("registered", "send"), [("non", "oui"), ("N", "O"), ("no", "yes")])
+def test_yes_and_no_are_taken_in_french_and_in_english(
+    run: Run, registered: str, send: str
+) -> None:
+    provider_id = add_provider(run, 1)
+    typed = company(send=send).replace("\nn\n", f"\n{registered}\n", 1)
+    (dossier,) = created(run("demande", "create", "--to", str(provider_id), "--json", input=typed))
+    assert client_of(run, dossier["id"])["en_formation"] is True
+
+
+def test_an_answer_that_is_neither_yes_nor_no_is_asked_again_in_french(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    typed = company().replace("\nn\n", "\npeut-être\nn\n", 1)
+    result = run("demande", "create", "--to", str(provider_id), input=typed, lang="fr")
+    assert ok(result).stderr.count("L’entreprise est-elle déjà immatriculée (SIREN) ? [o/N]") == 2
+    assert "répondez o (oui) ou n (non)" in result.stderr
+
+
+def test_a_proof_of_address_that_is_not_a_pdf_is_refused_at_its_prompt(
+    run: Run, tmp_path: Path, direct: Any, db: str
+) -> None:
+    provider_id = add_provider(run, 1)
+    readme, proof = tmp_path / "README.md", tmp_path / "facture-edf.pdf"
+    readme.write_text("# Not a proof of address\n", encoding="utf-8")
+    proof.write_bytes(sample_pdf("facture EDF"))
+    typed = company(documents=["", [str(readme), str(proof)], "", "", ""])
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
+    (dossier,) = created(result)
+    assert "README.md is not a PDF, JPEG or PNG file" in result.stderr
+    assert result.stderr.count("Justificatif de domicile de moins de 3 mois:") == 2
+    rows = direct(
+        db, "SELECT kind, filename FROM justificatifs WHERE dossier_id = ?", dossier["id"]
+    )
+    assert rows == [("justificatif_domicile", "facture-edf.pdf")]
+
+
+def test_the_draft_is_owner_only_while_asking_and_removed_once_sent(
+    run: Run, cli: Cli, tmp_path: Path
+) -> None:
+    provider_id = add_provider(run, 1)
+    draft = draft_file(cli)
+    half = company().splitlines()[:8]
+    result = run("demande", "create", "--to", str(provider_id), input="\n".join(half) + "\n")
+    assert result.exit_code == 1  # the input ran out: the questionnaire stopped
+    assert stat.S_IMODE(draft.stat().st_mode) == 0o600
+    kept = json.loads(draft.read_text(encoding="utf-8"))
+    assert kept["to"] == [provider_id]
+    assert kept["answers"]["name"] == "Atelier Lumière"
+    assert kept["answers"]["rep.birth_date"] == "1988-04-12"
+    rest = company().splitlines()[8:]
+    resumed = run("demande", "create", "--resume", "--json", input="\n".join(rest) + "\n")
+    (dossier,) = created(resumed)
+    assert "Dénomination de la société : Atelier Lumière" not in resumed.stderr  # English run
+    assert "Name of the company : Atelier Lumière" in resumed.stderr
+    assert client_of(run, dossier["id"])["representative"]["birth_date"] == "1988-04-12"
+    assert not draft.exists()
+
+
+def test_resume_without_a_draft_is_a_usage_error(run: Run) -> None:
+    add_provider(run, 1)
+    result = run("demande", "create", "--resume", input="")
+    assert result.exit_code == 2
+    assert "There is no interrupted questionnaire to resume" in result.stderr
+
+
+def test_a_draft_found_without_resume_is_offered_and_can_be_left(run: Run, cli: Cli) -> None:
+    provider_id = add_provider(run, 1)
+    draft = draft_file(cli)
+    run("demande", "create", "--to", str(provider_id), input="1\nAncien nom\n")
+    assert json.loads(draft.read_text(encoding="utf-8"))["answers"]["name"] == "Ancien nom"
+    typed = "n\n" + company()  # start again
+    (dossier,) = created(run("demande", "create", "--to", str(provider_id), "--json", input=typed))
+    assert client_of(run, dossier["id"])["name"] == "Atelier Lumière"
+    assert not draft.exists()
+
+
+def draft_file(cli: Cli) -> Path:
+    from domicili.cli._draft import draft_path
+
+    db = None if "://" in cli.database else Path(cli.database)
+    return draft_path(db)
+
+
+def test_an_interrupted_questionnaire_resumes_in_a_new_process(cli: Cli, tmp_path: Path) -> None:
+    """Ctrl-C in the middle of the real command, then ``--resume`` in another one."""
+    provider_id = cli.add_provider(1)
+    draft = draft_file(cli)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
+    env.update({"DOMICILI_NOW": NOW, "DOMICILI_LANG": "fr"})
+    command = [str(Path(sys.executable).parent / "domicili"), *cli.target, "demande", "create"]
+    typed = company().splitlines()
+    process = subprocess.Popen(
+        [*command, "--to", str(provider_id)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert process.stdin is not None
+    process.stdin.write("\n".join(typed[:10]) + "\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if draft.exists() and "rep.postcode" in draft.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    __, stderr = process.communicate(timeout=60)
+    # Stopped at a prompt (click's "Aborted!", 1) or between two (domicili's own, 130).
+    assert process.returncode in (1, 130), stderr
+    assert "Traceback" not in stderr
+    assert json.loads(draft.read_text(encoding="utf-8"))["answers"]["rep.postcode"] == "69003"
+    resumed = subprocess.run(
+        [*command, "--resume", "--json"],
+        input="\n".join(typed[10:]) + "\n",
+        capture_output=True,
+        env=env,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Code postal : 69003" in resumed.stderr  # shown again, not asked
+    (dossier,) = json.loads(resumed.stdout)["dossiers"]
+    assert dossier["provider_id"] == provider_id
+    assert not draft.exists()

@@ -275,7 +275,9 @@ class Questionnaire:
         for kind, req in self.catalog.applicable(company=company, en_formation=en_formation):
             if req is Requirement.OPTIONAL:
                 continue
-            path = self.ask(f"documents.{kind.kind}", f"  {kind.label}", self._file, default="")
+            path = self.ask(
+                f"documents.{kind.kind}", f"  {kind.label}", self._file, "", show_default=False
+            )
             if path:
                 documents[kind.kind] = path
         return documents
