@@ -17,7 +17,7 @@ from domicili.service.paperwork import contract_data
 from domicili.testing import sample_answers, sample_provider
 
 if TYPE_CHECKING:
-    from conftest import World
+    from conftest import StoreChoice, World
 
 SMS_CODE = r"code de signature du contrat D-\d{6} est (\S+)\."
 
@@ -255,3 +255,48 @@ def test_dates_are_taken_the_french_way_or_in_iso(world: World) -> None:
     with pytest.raises(InvalidInput) as caught:
         world.app.create_demande(answers, to=[provider])
     assert caught.value.field == "client.representative.birth_date"
+
+
+# ------------------------------------------------------------------ an older database
+
+
+def test_providers_of_an_older_database_get_their_agrement_as_history(
+    store: StoreChoice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 13 records each provider's agrément as the first of its history."""
+    from domicili.store.migrations import MIGRATIONS
+    from domicili.store.postgres import PostgresStore
+    from domicili.store.postgres_schema import PG_MIGRATIONS
+    from domicili.store.sqlite import SQLiteStore
+    from domicili.testing import make_app
+
+    db, files = store.unmigrated()
+    before = [m for m in MIGRATIONS if m.number < 13]
+    with monkeypatch.context() as old:
+        old.setattr(SQLiteStore, "_migrations", lambda self: before)
+        old.setattr(PostgresStore, "_migrations", lambda self: PG_MIGRATIONS[: len(before)])
+        app, _clock, _notifier = make_app(db, files=files)
+        try:
+            app.store.execute(
+                "INSERT INTO providers (name, siren, agrement_numero, agrement_prefecture, "
+                "agrement_date, agrement_expires, address, postcode, city, departement, email, "
+                "phone, suspended, created_at) VALUES ('Ancien', '732829320', '2020-075-0001', "
+                "'Préfecture de police', '2020-01-15', '2026-01-15', '1 rue de Rivoli', '75004', "
+                "'Paris', '75', 'a@b.example', '+33142000000', 0, '2020-01-20T09:00:00+00:00')"
+            )
+        finally:
+            app.close()
+    app, _clock, _notifier = make_app(db, files=files)
+    try:
+        (provider,) = app.list_providers()
+        assert provider.id is not None
+        assert (provider.rcs_city, provider.share_capital_cents) == (None, None)
+        (first,) = app.agrements(provider.id)
+        assert (first.numero, first.date, first.expires, first.until) == (
+            "2020-075-0001",
+            date(2020, 1, 15),
+            date(2026, 1, 15),
+            None,
+        )
+    finally:
+        app.close()
