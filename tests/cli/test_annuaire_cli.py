@@ -187,7 +187,7 @@ def test_provider_shows_agrement_expiry_six_years_later(run: Run) -> None:
     data = as_json(run("provider", "show", str(provider_id), "--json"))
     assert (data["agrement_date"], data["agrement_expires"]) == ("2020-02-29", "2026-02-28")
     text = ok(run("provider", "show", str(provider_id))).stdout
-    assert "du 29/02/2020 au 28/02/2026" in text
+    assert "from 29/02/2020 to 28/02/2026" in text
     listing = ok(run("provider", "list")).stdout
     assert "expired on 28/02/2026" in listing
 
