@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     )
     from .geography import Departement, Region
     from .models import (
+        Agrement,
         Attachment,
         BeneficialOwner,
         Client,
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
     from .service.outbox import DeliveryReport, Undelivered
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
+    from .service.providers import Quote
     from .service.sweep import SweepReport
     from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import TRANSITIONS, Status, Transition, parse_status
@@ -123,6 +125,7 @@ _HOMES: dict[str, str] = {
     "Payment": "models",
     "Person": "models",
     "Provider": "models",
+    "Agrement": "models",
     "Signature": "models",
     "DemandeAnswers": "answers",
     "InvoiceLine": "documents.data",
@@ -142,6 +145,7 @@ _HOMES: dict[str, str] = {
     "ImportReport": "service.imports",
     "PaymentOutcome": "service.payments",
     "PieceView": "service.pieces",
+    "Quote": "service.providers",
     "Region": "geography",
     "SearchResult": "annuaire",
     "SweepReport": "service.sweep",
@@ -182,6 +186,7 @@ _HOMES: dict[str, str] = {
 __all__ = [
     "TRANSITIONS",
     "AdapterError",
+    "Agrement",
     "AgrementInvalid",
     "AnswersError",
     "Attachment",
@@ -240,6 +245,7 @@ __all__ = [
     "PieceView",
     "Provider",
     "ProviderNotFound",
+    "Quote",
     "Refused",
     "Region",
     "SearchResult",

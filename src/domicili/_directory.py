@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from .annuaire import SearchResult
     from .geography import Departement, Region
-    from .models import Offer, Provider
-    from .service import imports, providers
+    from .models import Agrement, Offer, Provider
+    from .service import agrements, imports, providers
     from .service.context import Context
     from .service.imports import ImportReport
+    from .service.providers import Quote
 else:
     # Imported on the first call (see benchmarks/bench_startup.py).
     from ._deferred import DeferredModule
 
+    agrements = DeferredModule("domicili.service.agrements")
     imports = DeferredModule("domicili.service.imports")
     providers = DeferredModule("domicili.service.providers")
 
@@ -51,6 +53,8 @@ class Directory:
         legal_form: str | None = None,
         representative: str | None = None,
         vat_number: str | None = None,
+        rcs_city: str | None = None,
+        share_capital_cents: int | None = None,
         iban: str | None = None,
         bic: str | None = None,
         departement: str | None = None,
@@ -60,7 +64,9 @@ class Directory:
     ) -> Provider:
         """Register a provider; its département follows from its postcode.
 
-        ``agrement_date`` is a date or ``YYYY-MM-DD``; the agrément lasts 6 years.
+        ``agrement_date`` is a date, ``15/01/2024`` or ``2024-01-15``; the agrément
+        lasts 6 years. ``rcs_city`` (``"Paris"`` for RCS Paris) and
+        ``share_capital_cents`` are printed on documents when given.
         ``departement`` (checked against the postcode) and ``insee_commune`` settle
         border communes. It serves its own département unless ``departements`` lists
         others, and offers ``services`` (default: ``domiciliation``). A SIREN, phone,
@@ -80,6 +86,8 @@ class Directory:
             legal_form=legal_form,
             representative=representative,
             vat_number=vat_number,
+            rcs_city=rcs_city,
+            share_capital_cents=share_capital_cents,
             iban=iban,
             bic=bic,
             departement=departement,
@@ -97,6 +105,8 @@ class Directory:
         representative: str | None = None,
         siren: str | None = None,
         vat_number: str | None = None,
+        rcs_city: str | None = None,
+        share_capital_cents: int | None = None,
         agrement_numero: str | None = None,
         agrement_prefecture: str | None = None,
         agrement_date: date | str | None = None,
@@ -115,7 +125,10 @@ class Directory:
         """Change some details of a provider; ``None`` leaves a field as it is.
 
         The provider is checked again as a whole (a new postcode gives a new
-        département). Suspension has its own calls: :meth:`suspend_provider`.
+        département). A new ``agrement_date`` with its ``agrement_numero`` renews the
+        agrément (the history keeps the one before: see :meth:`agrements`); the current
+        date given again corrects the current one. Suspension has its own calls:
+        :meth:`suspend_provider`.
         """
         changes: dict[str, Any] = dict(
             name=name,
@@ -123,6 +136,8 @@ class Directory:
             representative=representative,
             siren=siren,
             vat_number=vat_number,
+            rcs_city=rcs_city,
+            share_capital_cents=share_capital_cents,
             agrement_numero=agrement_numero,
             agrement_prefecture=agrement_prefecture,
             agrement_date=agrement_date,
@@ -143,6 +158,11 @@ class Directory:
 
     def get_provider(self, provider_id: int) -> Provider:
         return providers.get_provider(self.ctx, provider_id)
+
+    def agrements(self, provider_id: int) -> list[Agrement]:
+        """Every agrément the provider held, the oldest first, each in force from its
+        date until the one that renewed it."""
+        return agrements.list_agrements(self.ctx, provider_id)
 
     def list_providers(
         self, *, limit: int | None = None, before: int | None = None
@@ -227,6 +247,11 @@ class Directory:
             sort=sort,
             limit=limit,
         )
+
+    def quotes(self, provider_ids: Sequence[int]) -> list[Quote]:
+        """For each provider, the offer a request would be made on and its price (HT,
+        TTC, first payment): what a client is shown before sending a request."""
+        return providers.quotes(self.ctx, list(provider_ids))
 
     def listed_provider_ids(self, departement: str) -> list[int]:
         """Every provider listed in a département (for ``demande create --all``)."""

@@ -278,6 +278,12 @@ class Domicili(Directory):
         """A piece's file as received (latest revision unless one is named), to review it."""
         return pieces.piece_file(self.ctx, dossier_id, kind, revision)
 
+    def check_justificatif_file(self, path: str | Path) -> str:
+        """The content type of a file a client means to send (PDF, JPEG or PNG, within the
+        size limit), or :class:`~domicili.JustificatifRejected` saying why not: checked
+        before a request is sent, as the request itself will check it."""
+        return pieces.check_piece_file(self.ctx, path)
+
     def justificatifs(self, dossier_id: int) -> list[PieceView]:
         """Every applicable piece of a dossier with its current state."""
         return pieces.dossier_pieces(self.ctx, dossier_id)

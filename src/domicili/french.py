@@ -27,6 +27,7 @@ __all__ = [
     "format_money",
     "long_date_fr",
     "numeric_date_fr",
+    "parse_date",
     "payment_method_fr",
     "time_fr",
     "typography_fr",
@@ -74,6 +75,48 @@ def long_date_fr(value: date | datetime, *, plain: bool = False) -> str:
 def numeric_date_fr(value: date | datetime) -> str:
     """``"01/03/2025"``: the short form, for tables and refusals."""
     return f"{_day(value):%d/%m/%Y}"
+
+
+#: The ways a person writes a day: ``15/01/2024`` (also ``15/1/2024``, ``15.01.2024``,
+#: ``15-01-2024``) and ISO ``2024-01-15``.
+_NUMERIC_DAY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
+def parse_date(value: str | date, *, field: str = "date") -> date:
+    """A day as people write it in France, ``15/01/2024``, or in ISO, ``2024-01-15``.
+
+    The one parser of typed dates (options, questionnaire answers, files): anything
+    else, or a day that does not exist (``30/02/2024``), raises
+    :class:`~domicili.errors.InvalidInput` naming ``field``.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    parts: tuple[str, str, str] | None = None
+    if found := _NUMERIC_DAY.fullmatch(text):
+        day, month, year = found.groups()
+        parts = (year, month, day)
+    elif found := _ISO_DAY.fullmatch(text):
+        year, month, day = found.groups()
+        parts = (year, month, day)
+    if parts is not None:
+        try:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            pass
+    from .errors import InvalidInput
+    from .i18n import _
+
+    raise InvalidInput(
+        _("{field}: {value!r} is not a date; write it as 15/01/2024 or 2024-01-15.").format(
+            field=field, value=value
+        ),
+        field=field,
+        value=value,
+    )
 
 
 def time_fr(value: datetime) -> str:

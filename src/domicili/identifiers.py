@@ -7,12 +7,15 @@ Each function returns the compact canonical form or raises
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from .errors import InvalidIdentifier
 from .i18n import _
 
 __all__ = [
+    "OVERSEAS_PHONE_REGIONS",
     "is_mobile",
+    "local_phone",
     "normalize_bic",
     "normalize_email",
     "normalize_iban",
@@ -20,8 +23,21 @@ __all__ = [
     "normalize_siren",
     "normalize_siret",
     "normalize_vat",
+    "phone_region",
     "vat_number_for_siren",
 ]
+
+#: The phone region of each overseas département (the first three digits of its
+#: postcodes): a number written as people write it there, ``0262 12 34 56``, is read
+#: with it. Saint-Barthélemy and Saint-Martin (postcodes 971xx) share Guadeloupe's plan.
+OVERSEAS_PHONE_REGIONS = {
+    "971": "GP",  # Guadeloupe
+    "972": "MQ",  # Martinique
+    "973": "GF",  # Guyane
+    "974": "RE",  # La Réunion
+    "975": "PM",  # Saint-Pierre-et-Miquelon
+    "976": "YT",  # Mayotte
+}
 
 
 def _ascii(value: object, field: str, what: str) -> str:
@@ -130,16 +146,49 @@ def normalize_bic(value: str, *, field: str = "bic") -> str:
         ) from None
 
 
-def normalize_phone(value: str, *, field: str = "phone") -> str:
-    """Any way of writing a phone number → E.164 (``+33612345678``); French by default."""
+def phone_region(postcode: str | None) -> str:
+    """The region phone numbers are read in at an address: ``"RE"`` for a 974xx postcode,
+    the other overseas départements likewise, ``"FR"`` elsewhere (and when unknown)."""
+    return OVERSEAS_PHONE_REGIONS.get(str(postcode or "").strip()[:3], "FR")
+
+
+def _parsed(text: str, region: str) -> Any:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def local_phone(value: str, region: str) -> str:
+    """``value`` in E.164 when it is a number as written in ``region``; otherwise as it
+    was, for :func:`normalize_phone` to read the French way (a metropolitan mobile
+    given at an overseas address) or to refuse."""
+    import phonenumbers
+
+    if any(not c.isascii() and c.isalnum() for c in value):
+        return value
+    number = _parsed(value.strip(), region)
+    if number is None:
+        return value
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalize_phone(value: str, *, field: str = "phone", region: str = "FR") -> str:
+    """Any way of writing a phone number → E.164 (``+33612345678``).
+
+    A number without its country code is read as written in ``region`` (see
+    :func:`phone_region`), then as written in metropolitan France.
+    """
     import phonenumbers
 
     text = _ascii(value, field, _("phone number")).strip()
-    try:
-        number = phonenumbers.parse(text, "FR")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = _parsed(text, region) if region != "FR" else None
+    if number is None:
+        number = _parsed(text, "FR")
+    if number is None:
         raise InvalidIdentifier(
             _(
                 "{field}: {value} is not a phone number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78)."

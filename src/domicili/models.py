@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,6 +30,7 @@ from .statuses import Status
 
 __all__ = [
     "TRUSTED",
+    "Agrement",
     "Attachment",
     "BeneficialOwner",
     "Client",
@@ -113,6 +115,43 @@ def _postcode(value: str) -> str:
 Postcode = Annotated[str, AfterValidator(_postcode)]
 
 
+def _day(value: Any, info: Any) -> Any:
+    """A day typed the French way (``15/01/2024``) or in ISO; a date is kept as it is."""
+    if isinstance(value, str) and not _trusted(info):
+        from .french import parse_date
+
+        return parse_date(value, field=_field_name(info))
+    return value
+
+
+#: A day: ``15/01/2024`` or ``2024-01-15`` in an answer or a file, a ``date`` in code.
+Day = Annotated[date, BeforeValidator(_day)]
+
+
+def _phones_where(data: Any, info: Any, *, postcode: str | None, fields: tuple[str, ...]) -> Any:
+    """Phones of ``data`` read as written in the place of ``postcode``: ``0262 12 34 56``
+    is a La Réunion number for an address in the 974 (see
+    :func:`domicili.identifiers.phone_region`). Before field validation, which then
+    checks the E.164 form this gives (or refuses what is not a number)."""
+    if not isinstance(data, dict) or _trusted(info) or not isinstance(postcode, str):
+        return data
+    region = identifiers.phone_region(postcode)
+    if region == "FR":
+        return data
+    out = dict(data)
+    for name in fields:
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = identifiers.local_phone(value, region)
+    return out
+
+
+def _postcode_of(value: Any) -> str | None:
+    """The postcode of a person given as a mapping or a model (the client's representative)."""
+    found = value.get("postcode") if isinstance(value, dict) else getattr(value, "postcode", None)
+    return found if isinstance(found, str) else None
+
+
 def add_years(day: date, years: int) -> date:
     """``day`` plus whole years; 29 February becomes 28 February when needed."""
     try:
@@ -147,7 +186,7 @@ class Provider(_Model):
     agrement_numero: Text
     agrement_prefecture: Text
     #: Bounded so that the expiry six years later is a date too.
-    agrement_date: Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
+    agrement_date: Annotated[Day, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
     address: Text
     postcode: Postcode
     city: Text
@@ -163,6 +202,12 @@ class Provider(_Model):
     #: Service codes it offers (see :data:`domicili.annuaire.SERVICES`).
     services: list[str] = Field(default_factory=lambda: ["domiciliation"])
     created_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_phone(cls, data: Any, info: Any) -> Any:
+        postcode = data.get("postcode") if isinstance(data, dict) else None
+        return _phones_where(data, info, postcode=postcode, fields=("phone",))
 
     @property
     def agrement_expires(self) -> date:
@@ -184,6 +229,21 @@ class Provider(_Model):
                 date=numeric_date_fr(self.agrement_expires)
             )
         return None
+
+
+class Agrement(_Model):
+    """One prefectoral agrément a provider held: in force from ``date`` until ``until``
+    (the date of the agrément that renewed it) or its expiry six years on."""
+
+    id: int | None = None
+    provider_id: int
+    numero: Text
+    prefecture: Text
+    date: Day
+    expires: Day
+    #: The day the next agrément took over; ``None`` while this one is the latest.
+    until: Day | None = None
+    recorded_at: datetime
 
 
 class Offer(_Model):
@@ -236,12 +296,17 @@ class Person(_Model):
 
     first_name: Text
     last_name: Text
-    birth_date: date | None = None
+    birth_date: Day | None = None
     email: Email | None = None
     phone: Phone | None = None
     address: Text | None = None
     postcode: Postcode | None = None
     city: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_phone(cls, data: Any, info: Any) -> Any:
+        return _phones_where(data, info, postcode=_postcode_of(data), fields=("phone",))
 
     @property
     def full_name(self) -> str:
@@ -253,7 +318,7 @@ class BeneficialOwner(_Model):
 
     first_name: Text
     last_name: Text
-    birth_date: date | None = None
+    birth_date: Day | None = None
     nationality: Text | None = None
     share_percent: float = Field(gt=0, le=100)
 
@@ -277,6 +342,14 @@ class Client(_Model):
     representative: Person
     beneficial_owners: list[BeneficialOwner] = Field(default_factory=list)
     created_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_phone(cls, data: Any, info: Any) -> Any:
+        # The business is reached where its representative lives (its seat is the
+        # domiciliation address, which it does not have yet).
+        postcode = _postcode_of(data.get("representative")) if isinstance(data, dict) else None
+        return _phones_where(data, info, postcode=postcode, fields=("phone",))
 
     @model_validator(mode="after")
     def _registration(self) -> Self:

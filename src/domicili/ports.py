@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .config import PaymentSettings, SignatureSettings
     from .files import StoredFile
     from .models import (
+        Agrement,
         Client,
         Dossier,
         Event,
@@ -239,6 +240,14 @@ class DirectoryRepository(Protocol):
     def get_provider(self, provider_id: int) -> Provider | None: ...
 
     def provider_id_by_siren(self, siren: str) -> int | None: ...
+
+    def insert_agrement(self, agrement: Agrement) -> int: ...
+
+    def update_agrement(self, agrement_id: int, **fields: Any) -> None: ...
+
+    def agrements(self, provider_id: int) -> list[Agrement]:
+        """Every agrément the provider held, the oldest first."""
+        ...
 
     def list_providers(
         self, *, before: int | None = None, limit: int | None = None

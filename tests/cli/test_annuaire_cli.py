@@ -187,7 +187,7 @@ def test_provider_shows_agrement_expiry_six_years_later(run: Run) -> None:
     data = as_json(run("provider", "show", str(provider_id), "--json"))
     assert (data["agrement_date"], data["agrement_expires"]) == ("2020-02-29", "2026-02-28")
     text = ok(run("provider", "show", str(provider_id))).stdout
-    assert "du 29/02/2020 au 28/02/2026" in text
+    assert "from 29/02/2020 to 28/02/2026" in text
     listing = ok(run("provider", "list")).stdout
     assert "expired on 28/02/2026" in listing
 
@@ -253,7 +253,7 @@ def test_suspend_hides_the_provider_and_resume_lists_it_again(run: Run) -> None:
     provider_id = add_provider(run, 1)
     result = ok(run("provider", "suspend", str(provider_id), "--reason", "Arrêté du 02/03/2026"))
     assert "suspended" in result.stderr
-    assert "(suspendu)" in result.stdout
+    assert "(suspended)" in result.stdout
     assert as_json(run("annuaire", "search", "--departement", "75", "--json")) == []
     shown = as_json(run("provider", "show", str(provider_id), "--json"))
     assert (shown["suspended"], shown["suspension_reason"]) == (True, "Arrêté du 02/03/2026")
@@ -690,7 +690,7 @@ def test_import_csv_with_a_progress_bar_then_again_updates(run: Run, tmp_path: P
     file.write_text(IMPORT_HEADER + import_line(1) + import_line(2), encoding="utf-8")
     result = ok(run("provider", "import", str(file)))
     assert "Import" in result.stderr
-    assert "2 provider(s) created, 0 updated, 0 invalid row(s) skipped." in result.stdout
+    assert "2 providers created, 0 updated, 0 invalid row(s) skipped." in result.stdout
     again = as_json(run("provider", "import", str(file), "--json"))
     assert again == {"created": 0, "updated": 2, "skipped": []}
     assert len(as_json(run("provider", "list", "--json"))) == 2
@@ -733,7 +733,7 @@ def test_import_skip_invalid_imports_the_rest(run: Run, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = ok(run("provider", "import", str(file), "--skip-invalid"))
-    assert "1 provider(s) created, 0 updated, 2 invalid row(s) skipped." in result.stdout
+    assert "1 provider created, 0 updated, 2 invalid row(s) skipped." in result.stdout
     assert "line 3: postcode" in result.stdout
     assert f"line 4: SIREN {valid_siren(501)} already on line 2" in result.stdout
     assert len(as_json(run("provider", "list", "--json"))) == 1

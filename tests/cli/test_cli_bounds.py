@@ -305,7 +305,7 @@ def test_a_date_that_does_not_exist_in_answers_names_its_field(
     file.write_text(json.dumps(answers).replace('"__DATE__"', "2022-02-30"), encoding="utf-8")
     message = refused(state, dump, files, "demande", "create", "--answers", file, "--to", 1)
     assert message.startswith(f"Error: {file}: client.representative.birth_date: ")
-    assert "day value is outside expected range" in message
+    assert "is not a date; write it as 15/01/2024 or 2024-01-15" in message
 
 
 def test_a_date_that_does_not_exist_in_an_import_names_its_line_and_field(
@@ -316,7 +316,7 @@ def test_a_date_that_does_not_exist_in_an_import_names_its_line_and_field(
     file.write_text("- " + json.dumps(row)[:-1] + ", agrement_date: 2022-02-30}\n", "utf-8")
     message = refused(state, dump, files, "provider", "import", file)
     assert message.startswith("Error: 1 invalid row, nothing imported — line 1: agrement_date: ")
-    assert "day value is outside expected range" in message
+    assert "is not a date; write it as 15/01/2024 or 2024-01-15" in message
 
 
 def test_an_alias_bomb_in_an_import_is_refused(

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +28,12 @@ Run = Callable[..., Result]
 Tries = str | list[str]
 
 
+@pytest.fixture(autouse=True)
+def _state_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A questionnaire draft on a database server's URL goes to the user's state folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def db(cli: Cli) -> str:
     return cli.database
@@ -29,9 +41,12 @@ def db(cli: Cli) -> str:
 
 @pytest.fixture
 def run(cli: Cli) -> Run:
-    def invoke(*args: str, input: str | None = None) -> Result:
+    def invoke(*args: str, input: str | None = None, lang: str = "en") -> Result:
         return CliRunner().invoke(
-            command, [*cli.target, *args], input=input, env={"DOMICILI_NOW": NOW}
+            command,
+            [*cli.target, *args],
+            input=input,
+            env={"DOMICILI_NOW": NOW, "DOMICILI_LANG": lang},
         )
 
     return invoke
@@ -82,15 +97,15 @@ def company(
         "",  # legal form: SAS by default
         "n",  # not registered yet
         "Conception d'éclairages",
-        email,
-        phone,
         "Camille",
         "Durand",
         birth_date,
-        "",  # representative's phone: the contact phone by default
         "12 rue des Lilas",
         postcode,
         "Lyon",
+        phone,  # the representative's phone
+        email,
+        "",  # the contact phone: the representative's by default
         *typed_owners,
         *(documents or ["", "", "", "", ""]),  # identite, domicile, statuts, BE, kbis
         send,
@@ -142,20 +157,30 @@ def test_questionnaire_creates_the_request_from_the_typed_answers(run: Run) -> N
 
 def test_questions_and_summary_are_in_french_on_stderr(run: Run) -> None:
     provider_id = add_provider(run, 1)
-    result = ok(run("demande", "create", "--to", str(provider_id), "--json", input=company()))
-    asked = result.stderr
+    typed = company(owners=[["", "", "100"]], send="oui").replace("\nn\n", "\nnon\n", 1)
+    result = ok(
+        run("demande", "create", "--to", str(provider_id), "--json", input=typed, lang="fr")
+    )
+    asked = result.stderr.replace("\u00a0", " ").replace("\u202f", " ")
     for label in (
         "Vous êtes : (1) une société, (2) un entrepreneur individuel",
         "Dénomination de la société",
-        "L'entreprise est-elle déjà immatriculée (SIREN) ?",
+        "L’entreprise est-elle déjà immatriculée (SIREN) ? [o/N]",
         "Bénéficiaires effectifs",
         "Pièce d'identité du dirigeant ou de l'entrepreneur",
         "Récapitulatif",
         "Société : Atelier Lumière (SAS) — en formation",
         "Bénéficiaire effectif : Camille Durand (100 %)",
-        "Envoyer cette demande ?",
+        # The justificatif catalog's labels, not the kinds' internal names.
+        "Justificatif de domicile de moins de 3 mois : à envoyer plus tard",
+        # The providers it goes to, and their price.
+        "Envoyée à",
+        "Domiciliation Test 1 (Paris), offre « Domiciliation » : 105,00 € HT, 126,00 € TTC "
+        "par trimestre ; premier paiement 126,00 € TTC",
+        "Envoyer cette demande ? [O/n]",
     ):
-        assert label in asked
+        assert label in asked, label
+    assert "identite :" not in asked
     assert "Dénomination" not in result.stdout
     assert json.loads(result.stdout)["client"]["name"] == "Atelier Lumière"
 
@@ -173,10 +198,10 @@ def test_the_summary_table_shows_the_first_payment(run: Run) -> None:
     [
         ({"email": ["pas-un-email", "contact@atelier.example"]}, "is not an email address"),
         ({"phone": ["12", "06 12 34 56 78"]}, "'12' is not a phone number"),
-        ({"birth_date": ["31/04/1988", "1988-04-12"]}, "une date au format JJ/MM/AAAA"),
-        ({"postcode": ["6900", "69003"]}, "un code postal a 5 chiffres"),
-        ({"owners": [["", "", ["150", "0", "100"]]]}, "un pourcentage entre 0 et 100"),
-        ({"documents": [["absent.pdf", ""], "", "", "", ""]}, "absent.pdf n'existe pas"),
+        ({"birth_date": ["31/04/1988", "1988-04-12"]}, "write it as 15/01/2024 or 2024-01-15"),
+        ({"postcode": ["6900", "69003"]}, "a postcode of 5 digits"),
+        ({"owners": [["", "", ["150", "0", "100"]]]}, "a percentage between 0 and 100"),
+        ({"documents": [["absent.pdf", ""], "", "", "", ""]}, "absent.pdf does not exist"),
     ],
 )
 def test_an_invalid_answer_is_asked_again(
@@ -199,8 +224,8 @@ def test_each_invalid_answer_is_asked_again_until_valid(run: Run) -> None:
     typed = company(email=["a", "b@", "camille@atelier.example"], postcode=["1", "x", "75011"])
     result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
     (dossier,) = created(result)
-    assert result.stderr.count("E-mail de contact:") == 3
-    assert result.stderr.count("Code postal:") == 3
+    assert result.stderr.count("Contact email:") == 3
+    assert result.stderr.count("Postcode:") == 3
     client = client_of(run, dossier["id"])
     assert client["email"] == "camille@atelier.example"
     assert client["representative"]["postcode"] == "75011"
@@ -227,15 +252,15 @@ def test_a_registered_individual_gives_a_siren_and_no_beneficial_owner(run: Run)
         "y",  # registered
         ["123456789", valid_siren(4242)],
         "Conseil en informatique",
-        "julien@petit.example",
-        "07 81 23 45 67",
         "Julien",
         "Petit",
         "03/09/1990",
-        "",
         "3 impasse des Tilleuls",
         "33000",
         "Bordeaux",
+        "07 81 23 45 67",
+        "julien@petit.example",
+        "",
         "",  # identite
         "",  # justificatif_domicile
         "",  # kbis
@@ -243,12 +268,11 @@ def test_a_registered_individual_gives_a_siren_and_no_beneficial_owner(run: Run)
     )
     result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
     (dossier,) = created(result)
-    assert "SIREN (9 chiffres)" in result.stderr
-    assert result.stderr.count("SIREN (9 chiffres):") == 2
-    assert "Bénéficiaires effectifs" not in result.stderr
+    assert result.stderr.count("SIREN (9 digits):") == 2
+    assert "Beneficial owners" not in result.stderr
     assert "Statuts" not in result.stderr
     assert "Extrait Kbis" in result.stderr
-    assert "Entrepreneur : Julien Petit (EI) — SIREN " + valid_siren(4242) in result.stderr
+    assert "Sole trader : Julien Petit (EI) — SIREN " + valid_siren(4242) in result.stderr
     client = client_of(run, dossier["id"])
     assert (client["kind"], client["legal_form"], client["siren"]) == (
         "individual",
@@ -264,7 +288,7 @@ def test_declining_at_the_summary_writes_nothing(run: Run, db: str, dump: Any) -
     before = dump(db)
     result = run("demande", "create", "--to", str(provider_id), input=company(send="n"))
     assert result.exit_code == 1
-    assert "Récapitulatif" in result.stderr
+    assert "Summary" in result.stderr
     assert "Aborted" in result.stderr
     assert dump(db) == before
 
@@ -312,7 +336,7 @@ def test_documents_typed_are_stored_once_and_attached_to_each_dossier(
     stored = sorted(p for p in store.rglob("*") if p.is_file())
     assert len(stored) == 2
     assert {p.read_bytes() for p in stored} == {identite.read_bytes(), statuts.read_bytes()}
-    assert "Pièce identite : " + str(identite) in result.stderr
+    assert "Pièce d'identité du dirigeant ou de l'entrepreneur : " + str(identite) in result.stderr
 
 
 def test_questionnaire_sent_to_every_listed_provider_of_a_departement(
@@ -356,3 +380,135 @@ def test_unknown_provider_is_refused_after_the_questions_and_writes_nothing(
         "Error: Provider 99 not found; `domicili provider list` shows them."
     )
     assert dump(db) == before
+
+
+# ------------------------------------------------------------ yes/no, files, the draft
+
+
+@pytest.mark.parametrize(("registered", "send"), [("non", "oui"), ("N", "O"), ("no", "yes")])
+def test_yes_and_no_are_taken_in_french_and_in_english(
+    run: Run, registered: str, send: str
+) -> None:
+    provider_id = add_provider(run, 1)
+    typed = company(send=send).replace("\nn\n", f"\n{registered}\n", 1)
+    (dossier,) = created(run("demande", "create", "--to", str(provider_id), "--json", input=typed))
+    assert client_of(run, dossier["id"])["en_formation"] is True
+
+
+def test_an_answer_that_is_neither_yes_nor_no_is_asked_again_in_french(run: Run) -> None:
+    provider_id = add_provider(run, 1)
+    typed = company().replace("\nn\n", "\npeut-être\nn\n", 1)
+    result = run("demande", "create", "--to", str(provider_id), input=typed, lang="fr")
+    assert ok(result).stderr.count("L’entreprise est-elle déjà immatriculée (SIREN) ? [o/N]") == 2
+    assert "répondez o (oui) ou n (non)" in result.stderr
+
+
+def test_a_proof_of_address_that_is_not_a_pdf_is_refused_at_its_prompt(
+    run: Run, tmp_path: Path, direct: Any, db: str
+) -> None:
+    provider_id = add_provider(run, 1)
+    readme, proof = tmp_path / "README.md", tmp_path / "facture-edf.pdf"
+    readme.write_text("# Not a proof of address\n", encoding="utf-8")
+    proof.write_bytes(sample_pdf("facture EDF"))
+    typed = company(documents=["", [str(readme), str(proof)], "", "", ""])
+    result = run("demande", "create", "--to", str(provider_id), "--json", input=typed)
+    (dossier,) = created(result)
+    assert "README.md is not a PDF, JPEG or PNG file" in result.stderr
+    assert result.stderr.count("Justificatif de domicile de moins de 3 mois:") == 2
+    rows = direct(
+        db, "SELECT kind, filename FROM justificatifs WHERE dossier_id = ?", dossier["id"]
+    )
+    assert rows == [("justificatif_domicile", "facture-edf.pdf")]
+
+
+def test_the_draft_is_owner_only_while_asking_and_removed_once_sent(
+    run: Run, cli: Cli, tmp_path: Path
+) -> None:
+    provider_id = add_provider(run, 1)
+    draft = draft_file(cli)
+    half = company().splitlines()[:8]
+    result = run("demande", "create", "--to", str(provider_id), input="\n".join(half) + "\n")
+    assert result.exit_code == 1  # the input ran out: the questionnaire stopped
+    assert stat.S_IMODE(draft.stat().st_mode) == 0o600
+    kept = json.loads(draft.read_text(encoding="utf-8"))
+    assert kept["to"] == [provider_id]
+    assert kept["answers"]["name"] == "Atelier Lumière"
+    assert kept["answers"]["rep.birth_date"] == "1988-04-12"
+    rest = company().splitlines()[8:]
+    resumed = run("demande", "create", "--resume", "--json", input="\n".join(rest) + "\n")
+    (dossier,) = created(resumed)
+    assert "Dénomination de la société : Atelier Lumière" not in resumed.stderr  # English run
+    assert "Name of the company : Atelier Lumière" in resumed.stderr
+    assert client_of(run, dossier["id"])["representative"]["birth_date"] == "1988-04-12"
+    assert not draft.exists()
+
+
+def test_resume_without_a_draft_is_a_usage_error(run: Run) -> None:
+    add_provider(run, 1)
+    result = run("demande", "create", "--resume", input="")
+    assert result.exit_code == 2
+    assert "There is no interrupted questionnaire to resume" in result.stderr
+
+
+def test_a_draft_found_without_resume_is_offered_and_can_be_left(run: Run, cli: Cli) -> None:
+    provider_id = add_provider(run, 1)
+    draft = draft_file(cli)
+    run("demande", "create", "--to", str(provider_id), input="1\nAncien nom\n")
+    assert json.loads(draft.read_text(encoding="utf-8"))["answers"]["name"] == "Ancien nom"
+    typed = "n\n" + company()  # start again
+    (dossier,) = created(run("demande", "create", "--to", str(provider_id), "--json", input=typed))
+    assert client_of(run, dossier["id"])["name"] == "Atelier Lumière"
+    assert not draft.exists()
+
+
+def draft_file(cli: Cli) -> Path:
+    from domicili.cli._draft import draft_path
+
+    db = None if "://" in cli.database else Path(cli.database)
+    return draft_path(db)
+
+
+def test_an_interrupted_questionnaire_resumes_in_a_new_process(cli: Cli, tmp_path: Path) -> None:
+    """Ctrl-C in the middle of the real command, then ``--resume`` in another one."""
+    provider_id = cli.add_provider(1)
+    draft = draft_file(cli)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMICILI_")}
+    env.update({"DOMICILI_NOW": NOW, "DOMICILI_LANG": "fr"})
+    command = [str(Path(sys.executable).parent / "domicili"), *cli.target, "demande", "create"]
+    typed = company().splitlines()
+    process = subprocess.Popen(
+        [*command, "--to", str(provider_id)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert process.stdin is not None
+    process.stdin.write("\n".join(typed[:10]) + "\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if draft.exists() and "rep.postcode" in draft.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    __, stderr = process.communicate(timeout=60)
+    # Stopped at a prompt (click's "Aborted!", 1) or between two (domicili's own, 130).
+    assert process.returncode in (1, 130), stderr
+    assert "Traceback" not in stderr
+    assert json.loads(draft.read_text(encoding="utf-8"))["answers"]["rep.postcode"] == "69003"
+    resumed = subprocess.run(
+        [*command, "--resume", "--json"],
+        input="\n".join(typed[10:]) + "\n",
+        capture_output=True,
+        env=env,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Code postal : 69003" in resumed.stderr  # shown again, not asked
+    (dossier,) = json.loads(resumed.stdout)["dossiers"]
+    assert dossier["provider_id"] == provider_id
+    assert not draft.exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -245,6 +245,21 @@ def test_reimport_updates_a_provider_added_by_hand(app: Any, tmp_path: Path) -> 
     assert app.get_provider(by_hand.id).city == "Lyon"
 
 
+def test_reimport_with_a_new_agrement_renews_it_and_keeps_the_one_before(
+    app: Any, tmp_path: Path
+) -> None:
+    app.import_providers(write_csv(tmp_path / "a.csv", [row(1, rcs_city="Lyon", capital="7 500")]))
+    (provider,) = app.list_providers()
+    assert (provider.rcs_city, provider.share_capital_cents) == ("Lyon", 750_000)
+    renewed = row(1, agrement_numero="2026-069-0001", agrement_date="01/02/2026")
+    app.import_providers(write_csv(tmp_path / "b.csv", [renewed]))
+    assert [(a.numero, a.until) for a in app.agrements(provider.id)] == [
+        ("2023-069-0001", date(2026, 2, 1)),
+        ("2026-069-0001", None),
+    ]
+    assert app.get_provider(provider.id).agrement_numero == "2026-069-0001"
+
+
 def test_reimport_keeps_a_suspension(app: Any, tmp_path: Path) -> None:
     file = write_csv(tmp_path / "a.csv", [row(1)])
     app.import_providers(file)
@@ -269,7 +284,7 @@ BAD_ROWS = [
     ({"offer_price_ht": "trente"}, "offer_price_ht"),
     ({"offer_period": "week"}, "offer_period"),
     ({"email": "pas-un-email"}, "email"),
-    ({"agrement_date": "15/01/2024"}, "agrement_date"),
+    ({"agrement_date": "30/02/2024"}, "agrement_date"),
     ({"name": None}, "name: this field is required"),
 ]
 

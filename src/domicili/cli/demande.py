@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -44,6 +44,11 @@ def demande() -> None:
     is_flag=True,
     help="Send it even to a provider where the client already has an open dossier.",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Go on with the questionnaire interrupted earlier (its answers are kept as given).",
+)
 @json_option
 @click.pass_obj
 def demande_create(
@@ -53,6 +58,7 @@ def demande_create(
     departement: str | None,
     all_listed: bool,
     force: bool,
+    resume: bool,
     as_json: bool,
 ) -> None:
     """Send one questionnaire to one or several providers: one dossier each (S1).
@@ -61,6 +67,12 @@ def demande_create(
     """
     if all_listed != (departement is not None):
         raise click.UsageError(_("--all and --departement CODE go together."))
+    if resume and answers is not None:
+        raise click.UsageError(_("--resume goes on with the questionnaire, not an answers file."))
+    if resume and not to and not all_listed:
+        from .questionnaire import resumed_targets
+
+        to = resumed_targets(state.db)
     if not to and not all_listed:
         raise click.UsageError(
             _("Choose providers: --to ID (repeatable) or --departement CODE --all.")
@@ -73,20 +85,17 @@ def demande_create(
 
         with hint(_("`domicili annuaire search` shows where providers are"), Refused):
             targets += app.listed_provider_ids(departement)
-    if answers is None:
-        from .questionnaire import ask_answers
-
-        for provider_id in targets:  # refuse an unknown provider before any question
-            app.get_provider(provider_id)
-
-        given: dict[str, Any] | Path = ask_answers(app.ctx.catalog)
-    else:
-        given = answers
     from ..errors import DuplicateRequest
     from ._errors import hint
 
     with hint(_("add --force to send it anyway"), DuplicateRequest):
-        client, dossiers = app.create_demande(given, to=targets, force=force)
+        if answers is None:
+            from .questionnaire import ask
+
+            # Unknown providers are refused before any question.
+            client, dossiers = ask(app, state.db, targets, resume=resume, force=force)
+        else:
+            client, dossiers = app.create_demande(answers, to=targets, force=force)
     from ..service.views import dossier_summary
 
     data = {

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..i18n import N_, _, ngettext
+from ._dates import DATE
 from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options
 
 if TYPE_CHECKING:
-    from ..models import Provider
+    from ..models import Agrement, Provider
     from . import State
 
 
@@ -22,36 +24,78 @@ def provider() -> None:
     """
 
 
-def provider_dict(p: Provider) -> dict[str, Any]:
+def provider_dict(p: Provider, agrements: list[Agrement] | None = None) -> dict[str, Any]:
     data = p.model_dump(mode="json")
     data["agrement_expires"] = p.agrement_expires.isoformat()
+    if agrements is not None:
+        data["agrements"] = [a.model_dump(mode="json") for a in agrements]
     return data
 
 
-def _show(p: Provider) -> None:
+def _capital(cents: int | None) -> str | None:
+    from ..french import format_eur
+
+    return None if cents is None else format_eur(cents)
+
+
+def _show(p: Provider, agrements: list[Agrement] | None = None) -> None:
+    agrement = _("n° {numero} — {prefecture}, from {start} to {end}").format(
+        numero=p.agrement_numero,
+        prefecture=p.agrement_prefecture,
+        start=f"{p.agrement_date:%d/%m/%Y}",
+        end=f"{p.agrement_expires:%d/%m/%Y}",
+    )
     rows = [
-        ("ID", p.id),
-        ("Nom", p.name),
-        ("Forme", p.legal_form),
-        ("Représentant", p.representative),
-        ("SIREN", p.siren),
-        ("TVA", p.vat_number),
-        (
-            "Agrément",
-            f"n° {p.agrement_numero} — {p.agrement_prefecture}, "
-            f"du {p.agrement_date:%d/%m/%Y} au {p.agrement_expires:%d/%m/%Y}"
-            + (" (suspendu)" if p.suspended else ""),
-        ),
-        ("Adresse", f"{p.address}, {p.postcode} {p.city} ({p.departement})"),
-        ("Dépts", ", ".join(p.departements)),
-        ("Services", ", ".join(p.services)),
-        ("Contact", f"{p.email} · {p.phone}"),
-        ("IBAN", p.iban),
-        ("BIC", p.bic),
+        (N_("ID"), p.id),
+        (N_("Name"), p.name),
+        (N_("Form"), p.legal_form),
+        (N_("Capital"), _capital(p.share_capital_cents)),
+        (N_("Representative"), p.representative),
+        (N_("SIREN"), p.siren),
+        (N_("RCS"), p.rcs_city),
+        (N_("VAT"), p.vat_number),
+        (N_("Agrément"), agrement + (_(" (suspended)") if p.suspended else "")),
+        (N_("Address"), f"{p.address}, {p.postcode} {p.city} ({p.departement})"),
+        (N_("Départements"), ", ".join(p.departements)),
+        (N_("Services"), ", ".join(p.services)),
+        (N_("Contact"), f"{p.email} · {p.phone}"),
+        (N_("IBAN"), p.iban),
+        (N_("BIC"), p.bic),
     ]
-    for label, value in rows:
-        if value is not None:
-            click.echo(f"{label:<10} {value}")
+    shown = [(_(label), value) for label, value in rows if value is not None]
+    width = max(len(label) for label, __ in shown)
+    for label, value in shown:
+        click.echo(f"{label:<{width}} {value}")
+    if agrements and len(agrements) > 1:
+        click.echo(_("Agréments held:"))
+        for a in reversed(agrements):
+            end = a.until or a.expires
+            click.echo(
+                "  "
+                + _("n° {numero} — {prefecture}, from {start} to {end}").format(
+                    numero=a.numero,
+                    prefecture=a.prefecture,
+                    start=f"{a.date:%d/%m/%Y}",
+                    end=f"{end:%d/%m/%Y}",
+                )
+            )
+
+
+def _capital_cents(value: str | None) -> int | None:
+    """``--capital 10000`` (euros, as people write the share capital) in cents."""
+    from ..money import parse_euros
+
+    return None if value is None else parse_euros(value, field="capital")
+
+
+def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The options given, as the facade takes them (lists as lists, the capital in cents)."""
+    capital = fields.pop("capital", None)
+    out = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
+    out = {k: v for k, v in out.items() if v is not None and v != []}
+    if capital is not None:
+        out["share_capital_cents"] = _capital_cents(capital)
+    return out
 
 
 @provider.command("add")
@@ -60,13 +104,15 @@ def _show(p: Provider) -> None:
 @click.option("--representative", help="Who signs for the provider (e.g. its président).")
 @click.option("--siren", required=True, help="SIREN (9 digits).")
 @click.option("--vat-number", help="Intra-community VAT number (FR…).")
+@click.option("--rcs-city", help="City of its RCS registration (Paris for RCS Paris).")
+@click.option("--capital", metavar="EUROS", help="Share capital in euros (10000 or 7 500,50).")
 @click.option("--agrement-numero", required=True, help="Number of the prefectoral agrément.")
 @click.option("--agrement-prefecture", required=True, help="Préfecture that granted it.")
 @click.option(
     "--agrement-date",
     required=True,
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Date of the agrément (YYYY-MM-DD); it lasts 6 years.",
+    type=DATE,
+    help="Date of the agrément (15/01/2024 or 2024-01-15); it lasts 6 years.",
 )
 @click.option("--address", required=True, help="Street address offered to clients.")
 @click.option("--postcode", required=True, help="Postcode (5 digits).")
@@ -92,36 +138,44 @@ def _show(p: Provider) -> None:
 )
 @json_option
 @click.pass_obj
-def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: Any) -> None:
+def provider_add(state: State, /, as_json: bool, **fields: Any) -> None:
     """Register a provider.
 
     Example: domicili provider add --name "Lumière Domiciliation" --siren 732829320
     --agrement-numero 2024-075-001 --agrement-prefecture "Préfecture de police"
-    --agrement-date 2024-01-15 --address "10 rue de Rivoli" --postcode 75004 --city Paris
-    --email contact@lumiere.fr --phone "01 42 00 00 00"
+    --agrement-date 15/01/2024 --address "10 rue de Rivoli" --postcode 75004 --city Paris
+    --email contact@lumiere.fr --phone "01 42 00 00 00" --rcs-city Paris --capital 10000
     """
-    fields = {k: v for k, v in fields.items() if v is not None and v != ()}
-    for key in ("departements", "services"):
-        if key in fields:
-            fields[key] = list(fields[key])
-    p = state.app(create=True).add_provider(agrement_date=agrement_date.date(), **fields)
+    p = state.app(create=True).add_provider(**_provider_fields(fields))
     emit(provider_dict(p), as_json, lambda: _show(p))
-    note(f"Provider {p.id} added.")
+    note(_("Provider {provider_id} added.").format(provider_id=p.id))
 
 
 @provider.command("update")
 @click.argument("provider_id", type=ID)
-@click.option("--name")
-@click.option("--legal-form")
-@click.option("--representative")
-@click.option("--vat-number")
-@click.option("--address")
-@click.option("--postcode")
-@click.option("--city")
-@click.option("--email")
-@click.option("--phone")
-@click.option("--iban")
-@click.option("--bic")
+@click.option("--name", help="Company name of the provider.")
+@click.option("--legal-form", help="Legal form (SAS, SARL…).")
+@click.option("--representative", help="Who signs for the provider (e.g. its président).")
+@click.option("--vat-number", help="Intra-community VAT number (FR…).")
+@click.option("--rcs-city", help="City of its RCS registration (Paris for RCS Paris).")
+@click.option("--capital", metavar="EUROS", help="Share capital in euros (10000 or 7 500,50).")
+@click.option("--agrement-numero", help="Number of the renewed agrément (with --agrement-date).")
+@click.option(
+    "--agrement-date",
+    type=DATE,
+    help="Date of the renewed agrément (15/01/2024 or 2024-01-15); the current one's date "
+    "corrects the current agrément instead.",
+)
+@click.option(
+    "--agrement-prefecture", help="Préfecture that granted it (default: the same as before)."
+)
+@click.option("--address", help="Street address offered to clients.")
+@click.option("--postcode", help="Postcode (5 digits).")
+@click.option("--city", help="City of the address.")
+@click.option("--email", help="Contact email address.")
+@click.option("--phone", help="Contact phone (as written at the address: 0262 … in La Réunion).")
+@click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
+@click.option("--bic", help="BIC of that account.")
 @click.option(
     "--serves",
     "departements",
@@ -135,19 +189,21 @@ def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: A
 @json_option
 @click.pass_obj
 def provider_update(state: State, /, provider_id: int, as_json: bool, **changes: Any) -> None:
-    """Change a provider's details (bank details, contact, address…).
+    """Change a provider's details, or renew its agrément (the one before is kept).
 
-    Example: domicili provider update 1 --iban "FR76 3000 6000 0112 3456 7890 189" --bic AGRIFRPP
+    A renewal gives the new agrément's number and date; contracts already drawn up keep
+    the agrément they name. Each change is recorded in the audit log.
+    Example: domicili provider update 1 --agrement-numero 2030-075-0042
+    --agrement-date 15/01/2030
     """
-    changes = {
-        k: list(v) if isinstance(v, tuple) else v
-        for k, v in changes.items()
-        if v is not None and v != ()
-    }
-    if not changes:
-        raise click.UsageError("Give at least one field to change (see --help).")
-    p = state.app().update_provider(provider_id, **changes)
-    emit(provider_dict(p), as_json, lambda: _show(p))
+    fields = _provider_fields(changes)
+    if not fields:
+        raise click.UsageError(_("Give at least one field to change (see --help)."))
+    app = state.app()
+    p = app.update_provider(provider_id, **fields)
+    agrements = app.agrements(provider_id)
+    emit(provider_dict(p, agrements), as_json, lambda: _show(p, agrements))
+    note(_("Provider {provider_id} updated.").format(provider_id=provider_id))
 
 
 @provider.command("list")
@@ -171,13 +227,14 @@ def provider_list(
         limit=shown,
         as_json=as_json,
         data=provider_dict,
-        columns=["ID", "Nom", "SIREN", "Ville", "Agrément"],
+        columns=[_("ID"), _("Name"), _("SIREN"), _("City"), _("Agrément")],
         cells=lambda p: (
             p.id,
             p.name,
             p.siren,
             f"{p.postcode} {p.city}",
-            p.agrement_problem(today) or f"valide jusqu'au {p.agrement_expires:%d/%m/%Y}",
+            p.agrement_problem(today)
+            or _("valid until {date}").format(date=f"{p.agrement_expires:%d/%m/%Y}"),
         ),
         noun="providers",
     )
@@ -188,12 +245,14 @@ def provider_list(
 @json_option
 @click.pass_obj
 def provider_show(state: State, provider_id: int, as_json: bool) -> None:
-    """Show one provider.
+    """Show one provider, with the agréments it held.
 
     Example: domicili provider show 1
     """
-    p = state.app().get_provider(provider_id)
-    emit(provider_dict(p), as_json, lambda: _show(p))
+    app = state.app()
+    p = app.get_provider(provider_id)
+    agrements = app.agrements(provider_id)
+    emit(provider_dict(p, agrements), as_json, lambda: _show(p, agrements))
 
 
 @provider.command("suspend")
@@ -208,7 +267,11 @@ def provider_suspend(state: State, provider_id: int, reason: str | None, as_json
     """
     p = state.app().suspend_provider(provider_id, reason)
     emit(provider_dict(p), as_json, lambda: _show(p))
-    note(f"Provider {provider_id} suspended; hidden from the directory.")
+    note(
+        _("Provider {provider_id} suspended; hidden from the directory.").format(
+            provider_id=provider_id
+        )
+    )
 
 
 @provider.command("resume")
@@ -222,7 +285,7 @@ def provider_resume(state: State, provider_id: int, as_json: bool) -> None:
     """
     p = state.app().resume_provider(provider_id)
     emit(provider_dict(p), as_json, lambda: _show(p))
-    note(f"Provider {provider_id} resumed.")
+    note(_("Provider {provider_id} resumed.").format(provider_id=provider_id))
 
 
 @provider.command("import")
@@ -249,22 +312,25 @@ def provider_import(state: State, file: Path, skip_invalid: bool, as_json: bool)
     total = 2 * len(read_rows(file))  # checking, then writing
     try:
         with click.progressbar(
-            length=total, label="Import", file=sys.stderr, show_pos=False
+            length=total, label=_("Import"), file=sys.stderr, show_pos=False
         ) as bar:
             report = app.import_providers(file, skip_invalid=skip_invalid, progress=bar.update)
     except ImportRowsError as exc:
         # The error sentence names the first rows only: list every invalid row here.
         for line, reason in exc.rows:
-            note(f"  line {line}: {reason}")
+            note("  " + _("line {line}: {reason}").format(line=line, reason=reason))
         raise
 
     def human() -> None:
         click.echo(
-            f"{report.created} provider(s) created, {report.updated} updated, "
-            f"{len(report.skipped)} invalid row(s) skipped."
+            ngettext(
+                "{created} provider created, {updated} updated, {skipped} invalid row(s) skipped.",
+                "{created} providers created, {updated} updated, {skipped} invalid row(s) skipped.",
+                report.created,
+            ).format(created=report.created, updated=report.updated, skipped=len(report.skipped))
         )
         for line, reason in report.skipped:
-            click.echo(f"  line {line}: {reason}")
+            click.echo("  " + _("line {line}: {reason}").format(line=line, reason=reason))
 
     emit(report.as_dict(), as_json, human)
 

@@ -13,9 +13,9 @@ nothing of the others is written: running the same file again completes the impo
 
 CSV columns (UTF-8, ``,`` or ``;`` separated, header on line 1): ``name, legal_form,
 representative,
-siren, vat_number, agrement_numero, agrement_prefecture, agrement_date, address,
-postcode, city, email, phone, iban, bic, departement, insee_commune, departements, services,
-offer_name, offer_price_ht, offer_period, offer_commitment_months, offer_setup_fee``;
+siren, vat_number, rcs_city, capital, agrement_numero, agrement_prefecture, agrement_date,
+address, postcode, city, email, phone, iban, bic, departement, insee_commune, departements,
+services, offer_name, offer_price_ht, offer_period, offer_commitment_months, offer_setup_fee``;
 lists (``departements``, ``services``) are separated by ``|``. YAML: a list of
 mappings with the same keys (lists as YAML lists).
 """
@@ -53,6 +53,7 @@ PROVIDER_FIELDS = {
     "agrement_numero",
     "agrement_prefecture",
     "agrement_date",
+    "rcs_city",
     "address",
     "postcode",
     "city",
@@ -71,7 +72,7 @@ OFFER_FIELDS = {
     "offer_commitment_months",
     "offer_setup_fee",
 }
-KNOWN = PROVIDER_FIELDS | OFFER_FIELDS | {"insee_commune"}
+KNOWN = PROVIDER_FIELDS | OFFER_FIELDS | {"insee_commune", "capital"}
 
 
 @dataclass
@@ -178,6 +179,8 @@ def _check_row(ctx: Context, row: dict[str, Any]) -> tuple[Provider, dict[str, A
     if unknown:
         raise InvalidInput(_("unknown field(s) {listed}").format(listed=", ".join(unknown)))
     fields = {k: v for k, v in row.items() if k in PROVIDER_FIELDS}
+    if "capital" in row:  # euros, as the share capital is written
+        fields["share_capital_cents"] = parse_euros(row["capital"], field="capital")
     provider = validate_provider(
         ctx, {"created_at": ctx.now(), **fields}, insee_commune=row.get("insee_commune")
     )
@@ -275,9 +278,14 @@ def _write_row(
         provider.id = ctx.store.insert_provider(provider)
         report.created += 1
     else:
+        from .agrements import follow
+
+        before = ctx.store.get_provider(existing)
         provider.id = existing
         fields = provider.model_dump(exclude={"id", "created_at", "suspended", "suspension_reason"})
         ctx.store.update_provider(existing, **fields)
+        if before is not None:
+            follow(ctx, before, provider)  # a renewed agrément keeps the one before
         report.updated += 1
     if offer is not None:
         _upsert_offer(ctx, provider.id, offer)

@@ -14,7 +14,7 @@ from ..annuaire import PERIOD_LABELS
 from ..clock import PARIS, paris_date
 from ..errors import Refused
 from ..i18n import _
-from ..models import Client, Dossier, Offer, Provider
+from ..models import Agrement, Client, Dossier, Offer, Provider
 from ..money import vat_rule_for_departement
 from .context import Context
 from .providers import offer_for
@@ -41,8 +41,21 @@ __all__ = [
 ]
 
 
-def provider_data(provider: Provider) -> ProviderData:
+def provider_data(provider: Provider, agrement: Agrement | None = None) -> ProviderData:
+    """The provider as a party; ``agrement`` the one the document names (default: its
+    current one)."""
     from ..documents import ProviderData
+
+    numero, prefecture, granted, expires = (
+        (agrement.numero, agrement.prefecture, agrement.date, agrement.expires)
+        if agrement is not None
+        else (
+            provider.agrement_numero,
+            provider.agrement_prefecture,
+            provider.agrement_date,
+            provider.agrement_expires,
+        )
+    )
 
     return ProviderData(
         name=provider.name,
@@ -58,10 +71,10 @@ def provider_data(provider: Provider) -> ProviderData:
         representative_quality=provider.representative_quality,
         rcs_city=provider.rcs_city,
         capital_cents=provider.share_capital_cents,
-        agrement_numero=provider.agrement_numero,
-        agrement_prefecture=provider.agrement_prefecture,
-        agrement_date=provider.agrement_date,
-        agrement_expires=provider.agrement_expires,
+        agrement_numero=numero,
+        agrement_prefecture=prefecture,
+        agrement_date=granted,
+        agrement_expires=expires,
         iban=provider.iban,
         bic=provider.bic,
     )
@@ -126,6 +139,7 @@ def _start(ctx: Context, dossier: Dossier) -> date:
 
 def contract_data(ctx: Context, dossier: Dossier) -> ContractData:
     from ..documents import ContractData
+    from .agrements import contract_agrement
 
     provider = ctx.provider(dossier.provider_id)
     client = ctx.client(dossier.client_id)
@@ -133,7 +147,8 @@ def contract_data(ctx: Context, dossier: Dossier) -> ContractData:
     vocabulary = ctx.settings.service_vocabulary()
     return ContractData(
         reference=dossier.reference,
-        provider=provider_data(provider),
+        # The agrément in force when the contract was drawn up, whatever renewed it since.
+        provider=provider_data(provider, contract_agrement(ctx, dossier, provider)),
         client=client_data(client, provider),
         address=provider.address,
         postcode=provider.postcode,

@@ -18,6 +18,7 @@ __all__ = [
     "PieceView",
     "add_justificatif",
     "attach_file",
+    "check_piece_file",
     "dossier_pieces",
     "piece_file",
     "pieces",
@@ -201,6 +202,14 @@ def read_piece_file(ctx: Context, path: str | Path, *, field: str | None = None)
     return read_file(
         path, limit=limit, what="a justificatif", error=JustificatifRejected, field=field
     )
+
+
+def check_piece_file(ctx: Context, path: str | Path, *, field: str | None = None) -> str:
+    """The content type of the justificatif at ``path``, checked as a request would check
+    it (a readable regular file, within the size limit, a PDF, JPEG or PNG by its
+    content); :class:`~domicili.errors.JustificatifRejected` with the reason otherwise."""
+    data = read_piece_file(ctx, path, field=field)
+    return ctx.files.check(data, filename=Path(path).name)
 
 
 def piece_file(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from .errors import from_validation
 from .views import check_limit
 
 __all__ = [
+    "Quote",
     "add_offer",
     "add_provider",
     "departements",
@@ -26,6 +28,7 @@ __all__ = [
     "list_offers",
     "list_providers",
     "listed_provider_ids",
+    "quotes",
     "regions",
     "search",
     "set_suspended",
@@ -112,10 +115,18 @@ def add_provider(ctx: Context, *, insee_commune: str | None = None, **fields: An
 def update_provider(
     ctx: Context, provider_id: int, *, insee_commune: str | None = None, **changes: Any
 ) -> Provider:
-    """Change some fields of a provider (validated as a whole); ``None`` changes nothing."""
+    """Change some fields of a provider (validated as a whole); ``None`` changes nothing.
+
+    A new ``agrement_date`` with its ``agrement_numero`` renews the agrément (the one
+    before it is kept, with the contracts it covered); the current date given again
+    corrects the current agrément. Each change is an audit event.
+    """
+    from .agrements import AGREMENT_FIELDS, agrement_change, record
+
     changes = {k: v for k, v in changes.items() if v is not None}
     with ctx.store.transaction():
         current = ctx.provider(provider_id)
+        agrement = agrement_change(ctx, current, changes)
         data = current.model_dump()
         data.update(changes)
         moved = changes.get("postcode") not in (None, current.postcode)
@@ -131,7 +142,18 @@ def update_provider(
         diff = {k: getattr(updated, k) for k, v in after.items() if v != before[k]}
         if diff:
             ctx.store.update_provider(provider_id, **diff)
-            ctx.event("provider.updated", provider_id=provider_id, data={"fields": sorted(diff)})
+        if agrement is not None:
+            record(ctx, agrement, current, updated)
+        others = sorted(k for k in diff if k not in AGREMENT_FIELDS)
+        if others:
+            ctx.event(
+                "provider.updated",
+                provider_id=provider_id,
+                data={
+                    "fields": others,
+                    "changes": {k: {"from": before[k], "to": after[k]} for k in others},
+                },
+            )
     return updated
 
 
@@ -225,6 +247,43 @@ def offer_for(ctx: Context, provider: Provider, offer_id: int | None) -> Offer |
             _("{offer_id} at provider {id}").format(offer_id=offer_id, id=provider.id)
         )
     return next((o for o in offers if o.is_default), offers[0] if offers else None)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a request to one provider would cost: its offer, and the first payment."""
+
+    provider: Provider
+    offer: Offer
+    #: The price of one period, before and with VAT (the provider's département's rate).
+    price_ht_cents: int
+    price_ttc_cents: int
+    #: First period plus setup fee, with VAT: what the client pays once accepted.
+    first_payment_ttc_cents: int
+
+
+def quotes(ctx: Context, provider_ids: list[int]) -> list[Quote]:
+    """The offer each provider would make a request on (its default one, or the implicit
+    offer of the settings), priced as the dossier will be."""
+    from ..money import vat_amount, vat_rule_for_departement
+    from .dossiers import default_offer, first_payment_cents
+
+    found = []
+    for provider_id in provider_ids:
+        provider = ctx.provider(provider_id)
+        offer = offer_for(ctx, provider, None) or default_offer(ctx, provider)
+        rate = vat_rule_for_departement(provider.departement or "").rate_bp
+        price = offer.price_ht_cents
+        found.append(
+            Quote(
+                provider=provider,
+                offer=offer,
+                price_ht_cents=price,
+                price_ttc_cents=price + vat_amount(price, rate),
+                first_payment_ttc_cents=first_payment_cents(offer, provider),
+            )
+        )
+    return found
 
 
 def search(

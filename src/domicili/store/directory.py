@@ -9,6 +9,7 @@ from typing import Any
 from ..annuaire import SearchResult
 from ..models import (
     TRUSTED,
+    Agrement,
     Offer,
     Provider,
     add_years,
@@ -21,23 +22,43 @@ from ._sql import json_values
 __all__ = ["DirectoryStore"]
 
 
-#: Provider fields printed on documents whose columns come with migration 13.
-_NO_COLUMN_YET = ("rcs_city", "share_capital_cents", "representative_quality")
-
-
 class DirectoryStore(StoreBase):
     """Providers, their offers, and the directory search."""
 
     # -- providers --------------------------------------------------------------
     def insert_provider(self, provider: Provider) -> int:
-        row = provider.model_dump(
-            exclude={"id", "departements", "services", *_NO_COLUMN_YET}, mode="json"
-        )
+        row = provider.model_dump(exclude={"id", "departements", "services"}, mode="json")
         row["suspended"] = int(provider.suspended)
         row["agrement_expires"] = provider.agrement_expires.isoformat()
         provider_id = self.sql.insert("providers", row)
         self._set_provider_lists(provider_id, provider.departements, provider.services)
+        self.insert_agrement(
+            Agrement(
+                provider_id=provider_id,
+                numero=provider.agrement_numero,
+                prefecture=provider.agrement_prefecture,
+                date=provider.agrement_date,
+                expires=provider.agrement_expires,
+                recorded_at=provider.created_at or row["created_at"],
+            )
+        )
         return provider_id
+
+    # -- the agréments a provider held ------------------------------------------
+    def insert_agrement(self, agrement: Agrement) -> int:
+        row = agrement.model_dump(exclude={"id"}, mode="json")
+        return self.sql.insert("provider_agrements", row)
+
+    def update_agrement(self, agrement_id: int, **fields: Any) -> None:
+        self.sql.update("provider_agrements", agrement_id, _columns(fields))
+
+    def agrements(self, provider_id: int) -> list[Agrement]:
+        """Every agrément of a provider, the oldest first."""
+        rows = self.sql.all(
+            "SELECT * FROM provider_agrements WHERE provider_id = ? ORDER BY date, id",
+            (provider_id,),
+        )
+        return [Agrement.model_validate(r, context=TRUSTED) for r in rows]
 
     def _set_provider_lists(
         self, provider_id: int, departements: list[str], services: list[str]
@@ -56,8 +77,6 @@ class DirectoryStore(StoreBase):
     def update_provider(self, provider_id: int, **fields: Any) -> None:
         departements = fields.pop("departements", None)
         services = fields.pop("services", None)
-        for name in _NO_COLUMN_YET:
-            fields.pop(name, None)
         if "agrement_date" in fields:
             fields["agrement_expires"] = add_years(
                 date.fromisoformat(str(fields["agrement_date"])), 6

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from ..models import add_years
 
 __all__ = [
+    "AGREMENT_BACKFILL",
     "DELIVERY_INDEXES",
     "DUPLICATE_INDEXES",
     "LIST_INDEXES",
@@ -598,6 +599,41 @@ def delivery_indexes(db: sqlite_utils.Database) -> None:
     """Delivery finds the waiting messages without reading the ones already sent."""
     for statement in DELIVERY_INDEXES:
         db.execute(statement)
+
+
+#: Migration 13, the same statements on both engines (the table itself is made by each).
+AGREMENT_BACKFILL = (
+    "INSERT INTO provider_agrements (provider_id, numero, prefecture, date, expires, "
+    "recorded_at) SELECT id, agrement_numero, agrement_prefecture, agrement_date, "
+    "agrement_expires, created_at FROM providers"
+)
+
+
+@migration(13)
+def agrement_history(db: sqlite_utils.Database) -> None:
+    """Every agrément a provider held, from its date until the one that renewed it (a
+    contract keeps the one in force when it was drawn up); the RCS city and share capital
+    printed on documents."""
+    db.table("providers").add_column("rcs_city", str)
+    db.table("providers").add_column("share_capital_cents", int)
+    db.table("providers").add_column("representative_quality", str)
+    db.table("provider_agrements").create(
+        {
+            "id": int,
+            "provider_id": int,
+            "numero": str,
+            "prefecture": str,
+            "date": str,
+            "expires": str,
+            "until": str,
+            "recorded_at": str,
+        },
+        pk="id",
+        foreign_keys=[("provider_id", "providers", "id")],
+        not_null={"provider_id", "numero", "prefecture", "date", "expires", "recorded_at"},
+    )
+    db.table("provider_agrements").create_index(["provider_id", "date"])
+    db.execute(AGREMENT_BACKFILL)
 
 
 #: Migration 15, the same statements on both engines: a request from a client who

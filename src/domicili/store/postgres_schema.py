@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .migrations import DELIVERY_INDEXES, DUPLICATE_INDEXES, LIST_INDEXES
+from .migrations import AGREMENT_BACKFILL, DELIVERY_INDEXES, DUPLICATE_INDEXES, LIST_INDEXES
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
 
@@ -220,5 +220,21 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
         ),
     ),
     PgMigration(12, "delivery_indexes", DELIVERY_INDEXES),
+    PgMigration(
+        13,
+        "agrement_history",
+        (
+            "ALTER TABLE providers ADD COLUMN rcs_city TEXT",
+            "ALTER TABLE providers ADD COLUMN share_capital_cents BIGINT",
+            "ALTER TABLE providers ADD COLUMN representative_quality TEXT",
+            f"""CREATE TABLE provider_agrements ({ID},
+            provider_id BIGINT NOT NULL REFERENCES providers (id), numero TEXT NOT NULL,
+            prefecture TEXT NOT NULL, date TEXT NOT NULL, expires TEXT NOT NULL,
+            until TEXT, recorded_at TEXT NOT NULL)""",
+            """CREATE INDEX idx_provider_agrements_provider_id_date
+            ON provider_agrements (provider_id, date)""",
+            AGREMENT_BACKFILL,
+        ),
+    ),
     PgMigration(15, "duplicate_indexes", DUPLICATE_INDEXES),
 )
