@@ -33,8 +33,6 @@ PYDANTIC: dict[str, str] = {
     "literal_error": N_("must be one of {expected}"),
     "enum": N_("must be one of {expected}"),
     "date_type": N_("must be a date (e.g. 2026-01-15)"),
-    "date_parsing": N_("must be a date (e.g. 2026-01-15)"),
-    "date_from_datetime_parsing": N_("must be a date (e.g. 2026-01-15)"),
     "date_from_datetime_inexact": N_("must be a date (e.g. 2026-01-15)"),
     "datetime_type": N_("must be a date and time (e.g. 2026-01-15T09:00:00+01:00)"),
     "datetime_parsing": N_("must be a date and time (e.g. 2026-01-15T09:00:00+01:00)"),
