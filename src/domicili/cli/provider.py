@@ -33,7 +33,10 @@ def _show(p: Provider) -> None:
         ("ID", p.id),
         ("Nom", p.name),
         ("Forme", p.legal_form),
-        ("Représentant", p.representative),
+        (
+            "Représentant",
+            " · ".join(v for v in (p.representative, p.representative_email) if v) or None,
+        ),
         ("SIREN", p.siren),
         ("TVA", p.vat_number),
         (
@@ -58,6 +61,10 @@ def _show(p: Provider) -> None:
 @click.option("--name", required=True, help="Company name of the provider.")
 @click.option("--legal-form", help="Legal form (SAS, SARL…).")
 @click.option("--representative", help="Who signs for the provider (e.g. its président).")
+@click.option(
+    "--representative-email",
+    help="The representative's own address: the contract to sign and its code go there.",
+)
 @click.option("--siren", required=True, help="SIREN (9 digits).")
 @click.option("--vat-number", help="Intra-community VAT number (FR…).")
 @click.option("--agrement-numero", required=True, help="Number of the prefectoral agrément.")
@@ -114,6 +121,7 @@ def provider_add(state: State, /, as_json: bool, agrement_date: Any, **fields: A
 @click.option("--name")
 @click.option("--legal-form")
 @click.option("--representative")
+@click.option("--representative-email")
 @click.option("--vat-number")
 @click.option("--address")
 @click.option("--postcode")

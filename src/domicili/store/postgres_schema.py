@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .migrations import LIST_INDEXES
+from .migrations import EMAIL_ENVELOPE, LIST_INDEXES
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
 
@@ -219,4 +219,5 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
             "UPDATE signature_codes SET expires_at = created_at",
         ),
     ),
+    PgMigration(14, "email_envelope", EMAIL_ENVELOPE),
 )
