@@ -26,7 +26,14 @@ if TYPE_CHECKING:
 
 from .errors import TemplateError
 
-__all__ = ["MessageRenderer", "RenderedMessage", "format_phone", "french_typography", "html_blocks"]
+__all__ = [
+    "MessageRenderer",
+    "RenderedMessage",
+    "apostrophes",
+    "format_phone",
+    "french_typography",
+    "html_blocks",
+]
 
 #: The line that starts the signature of a text email (RFC 3676).
 SIGNATURE_DELIMITER = "-- "
@@ -42,8 +49,8 @@ _TYPOGRAPHY = (
     (re.compile(r" :"), "\u00a0:"),
     (re.compile(r"« "), "«\u00a0"),
     (re.compile(r" »"), "\u00a0»"),
-    (re.compile(r"(?<=\w)'(?=\w)"), "’"),
 )
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -77,11 +84,17 @@ class RenderedMessage:
     html: str | None = None
 
 
+def apostrophes(text: str) -> str:
+    """``l'adresse`` → ``l’adresse``: one apostrophe style in every email, whatever the
+    words it was given (SMS keep the straight one, which their alphabet has)."""
+    return _APOSTROPHE.sub("’", text)
+
+
 def french_typography(text: str) -> str:
     """No-break spaces before ``: ; ! ?`` and inside « », typographic apostrophes."""
     for pattern, replacement in _TYPOGRAPHY:
         text = pattern.sub(replacement, text)
-    return text
+    return apostrophes(text)
 
 
 def _inline(text: str) -> Markup:
@@ -221,7 +234,8 @@ class MessageRenderer:
         first, __, body = text.partition("\n")
         if not first.startswith("Subject:"):
             raise TemplateError(f"Template {file}, line 1: must start with 'Subject: '.")
-        subject, body = first.removeprefix("Subject:").strip(), body.strip("\n") + "\n"
+        subject = apostrophes(first.removeprefix("Subject:").strip())
+        body = apostrophes(body.strip("\n") + "\n")
         html = self._html(subject, body, context)
         return RenderedMessage(channel, name, subject, body, html)
 

@@ -106,7 +106,7 @@ def test_a_reminder_on_the_last_day_says_today(world: World) -> None:
     mark = len(world.notifier.sent)
     assert world.app.sweep().reminders == [dossier_id]
     email, sms = world.sent_since(mark)
-    assert "Dernier jour : aujourd'hui, lundi 16 mars 2026." in email.body
+    assert "Dernier jour : aujourd’hui, lundi 16 mars 2026." in email.body
     assert "dernier jour aujourd'hui" in sms.body
     days = [e.data for e in world.app.store.events(dossier_id) if e.type.endswith("reminder")]
     assert days == [{"days_before": 1}]  # the most urgent only, the other marked done
