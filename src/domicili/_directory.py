@@ -52,6 +52,8 @@ class Directory:
         phone: str,
         legal_form: str | None = None,
         representative: str | None = None,
+        representative_quality: str | None = None,
+        representative_email: str | None = None,
         vat_number: str | None = None,
         rcs_city: str | None = None,
         share_capital_cents: int | None = None,
@@ -66,8 +68,9 @@ class Directory:
 
         ``agrement_date`` is a date, ``15/01/2024`` or ``2024-01-15``; the agrément
         lasts 6 years. ``rcs_city`` (``"Paris"`` for RCS Paris) and
-        ``share_capital_cents`` are printed on documents when given.
-        ``departement`` (checked against the postcode) and ``insee_commune`` settle
+        ``share_capital_cents`` are printed on documents when given, and
+        ``representative_quality`` (« gérant ») beside the representative's name on the
+        attestation. ``departement`` (checked against the postcode) and ``insee_commune`` settle
         border communes. It serves its own département unless ``departements`` lists
         others, and offers ``services`` (default: ``domiciliation``). A SIREN, phone,
         email, IBAN or BIC that is not one raises :class:`~domicili.InvalidIdentifier`.
@@ -85,6 +88,8 @@ class Directory:
             phone=phone,
             legal_form=legal_form,
             representative=representative,
+            representative_quality=representative_quality,
+            representative_email=representative_email,
             vat_number=vat_number,
             rcs_city=rcs_city,
             share_capital_cents=share_capital_cents,
@@ -103,6 +108,8 @@ class Directory:
         name: str | None = None,
         legal_form: str | None = None,
         representative: str | None = None,
+        representative_quality: str | None = None,
+        representative_email: str | None = None,
         siren: str | None = None,
         vat_number: str | None = None,
         rcs_city: str | None = None,
@@ -134,6 +141,8 @@ class Directory:
             name=name,
             legal_form=legal_form,
             representative=representative,
+            representative_quality=representative_quality,
+            representative_email=representative_email,
             siren=siren,
             vat_number=vat_number,
             rcs_city=rcs_city,

@@ -30,6 +30,13 @@ the file: adapters read them from the environment.
     max_attempts = 5
     deadline_seconds = 10      # a command waits at most this long for delivery
 
+    [email]
+    sender = "contact@domicili.example"   # the sending address; From shows the provider's name
+    logo = "logo.png"          # shown at the top of HTML emails (PNG or JPEG)
+
+    [email.providers.2]        # provider 2 sends from its own address
+    sender = "bureau@lumiere.example"
+
     [templates]
     dir = "mes-modeles"        # overrides message and document templates by file name
 
@@ -61,6 +68,24 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
+def _email_setting(value: str | None, field: str) -> str | None:
+    """An email address of the settings, normalised; pydantic's error when it is not one."""
+    from pydantic_core import PydanticCustomError
+
+    from .errors import InvalidIdentifier
+    from .identifiers import normalize_email
+
+    if value is None:
+        return None
+    try:
+        return normalize_email(value, field=field)
+    except InvalidIdentifier:
+        # pydantic's own wording would prefix "Value error, " to the sentence.
+        raise PydanticCustomError(
+            "email", "{value} is not an email address", {"value": repr(value)}
+        ) from None
+
+
 class PaymentSettings(_Section):
     #: Entry point of the group ``domicili.payments``: ``checkout`` (a simulated card
     #: checkout) or ``stripe`` (Stripe webhooks); staff-recorded payments work with any.
@@ -78,20 +103,7 @@ class PaymentSettings(_Section):
     @field_validator("operator_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        from pydantic_core import PydanticCustomError
-
-        from .errors import InvalidIdentifier
-        from .identifiers import normalize_email
-
-        if value is None:
-            return None
-        try:
-            return normalize_email(value, field="operator_email")
-        except InvalidIdentifier:
-            # pydantic's own wording would prefix "Value error, " to the sentence.
-            raise PydanticCustomError(
-                "email", "{value} is not an email address", {"value": repr(value)}
-            ) from None
+        return _email_setting(value, "operator_email")
 
 
 class SignatureSettings(_Section):
@@ -132,6 +144,35 @@ class InvoiceSettings(_Section):
     penalty_rate_text: str = "trois fois le taux d'intérêt légal"
 
 
+class ProviderEmailSettings(_Section):
+    #: The address this provider's emails are sent from, instead of ``[email] sender``.
+    sender: str | None = None
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str | None) -> str | None:
+        return _email_setting(value, "sender")
+
+
+class EmailSettings(ProviderEmailSettings):
+    """How emails are sent: From is the provider's name with :attr:`sender`, Reply-To the
+    provider's own address (replies reach the provider, not the sending address).
+
+    :attr:`sender` is the sending address (one the mail server may send from); without
+    it, the notifier's own (``[notifications.options] sender``).
+    """
+
+    #: An image shown at the top of HTML emails, embedded in each email.
+    logo: Path | None = None
+    #: Per provider id: ``[email.providers.2] sender = "…"``.
+    providers: dict[int, ProviderEmailSettings] = Field(default_factory=dict)
+
+    def sender_for(self, provider_id: int | None) -> str | None:
+        """The sending address of ``provider_id``'s emails (None: the notifier's own)."""
+        own = self.providers.get(provider_id) if provider_id is not None else None
+        return (own.sender if own is not None else None) or self.sender
+
+
 class TemplateSettings(_Section):
     dir: Path | None = None
 
@@ -144,6 +185,7 @@ class Settings(_Section):
         default_factory=NotificationSettings.model_construct
     )
     templates: TemplateSettings = Field(default_factory=TemplateSettings.model_construct)
+    email: EmailSettings = Field(default_factory=EmailSettings.model_construct)
     annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings.model_construct)
     invoices: InvoiceSettings = Field(default_factory=InvoiceSettings.model_construct)
     signature: SignatureSettings = Field(default_factory=SignatureSettings.model_construct)
@@ -190,4 +232,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     tdir = settings.templates.dir
     if tdir is not None and not tdir.is_absolute():
         settings.templates.dir = file.parent / tdir
+    logo = settings.email.logo
+    if logo is not None and not logo.is_absolute():
+        settings.email.logo = file.parent / logo
     return settings

@@ -183,6 +183,9 @@ class Provider(_Model):
     #: The capacity in which the representative signs ("gérant", "présidente"), printed
     #: with the name on the attestation de domiciliation.
     representative_quality: Text | None = None
+    #: The representative's own address: the messages meant for the person who signs
+    #: (the contract to sign, its code, the signed contract) go there, else to ``email``.
+    representative_email: Email | None = None
     agrement_numero: Text
     agrement_prefecture: Text
     #: Bounded so that the expiry six years later is a date too.
@@ -480,6 +483,9 @@ class Attachment(_Model):
     sha256: str
     #: Where the bytes are, filled in just before delivery (not stored).
     path: str | None = None
+    #: Set for an image shown inside the HTML part (``<img src="cid:…">``), such as the
+    #: logo, rather than attached for download.
+    content_id: str | None = None
 
 
 class Payment(_Model):
@@ -554,3 +560,11 @@ class OutboxMessage(_Model):
     #: (``outbox-12.3f9a0c1b2d4e``): set when it is handed to a notifier; an email's
     #: Message-ID is ``<key@sender's domain>``, so that a retry is the same email.
     key: str | None = None
+    #: The HTML part of an email (its text part is ``body``).
+    html: str | None = None
+    #: Where replies go: the provider's address, so that a reply reaches the provider.
+    reply_to: str | None = None
+    #: From: the name shown (the provider's) and the sending address (None: the
+    #: notifier's own).
+    from_name: str | None = None
+    from_address: str | None = None

@@ -470,6 +470,7 @@ class MessageRepository(Protocol):
         *,
         claim: bool = False,
         clear_body: str | None = None,
+        clear_html: str | None = None,
         withheld_reason: str | None = None,
     ) -> int: ...
 

@@ -90,7 +90,8 @@ def test_the_acceptance_email_reaches_the_smtp_server_intact(
         == queued.subject
         == ("Votre demande de domiciliation est acceptée (D-000001)")
     )
-    assert mail["From"] == "bureau@lumiere.example"
+    assert mail["From"] == "Domiciliation Test 1 <bureau@lumiere.example>"
+    assert mail["Reply-To"] == "contact1@domiciliation.example"
     assert mail["X-Domicili-Dossier"] == str(dossier_id)
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None

@@ -11,6 +11,7 @@ import pytest
 from domicili.config import FileSettings, Settings
 from domicili.errors import InvalidInput, JustificatifRejected, Refused
 from domicili.files import DEFAULT_MAX_BYTES, sniff_content_type
+from domicili.messages import apostrophes
 from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
 
 if TYPE_CHECKING:
@@ -195,25 +196,25 @@ def test_recap_lists_every_piece_with_its_state_and_the_invalidation_reason(
     lines = {p.kind: p for p in world.app.justificatifs(dossier_id)}
     assert len(lines) == 7
     for piece in lines.values():
-        assert f"{piece.label} : {piece.state_label}" in body
-    assert "Pièce d'identité du dirigeant ou de l'entrepreneur : conforme" in body
+        assert apostrophes(f"{piece.label} : {piece.state_label}") in body
+    assert "Pièce d’identité du dirigeant ou de l’entrepreneur : conforme" in body
     assert "Justificatif de domicile de moins de 3 mois : non conforme" in body
     assert "Motif : Facture de plus de 3 mois" in body
     assert "Statuts (projet de statuts pour une société en formation) : en cours de" in body
     assert "Identité de chaque bénéficiaire effectif : à fournir" in body
-    assert "Extrait Kbis de moins de 3 mois : à fournir (après l'immatriculation)" in body
+    assert "Extrait Kbis de moins de 3 mois : à fournir (après l’immatriculation)" in body
     assert "(facultatif)" in body
     asked = body.split("les pièces suivantes :", 1)[1]
     assert "Justificatif de domicile" in asked
     assert "Identité de chaque bénéficiaire effectif" in asked
-    assert "Pièce d'identité" not in asked
+    assert "Pièce d’identité" not in asked
 
 
 def test_recap_says_so_when_every_required_piece_is_validated(world: World) -> None:
     (dossier_id,) = world.demande()
     world.ready(dossier_id)
     body = world.notifier.sent[-1].body
-    assert "Toutes les pièces nécessaires à l'examen de votre demande sont validées." in body
+    assert "Toutes les pièces nécessaires à l’examen de votre demande sont validées." in body
     assert "non conforme" not in body
 
 

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 
 from domicili.catalog import DEFAULT_CATALOG
+from domicili.clock import paris_date
 from domicili.errors import DomiciliError
 from domicili.statuses import TRANSITIONS, Status
 from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
@@ -195,7 +196,8 @@ class DossierMachine(RuleBasedStateMachine):
                 assert message.dossier_id is not None
                 due = self.app.get_dossier(message.dossier_id).dossier.payment_due_at
                 assert due is not None
-                assert self.clock.now() >= due - timedelta(days=3)
+                # From the calendar day three days before the deadline's, in Paris.
+                assert paris_date(self.clock.now()) >= paris_date(due) - timedelta(days=3)
                 self.reminders[(message.dossier_id, due)] += 1
         now = self.clock.now()
         for d in self.app.list_dossiers(Status.AWAITING_PAYMENT):

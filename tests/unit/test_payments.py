@@ -613,7 +613,7 @@ def test_the_held_payment_email_is_in_french_with_the_method_in_words(
     assert outcome.outcome == "held"
     (told,) = sent(flow.notifier, "payment_held")
     expected = reason.format(received=format_eur(amount), due=format_eur(flow.due))
-    assert f"n'a pas été appliqué : {expected}" in told.body
+    assert f"n’a pas été appliqué : {expected}" in told.body
     assert f"Montant reçu : {format_eur(amount)} ({label}, référence" in told.body
     for english in ENGLISH:
         assert english not in told.body
@@ -628,7 +628,7 @@ def test_the_client_is_told_of_a_refused_payment_in_french_not_in_the_adapters_w
     assert post(flow.app, body).outcome == "failed"
     (email,) = sent(flow.notifier, "payment_failed", "email")
     assert declined not in email.body
-    assert "n'a pas abouti : votre banque a refusé le paiement." in email.body
+    assert "n’a pas abouti : votre banque a refusé le paiement." in email.body
     (payment,) = flow.app.list_payments()
     assert payment.review_reason == declined  # staff keep the adapter's own words
 
@@ -639,7 +639,7 @@ def test_a_failure_without_a_reason_tells_the_client_only_that_it_did_not_go_thr
     body = stripe_body("evt_ko", "payment_failed", flow.dossier_id, flow.due)
     assert post(flow.app, body).outcome == "failed"
     (email,) = sent(flow.notifier, "payment_failed", "email")
-    assert "pour la domiciliation D-000001\nn'a pas abouti.\n" in email.body
+    assert "pour la domiciliation D-000001\nn’a pas abouti.\n" in email.body
 
 
 # -- payments a dossier cannot take ------------------------------------------------------
@@ -1268,7 +1268,7 @@ def test_a_failed_payment_tells_the_client_at_once_by_email_and_sms_how_to_retry
     ]
     email = next(m for m in told if m.channel == "email")
     assert CHECKOUT_URL.format(token=token) in email.body
-    assert "n'a pas abouti : votre banque a refusé le paiement." in email.body
+    assert "n’a pas abouti : votre banque a refusé le paiement." in email.body
     assert "lundi 9 mars 2026" in email.body
     sms = next(m for m in told if m.channel == "sms")
     assert "Réessayez avant le lundi 9 mars 2026" in sms.body

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from domicili.clock import PARIS
 from domicili.config import PaymentSettings, Settings
 from domicili.errors import InvalidTransition
 from domicili.statuses import Status
@@ -32,9 +33,13 @@ def status(world: World, dossier_id: int) -> Status:
     return world.app.get_dossier(dossier_id).dossier.status
 
 
-def test_no_reminder_before_three_days_from_the_deadline(world: World) -> None:
+def paris(day: int, hour: int = 9, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=PARIS)
+
+
+def test_no_reminder_before_the_third_day_before_the_deadline(world: World) -> None:
     dossier_id = world.accepted()
-    world.clock.set(DEADLINE - timedelta(days=3, hours=1))
+    world.clock.set(DEADLINE - timedelta(days=4))  # 5 March, 23:59:59 in Paris
     report = world.app.sweep()
     assert report.reminders == []
     assert report.expired == []
@@ -44,26 +49,80 @@ def test_no_reminder_before_three_days_from_the_deadline(world: World) -> None:
 
 def test_reminder_three_days_before_the_deadline_by_email_and_sms(world: World) -> None:
     dossier_id = world.accepted()
-    world.clock.set(DEADLINE - timedelta(days=3))
+    world.clock.set(paris(6, 0))  # the first minute of 6 March, three days before the 9th
     mark = len(world.notifier.sent)
     assert world.app.sweep().reminders == [dossier_id]
     email, sms = world.sent_since(mark)
     assert (email.template, email.channel, sms.channel) == ("payment_reminder", "email", "sms")
     assert email.subject is not None
-    assert "lundi 9 mars 2026" in email.subject
-    assert "Il reste 3 jours" in email.body
+    assert "au plus tard le lundi 9 mars 2026" in email.subject
+    assert "Il vous reste 3 jours : sans paiement au plus tard le lundi 9 mars 2026" in email.body
     assert "126,00" in sms.body
+    assert "il vous reste 3 jours" in sms.body
+
+
+def test_a_daily_morning_sweep_reminds_on_the_third_day_and_the_day_before(
+    world: World,
+) -> None:
+    """Deadline 16 March: the 09:00 sweep reminds on the 13th and the 15th, expires the 17th."""
+    world.clock.set(paris(9, 10))
+    dossier_id = world.accepted()
+    deadline = world.app.get_dossier(dossier_id).dossier.payment_due_at
+    assert deadline == datetime(2026, 3, 16, 23, 59, 59, tzinfo=PARIS)
+    texts: dict[int, list[str]] = {}
+    for day in range(10, 18):
+        world.clock.set(paris(day))
+        mark = len(world.notifier.sent)
+        report = world.app.sweep()
+        assert report.reminders == ([dossier_id] if day in (13, 15) else [])
+        assert report.expired == ([dossier_id] if day == 17 else [])
+        texts[day] = [m.body for m in world.sent_since(mark) if m.template == "payment_reminder"]
+    email, sms = texts[13]
+    assert "Il vous reste 3 jours : sans paiement au plus tard le lundi 16 mars 2026" in email
+    assert "il vous reste 3 jours" in sms
+    email, sms = texts[15]
+    assert "Dernier jour : demain, lundi 16 mars 2026." in email
+    assert "dernier jour demain, lundi 16 mars 2026" in sms
+    assert "Il reste" not in email
+    days = [e.data for e in world.app.store.events(dossier_id) if e.type.endswith("reminder")]
+    assert days == [{"days_before": 3}, {"days_before": 1}]
+
+
+def test_an_evening_sweep_reminds_on_the_same_calendar_days(world: World) -> None:
+    world.clock.set(paris(9, 10))
+    dossier_id = world.accepted()  # due 16 March
+    sent = []
+    for day in range(10, 17):
+        world.clock.set(paris(day, 23))
+        if world.app.sweep().reminders == [dossier_id]:
+            sent.append(day)
+    assert sent == [13, 15]
+
+
+def test_a_reminder_on_the_last_day_says_today(world: World) -> None:
+    world.clock.set(paris(9, 10))
+    dossier_id = world.accepted()
+    world.clock.set(paris(16, 8))  # no sweep ran for a week
+    mark = len(world.notifier.sent)
+    assert world.app.sweep().reminders == [dossier_id]
+    email, sms = world.sent_since(mark)
+    assert "Dernier jour : aujourd’hui, lundi 16 mars 2026." in email.body
+    assert "dernier jour aujourd'hui" in sms.body
+    days = [e.data for e in world.app.store.events(dossier_id) if e.type.endswith("reminder")]
+    assert days == [{"days_before": 1}]  # the most urgent only, the other marked done
+    world.clock.set(paris(16, 20))
+    assert world.app.sweep().reminders == []
 
 
 def test_reminders_go_out_at_three_and_one_days_each_once(world: World) -> None:
     dossier_id = world.accepted()
     sent_per_sweep = []
     for at in (
-        DEADLINE - timedelta(days=3),
-        DEADLINE - timedelta(days=2),
-        DEADLINE - timedelta(days=1, hours=1),
-        DEADLINE - timedelta(days=1),
-        DEADLINE - timedelta(hours=12),
+        paris(6, 0),
+        paris(6, 18),
+        paris(7),
+        paris(8, 0),
+        paris(8, 12),
         DEADLINE - timedelta(seconds=1),
     ):
         world.clock.set(at)
@@ -71,7 +130,7 @@ def test_reminders_go_out_at_three_and_one_days_each_once(world: World) -> None:
     assert sent_per_sweep == [1, 0, 0, 1, 0, 0]
     assert reminders(world, dossier_id) == ["email", "sms", "email", "sms"]
     last = [m for m in world.notifier.sent if m.template == "payment_reminder"][-2]
-    assert "Il reste 1 jour :" in last.body
+    assert "Dernier jour : demain, lundi 9 mars 2026." in last.body
 
 
 def test_sweeping_twice_changes_nothing_more(world: World) -> None:
@@ -192,9 +251,9 @@ def test_reminder_schedule_follows_the_settings() -> None:
             app.add_justificatif(dossier.id, kind, sample_pdf(kind), f"{kind}.pdf")
         app.review(dossier.id, validate=kinds)
         app.accept(dossier.id)
-        clock.set(DEADLINE - timedelta(days=5, seconds=1))
+        clock.set(DEADLINE - timedelta(days=6))  # 3 March, 23:59:59 in Paris
         assert app.sweep().reminders == []
-        clock.set(DEADLINE - timedelta(days=5))
+        clock.set(paris(4, 0))
         assert app.sweep().reminders == [dossier.id]
         clock.set(DEADLINE - timedelta(days=1))
         assert app.sweep().reminders == []

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AdapterError
 from ..files import write_atomic
 from ..i18n import _
-from ..models import OutboxMessage
+from ..models import Attachment, OutboxMessage
 
 if TYPE_CHECKING:
     import smtplib
@@ -33,39 +33,83 @@ def message_id(message: OutboxMessage, sender: str) -> str:
     return f"<{message.key or f'outbox-{message.id}'}@{domain}>"
 
 
+def from_header(message: OutboxMessage, sender: str) -> str:
+    """``"Lumière Domiciliation" <bureau@lumiere.example>``: the provider's name with the
+    message's sending address (``sender``, the notifier's own, when it has none)."""
+    from email.utils import formataddr
+
+    address = message.from_address or sender
+    return formataddr((message.from_name, address)) if message.from_name else address
+
+
 def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The email of ``message``: text and HTML parts, inline images, attachments."""
     # The email package is imported when an email is written, not when a command starts.
     from email.message import EmailMessage
     from email.utils import format_datetime
 
     mail = EmailMessage()
-    mail["From"] = sender
+    mail["From"] = from_header(message, sender)
     mail["To"] = message.to
+    if message.reply_to:
+        mail["Reply-To"] = message.reply_to
     mail["Subject"] = message.subject or ""
     if message.created_at is not None:
         mail["Date"] = format_datetime(message.created_at)
-    mail["Message-ID"] = message_id(message, sender)
+    mail["Message-ID"] = message_id(message, message.from_address or sender)
     if message.dossier_id is not None:
         mail["X-Domicili-Dossier"] = str(message.dossier_id)
     mail.set_content(message.body)
-    for attachment in message.attachments:
-        if attachment.path is None:
-            raise AdapterError(
-                _("Attachment {filename} of message {id} has no file to send.").format(
-                    filename=attachment.filename, id=message.id
-                )
+    inline = [a for a in message.attachments if a.content_id]
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+        html_part = mail.get_payload()[-1]  # type: ignore[index]
+        assert isinstance(html_part, EmailMessage)
+        for attachment in inline:
+            maintype, __, subtype = attachment.content_type.partition("/")
+            html_part.add_related(
+                _attachment_bytes(message, attachment),
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{attachment.content_id}>",
+                filename=attachment.filename,
             )
-        try:
-            data = Path(attachment.path).read_bytes()
-        except OSError as exc:
-            raise AdapterError(
-                _("Cannot read attachment {filename}: {exc}.").format(
-                    filename=attachment.filename, exc=exc
-                )
-            ) from exc
+    for attachment in message.attachments:
+        if attachment.content_id:
+            continue  # shown in the HTML part (or, without one, not at all)
         maintype, __, subtype = attachment.content_type.partition("/")
-        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+        mail.add_attachment(
+            _attachment_bytes(message, attachment),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+        )
+    _fixed_boundaries(mail, message.key or f"outbox-{message.id}")
     return mail
+
+
+def _fixed_boundaries(mail: EmailMessage, key: str) -> None:
+    """Boundaries named after the message, not drawn at random: a message delivered
+    again is the same bytes (the outbox folder's file, a server's duplicate check)."""
+    for number, part in enumerate(p for p in mail.walk() if p.is_multipart()):
+        part.set_boundary(f"=_{key}.{number}")
+
+
+def _attachment_bytes(message: OutboxMessage, attachment: Attachment) -> bytes:
+    if attachment.path is None:
+        raise AdapterError(
+            _("Attachment {filename} of message {id} has no file to send.").format(
+                filename=attachment.filename, id=message.id
+            )
+        )
+    try:
+        return Path(attachment.path).read_bytes()
+    except OSError as exc:
+        raise AdapterError(
+            _("Cannot read attachment {filename}: {exc}.").format(
+                filename=attachment.filename, exc=exc
+            )
+        ) from exc
 
 
 class OutboxFolderNotifier:

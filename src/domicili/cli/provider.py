@@ -50,7 +50,11 @@ def _show(p: Provider, agrements: list[Agrement] | None = None) -> None:
         (N_("Name"), p.name),
         (N_("Form"), p.legal_form),
         (N_("Capital"), _capital(p.share_capital_cents)),
-        (N_("Representative"), p.representative),
+        (
+            N_("Representative"),
+            " · ".join(v for v in (p.representative, p.representative_quality) if v) or None,
+        ),
+        (N_("Representative's email"), p.representative_email),
         (N_("SIREN"), p.siren),
         (N_("RCS"), p.rcs_city),
         (N_("VAT"), p.vat_number),
@@ -102,6 +106,13 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @click.option("--name", required=True, help="Company name of the provider.")
 @click.option("--legal-form", help="Legal form (SAS, SARL…).")
 @click.option("--representative", help="Who signs for the provider (e.g. its président).")
+@click.option(
+    "--representative-quality", help="In what quality the representative signs (gérant…)."
+)
+@click.option(
+    "--representative-email",
+    help="The representative's own address: the contract to sign and its code go there.",
+)
 @click.option("--siren", required=True, help="SIREN (9 digits).")
 @click.option("--vat-number", help="Intra-community VAT number (FR…).")
 @click.option("--rcs-city", help="City of its RCS registration (Paris for RCS Paris).")
@@ -156,6 +167,13 @@ def provider_add(state: State, /, as_json: bool, **fields: Any) -> None:
 @click.option("--name", help="Company name of the provider.")
 @click.option("--legal-form", help="Legal form (SAS, SARL…).")
 @click.option("--representative", help="Who signs for the provider (e.g. its président).")
+@click.option(
+    "--representative-quality", help="In what quality the representative signs (gérant…)."
+)
+@click.option(
+    "--representative-email",
+    help="The representative's own address: the contract to sign and its code go there.",
+)
 @click.option("--vat-number", help="Intra-community VAT number (FR…).")
 @click.option("--rcs-city", help="City of its RCS registration (Paris for RCS Paris).")
 @click.option("--capital", metavar="EUROS", help="Share capital in euros (10000 or 7 500,50).")

@@ -144,6 +144,7 @@ class Context:
         attachments: list[Attachment] | None = None,
         secret: str | None = None,
         withheld_reason: str | None = None,
+        reply_to: str | None = None,
         **context: Any,
     ) -> int:
         """Render a message and queue it in the current transaction.
@@ -151,8 +152,19 @@ class Context:
         A ``secret`` (a one-time code, ``{{ code }}`` in the template) is only in the text
         delivered right after commit: the outbox keeps :data:`SECRET_PLACEHOLDER` in its
         place, and should that delivery fail the message is not sent again
-        (``withheld_reason`` says what to do instead).
+        (``withheld_reason`` says what to do instead). An email is from the provider,
+        its replies to the provider unless ``reply_to`` says otherwise (see
+        :mod:`.envelope`).
         """
+        from .envelope import Envelope, envelope
+
+        provider_id = dossier.provider_id if dossier else provider_id
+        sent_as = Envelope(None, None, None, None)
+        if channel == "email":
+            if "provider" not in context and provider_id is not None:
+                context["provider"] = self.store.get_provider(provider_id)
+            sent_as = envelope(self, context.get("provider"), to, reply_to)
+            context["logo_cid"] = sent_as.logo.content_id if sent_as.logo else None
         if secret is not None:
             context["code"] = SECRET_PLACEHOLDER
         rendered = self.renderer.render(template, channel, dossier=dossier, **context)
@@ -161,7 +173,7 @@ class Context:
             if secret is None
             else self.renderer.render(
                 template, channel, dossier=dossier, **{**context, "code": secret}
-            ).body
+            )
         )
         return self.store.queue_message(
             OutboxMessage.model_construct(  # fields built here, not typed by a person
@@ -169,16 +181,21 @@ class Context:
                 to=to,
                 subject=rendered.subject,
                 body=rendered.body,
+                html=rendered.html,
+                reply_to=sent_as.reply_to,
+                from_name=sent_as.from_name,
+                from_address=sent_as.from_address,
                 template=template,
                 dossier_id=dossier.id if dossier else None,
-                provider_id=dossier.provider_id if dossier else provider_id,
+                provider_id=provider_id,
                 status="pending",
                 attempts=0,
                 created_at=self.now(),
-                attachments=attachments or [],
+                attachments=[*(attachments or []), *([sent_as.logo] if sent_as.logo else [])],
             ),
             claim=self.deliver_after_commit,
-            clear_body=clear,
+            clear_body=clear.body if clear else None,
+            clear_html=clear.html if clear else None,
             withheld_reason=withheld_reason,
         )
 

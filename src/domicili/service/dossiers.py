@@ -281,6 +281,7 @@ def _submit_dossier(
         "new_request",
         "email",
         provider.email,
+        reply_to=client.email,  # the provider answers the client by replying
         dossier=dossier,
         client=client,
         provider=provider,

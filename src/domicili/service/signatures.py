@@ -49,7 +49,8 @@ def _party_contact(ctx: Context, dossier: Dossier, party: Party) -> tuple[str, s
         return rep.full_name, on_behalf, client.email, rep.phone or client.phone
     provider = context["provider"]
     signer = provider.representative or f"{provider.name} (représentant légal)"
-    return signer, provider.name, provider.email, provider.phone
+    # The person who signs receives the contract, the code and the signed copy.
+    return signer, provider.name, provider.representative_email or provider.email, provider.phone
 
 
 def _issue_code(ctx: Context, dossier: Dossier, party: Party) -> str:

@@ -8,8 +8,9 @@ gets its own reminders.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from ..clock import PARIS, paris_date
 from .context import Context
 from .dossiers import _notify_client
 from .outbox import deliver_committed, deliver_pending
@@ -53,7 +54,10 @@ def sweep(ctx: Context) -> SweepReport:
     report = SweepReport()
     now = ctx.now()
     days = sorted(set(ctx.settings.payment.reminder_days), reverse=True)
-    horizon = now + timedelta(days=max(days, default=0))
+    # Through the end of the Paris day ``max(days)`` days from today: a deadline that
+    # day has its first reminder due today.
+    last_day = paris_date(now) + timedelta(days=max(days, default=0))
+    horizon = datetime.combine(last_day, time.max, tzinfo=PARIS)
     due = ctx.store.dossiers_awaiting_payment_due_before(horizon, ctx.provider_scope)
     for candidate in due:
         assert candidate.id is not None
@@ -79,14 +83,16 @@ def _remind_or_expire(ctx: Context, dossier_id: int, days: list[int], report: Sw
         _notify_client(ctx, dossier, "expired")
         report.expired.append(dossier_id)
         return
-    passed = [d for d in days if now >= deadline - timedelta(days=d)]
+    # "N days before" is the calendar day N days before the deadline's day, in Paris:
+    # the first sweep of that day sends it, whatever the hour of either.
+    days_left = (paris_date(deadline) - paris_date(now)).days
+    passed = [d for d in days if days_left <= d]
     unsent = [d for d in passed if not ctx.store.reminder_sent(dossier_id, deadline, d)]
     if not unsent:
         return
     # Late sweeps send one reminder (the most urgent), and mark the others done.
     for d in unsent:
         ctx.store.record_reminder(dossier_id, deadline, d, now)
-    days_left = max(1, (deadline - now + timedelta(hours=23, minutes=59)).days)
     ctx.event("dossier.payment_reminder", dossier, {"days_before": min(unsent)})
     _notify_client(ctx, dossier, "payment_reminder", sms=True, days_left=days_left)
     report.reminders.append(dossier_id)

@@ -52,11 +52,21 @@ class SqlStore(
             return 0
         return int(self.sql.value("SELECT max(id) FROM migrations") or 0)
 
+    def _applied_migrations(self) -> set[int]:
+        if not self._has_table("migrations"):
+            return set()
+        return {int(row[0]) for row in self.sql.rows("SELECT id FROM migrations")}
+
     def migrate(self) -> list[str]:
-        """Bring the schema forward; refuse a database made by a newer domicili."""
+        """Bring the schema forward; refuse a database made by a newer domicili.
+
+        Every known migration the database has not recorded is applied, in order, even
+        one numbered below a recorded one (the parts of a release number theirs apart).
+        """
         migrations = self._migrations()
         known = migrations[-1].number
-        current = self.schema_version()
+        done = self._applied_migrations()
+        current = max(done, default=0)
         if current > known:
             raise DatabaseError(
                 _(
@@ -66,11 +76,11 @@ class SqlStore(
             )
         applied = []
         for m in migrations:
-            if m.number <= current:
+            if m.number in done:
                 continue
             with self.transaction():
                 # Another process may have migrated while we waited for the write lock.
-                if self.schema_version() >= m.number:
+                if m.number in self._applied_migrations():
                     continue
                 if not self._has_table("migrations"):
                     self.sql.execute(

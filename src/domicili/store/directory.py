@@ -27,7 +27,11 @@ class DirectoryStore(StoreBase):
 
     # -- providers --------------------------------------------------------------
     def insert_provider(self, provider: Provider) -> int:
-        row = provider.model_dump(exclude={"id", "departements", "services"}, mode="json")
+        # Fields left empty are not written: a database of an older schema (one without a
+        # newer optional column) still takes a provider that does not use it.
+        row = provider.model_dump(
+            exclude={"id", "departements", "services"}, exclude_none=True, mode="json"
+        )
         row["suspended"] = int(provider.suspended)
         row["agrement_expires"] = provider.agrement_expires.isoformat()
         provider_id = self.sql.insert("providers", row)

@@ -136,6 +136,7 @@ class MessageStore(StoreBase):
         *,
         claim: bool = False,
         clear_body: str | None = None,
+        clear_html: str | None = None,
         withheld_reason: str | None = None,
     ) -> int:
         """Queue a message in the current transaction.
@@ -147,9 +148,9 @@ class MessageStore(StoreBase):
 
         With ``clear_body`` (the text to send, holding a one-time code), ``msg.body``
         is what is kept (the code replaced) and only the copy handed over after commit
-        carries ``clear_body``. Such a message is withheld from every later delivery:
-        queued without ``claim``, or once that one delivery fails, it is failed with
-        ``withheld_reason``.
+        carries ``clear_body`` (and ``clear_html``, its HTML part). Such a message is
+        withheld from every later delivery: queued without ``claim``, or once that one
+        delivery fails, it is failed with ``withheld_reason``.
         """
         withheld = clear_body is not None
         reason = withheld_reason or WITHHELD
@@ -157,8 +158,9 @@ class MessageStore(StoreBase):
         message_id = int(
             self.sql.value(
                 "INSERT INTO outbox (channel, recipient, subject, body, template, dossier_id, "
-                "provider_id, status, attempts, last_error, created_at, claimed_at, attachments) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "provider_id, status, attempts, last_error, created_at, claimed_at, attachments, "
+                "html, reply_to, from_name, from_address) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     msg.channel,
                     msg.to,
@@ -173,6 +175,10 @@ class MessageStore(StoreBase):
                     created,
                     created if claim else None,
                     _json([a.model_dump() for a in msg.attachments]) if msg.attachments else None,
+                    msg.html,
+                    msg.reply_to,
+                    msg.from_name,
+                    msg.from_address,
                 ),
             )
         )
@@ -182,6 +188,8 @@ class MessageStore(StoreBase):
             sent: dict[str, object] = {"id": message_id, "key": self.message_key(message_id)}
             if withheld:
                 sent["body"] = clear_body
+                if clear_html is not None:
+                    sent["html"] = clear_html
             self._claimed_in_txn.append(msg.model_copy(update=sent))
         return message_id
 

@@ -21,6 +21,7 @@ __all__ = [
     "AGREMENT_BACKFILL",
     "DELIVERY_INDEXES",
     "DUPLICATE_INDEXES",
+    "EMAIL_ENVELOPE",
     "LIST_INDEXES",
     "MIGRATIONS",
     "Migration",
@@ -44,11 +45,7 @@ def migration(
     def register(
         fn: Callable[[sqlite_utils.Database], None],
     ) -> Callable[[sqlite_utils.Database], None]:
-        # Numbers only grow; the parts of one release may each take a number of their
-        # own, so a branch may lack the numbers of a part not merged into it yet.
-        assert not MIGRATIONS or MIGRATIONS[-1].number < number, (
-            "migrations are numbered in the order they run"
-        )
+        assert number == len(MIGRATIONS) + 1, "migrations are numbered 1, 2, …"
         MIGRATIONS.append(Migration(number, fn.__name__, fn))
         return fn
 
@@ -634,6 +631,26 @@ def agrement_history(db: sqlite_utils.Database) -> None:
     )
     db.table("provider_agrements").create_index(["provider_id", "date"])
     db.execute(AGREMENT_BACKFILL)
+
+
+#: Migration 14, the same statements on both engines: what an email is sent as (its
+#: HTML part, Reply-To, From) kept with it in the outbox, and the address of the person
+#: who signs for a provider.
+EMAIL_ENVELOPE: tuple[str, ...] = (
+    "ALTER TABLE outbox ADD COLUMN html TEXT",
+    "ALTER TABLE outbox ADD COLUMN reply_to TEXT",
+    "ALTER TABLE outbox ADD COLUMN from_name TEXT",
+    "ALTER TABLE outbox ADD COLUMN from_address TEXT",
+    "ALTER TABLE providers ADD COLUMN representative_email TEXT",
+)
+
+
+@migration(14)
+def email_envelope(db: sqlite_utils.Database) -> None:
+    """Emails from the provider: HTML part, Reply-To and From in the outbox; the
+    representative's own address."""
+    for statement in EMAIL_ENVELOPE:
+        db.execute(statement)
 
 
 #: Migration 15, the same statements on both engines: a request from a client who

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .migrations import AGREMENT_BACKFILL, DELIVERY_INDEXES, DUPLICATE_INDEXES, LIST_INDEXES
+from .migrations import (
+    AGREMENT_BACKFILL,
+    DELIVERY_INDEXES,
+    DUPLICATE_INDEXES,
+    EMAIL_ENVELOPE,
+    LIST_INDEXES,
+)
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
 
@@ -236,5 +242,6 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
             AGREMENT_BACKFILL,
         ),
     ),
+    PgMigration(14, "email_envelope", EMAIL_ENVELOPE),
     PgMigration(15, "duplicate_indexes", DUPLICATE_INDEXES),
 )
