@@ -76,6 +76,8 @@ VALID: dict[str, list[str]] = {
     "name": ["Cabinet Nouveau"],
     "legal_form": ["SAS"],
     "representative": ["Claire Martin"],
+    "representative_quality": ["gérante", "président"],
+    "representative_email": ["claire.martin@cabinet.example"],
     "siren": [valid_siren(31)],
     "vat_number": ["FR40303265045"],
     "rcs_city": ["Paris"],

@@ -50,8 +50,8 @@ def queued_emails(db: str, files: Path | None, requests: int) -> list[int]:
         db, files=files, settings=Settings(), notifier=NullNotifier(), auto_deliver=False
     ) as app:
         provider = app.add_provider(**sample_provider(1))
-        for _ in range(requests):
-            app.create_demande(sample_answers(), to=[provider.id or 0])
+        for n in range(requests):  # a client each
+            app.create_demande(sample_answers(seed=n), to=[provider.id or 0])
         return [m.id or 0 for m in app.outbox() if m.channel == "email"]
 
 
@@ -62,8 +62,9 @@ def accepted_dossiers(db: str, files: Path | None, count: int) -> None:
         db, files=files, settings=Settings(), notifier=NullNotifier(), clock=clock
     ) as app:
         provider = app.add_provider(**sample_provider(1))
-        for _ in range(count):
-            _client, (dossier,) = app.create_demande(sample_answers(), to=[provider.id or 0])
+        for n in range(count):
+            answers = sample_answers(seed=n)
+            _client, (dossier,) = app.create_demande(answers, to=[provider.id or 0])
             for kind in REQUIRED:
                 app.add_justificatif(dossier.id or 0, kind, sample_pdf(kind), f"{kind}.pdf")
             app.review(dossier.id or 0, validate=REQUIRED)
