@@ -152,6 +152,11 @@ def send_contract(
         )
 
 
+def _named(party: str) -> str:
+    """The party as a sentence names it (« le client », « le domiciliataire »)."""
+    return _("client") if party == "client" else _("provider")
+
+
 def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
     """A new code for a party (the old one stops working; attempts start again)."""
     party = _check_party(party_name)
@@ -160,7 +165,7 @@ def resend_code(ctx: Context, dossier_id: int, party_name: str) -> None:
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
             raise SignatureRefused(
                 _("The {party} has already signed dossier {dossier_id}.").format(
-                    party=party, dossier_id=dossier_id
+                    party=_named(party), dossier_id=dossier_id
                 ),
                 dossier_id=dossier_id,
                 party=party,
@@ -212,7 +217,7 @@ def sign(
         if any(s.party == party for s in ctx.store.signatures(dossier_id)):
             raise SignatureRefused(
                 _("The {party} has already signed dossier {dossier_id}.").format(
-                    party=party, dossier_id=dossier_id
+                    party=_named(party), dossier_id=dossier_id
                 ),
                 dossier_id=dossier_id,
                 party=party,
@@ -270,14 +275,16 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     current = ctx.store.signature_code(dossier.id, party)
     if current is None:
         raise _needs_new_code(
-            _("No code was sent to the {party} of dossier {id}").format(party=party, id=dossier.id),
+            _("No code was sent to the {party} of dossier {id}").format(
+                party=_named(party), id=dossier.id
+            ),
             dossier,
             party,
         )
     if current.locked:
         raise _needs_new_code(
             _("The code of the {party} is locked after {max_attempts} wrong attempts").format(
-                party=party, max_attempts=method.max_attempts
+                party=_named(party), max_attempts=method.max_attempts
             ),
             dossier,
             party,
@@ -285,7 +292,7 @@ def _check_code(ctx: Context, dossier: Dossier, party: Party, code: str) -> Sign
     if current.expires_at <= ctx.now():
         raise _needs_new_code(
             _("The code of the {party} has expired ({lifetime_minutes} minutes)").format(
-                party=party, lifetime_minutes=method.lifetime_minutes
+                party=_named(party), lifetime_minutes=method.lifetime_minutes
             ),
             dossier,
             party,
