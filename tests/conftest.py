@@ -49,6 +49,13 @@ _PG = os.environ.get("DOMICILI_TEST_PG", "")
 STORES = ("sqlite",) if _PG == "skip" else ("sqlite", "postgresql")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the cores. Tests wait on the commands they run,
+    on the PostgreSQL server and on loopback servers; a third worker on two cores fills
+    those waits (the suite took 322 s with 3 workers, 368 s with 2 and 339 s with 4)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
