@@ -85,13 +85,14 @@ def _unmatched_reason(ctx: Context, event: PaymentEvent) -> tuple[str, str]:
     dossier that does not exist and for another provider's: nothing is disclosed)."""
     number = event.dossier_id
     if number is None:
-        return "no dossier is named", "aucun dossier n'est indiqué"
+        return _("no dossier is named"), "aucun dossier n'est indiqué"
     if ctx.provider_scope is not None:
         return (
-            f"dossier {number} is not one of this provider's",
+            _("dossier {number} is not one of this provider's").format(number=number),
             f"le dossier n° {number} n'est pas l'un des vôtres",
         )
-    return f"dossier {number} does not exist", f"le dossier n° {number} n'existe pas"
+    staff = _("dossier {number} does not exist").format(number=number)
+    return staff, f"le dossier n° {number} n'existe pas"
 
 
 def _tell(ctx: Context, payment: Payment, dossier: Dossier | None, motif: str) -> str | None:

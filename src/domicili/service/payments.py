@@ -238,23 +238,28 @@ def save_payment(
 
 
 def hold_reason(dossier: Dossier, amount_cents: int, currency: str) -> tuple[str, str] | None:
-    """Why a payment cannot pay a dossier: (for staff, in English; for the email)."""
+    """Why a payment cannot pay a dossier: (for staff, in the reader's language; for the
+    client's email, in French)."""
     if currency != "EUR":
-        return f"paid in {currency}, not in euros", f"paiement en {currency} et non en euros"
+        staff = _("paid in {currency}, not in euros").format(currency=currency)
+        return staff, f"paiement en {currency} et non en euros"
     status = dossier.status
     if not status.first_payment_due:
         if status.first_payment_received:
             return (
-                f"the dossier is already paid ({status.code} {status.label})",
+                _("the dossier is already paid ({code} {label})").format(
+                    code=status.code, label=status.label
+                ),
                 f"le dossier est déjà payé ({status.code} {status.label})",
             )
         return (
-            f"the dossier is {status.code} {status.label}",
+            _("the dossier is {code} {label}").format(code=status.code, label=status.label),
             f"le dossier est au statut {status.code} ({status.label})",
         )
     if amount_cents != dossier.amount_due_cents:
         received, due = format_eur(amount_cents), format_eur(dossier.amount_due_cents)
-        return f"{received} received but {due} is due", f"{received} reçus alors que {due} sont dus"
+        staff = _("{received} received but {due} is due").format(received=received, due=due)
+        return staff, f"{received} reçus alors que {due} sont dus"
     return None
 
 
