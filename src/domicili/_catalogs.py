@@ -76,7 +76,9 @@ def _template(cli: click.Group) -> Catalog:
         catalog.add(message, locations=[(f"domicili/{filename}", 0)])
     for text in _help(cli):
         catalog.add(text, locations=[("domicili/cli/--help", 0)])
-    for filename, message in _marked(Path(click.__file__).parent, skip=("_winconsole",)):
+    for filename, message in _marked(
+        Path(click.__file__).parent, skip=("_winconsole", "_termui_impl", "shell_completion")
+    ):
         catalog.add(message, locations=[(f"click/{filename}", 0)])
     return catalog
 
