@@ -344,24 +344,24 @@ class _Reader:
 def _where(label: str, raw: object) -> str:
     """An entry's position for error messages, with its code when it has a textual one."""
     if isinstance(raw, dict) and isinstance(raw.get("code"), str):
-        return f"{label} (code {raw['code']})"
+        return _("{label} (code {code})").format(label=label, code=raw["code"])
     return label
 
 
 def _kind(value: object) -> str:
     """How a YAML value reads to a person: 'a list', 'a number', 'nothing'…"""
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     return type(value).__name__
 
 

@@ -285,7 +285,7 @@ def fire(status: Status, trigger: str) -> Status:
             _("{trigger} is not allowed from {value}; allowed: {value2}").format(
                 trigger=repr(trigger),
                 value=status.value,
-                value2=", ".join(_ALLOWED[status]) or "nothing",
+                value2=", ".join(_ALLOWED[status]) or _("nothing"),
             )
         ) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -204,3 +205,32 @@ def test_every_error_that_writes_its_own_sentence_writes_it_in_french() -> None:
     with speaking("en"):  # and the words the check looks for are there in English
         found = {w for cls in classes for e in construct(cls) for w in english_words(str(e))}
     assert {"not", "found", "cannot", "is"} <= found
+
+
+def test_a_plugin_that_does_not_fit_is_refused_in_french() -> None:
+    from domicili.adapters import load_adapter, load_payment_gateway
+    from domicili.config import PaymentSettings
+    from domicili.errors import ConfigError
+
+    assert refusal(ConfigError, load_adapter, "domicili.signatures", "qualifiee") == (
+        "'qualifiee' n’est pas installé comme méthode de signature ; méthodes de signature "
+        "disponibles : otp."
+    )
+    unknown = refusal(ConfigError, load_payment_gateway, PaymentSettings(gateway="bitcoin"))
+    assert unknown.startswith("'bitcoin' n’est pas installé comme prestataire de paiement ; ")
+    assert english_words(unknown) == set()
+
+
+def test_a_day_the_calendar_does_not_have_reads_in_french() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    from domicili.service.errors import from_validation
+
+    class Start(BaseModel):
+        start_date: date
+
+    with pytest.raises(ValidationError) as invalid:
+        Start.model_validate({"start_date": "2022-02-30"})
+    with speaking("fr"):
+        said = str(from_validation(invalid.value))
+    assert said == "start_date : '2022-02-30' n’est pas un jour du calendrier."

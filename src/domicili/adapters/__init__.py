@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ConfigError
-from ..i18n import _
+from ..i18n import N_, _
 from ..ports import (
     Notifier,
     NotifierFactory,
@@ -41,9 +41,16 @@ __all__ = [
 
 #: Entry-point group → (the module of its built-in adapters, what one adapter is called).
 GROUPS: dict[str, tuple[str, str]] = {
-    "domicili.notifiers": ("notifiers", "notifier"),
-    "domicili.payments": ("payments", "payment gateway"),
-    "domicili.signatures": ("signatures", "signature method"),
+    "domicili.notifiers": ("notifiers", N_("notifier")),
+    "domicili.payments": ("payments", N_("payment gateway")),
+    "domicili.signatures": ("signatures", N_("signature method")),
+}
+
+#: What several adapters of a group are called, in a list of the installed ones.
+_PLURALS: dict[str, str] = {
+    "domicili.notifiers": N_("notifiers"),
+    "domicili.payments": N_("payment gateways"),
+    "domicili.signatures": N_("signature methods"),
 }
 
 
@@ -71,7 +78,7 @@ def load_adapter(group: str, name: str) -> object:
     their entry points, so a package adds adapters under names of its own (it cannot
     take over a built-in name in an install that relies on it).
     """
-    module, kind = GROUPS.get(group, ("", "adapter"))
+    module, kind = GROUPS.get(group, ("", N_("adapter")))
     builtin: dict[str, object] = import_module(f"{__name__}.{module}").BUILTIN if module else {}
     if name in builtin:
         return builtin[name]
@@ -79,8 +86,12 @@ def load_adapter(group: str, name: str) -> object:
     if name in found:
         loaded: object = found[name].load()
         return loaded
-    known = ", ".join(sorted(set(found) | set(builtin))) or "none"
-    raise ConfigError(f"Unknown {kind} {name!r}; installed {kind}s: {known}.")
+    known = ", ".join(sorted(set(found) | set(builtin))) or _("none")
+    raise ConfigError(
+        _("Unknown {kind} {name}; installed {kinds}: {known}.").format(
+            kind=_(kind), name=repr(name), kinds=_(_PLURALS.get(group, kind)), known=known
+        )
+    )
 
 
 def _members(port: type) -> list[str]:
@@ -89,19 +100,27 @@ def _members(port: type) -> list[str]:
     return [*getattr(port, "__annotations__", {}), *declared]
 
 
-def _unfit(value: object, port: type, what: str) -> ConfigError:
-    """The sentence for an adapter that lacks members of its ``port``, naming them."""
-    missing = [m for m in _members(port) if getattr(value, m, None) is None]
+def _unfit(value: object, port: type, kind: str, name: str, group: str = "") -> ConfigError:
+    """The sentence for an adapter that lacks members of its ``port``, naming them
+    (``group``: the entry-point group of a factory that does not fit)."""
+    missing = ", ".join(m for m in _members(port) if getattr(value, m, None) is None)
+    fields = {"kind": _(kind), "name": repr(name), "port": port.__name__, "missing": missing}
+    if group:
+        sentence = _(
+            "The {kind} {name} registered in {group} does not implement {port}: "
+            "it has no {missing}."
+        )
+        return ConfigError(sentence.format(group=group, **fields))
     return ConfigError(
-        f"The {what} does not implement {port.__name__}: it has no {', '.join(missing)}."
+        _("The {kind} {name} does not implement {port}: it has no {missing}.").format(**fields)
     )
 
 
 #: Entry-point group → the port of what it holds, and the settings its factories read.
 FACTORIES: dict[str, tuple[type, str]] = {
-    "domicili.notifiers": (NotifierFactory, "notifications.options"),
-    "domicili.payments": (PaymentGatewayFactory, "the [payment] settings"),
-    "domicili.signatures": (SignatureMethodFactory, "the [signature] settings"),
+    "domicili.notifiers": (NotifierFactory, N_("the [notifications.options] settings")),
+    "domicili.payments": (PaymentGatewayFactory, N_("the [payment] settings")),
+    "domicili.signatures": (SignatureMethodFactory, N_("the [signature] settings")),
 }
 
 
@@ -112,17 +131,17 @@ def _build(group: str, name: str, build: Callable[[Any], object], port: type) ->
     factory_port, section = FACTORIES[group]
     factory = load_adapter(group, name)
     if not isinstance(factory, factory_port):
-        raise _unfit(factory, factory_port, f"{kind} {name!r} registered in {group}")
+        raise _unfit(factory, factory_port, kind, name, group)
     try:
         adapter = build(factory)
     except TypeError as exc:  # a factory that takes other settings than these
         raise ConfigError(
             _("{section} do not suit the {name} {kind}: {exc}.").format(
-                section=section, name=repr(name), kind=kind, exc=exc
+                section=_(section), name=repr(name), kind=_(kind), exc=exc
             )
         ) from None
     if not isinstance(adapter, port):
-        raise _unfit(adapter, port, f"{kind} {name!r}")
+        raise _unfit(adapter, port, kind, name)
     return adapter
 
 

@@ -34,6 +34,8 @@ PYDANTIC: dict[str, str] = {
     "enum": N_("must be one of {expected}"),
     "date_type": N_("must be a date (e.g. 2026-01-15)"),
     "date_from_datetime_inexact": N_("must be a date (e.g. 2026-01-15)"),
+    "date_parsing": N_("must be a date (e.g. 2026-01-15)"),
+    "date_from_datetime_parsing": N_("must be a date (e.g. 2026-01-15)"),
     "datetime_type": N_("must be a date and time (e.g. 2026-01-15T09:00:00+01:00)"),
     "datetime_parsing": N_("must be a date and time (e.g. 2026-01-15T09:00:00+01:00)"),
     "datetime_from_date_parsing": N_("must be a date and time (e.g. 2026-01-15T09:00:00+01:00)"),
@@ -48,8 +50,15 @@ PYDANTIC: dict[str, str] = {
 }
 
 
+#: Date checks whose cause is a day or month the calendar does not have (2022-02-30).
+_CALENDAR = ("date_parsing", "date_from_datetime_parsing", "datetime_from_date_parsing")
+
+
 def _said(err: Any) -> str:
     """What pydantic found, in the current language (its own words for a rare check)."""
+    cause = str((err.get("ctx") or {}).get("error", ""))
+    if err["type"] in _CALENDAR and "outside expected range" in cause:
+        return _("{value} is not a day of the calendar").format(value=repr(err.get("input")))
     known = PYDANTIC.get(err["type"])
     if known is None:
         return str(err["msg"]).rstrip(".")
