@@ -62,11 +62,33 @@ EVENT_LABELS: dict[str, str] = {
 PARTY_LABELS = {"client": "le client", "provider": "le domiciliataire"}
 
 
-def event_label(code: str, data: Mapping[str, Any] | None = None) -> str:
-    """The label of an event (its code when it has none), with the party it concerns:
-    ``Contrat signé (le client)``."""
+def event_label(
+    code: str, data: Mapping[str, Any] | None = None, pieces: Mapping[str, str] | None = None
+) -> str:
+    """The label of an event (its code when it has none), with the party or the pieces it
+    concerns: ``Contrat signé (le client)``, ``Pièce justificative reçue : Justificatif de
+    domicile (version 2)``. ``pieces`` names the dossier's kinds of piece (kind → label)."""
     label = EVENT_LABELS.get(code, code)
-    party = (data or {}).get("party")
+    data = data or {}
+    names = pieces or {}
+    party = data.get("party")
     if isinstance(party, str) and party in PARTY_LABELS:
         return f"{label} ({PARTY_LABELS[party]})"
+    kind = data.get("kind")
+    if code == "justificatif.submitted" and isinstance(kind, str):
+        revision = data.get("revision")
+        version = f" (version {revision})" if isinstance(revision, int) and revision > 1 else ""
+        return f"{label} : {names.get(kind, kind)}{version}"
+    if code == "justificatif.reviewed":
+        said = []
+        for word, kinds in (
+            ("conforme", data.get("validated")),
+            ("non conforme", data.get("invalidated")),
+        ):
+            listed = [names.get(k, k) for k in kinds or () if isinstance(k, str)]
+            if listed:
+                plural = "s" if len(listed) > 1 else ""
+                said.append(f"{word}{plural} : {', '.join(listed)}")
+        if said:
+            return f"{label} ({' ; '.join(said)})"
     return label

@@ -150,5 +150,21 @@ def test_every_event_the_services_write_has_a_french_label() -> None:
     assert event_label("some.new_code") == "some.new_code"
 
 
+def test_the_history_names_the_pieces_received_and_reviewed(office: Cli) -> None:
+    shown = office.ok("dossier", "show", 1, env=FR).stdout
+    assert "Pièce justificative reçue : Identité de chaque bénéficiaire effectif" in shown
+    assert "justificatif.submitted" not in shown
+    names = {"identite": "Pièce d’identité", "domicile": "Justificatif de domicile"}
+    reviewed = {"validated": ["identite"], "invalidated": {"domicile": "illisible"}}
+    assert event_label("justificatif.reviewed", reviewed, names) == (
+        "Pièces justificatives examinées (conforme : Pièce d’identité ; "
+        "non conforme : Justificatif de domicile)"
+    )
+    again = {"kind": "domicile", "revision": 2}
+    assert event_label("justificatif.submitted", again, names) == (
+        "Pièce justificative reçue : Justificatif de domicile (version 2)"
+    )
+
+
 def test_the_reference_is_given_in_help(office: Cli) -> None:
     assert "D-000007" in office.ok("dossier", "show", "--help").stdout

@@ -114,6 +114,7 @@ def _show(details: DossierDetails) -> None:
     from ..money import format_eur
 
     d, c = details.dossier, details.client
+    pieces = {p.kind: p.label for p in details.justificatifs}
     say = click.echo
     say(
         _("Dossier {reference} (number {id}) — {code} {label}").format(
@@ -160,7 +161,7 @@ def _show(details: DossierDetails) -> None:
     )
     table(
         [_("When"), _("Event")],
-        [(_paris(e.at), event_label(e.type, e.data)) for e in details.events],
+        [(_paris(e.at), event_label(e.type, e.data, pieces)) for e in details.events],
         title=_("History"),
     )
 
