@@ -27,6 +27,7 @@ from domicili.testing import (
     sample_pdf,
     sample_provider,
 )
+from rendered_once import RenderedOnce
 
 #: The suite reads the sentences as they are written (English); the French catalog is
 #: checked whole by tests/unit/test_i18n.py, and the stories a French reader follows
@@ -61,6 +62,31 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "one_store: runs once, on SQLite: it uses no database, or a SQLite file on purpose",
     )
+    RENDERED.install()
+    if not hasattr(config, "workerinput"):
+        _compile_the_package()
+
+
+def _compile_the_package() -> None:
+    """Bytecode for the package the tests' subprocesses import, written once up front.
+
+    Hundreds of tests run the ``domicili`` command; where Python writes no bytecode of
+    its own (``PYTHONDONTWRITEBYTECODE``, an editable install from a fresh clone), each
+    of them would compile the package again, a tenth of a second per command."""
+    import compileall
+
+    compileall.compile_dir(Path(domicili.__file__).parent, quiet=2)
+
+
+#: The services' PDFs, rendered once per worker for the same inputs (rendered_once.py).
+RENDERED = RenderedOnce()
+DOCUMENT_TESTS = REPO / "tests" / "documents"
+
+
+@pytest.fixture(autouse=True)
+def _rendering(request: pytest.FixtureRequest) -> None:
+    """The document tests render every time: they are about the rendering."""
+    RENDERED.active = not request.node.path.is_relative_to(DOCUMENT_TESTS)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
