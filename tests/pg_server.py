@@ -81,12 +81,19 @@ class PgServer:
     def admin(self) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(self.database_url(self.admin_db), autocommit=True)
 
+    @property
+    def own(self) -> bool:
+        """Whether the server was started here (and goes, with its data, at :meth:`stop`)."""
+        return self.folder is not None
+
     def stop(self) -> None:
         if self.folder is None or self.bin is None:
             return
+        # "fast" rather than "immediate": a server killed leaves its shared memory
+        # segments behind in /dev/shm; a fast stop takes a tenth of a second.
         subprocess.run(
             [*self._runner, str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"),
-             "-m", "immediate", "stop"],
+             "-m", "fast", "-w", "stop"],
             check=False, capture_output=True,
         )  # fmt: skip
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -170,6 +177,8 @@ class DatabasePool:
     def drop_all(self) -> None:
         for keeper in self._keepers.values():
             keeper.close()
+        if self.server.own:  # the server goes with its data
+            return
         with self.server.admin() as conn:
             for name in [*self.made, *self.clones]:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
