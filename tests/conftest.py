@@ -261,17 +261,9 @@ def mail_down(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's DOMICILI_* variables or writes in the working folder."""
-    for name in (
-        "DOMICILI_DB",
-        "DOMICILI_FILES",
-        "DOMICILI_NOW",
-        "DOMICILI_PROVIDER",
-        "DOMICILI_CONFIG",
-        "DOMICILI_DEBUG",
-        "DOMICILI_SMTP_PASSWORD",
-        "DOMICILI_SECRET_KEY",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("DOMICILI_")]:
+        if name not in ("DOMICILI_LANG", "DOMICILI_TEST_PG"):
+            monkeypatch.delenv(name, raising=False)
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -3,6 +3,12 @@
 Every setting has a default, so no file is needed to start. Secrets never live in
 the file: adapters read them from the environment.
 
+Every setting can also be given as ``DOMICILI_<SECTION>_<KEY>``, which wins over the
+file: ``DOMICILI_PAYMENT_DEADLINE_DAYS=10``, ``DOMICILI_NOTIFICATIONS_NOTIFIER=smtp``,
+``DOMICILI_NOTIFICATIONS_OPTIONS_HOST=smtp.example.fr`` (a key of a table),
+``DOMICILI_EMAIL_PROVIDERS_2_SENDER=bureau@lumiere.example`` (a provider's own).
+A value is read as in TOML when it is one (``10``, ``true``, ``[3, 1]``), else as text.
+
 .. code-block:: toml
 
     [payment]
@@ -51,15 +57,25 @@ the file: adapters read them from the environment.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 from .i18n import _
 
-__all__ = ["Settings", "load_settings"]
+__all__ = [
+    "ENVIRONMENT_PREFIX",
+    "Settings",
+    "environment_settings",
+    "environment_variables",
+    "load_settings",
+]
+
+#: ``DOMICILI_<SECTION>_<KEY>`` sets ``[section] key``.
+ENVIRONMENT_PREFIX = "DOMICILI_"
 
 
 class _Section(BaseModel):
@@ -196,21 +212,70 @@ class Settings(_Section):
         return SERVICES | self.annuaire.services
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Settings from ``path``, else ``DOMICILI_CONFIG``, else ``./domicili.toml`` if present."""
-    explicit = path or os.environ.get("DOMICILI_CONFIG")
+def load_settings(
+    path: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from ``path``, else ``DOMICILI_CONFIG``, else ``./domicili.toml`` if present,
+    with the ``DOMICILI_<SECTION>_<KEY>`` variables of ``environ`` (``os.environ``) over it."""
+    environ = os.environ if environ is None else environ
+    explicit = path or environ.get("DOMICILI_CONFIG")
     file = Path(explicit) if explicit else Path("domicili.toml")
+    overrides = environment_settings(environ)
     if not os.path.lexists(file):
         if explicit:
             raise ConfigError(_("Configuration file {file} does not exist.").format(file=file))
-        return Settings.model_construct()
+        if not overrides:
+            return Settings.model_construct()
+        raw: dict[str, Any] = {}
+    else:
+        raw = _read_file(file)
+    variables: dict[tuple[str, ...], str] = {}
+    for where, (variable, value) in overrides.items():
+        _put(raw, where, value)
+        variables[where] = variable
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise _invalid(exc, file, variables) from None
+    # A relative path is the file's folder's; a variable's, the working folder's.
+    tdir = settings.templates.dir
+    if tdir is not None and not tdir.is_absolute() and ("templates", "dir") not in variables:
+        settings.templates.dir = file.parent / tdir
+    logo = settings.email.logo
+    if logo is not None and not logo.is_absolute() and ("email", "logo") not in variables:
+        settings.email.logo = file.parent / logo
+    return settings
+
+
+def environment_variables() -> list[str]:
+    """Every ``DOMICILI_<SECTION>_<KEY>`` variable, in the order of the settings;
+    ``<key>`` stands for a key of a table, ``<id>`` for a provider's number."""
+    names = []
+    for section, info in Settings.model_fields.items():
+        model = info.annotation
+        assert isinstance(model, type)
+        assert issubclass(model, BaseModel)
+        for name, field in model.model_fields.items():
+            stem = f"{ENVIRONMENT_PREFIX}{section}_{name}".upper()
+            if get_origin(field.annotation) is not dict:
+                names.append(stem)
+                continue
+            inner = get_args(field.annotation)[1]
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                names += [f"{stem}_<id>_{key.upper()}" for key in inner.model_fields]
+            else:
+                names.append(f"{stem}_<key>")
+    return names
+
+
+def _read_file(file: Path) -> dict[str, Any]:
     import tomllib
 
     from .inputs import CONFIG_MAX_BYTES, read_text
 
     text = read_text(file, limit=CONFIG_MAX_BYTES, what=_("a settings file"), error=ConfigError)
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             _("{file} is not valid TOML: {exc}.").format(file=file, exc=exc)
@@ -223,16 +288,96 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError(
             _("{file} is not valid TOML: {exc}.").format(file=file, exc=exc)
         ) from None
+
+
+def _invalid(
+    exc: ValidationError, file: Path, variables: Mapping[tuple[str, ...], str]
+) -> ConfigError:
+    """The first problem of the settings, naming the variable or the file that set it."""
+    from .service.errors import said
+
+    err = exc.errors()[0]
+    loc = tuple(str(p) for p in err["loc"])
+    where = ".".join(loc)
+    problem = said(err)
+    for length in range(len(loc), 0, -1):
+        variable = variables.get(loc[:length])
+        if variable is not None:
+            return ConfigError(
+                _("{variable}: {where}: {problem}.").format(
+                    variable=variable, where=where, problem=problem
+                )
+            )
+    return ConfigError(
+        _("{file}: {where}: {problem}.").format(file=file, where=where, problem=problem)
+    )
+
+
+def environment_settings(environ: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    """The settings ``DOMICILI_<SECTION>_<KEY>`` variables give: where each goes in the
+    settings (``("payment", "deadline_days")``) → (the variable, its value).
+
+    A variable naming a section but none of its settings is refused, naming them."""
+    found: dict[tuple[str, ...], tuple[str, Any]] = {}
+    sections = Settings.model_fields
+    for variable in sorted(environ):
+        if not variable.startswith(ENVIRONMENT_PREFIX):
+            continue
+        rest = variable[len(ENVIRONMENT_PREFIX) :].lower()
+        section = next((name for name in sections if rest.startswith(f"{name}_")), None)
+        if section is None:
+            continue
+        model = sections[section].annotation
+        assert isinstance(model, type)
+        assert issubclass(model, BaseModel)
+        where = _setting(model, rest[len(section) + 1 :])
+        if where is None:
+            known = ", ".join(sorted(model.model_fields))
+            raise ConfigError(
+                _("{variable}: [{section}] has no such setting; its settings: {known}.").format(
+                    variable=variable, section=section, known=known
+                )
+            )
+        found[(section, *where)] = (variable, _value(environ[variable]))
+    return found
+
+
+def _setting(model: type[BaseModel], key: str) -> tuple[str, ...] | None:
+    """Where ``key`` (``deadline_days``, ``options_host``, ``providers_2_sender``) goes in
+    ``model``: a field, a key of a table field, or a field of a table of sections."""
+    fields = model.model_fields
+    if key in fields:
+        return (key,)
+    for name, info in fields.items():
+        if not key.startswith(f"{name}_") or get_origin(info.annotation) is not dict:
+            continue
+        rest = key[len(name) + 1 :]
+        inner = get_args(info.annotation)[1]
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            entry, sep, field = rest.partition("_")
+            if sep and entry and field in inner.model_fields:
+                return (name, entry, field)
+            return None
+        return (name, rest) if rest else None
+    return None
+
+
+def _value(text: str) -> Any:
+    """A variable's value as TOML reads it (``10``, ``true``, ``[3, 1]``), else the text."""
+    import tomllib
+
     try:
-        settings = Settings.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{file}: {where}: {err['msg']}.") from None
-    tdir = settings.templates.dir
-    if tdir is not None and not tdir.is_absolute():
-        settings.templates.dir = file.parent / tdir
-    logo = settings.email.logo
-    if logo is not None and not logo.is_absolute():
-        settings.email.logo = file.parent / logo
-    return settings
+        return tomllib.loads(f"value = {text}")["value"]
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return text
+
+
+def _put(raw: dict[str, Any], where: tuple[str, ...], value: Any) -> None:
+    """``raw[where[0]][where[1]]… = value``, making the tables on the way."""
+    table = raw
+    for key in where[:-1]:
+        inner = table.get(key)
+        if not isinstance(inner, dict):
+            inner = table[key] = {}
+        table = inner
+    table[where[-1]] = value

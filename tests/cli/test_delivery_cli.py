@@ -119,3 +119,27 @@ def test_with_a_working_server_the_command_says_who_was_told(
         "Dossier 1 closed sans suite; the client was told, without the reason."
     ]
     assert [r.recipients for r in smtp_server.mailbox.received] == [[CLIENT]]
+
+
+def test_the_mail_server_can_be_set_by_variables_alone(
+    reviewed: Cli, smtp_server: SmtpServer
+) -> None:
+    env = {
+        "DOMICILI_NOTIFICATIONS_NOTIFIER": "smtp",
+        "DOMICILI_NOTIFICATIONS_OPTIONS_HOST": "127.0.0.1",
+        "DOMICILI_NOTIFICATIONS_OPTIONS_PORT": str(smtp_server.port),
+        "DOMICILI_EMAIL_SENDER": "bureau@lumiere.example",
+    }
+    result = reviewed("dossier", "dismiss", 1, "--reason", "Doublon", env=env)
+    assert result.exit_code == 0, result.output
+    (received,) = smtp_server.mailbox.received
+    assert received.recipients == [CLIENT]
+    assert b"bureau@lumiere.example" in received.data.split(b"\r\n\r\n", 1)[0]
+
+
+def test_a_variable_for_no_setting_is_a_sentence_and_exit_1(reviewed: Cli) -> None:
+    result = reviewed("dossier", "list", env={"DOMICILI_NOTIFICATIONS_NOTIFYER": "smtp"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: DOMICILI_NOTIFICATIONS_NOTIFYER: [notifications] has no such setting; "
+    )

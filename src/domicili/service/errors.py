@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from ..errors import InvalidInput
 from ..i18n import N_, _
 
-__all__ = ["from_validation"]
+__all__ = ["from_validation", "said"]
 
 #: What pydantic's own checks mean, by error type, in words a person reads (translated
 #: where they are shown); ``{…}`` are fields of the error's context.
@@ -54,7 +54,7 @@ PYDANTIC: dict[str, str] = {
 _CALENDAR = ("date_parsing", "date_from_datetime_parsing", "datetime_from_date_parsing")
 
 
-def _said(err: Any) -> str:
+def said(err: Any) -> str:
     """What pydantic found, in the current language (its own words for a rare check)."""
     cause = str((err.get("ctx") or {}).get("error", ""))
     if err["type"] in _CALENDAR and "outside expected range" in cause:
@@ -99,5 +99,5 @@ def from_validation(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
         field = f"{field}.{leaf}"
         return InvalidInput(_sentence(field, text), field=field)
     if err["type"] != "value_error":
-        msg = _said(err)
+        msg = said(err)
     return InvalidInput(_sentence(field, msg), field=field)
