@@ -338,6 +338,23 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture
+def world_with() -> Iterator[Any]:
+    """``world_with(settings)``: a ``world`` on these settings (closed after the test)."""
+    made: list[Domicili] = []
+
+    def make(settings: Any) -> World:
+        app, clock, notifier = make_app(start=START, settings=settings)
+        made.append(app)
+        return World(app, clock, notifier)
+
+    try:
+        yield make
+    finally:
+        for app in made:
+            app.close()
+
+
+@pytest.fixture
 def file_world(tmp_path: Path, store: StoreChoice) -> Iterator[World]:
     """Like ``world`` but on a database other connections can open as well: a SQLite file
     in ``tmp_path`` (files beside it), or this run's PostgreSQL database."""

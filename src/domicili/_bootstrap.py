@@ -144,6 +144,13 @@ def _adapters(
         notifier = adapters.load_notifier(
             notifications.notifier, notifications.options, outbox_dir=outbox_dir
         )
+    if settings.sms.adapter is not None:
+        from .adapters.sms import ChannelNotifier
+
+        sms = adapters.load_notifier(
+            settings.sms.adapter, settings.sms.options(), outbox_dir=outbox_dir
+        )
+        notifier = ChannelNotifier(notifier, sms)
     if payments is None:
         payments = adapters.load_payment_gateway(settings.payment)
     if signature_method is None:

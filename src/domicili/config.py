@@ -36,6 +36,10 @@ A value is read as in TOML when it is one (``10``, ``true``, ``[3, 1]``), else a
     max_attempts = 5
     deadline_seconds = 10      # a command waits at most this long for delivery
 
+    [sms]
+    adapter = "sms-http"       # SMS through a gateway; emails stay with [notifications]
+    http_url = "https://sms.example.fr/send"   # DOMICILI_SMS_HTTP_AUTH: its auth header
+
     [email]
     sender = "contact@domicili.example"   # the sending address; From shows the provider's name
     logo = "logo.png"          # shown at the top of HTML emails (PNG or JPEG)
@@ -68,6 +72,7 @@ from .i18n import _
 
 __all__ = [
     "ENVIRONMENT_PREFIX",
+    "SECRET_VARIABLES",
     "Settings",
     "environment_settings",
     "environment_variables",
@@ -76,6 +81,9 @@ __all__ = [
 
 #: ``DOMICILI_<SECTION>_<KEY>`` sets ``[section] key``.
 ENVIRONMENT_PREFIX = "DOMICILI_"
+
+#: Secrets the adapters read from the environment: never settings, never in the file.
+SECRET_VARIABLES = frozenset({"DOMICILI_SMS_HTTP_AUTH", "DOMICILI_SMTP_PASSWORD"})
 
 
 class _Section(BaseModel):
@@ -147,6 +155,41 @@ class NotificationSettings(_Section):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class SmsSettings(_Section):
+    """Where SMS go. Without :attr:`adapter`, the ``[notifications]`` notifier sends them
+    too (the outbox folder writes them as files)."""
+
+    #: An entry point of ``domicili.notifiers`` for SMS alone: ``sms-http``, ``console``…
+    adapter: str | None = None
+    #: ``sms-http``: the gateway's address, POSTed one JSON object per SMS.
+    http_url: str | None = None
+    #: ``sms-http``: the header its ``DOMICILI_SMS_HTTP_AUTH`` value goes in.
+    http_auth_header: str = "Authorization"
+    #: ``sms-http``: the longest wait for the gateway's answer, in seconds.
+    http_timeout: float = Field(10, gt=0, le=120)
+
+    @field_validator("http_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        from pydantic_core import PydanticCustomError
+
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise PydanticCustomError(
+                "url", "{value} is not an http:// or https:// URL", {"value": repr(value)}
+            )
+        return value
+
+    def options(self) -> dict[str, Any]:
+        """What the adapter is built from (``from_config``)."""
+        if self.adapter == "sms-http":
+            return {
+                "url": self.http_url,
+                "auth_header": self.http_auth_header,
+                "timeout": self.http_timeout,
+            }
+        return {}
+
+
 class AnnuaireSettings(_Section):
     #: Extra service codes → French label, added to the built-in vocabulary.
     services: dict[str, str] = Field(default_factory=dict)
@@ -201,6 +244,7 @@ class Settings(_Section):
         default_factory=NotificationSettings.model_construct
     )
     templates: TemplateSettings = Field(default_factory=TemplateSettings.model_construct)
+    sms: SmsSettings = Field(default_factory=SmsSettings.model_construct)
     email: EmailSettings = Field(default_factory=EmailSettings.model_construct)
     annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings.model_construct)
     invoices: InvoiceSettings = Field(default_factory=InvoiceSettings.model_construct)
@@ -321,7 +365,7 @@ def environment_settings(environ: Mapping[str, str]) -> dict[tuple[str, ...], tu
     found: dict[tuple[str, ...], tuple[str, Any]] = {}
     sections = Settings.model_fields
     for variable in sorted(environ):
-        if not variable.startswith(ENVIRONMENT_PREFIX):
+        if not variable.startswith(ENVIRONMENT_PREFIX) or variable in SECRET_VARIABLES:
             continue
         rest = variable[len(ENVIRONMENT_PREFIX) :].lower()
         section = next((name for name in sections if rest.startswith(f"{name}_")), None)

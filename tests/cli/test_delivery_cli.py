@@ -143,3 +143,13 @@ def test_a_variable_for_no_setting_is_a_sentence_and_exit_1(reviewed: Cli) -> No
     assert result.stderr.startswith(
         "Error: DOMICILI_NOTIFICATIONS_NOTIFYER: [notifications] has no such setting; "
     )
+
+
+def test_the_console_notifier_prints_each_message_on_stderr(reviewed: Cli) -> None:
+    result = reviewed(
+        "dossier", "dismiss", 1, "--reason", "Doublon",
+        env={"DOMICILI_NOTIFICATIONS_NOTIFIER": "console"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"[email] {CLIENT} — " in result.stderr
+    assert "Doublon" not in result.stderr  # the internal reason is never sent

@@ -47,6 +47,8 @@ def test_without_a_file_the_variables_alone_make_the_settings() -> None:
 
 def test_no_variable_leaves_the_built_in_defaults() -> None:
     assert environment_settings({"DOMICILI_DB": "x.db", "DOMICILI_FILES": "/srv/f"}) == {}
+    # Secrets the adapters read are not settings, whatever section their name starts with.
+    assert environment_settings({"DOMICILI_SMS_HTTP_AUTH": "Bearer x"}) == {}
     assert load_settings(environ={"PATH": "/usr/bin"}) == Settings.model_construct()
 
 

@@ -319,8 +319,16 @@ class NullNotifier:
         return None
 
 
-BUILTIN: dict[str, NotifierFactory] = {
-    "outbox": OutboxFolderNotifier,
-    "smtp": SmtpNotifier,
-    "null": NullNotifier,
-}
+def _builtin() -> dict[str, NotifierFactory]:
+    from .sms import ConsoleNotifier, SmsHttpNotifier
+
+    return {
+        "outbox": OutboxFolderNotifier,
+        "smtp": SmtpNotifier,
+        "null": NullNotifier,
+        "sms-http": SmsHttpNotifier,
+        "console": ConsoleNotifier,
+    }
+
+
+BUILTIN: dict[str, NotifierFactory] = _builtin()

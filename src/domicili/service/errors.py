@@ -47,6 +47,7 @@ PYDANTIC: dict[str, str] = {
     "model_attributes_type": N_("must be a mapping of fields"),
     # Raised by domicili's own settings checks (config.py) as pydantic errors.
     "email": N_("{value} is not an email address"),
+    "url": N_("{value} is not an http:// or https:// URL"),
 }
 
 
