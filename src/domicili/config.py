@@ -35,6 +35,8 @@ A value is read as in TOML when it is one (``10``, ``true``, ``[3, 1]``), else a
     notifier = "outbox"        # entry point of the group domicili.notifiers
     max_attempts = 5
     deadline_seconds = 10      # a command waits at most this long for delivery
+    retry_seconds = 60         # the sweep tries a failed message again after 1, 2, 4… min
+    retry_max_seconds = 3600
 
     [sms]
     adapter = "sms-http"       # SMS through a gateway; emails stay with [notifications]
@@ -152,7 +154,15 @@ class NotificationSettings(_Section):
     #: The longest a command spends delivering its messages (over every message); what
     #: is not sent by then stays queued for the next delivery run.
     deadline_seconds: float = Field(10, gt=0, le=3600)
+    #: A failed message waits this long before the sweep tries it again, twice as long
+    #: after each further failure, never more than :attr:`retry_max_seconds`.
+    retry_seconds: float = Field(60, gt=0, le=86400)
+    retry_max_seconds: float = Field(3600, gt=0, le=7 * 86400)
     options: dict[str, Any] = Field(default_factory=dict)
+
+    def retry_after(self, attempts: int) -> float:
+        """Seconds before the next try of a message that failed ``attempts`` times."""
+        return float(min(self.retry_seconds * 2 ** max(attempts - 1, 0), self.retry_max_seconds))
 
 
 class SmsSettings(_Section):

@@ -553,6 +553,9 @@ class OutboxMessage(_Model):
     status: Literal["pending", "sent", "failed"] = "pending"
     attempts: int = 0
     last_error: str | None = None
+    #: After a failed delivery: when the sweep tries the message again (the wait doubles
+    #: after each failure, ``[notifications] retry_seconds``).
+    next_attempt_at: datetime | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
     attachments: list[Attachment] = Field(default_factory=list)

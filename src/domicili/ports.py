@@ -482,9 +482,12 @@ class MessageRepository(Protocol):
         stale_after: timedelta,
         after_id: int = 0,
         provider_id: int | None = None,
+        due_only: bool = False,
     ) -> OutboxMessage | None: ...
 
-    def mark_message(self, message_id: int, error: str | None, at: datetime) -> str | None: ...
+    def mark_message(
+        self, message_id: int, error: str | None, at: datetime, retry_at: datetime | None = None
+    ) -> str | None: ...
 
     def release_messages(self, message_ids: list[int], reason: str) -> dict[int, str]: ...
 

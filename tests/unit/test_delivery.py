@@ -39,13 +39,15 @@ class RaisingNotifier:
         raise RuntimeError("provider SDK exploded")
 
 
-def app_with(notifier: object, *, auto_deliver: bool = True) -> Domicili:
+def app_with(
+    notifier: object, *, auto_deliver: bool = True, clock: FixedClock | None = None
+) -> Domicili:
     db, files = new_database()
     return Domicili(
         db,
         files=files,
         settings=Settings(),
-        clock=FixedClock(START),
+        clock=clock or FixedClock(START),
         notifier=notifier,  # type: ignore[arg-type]
         auto_deliver=auto_deliver,
     )
@@ -99,18 +101,61 @@ def test_a_failed_delivery_keeps_the_message_queued_and_a_retry_sends_it_once() 
 
 def test_the_sweep_retries_messages_left_over_by_a_failed_delivery() -> None:
     notifier = FailingNotifier(failures=0)
-    app = app_with(notifier)
+    clock = FixedClock(START)
+    app = app_with(notifier, clock=clock)
     with app:
         dossier_id = dossier_ready(app)
         notifier.failures = 2  # the acceptance email and SMS both fail
         app.accept(dossier_id)
         waiting = [m.id for m in app.outbox() if m.status != "sent"]
         assert len(waiting) == 2
+        app.sweep()  # at once: their wait is not over
+        assert [m.id for m in app.outbox() if m.status != "sent"] == waiting
+        clock.advance(seconds=60)
         app.sweep()
         assert [m.id for m in app.outbox() if m.status != "sent"] == []
         app.sweep()
         sent_ids = [m.id for m in notifier.sent]
         assert len(sent_ids) == len(set(sent_ids))
+
+
+def test_the_sweep_waits_longer_after_each_failure_and_staff_can_deliver_at_once() -> None:
+    notifier = FailingNotifier(failures=0)
+    clock = FixedClock(START)
+    app = app_with(notifier, clock=clock)
+    with app:
+        dossier_id = dossier_ready(app)
+        notifier.failures = 1_000  # the mail stays down
+        app.accept(dossier_id)
+        first = min(m.id or 0 for m in app.outbox() if m.status == "failed")
+
+        def message() -> OutboxMessage:
+            (found,) = [m for m in app.outbox() if m.id == first]
+            return found
+
+        waits = []
+        for _attempt in range(3):
+            tried = message()
+            assert tried.next_attempt_at is not None
+            waits.append((tried.next_attempt_at - clock.now()).total_seconds())
+            clock.set(tried.next_attempt_at)
+            app.sweep()
+        assert waits == [60, 120, 240]  # twice as long after each failure
+        assert message().attempts == 4  # of the 5 [notifications] max_attempts
+        notifier.failures = 0
+        clock.advance(seconds=1)  # long before its next try is due
+        app.sweep()
+        assert message().status == "failed"
+        assert app.deliver().sent >= 1  # staff asking for delivery do not wait
+        assert message().status == "sent"
+        assert message().next_attempt_at is None
+
+
+def test_the_wait_between_tries_stops_growing_at_its_ceiling() -> None:
+    notifications = Settings().notifications
+    assert [notifications.retry_after(n) for n in (1, 2, 3, 7, 8, 20)] == [
+        60, 120, 240, 3600, 3600, 3600,
+    ]  # fmt: skip
 
 
 def test_a_notifier_raising_its_own_error_does_not_undo_the_change() -> None:

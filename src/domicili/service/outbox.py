@@ -156,7 +156,11 @@ class Delivery:
 
     def _failed(self, message: OutboxMessage, error: str, reason: str) -> None:
         assert message.id is not None
-        withheld = self.ctx.store.mark_message(message.id, error, self.ctx.now())
+        now = self.ctx.now()
+        wait = self.ctx.settings.notifications.retry_after(message.attempts)
+        withheld = self.ctx.store.mark_message(
+            message.id, error, now, retry_at=now + timedelta(seconds=wait)
+        )
         if withheld is None and message.attempts >= self.ctx.settings.notifications.max_attempts:
             withheld = _("It was tried {attempts} times and is not tried again.").format(
                 attempts=message.attempts
@@ -215,10 +219,11 @@ def deliver(ctx: Context, messages: list[OutboxMessage]) -> DeliveryReport:
         return run.report
 
 
-def deliver_pending(ctx: Context) -> DeliveryReport:
+def deliver_pending(ctx: Context, *, due_only: bool = False) -> DeliveryReport:
     """Try every message not yet sent (or claimed by a process that stopped), one claim
     at a time, until none is left or the deadline has passed; in a scoped session, only
-    the provider's messages."""
+    the provider's messages. ``due_only`` (the sweep): a failed message only once its
+    wait is over; without it (staff asking for delivery now), every one."""
     settings = ctx.settings.notifications
     with delivery(ctx) as run:
         with ctx.store.transaction():
@@ -231,6 +236,7 @@ def deliver_pending(ctx: Context) -> DeliveryReport:
                 stale_after=STALE_CLAIM,
                 after_id=last,
                 provider_id=ctx.provider_scope,
+                due_only=due_only,
             )
             if message is None:
                 break

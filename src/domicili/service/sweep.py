@@ -45,7 +45,7 @@ def run(ctx: Context) -> SweepReport:
     report = sweep(ctx)
     report.signature_reminders = signature_reminders(ctx, after_each=deliver_committed)
     if ctx.deliver_after_commit:
-        deliver_pending(ctx)
+        deliver_pending(ctx, due_only=True)
     return report
 
 

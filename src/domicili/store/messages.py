@@ -201,9 +201,11 @@ class MessageStore(StoreBase):
         stale_after: timedelta,
         after_id: int = 0,
         provider_id: int | None = None,
+        due_only: bool = False,
     ) -> OutboxMessage | None:
         """Mark the first deliverable message after ``after_id`` ``sending`` (one attempt
         more) and return it; None when there is none left. Its own transaction.
+        ``due_only``: a failed message only once its next attempt is due (``now``).
 
         One message at a time: a process killed while delivering leaves at most the one
         message it was sending claimed. A message already ``sending`` is taken again only
@@ -213,6 +215,9 @@ class MessageStore(StoreBase):
         provider's messages are.
         """
         scope, params = ("AND provider_id = ? ", (provider_id,)) if provider_id else ("", ())
+        if due_only:
+            scope += "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+            params = (*params, iso(now))
         with self.transaction():
             row = self.sql.one(
                 "SELECT * FROM outbox WHERE status IN ('pending', 'failed', 'sending') "
@@ -232,16 +237,21 @@ class MessageStore(StoreBase):
             row["attempts"] += 1
         return self._keyed(_message(row))
 
-    def mark_message(self, message_id: int, error: str | None, at: datetime) -> str | None:
+    def mark_message(
+        self, message_id: int, error: str | None, at: datetime, retry_at: datetime | None = None
+    ) -> str | None:
         """Record one delivery outcome in its own transaction: sent (``error`` None) or
-        failed. For a failed withheld message, the reason it is not sent again."""
+        failed, to be tried again from ``retry_at``. For a failed withheld message, the
+        reason it is not sent again."""
         with self.transaction():
             self.sql.execute(
-                "UPDATE outbox SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
+                "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ?",
                 (
                     "sent" if error is None else "failed",
                     iso(at) if error is None else None,
                     error,
+                    iso(retry_at) if error is not None and retry_at is not None else None,
                     message_id,
                 ),
             )

@@ -668,3 +668,15 @@ def duplicate_indexes(db: sqlite_utils.Database) -> None:
     """Clients found by SIREN and by email, files of a dossier by their SHA-256."""
     for statement in DUPLICATE_INDEXES:
         db.execute(statement)
+
+
+#: Migration 16, the same statement on both engines: when a message whose delivery failed
+#: is tried again (the sweep waits, doubling each time; staff's ``outbox deliver`` does not).
+OUTBOX_RETRY: tuple[str, ...] = ("ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT",)
+
+
+@migration(16)
+def outbox_retry(db: sqlite_utils.Database) -> None:
+    """The time a failed message is due to be tried again."""
+    for statement in OUTBOX_RETRY:
+        db.execute(statement)

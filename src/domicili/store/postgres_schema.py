@@ -16,6 +16,7 @@ from .migrations import (
     DUPLICATE_INDEXES,
     EMAIL_ENVELOPE,
     LIST_INDEXES,
+    OUTBOX_RETRY,
 )
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
@@ -244,4 +245,5 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
     ),
     PgMigration(14, "email_envelope", EMAIL_ENVELOPE),
     PgMigration(15, "duplicate_indexes", DUPLICATE_INDEXES),
+    PgMigration(16, "outbox_retry", OUTBOX_RETRY),
 )
