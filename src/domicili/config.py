@@ -75,6 +75,8 @@ from .i18n import _
 __all__ = [
     "ENVIRONMENT_PREFIX",
     "SECRET_VARIABLES",
+    "SMS_HTTP_AUTH",
+    "SMTP_PASSWORD",
     "Settings",
     "environment_settings",
     "environment_variables",
@@ -85,7 +87,9 @@ __all__ = [
 ENVIRONMENT_PREFIX = "DOMICILI_"
 
 #: Secrets the adapters read from the environment: never settings, never in the file.
-SECRET_VARIABLES = frozenset({"DOMICILI_SMS_HTTP_AUTH", "DOMICILI_SMTP_PASSWORD"})
+SMTP_PASSWORD = "DOMICILI_SMTP_PASSWORD"
+SMS_HTTP_AUTH = "DOMICILI_SMS_HTTP_AUTH"  # the SMS gateway's header value (``Bearer …``)
+SECRET_VARIABLES = frozenset({SMTP_PASSWORD, SMS_HTTP_AUTH})
 
 
 class _Section(BaseModel):

@@ -10,6 +10,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import SMTP_PASSWORD
 from ..errors import AdapterError
 from ..files import write_atomic
 from ..i18n import _
@@ -221,7 +222,7 @@ class _SmtpSession:
             if self.notifier.starttls:
                 smtp.starttls()
             if self.notifier.username:
-                smtp.login(self.notifier.username, os.environ.get("DOMICILI_SMTP_PASSWORD", ""))
+                smtp.login(self.notifier.username, os.environ.get(SMTP_PASSWORD, ""))
         except BaseException:
             smtp.close()
             raise

@@ -14,16 +14,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..config import SMS_HTTP_AUTH
 from ..errors import AdapterError, ConfigError
 from ..i18n import _
 from ..models import OutboxMessage
 from ..ports import BatchNotifier, Notifier
 
-__all__ = ["AUTH_VARIABLE", "ChannelNotifier", "ConsoleNotifier", "SmsHttpNotifier"]
-
-#: The value of the gateway's authentication header (``Bearer …``): a secret, never in
-#: the settings file.
-AUTH_VARIABLE = "DOMICILI_SMS_HTTP_AUTH"
+__all__ = ["ChannelNotifier", "ConsoleNotifier", "SmsHttpNotifier"]
 
 
 class SmsHttpNotifier:
@@ -72,7 +69,7 @@ class SmsHttpNotifier:
             )
         body = json.dumps({"to": message.to, "text": message.body, "id": message.key}).encode()
         headers = {"Content-Type": "application/json"}
-        auth = os.environ.get(AUTH_VARIABLE)
+        auth = os.environ.get(SMS_HTTP_AUTH)
         if auth:
             headers[self.auth_header] = auth
         post = request.Request(self.url, data=body, headers=headers, method="POST")
@@ -122,8 +119,11 @@ class ChannelNotifier:
     def __init__(self, email: Notifier, sms: Notifier) -> None:
         self.email, self.sms = email, sms
 
+    def for_channel(self, channel: str) -> Notifier:
+        return self.sms if channel == "sms" else self.email
+
     def deliver(self, message: OutboxMessage) -> None:
-        (self.sms if message.channel == "sms" else self.email).deliver(message)
+        self.for_channel(message.channel).deliver(message)
 
     @contextmanager
     def batch(self, *, deadline: float) -> Iterator[Notifier]:
@@ -134,16 +134,15 @@ class ChannelNotifier:
 class _ChannelSession:
     def __init__(self, notifier: ChannelNotifier, stack: ExitStack, deadline: float) -> None:
         self.notifier, self.stack, self.deadline = notifier, stack, deadline
-        self.sessions: dict[str, Notifier] = {}
+        self.sessions: dict[int, Notifier] = {}
 
     def deliver(self, message: OutboxMessage) -> None:
-        channel = "sms" if message.channel == "sms" else "email"
-        session = self.sessions.get(channel)
+        target = self.notifier.for_channel(message.channel)
+        session = self.sessions.get(id(target))
         if session is None:
-            target = self.notifier.sms if channel == "sms" else self.notifier.email
             if isinstance(target, BatchNotifier):
                 session = self.stack.enter_context(target.batch(deadline=self.deadline))
             else:
                 session = target
-            self.sessions[channel] = session
+            self.sessions[id(target)] = session
         session.deliver(message)
