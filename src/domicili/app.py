@@ -497,13 +497,17 @@ class Domicili(Directory):
         *,
         dossier_id: int | None = None,
         status: str | None = None,
+        given_up: bool = False,
         limit: int | None = None,
         before: int | None = None,
     ) -> list[OutboxMessage]:
         """Queued and delivered messages, newest first (of one dossier when named);
-        ``before`` an id: only the messages below it."""
+        ``before`` an id: only the messages below it; ``given_up``: only the failed ones
+        no delivery tries again (:meth:`retry_message` queues one again)."""
         return list(
-            self.iter_outbox(dossier_id=dossier_id, status=status, limit=limit, before=before)
+            self.iter_outbox(
+                dossier_id=dossier_id, status=status, given_up=given_up, limit=limit, before=before
+            )
         )
 
     def iter_outbox(
@@ -511,13 +515,25 @@ class Domicili(Directory):
         *,
         dossier_id: int | None = None,
         status: str | None = None,
+        given_up: bool = False,
         limit: int | None = None,
         before: int | None = None,
     ) -> Iterator[OutboxMessage]:
         """:meth:`outbox` read from the database as the caller consumes it."""
         return outbox.list_messages(
-            self.ctx, dossier_id=dossier_id, status=status, limit=limit, before=before
+            self.ctx,
+            dossier_id=dossier_id,
+            status=status,
+            given_up=given_up,
+            limit=limit,
+            before=before,
         )
+
+    def retry_message(self, message_id: int) -> OutboxMessage:
+        """Send a failed message again now, its attempts counted from zero (an audit
+        event); :attr:`last_delivery` tells whether it went. Refused for a message
+        already delivered or one whose one-time code is not kept."""
+        return self._changing(outbox.retry_message, self.ctx, message_id)
 
     def verify_audit(self, *, expected_head: str | None = None) -> AuditReport:
         """Check the log (its key, its anchored head, and ``expected_head``, a head

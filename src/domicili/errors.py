@@ -16,6 +16,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── OfferNotFound              offer_id
     │   ├── InvoiceNotFound            number
     │   ├── PaymentNotFound            payment_id
+    │   ├── MessageNotFound            message_id: no such message in the outbox
     │   └── PieceNotFound              dossier_id, kind, revision: no such file received
     ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
@@ -69,6 +70,7 @@ __all__ = [
     "InvalidTransition",
     "InvoiceNotFound",
     "JustificatifRejected",
+    "MessageNotFound",
     "MissingJustificatifs",
     "NewerRevision",
     "NoWayToPay",
@@ -130,6 +132,12 @@ class PaymentNotFound(NotFound):
     def __init__(self, payment_id: object) -> None:
         super().__init__(_("Payment {payment_id} not found.").format(payment_id=payment_id))
         self.payment_id = payment_id
+
+
+class MessageNotFound(NotFound):
+    def __init__(self, message_id: object) -> None:
+        super().__init__(_("Message {message_id} not found.").format(message_id=message_id))
+        self.message_id = message_id
 
 
 class PieceNotFound(NotFound):

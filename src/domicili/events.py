@@ -45,6 +45,7 @@ EVENT_LABELS: dict[str, str] = {
     "payment.refunded": "Paiement en attente remboursé",
     "invoice.issued": "Facture émise",
     "credit_note.issued": "Avoir émis",
+    "message.retried": "Message renvoyé",
     "contract.sent": "Contrat envoyé pour signature",
     "contract.signed": "Contrat signé",
     "signature.code_sent": "Code de signature envoyé",

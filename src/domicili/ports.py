@@ -491,6 +491,12 @@ class MessageRepository(Protocol):
 
     def release_messages(self, message_ids: list[int], reason: str) -> dict[int, str]: ...
 
+    def message(self, message_id: int) -> OutboxMessage | None: ...
+
+    def withheld_reason(self, message_id: int) -> str | None: ...
+
+    def requeue_message(self, message_id: int, now: datetime) -> OutboxMessage: ...
+
     def message_key(self, message_id: int) -> str: ...
 
     def database_identity(self) -> str: ...
@@ -501,6 +507,7 @@ class MessageRepository(Protocol):
         provider_id: int | None = None,
         dossier_id: int | None = None,
         status: str | None = None,
+        given_up_after: int | None = None,
         before: int | None = None,
         limit: int | None = None,
     ) -> Iterator[OutboxMessage]:

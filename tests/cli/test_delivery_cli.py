@@ -153,3 +153,42 @@ def test_the_console_notifier_prints_each_message_on_stderr(reviewed: Cli) -> No
     assert result.exit_code == 0, result.output
     assert f"[email] {CLIENT} — " in result.stderr
     assert "Doublon" not in result.stderr  # the internal reason is never sent
+
+
+def test_a_message_given_up_is_listed_and_sent_once_by_retry_when_the_server_is_back(
+    reviewed: Cli, mail_down: dict[str, str], smtp_server: SmtpServer
+) -> None:
+    down = {**mail_down, "DOMICILI_NOTIFICATIONS_MAX_ATTEMPTS": "2"}
+    assert reviewed("dossier", "dismiss", 1, "--reason", "Doublon", env=down).exit_code == 0
+    assert reviewed("outbox", "deliver", env=down).exit_code == 3  # its second and last try
+    (given_up,) = reviewed.json("outbox", "list", "--failed", env=down)
+    assert (given_up["to"], given_up["status"], given_up["attempts"]) == (CLIENT, "failed", 2)
+    assert reviewed.json("outbox", "deliver", env=down) == {"sent": 0, "failed": 0}
+
+    back = {
+        "DOMICILI_NOTIFICATIONS_MAX_ATTEMPTS": "2",
+        "DOMICILI_NOTIFICATIONS_NOTIFIER": "smtp",
+        "DOMICILI_NOTIFICATIONS_OPTIONS_HOST": "127.0.0.1",
+        "DOMICILI_NOTIFICATIONS_OPTIONS_PORT": str(smtp_server.port),
+    }
+    retried = reviewed("outbox", "retry", given_up["id"], env=back)
+    assert retried.exit_code == 0, retried.output
+    assert retried.stdout == f"Message {given_up['id']} (e-mail to {CLIENT}) sent.\n"
+    assert [r.recipients for r in smtp_server.mailbox.received] == [[CLIENT]]
+    assert reviewed.json("outbox", "list", "--failed", env=back) == []
+    assert reviewed.json("outbox", "deliver", env=back) == {"sent": 0, "failed": 0}
+    assert len(smtp_server.mailbox.received) == 1  # sent once, whatever runs after
+
+    again = reviewed("outbox", "retry", given_up["id"], env=back)
+    assert again.exit_code == 1
+    assert again.stderr.startswith(f"Error: Message {given_up['id']} was delivered on ")
+    assert "nothing to retry" in again.stderr
+    history = [e["type"] for e in reviewed.json("dossier", "show", 1)["events"]]
+    assert history.count("message.retried") == 1
+
+
+def test_retry_of_an_unknown_message_says_so_and_where_to_look(reviewed: Cli) -> None:
+    result = reviewed("outbox", "retry", 999)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Message 999 not found; `domicili outbox list` shows them.\n"
+    assert reviewed("outbox", "list", "--failed", "--status", "sent").exit_code == 2

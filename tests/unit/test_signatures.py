@@ -384,6 +384,11 @@ def test_a_code_whose_delivery_failed_is_not_sent_again_with_the_placeholder(
         assert notifier.sent[mark:] == []
         assert app.outbox(status="failed") == [failed]
         assert not [m for m in notifier.sent if HIDDEN in m.body]
+        assert app.outbox(given_up=True) == [failed]  # no attempt left for it
+        with pytest.raises(Refused) as refused:
+            app.retry_message(failed.id or 0)
+        assert str(refused.value) == f"Message {failed.id} cannot be sent again: {RESEND}"
+        assert app.outbox(given_up=True) == [failed]  # nothing changed
 
         app.resend_code(dossier_id, "client")
         assert app.sign(dossier_id, "client", texted(notifier)[PHONES["client"]]).party == "client"

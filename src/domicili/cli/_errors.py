@@ -25,6 +25,7 @@ from ..errors import (
     ImportRowsError,
     InvalidInput,
     InvoiceNotFound,
+    MessageNotFound,
     NewerRevision,
     NoWayToPay,
     OfferNotFound,
@@ -87,6 +88,7 @@ _LISTS: dict[type[DomiciliError], str] = {
     OfferNotFound: "offer",
     InvoiceNotFound: "invoice",
     PaymentNotFound: "payment",
+    MessageNotFound: "outbox",
 }
 
 _CODES = {

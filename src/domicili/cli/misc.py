@@ -11,6 +11,7 @@ import click
 from ..i18n import N_, _, ngettext
 from ._output import (
     DOSSIER,
+    ID,
     delivered,
     emit,
     emit_rows,
@@ -84,6 +85,12 @@ def outbox() -> None:
 @outbox.command("list")
 @click.option("--dossier", "dossier_id", type=DOSSIER, help="Only messages about this dossier.")
 @click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only this state.")
+@click.option(
+    "--failed",
+    "given_up",
+    is_flag=True,
+    help="Only the messages given up: no delivery tries them again (see `outbox retry`).",
+)
 @click.option("--full", is_flag=True, help="Print each message body.")
 @page_options("messages")
 @json_option
@@ -92,6 +99,7 @@ def outbox_list(
     state: State,
     dossier_id: int | None,
     status: str | None,
+    given_up: bool,
     full: bool,
     limit: int | None,
     show_all: bool,
@@ -102,9 +110,11 @@ def outbox_list(
 
     Example: domicili outbox list --dossier 1 --full
     """
+    if given_up and status is not None:
+        raise click.UsageError(_("Use either --failed or --status, not both."))
     shown, read = page_limit(limit, show_all)
     messages = state.app().iter_outbox(
-        dossier_id=dossier_id, status=status, limit=read, before=before
+        dossier_id=dossier_id, status=status, given_up=given_up, limit=read, before=before
     )
     emit_rows(
         messages,
@@ -177,6 +187,37 @@ def outbox_deliver(state: State, as_json: bool) -> None:
         ),
     )
     if report.failed:
+        from ._errors import ADAPTER_FAILED
+
+        raise click.exceptions.Exit(ADAPTER_FAILED)
+
+
+@outbox.command("retry")
+@click.argument("message_id", type=ID)
+@json_option
+@click.pass_obj
+def outbox_retry(state: State, message_id: int, as_json: bool) -> None:
+    """Send a failed message again now, its attempts counted from zero.
+
+    For a message given up (`outbox list --failed`) once its cause is fixed: the mail
+    server or the SMS gateway is back, the address corrected. Example: domicili outbox retry 12
+    """
+    app = state.app()
+    message = app.retry_message(message_id)
+    report = app.last_delivery
+    sent = report is not None and report.sent > 0
+    emit(
+        {"id": message.id, "channel": message.channel, "to": message.to, "sent": sent},
+        as_json,
+        lambda: click.echo(
+            (
+                _("Message {id} ({channel} to {to}) sent.")
+                if sent
+                else _("Message {id} ({channel} to {to}) queued again.")
+            ).format(id=message.id, channel=CHANNELS[message.channel], to=message.to)
+        ),
+    )
+    if not sent:
         from ._errors import ADAPTER_FAILED
 
         raise click.exceptions.Exit(ADAPTER_FAILED)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ..errors import AdapterError, StoredFileAltered
+from ..errors import AdapterError, MessageNotFound, Refused, StoredFileAltered
+from ..french import numeric_date_fr
 from ..i18n import _
 from ..models import OutboxMessage
 from ..ports import BatchNotifier, Notifier
@@ -32,6 +33,7 @@ __all__ = [
     "deliver_pending",
     "delivery",
     "list_messages",
+    "retry_message",
 ]
 
 #: A claim older than this is taken over (the process that made it stopped).
@@ -258,14 +260,18 @@ def list_messages(
     *,
     dossier_id: int | None = None,
     status: str | None = None,
+    given_up: bool = False,
     limit: int | None = None,
     before: int | None = None,
 ) -> Iterator[OutboxMessage]:
     """Queued and delivered messages, newest first (of one dossier when named), read as
-    they are consumed; ``before``: only ids below it (the next page)."""
+    they are consumed; ``before``: only ids below it (the next page). ``given_up``: only
+    the failed messages no delivery tries again (see :func:`retry_message`)."""
     from .views import check_page
 
     limit, before = check_page(limit, before)
+    if given_up and status is not None:
+        raise ValueError("given_up and status are exclusive")
     if dossier_id is not None:
         ctx.dossier(dossier_id)  # an unknown (or another provider's) dossier is not found
     return ctx.store.list_messages(
@@ -274,6 +280,42 @@ def list_messages(
         provider_id=ctx.provider_scope if dossier_id is None else None,
         dossier_id=dossier_id,
         status=status,
+        given_up_after=ctx.settings.notifications.max_attempts if given_up else None,
         before=before,
         limit=limit,
     )
+
+
+def retry_message(ctx: Context, message_id: int) -> OutboxMessage:
+    """Queue a message again as if new (its attempts counted from zero), to be delivered
+    as soon as the transaction commits: one that was given up after its last attempt, or
+    one still waiting for its next. A message already delivered, or one whose text held a
+    one-time code (not kept, so it cannot be sent again), is refused."""
+    with ctx.store.transaction():
+        message = ctx.store.message(message_id)
+        scope = ctx.provider_scope
+        if message is None or (scope is not None and message.provider_id != scope):
+            raise MessageNotFound(message_id)
+        withheld = ctx.store.withheld_reason(message_id)
+        if withheld is not None:
+            raise Refused(
+                _("Message {id} cannot be sent again: {reason}").format(
+                    id=message_id, reason=_(withheld)
+                ),
+                dossier_id=message.dossier_id,
+            )
+        if message.status == "sent":
+            raise Refused(
+                _("Message {id} was delivered on {day}: there is nothing to retry.").format(
+                    id=message_id, day=numeric_date_fr(message.sent_at or ctx.now())
+                ),
+                dossier_id=message.dossier_id,
+            )
+        dossier = ctx.dossier(message.dossier_id) if message.dossier_id else None
+        ctx.event(
+            "message.retried",
+            dossier,
+            {"message_id": message_id, "channel": message.channel, "attempts": message.attempts},
+            provider_id=message.provider_id,
+        )
+        return ctx.store.requeue_message(message_id, ctx.now())

@@ -281,6 +281,30 @@ class MessageStore(StoreBase):
             reasons = {i: self._withheld_reason(i) for i in message_ids}
         return {i: r for i, r in reasons.items() if r is not None}
 
+    def message(self, message_id: int) -> OutboxMessage | None:
+        """One message as stored (None when there is no such message)."""
+        row = self.sql.one("SELECT * FROM outbox WHERE id = ?", (message_id,))
+        return None if row is None else self._keyed(_message(row))
+
+    def withheld_reason(self, message_id: int) -> str | None:
+        """Why a message is never delivered again (its text held a one-time code that is
+        not kept), None for any other message."""
+        return self._withheld_reason(message_id)
+
+    def requeue_message(self, message_id: int, now: datetime) -> OutboxMessage:
+        """A message given up (or still failing) tried again as if new, in the current
+        transaction: its attempts counted from zero, claimed by this process and handed
+        over in :attr:`committed_messages` once the transaction commits."""
+        self.sql.execute(
+            "UPDATE outbox SET status = 'sending', attempts = 1, claimed_at = ?, "
+            "next_attempt_at = NULL WHERE id = ?",
+            (iso(now), message_id),
+        )
+        message = self.message(message_id)
+        assert message is not None
+        self._claimed_in_txn.append(message)
+        return message
+
     def _withheld_reason(self, message_id: int) -> str | None:
         value = self.sql.value(
             "SELECT reason FROM outbox_withheld WHERE message_id = ?", (message_id,)
@@ -311,12 +335,21 @@ class MessageStore(StoreBase):
         provider_id: int | None = None,
         dossier_id: int | None = None,
         status: str | None = None,
+        given_up_after: int | None = None,
         before: int | None = None,
         limit: int | None = None,
     ) -> Iterator[OutboxMessage]:
-        """Messages newest first, below ``before`` when given, read in batches."""
+        """Messages newest first, below ``before`` when given, read in batches.
+        ``given_up_after`` (the most attempts): only the failed messages no delivery
+        tries again, their attempts spent or their text not kept."""
         where, params = _equal(provider_id=provider_id, dossier_id=dossier_id)
-        if status is not None:
+        if given_up_after is not None:
+            where.append(
+                "status = 'failed' AND (attempts >= ? OR id IN "
+                "(SELECT message_id FROM outbox_withheld))"
+            )
+            params.append(given_up_after)
+        elif status is not None:
             # A message claimed for delivery but not marked yet is still pending to people.
             where.append("status IN (?, ?)" if status == "pending" else "status = ?")
             params += ["pending", "sending"] if status == "pending" else [status]
@@ -326,6 +359,7 @@ class MessageStore(StoreBase):
             params,
             before=before,
             limit=limit,
-            few=status == "pending",  # the undelivered ones: few, in two statuses
+            # The undelivered ones: few, in two statuses; the given-up ones fewer still.
+            few=status == "pending" or given_up_after is not None,
         )
         return (self._keyed(_message(r)) for r in rows)
