@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .catalog import Catalog
 from .clock import Clock, clock_from_env
@@ -129,6 +130,15 @@ def remove_scratch(scratch: Path | None) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _options(settings: Settings, adapter: str) -> dict[str, Any]:
+    """What an email notifier is built from: the ``smtp`` one from ``[smtp]``, overlaid
+    by ``[notifications.options]`` when it is also the ``[notifications]`` notifier."""
+    own = settings.notifications.options if adapter == settings.notifications.notifier else {}
+    if adapter != "smtp":
+        return own
+    return {**settings.smtp.options(), **own}
+
+
 def _adapters(
     settings: Settings,
     outbox_dir: Path,
@@ -140,17 +150,20 @@ def _adapters(
     from . import adapters
 
     if notifier is None:
-        notifications = settings.notifications
-        notifier = adapters.load_notifier(
-            notifications.notifier, notifications.options, outbox_dir=outbox_dir
-        )
-    if settings.sms.adapter is not None:
+        name = settings.notifications.notifier
+        notifier = adapters.load_notifier(name, _options(settings, name), outbox_dir=outbox_dir)
+    email, sms = settings.email.adapter, settings.sms.adapter
+    if email is not None or sms is not None:
         from .adapters.sms import ChannelNotifier
 
-        sms = adapters.load_notifier(
-            settings.sms.adapter, settings.sms.options(), outbox_dir=outbox_dir
+        notifier = ChannelNotifier(
+            notifier
+            if email is None
+            else adapters.load_notifier(email, _options(settings, email), outbox_dir=outbox_dir),
+            notifier
+            if sms is None
+            else adapters.load_notifier(sms, settings.sms.options(), outbox_dir=outbox_dir),
         )
-        notifier = ChannelNotifier(notifier, sms)
     if payments is None:
         payments = adapters.load_payment_gateway(settings.payment)
     if signature_method is None:

@@ -67,7 +67,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .i18n import _
@@ -169,6 +176,38 @@ class NotificationSettings(_Section):
         return float(min(self.retry_seconds * 2 ** max(attempts - 1, 0), self.retry_max_seconds))
 
 
+class SmtpSettings(_Section):
+    """The mail server of the ``smtp`` notifier (``[email] adapter = "smtp"``, or
+    ``[notifications] notifier = "smtp"``, whose ``[notifications.options]`` win over
+    these). The password comes from ``DOMICILI_SMTP_PASSWORD`` only, never a file."""
+
+    host: str = "localhost"
+    #: 25 (plain), 587 (with :attr:`starttls`) or 465 (with :attr:`ssl`).
+    port: int = Field(25, ge=1, le=65535)
+    #: The login, when the server asks for one.
+    username: str | None = None
+    #: Upgrade the connection to TLS (STARTTLS) before logging in.
+    starttls: bool = False
+    #: TLS from the first byte (SMTPS, port 465).
+    ssl: bool = False
+    #: The longest wait for each answer of the server, in seconds.
+    timeout: float = Field(10, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _one_tls(self) -> SmtpSettings:
+        from pydantic_core import PydanticCustomError
+
+        if self.starttls and self.ssl:
+            raise PydanticCustomError(
+                "smtp_tls", "choose either starttls (port 587) or ssl (port 465), not both"
+            )
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """What the ``smtp`` notifier is built from (``from_config``)."""
+        return self.model_dump()
+
+
 class SmsSettings(_Section):
     """Where SMS go. Without :attr:`adapter`, the ``[notifications]`` notifier sends them
     too (the outbox folder writes them as files)."""
@@ -235,6 +274,9 @@ class EmailSettings(ProviderEmailSettings):
     it, the notifier's own (``[notifications.options] sender``).
     """
 
+    #: An entry point of ``domicili.notifiers`` for emails alone (``smtp``, ``console``…);
+    #: without it, the ``[notifications]`` notifier sends them.
+    adapter: str | None = None
     #: An image shown at the top of HTML emails, embedded in each email.
     logo: Path | None = None
     #: Per provider id: ``[email.providers.2] sender = "…"``.
@@ -259,6 +301,7 @@ class Settings(_Section):
     )
     templates: TemplateSettings = Field(default_factory=TemplateSettings.model_construct)
     sms: SmsSettings = Field(default_factory=SmsSettings.model_construct)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings.model_construct)
     email: EmailSettings = Field(default_factory=EmailSettings.model_construct)
     annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings.model_construct)
     invoices: InvoiceSettings = Field(default_factory=InvoiceSettings.model_construct)

@@ -151,8 +151,10 @@ class OutboxFolderNotifier:
 class SmtpNotifier:
     """Sends emails through an SMTP server; SMS are written to the outbox folder.
 
-    Options: ``host``, ``port`` (25), ``sender``, ``starttls`` (false), ``timeout`` (10 s,
-    each wait for the server); the password, if any, comes from
+    Options: ``host``, ``port`` (25), ``sender``, ``starttls`` (false: upgrade to TLS
+    before logging in), ``ssl`` (false: TLS from the first byte, port 465), ``timeout``
+    (10 s, each wait for the server); the server's certificate is checked against the
+    system's authorities (``SSL_CERT_FILE`` names others). The password, if any, comes from
     ``DOMICILI_SMTP_PASSWORD`` with ``username`` from the options. A delivery run
     sends all its emails over one connection (:meth:`batch`).
     """
@@ -165,11 +167,13 @@ class SmtpNotifier:
         *,
         username: str | None = None,
         starttls: bool = False,
+        ssl: bool = False,
         sms_folder: Path | None = None,
         timeout: float = 10,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.username, self.starttls, self.timeout = username, starttls, float(timeout)
+        self.ssl = ssl
         self.sms = OutboxFolderNotifier(sms_folder or Path("outbox"), sender)
 
     @classmethod
@@ -216,11 +220,21 @@ class _SmtpSession:
 
     def _connect(self) -> smtplib.SMTP:
         import smtplib  # with ssl: only when an email goes out this way
+        import ssl
 
-        smtp = smtplib.SMTP(self.notifier.host, self.notifier.port, timeout=self._timeout())
+        notifier = self.notifier
+        if notifier.ssl:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                notifier.host,
+                notifier.port,
+                timeout=self._timeout(),
+                context=ssl.create_default_context(),
+            )
+        else:
+            smtp = smtplib.SMTP(notifier.host, notifier.port, timeout=self._timeout())
         try:
-            if self.notifier.starttls:
-                smtp.starttls()
+            if notifier.starttls:
+                smtp.starttls(context=ssl.create_default_context())
             if self.notifier.username:
                 smtp.login(self.notifier.username, os.environ.get(SMTP_PASSWORD, ""))
         except BaseException:
@@ -276,6 +290,12 @@ class _SmtpSession:
             return _("the mail server {where} refused the connection").format(where=self.where)
         if isinstance(exc, socket.gaierror):
             return _("the mail server {host} cannot be found").format(host=self.notifier.host)
+        import ssl
+
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return _("the certificate of the mail server {where} is not trusted ({why})").format(
+                where=self.where, why=exc.verify_message
+            )
         return _("the connection to the mail server {where} failed ({exc})").format(
             where=self.where, exc=exc
         )

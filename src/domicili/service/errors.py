@@ -48,6 +48,7 @@ PYDANTIC: dict[str, str] = {
     # Raised by domicili's own settings checks (config.py) as pydantic errors.
     "email": N_("{value} is not an email address"),
     "url": N_("{value} is not an http:// or https:// URL"),
+    "smtp_tls": N_("choose either starttls (port 587) or ssl (port 465), not both"),
 }
 
 
