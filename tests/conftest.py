@@ -320,6 +320,29 @@ class World:
         self.app.accept(dossier_id)
         return dossier_id
 
+    def signed(self, provider_id: int | None = None, **client: Any) -> int:
+        """A dossier accepted, paid by transfer and signed by both parties (S4): a
+        contract in force. A new provider (its codes by SMS) when none is named."""
+        import re
+
+        if provider_id is None:
+            provider_id = self.provider(phone="06 98 76 54 32")
+        (dossier_id,) = self.demande(provider_id, **client)
+        self.ready(dossier_id)
+        self.app.accept(dossier_id)
+        mark = len(self.notifier.sent)
+        assert self.app.record_payment(dossier_id, method="transfer").outcome == "applied"
+        codes = {}
+        for message in self.sent_since(mark):
+            found = re.search(r"code de signature du contrat D-\d{6} est (\S+)\.", message.body)
+            if found:
+                codes[message.to] = found.group(1)
+        details = self.app.get_dossier(dossier_id)
+        provider = self.app.get_provider(provider_id)
+        self.app.sign(dossier_id, "client", codes[details.client.phone])
+        self.app.sign(dossier_id, "provider", codes[provider.phone])
+        return dossier_id
+
     def sent_since(self, mark: int) -> list[Any]:
         return self.notifier.sent[mark:]
 

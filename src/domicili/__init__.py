@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         InvalidTransition,
         InvoiceNotFound,
         JustificatifRejected,
+        MessageNotFound,
         MissingJustificatifs,
         NewerRevision,
         NotFound,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
         Payment,
         Person,
         Provider,
+        Receivable,
         Signature,
     )
     from .ports import (
@@ -84,6 +86,7 @@ if TYPE_CHECKING:
         SignatureMethodFactory,
     )
     from .service.audit import AuditReport
+    from .service.billing import BillingReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
     from .service.outbox import DeliveryReport, Undelivered
@@ -123,6 +126,7 @@ _HOMES: dict[str, str] = {
     "Offer": "models",
     "OutboxMessage": "models",
     "Payment": "models",
+    "Receivable": "models",
     "Person": "models",
     "Provider": "models",
     "Agrement": "models",
@@ -149,6 +153,7 @@ _HOMES: dict[str, str] = {
     "Region": "geography",
     "SearchResult": "annuaire",
     "SweepReport": "service.sweep",
+    "BillingReport": "service.billing",
     # errors
     "AdapterError": "errors",
     "AgrementInvalid": "errors",
@@ -168,6 +173,7 @@ _HOMES: dict[str, str] = {
     "MissingJustificatifs": "errors",
     "NotFound": "errors",
     "OfferNotFound": "errors",
+    "MessageNotFound": "errors",
     "PaymentNotFound": "errors",
     "PaymentRefused": "errors",
     "ProviderNotFound": "errors",
@@ -193,6 +199,7 @@ __all__ = [
     "AuditReport",
     "BatchNotifier",
     "BeneficialOwner",
+    "BillingReport",
     "Client",
     "Clock",
     "ConfigError",
@@ -223,6 +230,7 @@ __all__ = [
     "InvoiceNotFound",
     "JustificatifRejected",
     "JustificatifRevision",
+    "MessageNotFound",
     "MissingJustificatifs",
     "NewerRevision",
     "NoWayToPay",
@@ -246,6 +254,7 @@ __all__ = [
     "Provider",
     "ProviderNotFound",
     "Quote",
+    "Receivable",
     "Refused",
     "Region",
     "SearchResult",

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .ports import PaymentEvent
     from .service import (
         audit,
+        billing,
         dossiers,
         held,
         invoices,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         views,
     )
     from .service.audit import AuditReport
+    from .service.billing import BillingReport
     from .service.invoices import ExportReport
     from .service.outbox import DeliveryReport
     from .service.payments import PaymentOutcome
@@ -71,6 +73,7 @@ else:
     from ._deferred import DeferredModule
 
     audit = DeferredModule("domicili.service.audit")
+    billing = DeferredModule("domicili.service.billing")
     dossiers = DeferredModule("domicili.service.dossiers")
     held = DeferredModule("domicili.service.held")
     invoices = DeferredModule("domicili.service.invoices")
@@ -481,6 +484,35 @@ class Domicili(Directory):
     ) -> ExportReport:
         """Every invoice PDF of a year or month, and a CSV summary, into ``folder``."""
         return invoices.export(self.ctx, Path(folder), year=year, month=month)
+
+    # -- the running contract ---------------------------------------------------
+    def bill(
+        self,
+        period: str | None = None,
+        *,
+        documents: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> BillingReport:
+        """Issue the invoices of the month ``period`` (``YYYY-MM``; None: this one) to
+        every contract in force, then make and send their documents (unless
+        ``documents`` is False: the next run, or :meth:`make_invoice_documents`, does).
+        Safe to run again or after a stop: nothing is issued twice, nothing skipped."""
+        return self._changing(
+            billing.run,
+            self.ctx,
+            period=period,
+            documents=documents,
+            progress=progress,
+            after_each=outbox.deliver_committed,
+        )
+
+    def count_contracts_in_force(self) -> int:
+        """How many contracts are in force: what a billing run looks at."""
+        return billing.count_in_force(self.ctx)
+
+    def make_invoice_documents(self) -> int:
+        """Make and send the documents of the invoices issued without one yet."""
+        return self._changing(billing.make_documents, self.ctx, after_each=outbox.deliver_committed)
 
     # -- periodic work, outbox, audit -------------------------------------------
     def sweep(self) -> SweepReport:

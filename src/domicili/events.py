@@ -46,6 +46,7 @@ EVENT_LABELS: dict[str, str] = {
     "invoice.issued": "Facture émise",
     "credit_note.issued": "Avoir émis",
     "message.retried": "Message renvoyé",
+    "billing.run": "Facturation des contrats en cours",
     "contract.sent": "Contrat envoyé pour signature",
     "contract.signed": "Contrat signé",
     "signature.code_sent": "Code de signature envoyé",

@@ -45,6 +45,7 @@ __all__ = [
     "Person",
     "Phone",
     "Provider",
+    "Receivable",
     "Signature",
     "Siren",
     "add_years",
@@ -405,6 +406,8 @@ class Dossier(_Model):
     contract_sent_at: datetime | None = None
     #: SHA-256 of the contract with its signature certificate (both parties signed).
     signed_contract_sha256: str | None = None
+    #: Since when mail service is suspended for non-payment (dunning); None: it is not.
+    mail_suspended_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -521,6 +524,56 @@ class Payment(_Model):
     refund_reference: str | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class Receivable(_Model):
+    """One period billed to a contract in force, from its issue to its settlement.
+
+    Its invoice's number and content are fixed as it is issued (``data``, the invoice
+    as the document states it); the document itself is made right after
+    (``invoice_id``). Then it is collected — by SEPA direct debit on
+    ``collection_date`` under a mandate, or by the client's transfer — and ends
+    ``paid``, or ``unpaid`` (a debit the bank sent back, ``return_reason``; past due),
+    chased by the dunning steps done so far (``dunning_step``).
+    """
+
+    id: int | None = None
+    provider_id: int
+    dossier_id: int
+    period_start: date
+    period_end: date
+    number: str
+    series: str
+    sequence: int
+    issue_date: date
+    due_date: date
+    amount_cents: int = Field(ge=0, le=MAX_CENTS)
+    #: ``sepa`` (a mandate is on file) or ``transfer`` (payment instructions sent).
+    collection: Literal["sepa", "transfer"]
+    #: SEPA: the day the debit is presented, as the invoice announced it.
+    collection_date: date | None = None
+    mandate_reference: str | None = None
+    #: SEPA: FRST, RCUR or OOFF, from the mandate's use when it was issued.
+    sequence_type: str | None = None
+    data: dict[str, Any]
+    invoice_id: int | None = None
+    #: open (awaiting payment) | paid | unpaid (a debit returned)
+    state: Literal["open", "paid", "unpaid"] = "open"
+    paid_at: datetime | None = None
+    payment_id: int | None = None
+    #: The bank's reason code of the last return (AM04, MD06…).
+    return_reason: str | None = None
+    returned_at: datetime | None = None
+    #: The direct-debit file it went in last (None: not exported since it was last
+    #: presented) and the debit's name in it and in the bank's returns.
+    export_id: int | None = None
+    end_to_end_id: str | None = None
+    #: How many times the debit was presented (a retry after a return presents it again).
+    presentations: int = 0
+    #: The dunning steps done so far (0: none) and when the last one was.
+    dunning_step: int = 0
+    dunning_at: datetime | None = None
+    created_at: datetime
 
 
 class Signature(_Model):

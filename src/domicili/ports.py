@@ -32,9 +32,10 @@ if TYPE_CHECKING:
         Offer,
         Payment,
         Provider,
+        Receivable,
         Signature,
     )
-    from .records import EventLink, PaymentLink, SignatureCode
+    from .records import ContractToBill, EventLink, PaymentLink, SignatureCode
     from .statuses import Status
 
 __all__ = [
@@ -346,6 +347,70 @@ class DossierRepository(Protocol):
     def dossiers_awaiting_signature(self, provider_id: int | None = None) -> list[Dossier]: ...
 
 
+class ReceivableRepository(Protocol):
+    """The running contract's billing: receivables, direct-debit files, returns."""
+
+    def contracts_to_bill(
+        self,
+        statuses: Sequence[str],
+        *,
+        started_by: date,
+        provider_id: int | None = None,
+        after_id: int = 0,
+        limit: int = 500,
+    ) -> list[ContractToBill]: ...
+
+    def insert_receivable(self, receivable: Receivable) -> int: ...
+
+    def receivables_without_invoice(
+        self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 100
+    ) -> list[Receivable]: ...
+
+    def update_receivable(self, receivable_id: int, **fields: Any) -> None: ...
+
+    def get_receivable(
+        self, *, receivable_id: int | None = None, number: str | None = None, **equal: Any
+    ) -> Receivable | None: ...
+
+    def list_receivables(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        states: Sequence[str] = (),
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Receivable]: ...
+
+    def receivables_due(
+        self, *, due_by: date, provider_id: int | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[Receivable]: ...
+
+    def receivable_covering(self, dossier_id: int, day: date) -> Receivable | None: ...
+
+    def set_mail_suspended(self, dossier_id: int, since: datetime | None) -> None: ...
+
+    def sepa_debits_to_export(
+        self, provider_id: int, *, collected_from: date, collected_to: date
+    ) -> list[Receivable]: ...
+
+    def insert_sepa_export(self, row: dict[str, Any]) -> int: ...
+
+    def sepa_exports(self, provider_id: int, period: str) -> list[dict[str, Any]]: ...
+
+    def mark_exported(self, export_id: int, debits: Sequence[tuple[int, str]]) -> None: ...
+
+    def sepa_return_file(self, *, sha256: str, message_id: str) -> dict[str, Any] | None: ...
+
+    def insert_sepa_return(self, row: dict[str, Any]) -> int: ...
+
+    def receivables_by_end_to_end(
+        self, end_to_end_ids: Sequence[str], provider_id: int | None = None
+    ) -> dict[str, Receivable]: ...
+
+    def insert_receivable_return(self, row: dict[str, Any]) -> int: ...
+
+
 class BillingRepository(Protocol):
     """Invoices, their gapless series, payments, payment events and links."""
 
@@ -590,6 +655,7 @@ class Store(
     DirectoryRepository,
     DossierRepository,
     BillingRepository,
+    ReceivableRepository,
     SigningRepository,
     MessageRepository,
     EventRepository,

@@ -10,13 +10,14 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .clock import iso
 
 __all__ = [
     "GENESIS_HASH",
+    "ContractToBill",
     "EventLink",
     "PaymentLink",
     "SignatureCode",
@@ -91,6 +92,16 @@ class SignatureCode:
     locked: bool
     created_at: datetime
     channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractToBill:
+    """A contract in force and how far it is billed (the end of its last period)."""
+
+    dossier_id: int
+    provider_id: int
+    start_date: date
+    billed_to: date | None
 
 
 @dataclass(frozen=True, slots=True)

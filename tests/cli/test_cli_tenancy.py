@@ -119,6 +119,7 @@ B_RECORDS: dict[str, list[str]] = {
     "to": ["2"],
     "number": ["F2026-000002"],
     "held_id": ["5"],
+    "message_id": ["47"],  # an email about dossier 6
     "link_id": ["<link of 4>"],
 }
 #: The other values a command needs (A's, or none of anyone's).

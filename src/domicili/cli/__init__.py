@@ -110,6 +110,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "dossier": "dossier",
     "justificatif": "justificatif",
     "payment": "payment",
+    "billing": "billing",
     "contract": "documents",
     "attestation": "documents",
     "invoice": "documents",

@@ -71,7 +71,19 @@ def sweep(state: State, as_json: bool) -> None:
             "Payment reminders queued: {reminders}; dossiers expired: {expired}; "
             "signature reminders queued: {signatures}."
         )
-    emit(report.as_dict(), as_json, lambda: click.echo(said.format(**counts)))
+
+    def human() -> None:
+        click.echo(said.format(**counts))
+        if report.invoices:
+            click.echo(
+                ngettext(
+                    "Invoice issued for a period that opened: {count}.",
+                    "Invoices issued for the periods that opened: {count}.",
+                    len(report.invoices),
+                ).format(count=len(report.invoices))
+            )
+
+    emit(report.as_dict(), as_json, human)
 
 
 @click.group()

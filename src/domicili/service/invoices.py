@@ -21,7 +21,7 @@ from ..annuaire import service_labels
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from ..french import decimal_fr, numeric_date_fr
 from ..i18n import _
-from ..models import Dossier, Invoice, Offer, printable
+from ..models import Client, Dossier, Invoice, Offer, Provider, printable
 from ..money import vat_rule_for_departement
 from .context import Context
 from .paperwork import client_data, dossier_offer, provider_data
@@ -34,10 +34,12 @@ __all__ = [
     "credit_note",
     "export",
     "find_invoice",
+    "invoice_data",
     "invoice_pdf",
     "issue_invoice",
     "list_invoices",
     "period_end",
+    "period_lines",
 ]
 
 
@@ -154,7 +156,6 @@ def issue_invoice(
     the dossier's first invoice. ``paid`` marks an invoice settled on issue (due today).
     Joins the caller's transaction when there is one.
     """
-    from ..documents import InvoiceData
 
     with ctx.store.transaction():
         dossier = ctx.dossier(dossier_id)
@@ -176,29 +177,58 @@ def issue_invoice(
         today = paris_date(ctx.now())
         number, series, seq = _allocate(ctx, provider.id or 0, today)
         due = today if paid else today + timedelta(days=ctx.settings.invoices.payment_days)
-        try:
-            data = InvoiceData(
-                number=number,
-                kind="invoice",
-                issue_date=today,
-                due_date=due,
-                seller=provider_data(provider),
-                buyer=client_data(client, provider, for_invoice=True),
-                lines=tuple(lines),
-                vat=rule,
-                penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
-                payment_means_text=payment_means or "virement bancaire",
-                paid_on=today if paid else None,
-                issued_at=ctx.now(),
-            )
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            msg = str(err["msg"]).removeprefix("Value error, ").rstrip(".")
-            where = ".".join(str(p) for p in err["loc"]) or "lines"
-            raise InvalidInput(f"Invoice {where}: {msg}.", field="lines") from None
+        data = invoice_data(
+            ctx,
+            provider,
+            client,
+            number=number,
+            issue_date=today,
+            due_date=due,
+            lines=lines,
+            payment_means=payment_means or "virement bancaire",
+            paid=paid,
+        )
         return _store(
             ctx, data, provider_id=provider.id or 0, series=series, seq=seq, dossier=dossier
         )
+
+
+def invoice_data(
+    ctx: Context,
+    provider: Provider,
+    client: Client,
+    *,
+    number: str,
+    issue_date: date,
+    due_date: date,
+    lines: list[InvoiceLine],
+    payment_means: str,
+    paid: bool = False,
+) -> InvoiceData:
+    """What an invoice of ``provider`` to ``client`` states (its document, its XML)."""
+    from ..documents import InvoiceData
+
+    rule = vat_rule_for_departement(provider.departement or "")
+    try:
+        return InvoiceData(
+            number=number,
+            kind="invoice",
+            issue_date=issue_date,
+            due_date=due_date,
+            seller=provider_data(provider),
+            buyer=client_data(client, provider, for_invoice=True),
+            lines=tuple(lines),
+            vat=rule,
+            penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
+            payment_means_text=payment_means,
+            paid_on=issue_date if paid else None,
+            issued_at=ctx.now(),
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ").rstrip(".")
+        where = ".".join(str(p) for p in err["loc"]) or "lines"
+        raise InvalidInput(f"Invoice {where}: {msg}.", field="lines") from None
 
 
 def _offer_lines(
@@ -208,17 +238,7 @@ def _offer_lines(
     from ..documents import InvoiceLine
     from ..documents.data import SETUP_FEE_LABEL
 
-    services = service_labels(offer.services, ctx.settings.service_vocabulary())
-    lines = [
-        InvoiceLine(
-            description=f"Domiciliation commerciale — offre « {offer.name} » ({services})",
-            period_start=period_start,
-            period_end=period_end(period_start, offer.period_months),
-            quantity=1,
-            unit_price_ht_cents=offer.price_ht_cents,
-            vat_rate_bp=vat_rate_bp,
-        )
-    ]
+    lines = period_lines(ctx, offer, vat_rate_bp, period_start)
     first = not ctx.store.invoices(dossier_id=dossier_id)
     if first and offer.setup_fee_cents:
         lines.append(
@@ -230,6 +250,25 @@ def _offer_lines(
             )
         )
     return lines
+
+
+def period_lines(
+    ctx: Context, offer: Offer, vat_rate_bp: int, period_start: date
+) -> list[InvoiceLine]:
+    """The line billing one period of ``offer`` from ``period_start``."""
+    from ..documents import InvoiceLine
+
+    services = service_labels(offer.services, ctx.settings.service_vocabulary())
+    return [
+        InvoiceLine(
+            description=f"Domiciliation commerciale — offre « {offer.name} » ({services})",
+            period_start=period_start,
+            period_end=period_end(period_start, offer.period_months),
+            quantity=1,
+            unit_price_ht_cents=offer.price_ht_cents,
+            vat_rate_bp=vat_rate_bp,
+        )
+    ]
 
 
 def find_invoice(ctx: Context, number: str) -> Invoice:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from ..clock import PARIS, paris_date
 from .context import Context
@@ -26,24 +27,31 @@ class SweepReport:
     reminders: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
     signature_reminders: list[int] = field(default_factory=list)
+    #: The numbers of the invoices of the running contracts issued (the periods opened).
+    invoices: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, list[int]]:
+    def as_dict(self) -> dict[str, list[Any]]:
         return {
             "reminders": self.reminders,
             "expired": self.expired,
             "signature_reminders": self.signature_reminders,
+            "invoices": self.invoices,
         }
 
 
 def run(ctx: Context) -> SweepReport:
-    """The whole periodic job: payment reminders and expiry, then reminders to sign.
+    """The whole periodic job: payment reminders and expiry, reminders to sign, then
+    the invoices of the running contracts whose period opened (:mod:`.billing`).
 
     When messages are delivered after commit, each dossier's messages go out right
     after its own transaction commits (within the command's delivery deadline), and
     every message still waiting is tried again at the end.
     """
+    from .billing import run as bill
+
     report = sweep(ctx)
     report.signature_reminders = signature_reminders(ctx, after_each=deliver_committed)
+    report.invoices = bill(ctx, after_each=deliver_committed).issued
     if ctx.deliver_after_commit:
         deliver_pending(ctx, due_only=True)
     return report

@@ -15,6 +15,7 @@ from .directory import DirectoryStore
 from .dossiers import DossierStore
 from .integrity import IntegrityStore
 from .messages import MessageStore
+from .receivables import ReceivableStore
 from .signing import SigningStore
 
 __all__ = ["SqlStore"]
@@ -29,7 +30,13 @@ class _Migration(Protocol):
 
 
 class SqlStore(
-    DirectoryStore, DossierStore, BillingStore, SigningStore, MessageStore, IntegrityStore
+    DirectoryStore,
+    DossierStore,
+    BillingStore,
+    ReceivableStore,
+    SigningStore,
+    MessageStore,
+    IntegrityStore,
 ):
     """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
     and the outbox; one engine's subclass opens the connection and applies migrations."""

@@ -52,9 +52,9 @@ class IntegrityStore(StoreBase):
         """Per series: provider, series, invoices, lowest and highest sequence, and the
         last number the series handed out."""
         return self.sql.rows(
-            "SELECT s.provider_id, s.series, count(i.id), coalesce(min(i.sequence), 0), "
+            "SELECT s.provider_id, s.series, count(i.sequence), coalesce(min(i.sequence), 0), "
             "coalesce(max(i.sequence), 0), s.last_number FROM invoice_series s "
-            "LEFT JOIN invoices i ON i.provider_id = s.provider_id AND i.series = s.series "
+            f"LEFT JOIN ({_NUMBERED}) i ON i.provider_id = s.provider_id AND i.series = s.series "
             "GROUP BY s.provider_id, s.series, s.last_number ORDER BY s.provider_id, s.series"
         )
 
@@ -62,7 +62,7 @@ class IntegrityStore(StoreBase):
         return [
             int(r[0])
             for r in self.sql.rows(
-                "SELECT sequence FROM invoices WHERE provider_id = ? AND series = ? "
+                f"SELECT sequence FROM ({_NUMBERED}) i WHERE provider_id = ? AND series = ? "
                 "ORDER BY sequence",
                 (provider_id, series),
             )
@@ -98,3 +98,11 @@ class IntegrityStore(StoreBase):
         """The SHA-256 of every stored file the database names."""
         for (digest,) in self.sql.stream("SELECT sha256 FROM blobs ORDER BY sha256"):
             yield str(digest)
+
+
+#: Every number a series handed out: its invoices, and the invoices of the running
+#: contract issued whose document is still being made (a billing run stopped between).
+_NUMBERED = (
+    "SELECT provider_id, series, sequence FROM invoices UNION ALL "
+    "SELECT provider_id, series, sequence FROM receivables WHERE invoice_id IS NULL"
+)

@@ -680,3 +680,65 @@ def outbox_retry(db: sqlite_utils.Database) -> None:
     """The time a failed message is due to be tried again."""
     for statement in OUTBOX_RETRY:
         db.execute(statement)
+
+
+def billing_statements(id_column: str, integer: str) -> tuple[str, ...]:
+    """Migration 17 on either engine (``id_column``: how it spells an identity key,
+    ``integer``: its integer type): the running contract's billing.
+
+    ``receivables``: each period billed to a contract in force, its invoice's content
+    and number fixed as it is issued (the document made right after, ``invoice_id``),
+    then how it is collected and what became of it. ``sepa_exports``: the direct-debit
+    files written; ``sepa_returns``: the reject and return files applied, each once;
+    ``receivable_returns``: each debit a bank sent back. A dossier whose mail service is
+    suspended for non-payment says since when.
+    """
+    return (
+        f"""CREATE TABLE sepa_exports ({id_column},
+        provider_id {integer} NOT NULL REFERENCES providers (id), period TEXT NOT NULL,
+        format TEXT NOT NULL, message_id TEXT NOT NULL, debits {integer} NOT NULL,
+        total_cents {integer} NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX idx_sepa_exports_message_id ON sepa_exports (message_id)",
+        f"""CREATE TABLE receivables ({id_column},
+        provider_id {integer} NOT NULL REFERENCES providers (id),
+        dossier_id {integer} NOT NULL REFERENCES dossiers (id),
+        period_start TEXT NOT NULL, period_end TEXT NOT NULL, number TEXT NOT NULL,
+        series TEXT NOT NULL, sequence {integer} NOT NULL, issue_date TEXT NOT NULL,
+        due_date TEXT NOT NULL, amount_cents {integer} NOT NULL, collection TEXT NOT NULL,
+        collection_date TEXT, mandate_reference TEXT, sequence_type TEXT,
+        data TEXT NOT NULL, invoice_id {integer} REFERENCES invoices (id),
+        state TEXT NOT NULL, paid_at TEXT, payment_id {integer} REFERENCES payments (id),
+        return_reason TEXT, returned_at TEXT,
+        export_id {integer} REFERENCES sepa_exports (id), end_to_end_id TEXT,
+        presentations {integer} NOT NULL, dunning_step {integer} NOT NULL, dunning_at TEXT,
+        created_at TEXT NOT NULL)""",
+        """CREATE UNIQUE INDEX idx_receivables_dossier_id_period_start
+        ON receivables (dossier_id, period_start)""",
+        """CREATE UNIQUE INDEX idx_receivables_provider_id_number
+        ON receivables (provider_id, number)""",
+        "CREATE INDEX idx_receivables_invoice_id ON receivables (invoice_id)",
+        "CREATE INDEX idx_receivables_state_due_date ON receivables (state, due_date)",
+        "CREATE INDEX idx_receivables_export_id ON receivables (export_id)",
+        """CREATE UNIQUE INDEX idx_receivables_provider_id_end_to_end_id
+        ON receivables (provider_id, end_to_end_id)""",
+        f"""CREATE TABLE sepa_returns ({id_column},
+        provider_id {integer} REFERENCES providers (id), message_id TEXT NOT NULL,
+        kind TEXT NOT NULL, sha256 TEXT NOT NULL, returns {integer} NOT NULL,
+        applied_at TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX idx_sepa_returns_sha256 ON sepa_returns (sha256)",
+        "CREATE UNIQUE INDEX idx_sepa_returns_message_id ON sepa_returns (message_id)",
+        f"""CREATE TABLE receivable_returns ({id_column},
+        receivable_id {integer} NOT NULL REFERENCES receivables (id),
+        return_id {integer} NOT NULL REFERENCES sepa_returns (id),
+        kind TEXT NOT NULL, reason TEXT NOT NULL, returned_on TEXT)""",
+        """CREATE UNIQUE INDEX idx_receivable_returns_receivable_id_return_id
+        ON receivable_returns (receivable_id, return_id)""",
+        "ALTER TABLE dossiers ADD COLUMN mail_suspended_at TEXT",
+    )
+
+
+@migration(17)
+def billing(db: sqlite_utils.Database) -> None:
+    """The running contract's billing: periods invoiced, collected, exported, returned."""
+    for statement in billing_statements("id INTEGER PRIMARY KEY", "INTEGER"):
+        db.execute(statement)
