@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         JustificatifRevision,
         OutboxMessage,
         Payment,
+        Receivable,
         Signature,
     )
     from .ports import PaymentEvent
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         paperwork,
         payments,
         pieces,
+        receivables,
         signatures,
         sweep,
         views,
@@ -81,6 +83,7 @@ else:
     paperwork = DeferredModule("domicili.service.paperwork")
     payments = DeferredModule("domicili.service.payments")
     pieces = DeferredModule("domicili.service.pieces")
+    receivables = DeferredModule("domicili.service.receivables")
     signatures = DeferredModule("domicili.service.signatures")
     sweep = DeferredModule("domicili.service.sweep")
     views = DeferredModule("domicili.service.views")
@@ -504,6 +507,37 @@ class Domicili(Directory):
             documents=documents,
             progress=progress,
             after_each=outbox.deliver_committed,
+        )
+
+    def record_invoice_paid(
+        self,
+        number: str,
+        *,
+        method: str = "transfer",
+        reference: str | None = None,
+        on: date | None = None,
+    ) -> Receivable:
+        """Record the payment of invoice ``number`` of a running contract (a transfer,
+        a cheque…): its dunning stops, the mail service resumes if nothing else holds it."""
+        return self._changing(
+            receivables.record_paid, self.ctx, number, method=method, reference=reference, on=on
+        )
+
+    def receivable(self, number: str) -> Receivable:
+        """Invoice ``number`` of a running contract: how it is paid and what became of it."""
+        return receivables.find_receivable(self.ctx, number)
+
+    def iter_receivables(
+        self,
+        *,
+        dossier_id: int | None = None,
+        unpaid: bool = False,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> Iterator[Receivable]:
+        """The invoices of the running contracts, newest first; ``unpaid``: still owed."""
+        return receivables.list_receivables(
+            self.ctx, dossier_id=dossier_id, unpaid=unpaid, limit=limit, before=before
         )
 
     def count_contracts_in_force(self) -> int:

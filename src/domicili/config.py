@@ -65,7 +65,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -256,6 +256,82 @@ class InvoiceSettings(_Section):
     penalty_rate_text: str = "trois fois le taux d'intérêt légal"
 
 
+class ProviderBillingSettings(_Section):
+    #: The direct-debit message this provider's bank takes.
+    sepa_format: Literal["pain.008.001.08", "pain.008.001.02"] | None = None
+
+
+class BillingSettings(_Section):
+    """The running contract: how far ahead a debit is announced, the file written."""
+
+    #: Days between the invoice (the debit's pre-notification) and the debit; the SEPA
+    #: rulebook's 14 unless the contract agrees fewer (at least 2).
+    prenotification_days: int = Field(14, ge=2, le=60)
+    sepa_format: Literal["pain.008.001.08", "pain.008.001.02"] = "pain.008.001.08"
+    #: Per provider id: ``[billing.providers.2] sepa_format = "pain.008.001.02"``.
+    providers: dict[int, ProviderBillingSettings] = Field(default_factory=dict)
+
+    def sepa_format_for(self, provider_id: int) -> str:
+        own = self.providers.get(provider_id)
+        return (own.sepa_format if own is not None else None) or self.sepa_format
+
+
+class DunningSettings(_Section):
+    """What happens to an invoice not paid, in days after its due date (a returned debit:
+    after the day it was to be collected). Each step comes once, in order."""
+
+    #: Reminders to the client (business clients are reminded of the late-payment
+    #: penalties and the 40 € recovery indemnity, C. com. L441-10 and D441-5).
+    reminder_days: list[int] = Field(default_factory=lambda: [3, 10])
+    #: A returned debit is presented again before each step when the bank's reason
+    #: allows it (insufficient funds…), never after MD01, MD06, MS02, AC04, MD07.
+    retry_reasons: list[str] = Field(default_factory=lambda: ["AM04", "MS03"])
+    #: Days between a new presentation and its collection.
+    retry_collection_days: int = Field(3, ge=1, le=30)
+    #: Mail service suspended (unless the current period is paid); 0: never.
+    suspend_days: int = Field(15, ge=0, le=365)
+    #: The provider told that termination for non-payment is open; 0: never.
+    termination_days: int = Field(30, ge=0, le=365)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        from pydantic_core import PydanticCustomError
+
+        if any(d < 1 or d > 365 for d in value):
+            raise PydanticCustomError("days", "each day must be from 1 to 365")
+        return sorted(set(value))
+
+    @field_validator("retry_reasons")
+    @classmethod
+    def _reasons(cls, value: list[str]) -> list[str]:
+        from pydantic_core import PydanticCustomError
+
+        never = sorted({r.upper() for r in value} & NEVER_RETRIED)
+        if never:
+            raise PydanticCustomError(
+                "never_retried",
+                "{codes}: a debit returned for this reason is never presented again",
+                {"codes": ", ".join(never)},
+            )
+        return [r.upper() for r in value]
+
+    def steps(self) -> list[tuple[int, str]]:
+        """(days after the due date, step) in order: ``reminder``, ``suspend``,
+        ``termination``."""
+        steps = [(d, "reminder") for d in self.reminder_days]
+        if self.suspend_days:
+            steps.append((self.suspend_days, "suspend"))
+        if self.termination_days:
+            steps.append((self.termination_days, "termination"))
+        return sorted(steps)
+
+
+#: Return reasons after which a debit is never presented again: no mandate, a refund
+#: the debtor asked for, refused by the debtor, account closed, debtor deceased.
+NEVER_RETRIED = frozenset({"MD01", "MD06", "MS02", "AC04", "MD07"})
+
+
 class ProviderEmailSettings(_Section):
     #: The address this provider's emails are sent from, instead of ``[email] sender``.
     sender: str | None = None
@@ -305,6 +381,8 @@ class Settings(_Section):
     email: EmailSettings = Field(default_factory=EmailSettings.model_construct)
     annuaire: AnnuaireSettings = Field(default_factory=AnnuaireSettings.model_construct)
     invoices: InvoiceSettings = Field(default_factory=InvoiceSettings.model_construct)
+    billing: BillingSettings = Field(default_factory=BillingSettings.model_construct)
+    dunning: DunningSettings = Field(default_factory=DunningSettings.model_construct)
     signature: SignatureSettings = Field(default_factory=SignatureSettings.model_construct)
 
     def service_vocabulary(self) -> dict[str, str]:

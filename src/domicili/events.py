@@ -32,6 +32,7 @@ _TRANSITION_LABELS = {
 EVENT_LABELS: dict[str, str] = {
     "dossier.created": "Demande reçue",
     "dossier.payment_reminder": "Relance de paiement envoyée",
+    "dossier.mail_resumed": "Service de courrier rétabli",
     "dossier.aml_measures": "Mesures de vigilance (LCB-FT) enregistrées",
     **{f"dossier.{t.trigger}": _TRANSITION_LABELS[t.trigger] for t in TRANSITIONS},
     "justificatif.submitted": "Pièce justificative reçue",
@@ -45,6 +46,9 @@ EVENT_LABELS: dict[str, str] = {
     "payment.refunded": "Paiement en attente remboursé",
     "invoice.issued": "Facture émise",
     "credit_note.issued": "Avoir émis",
+    "invoice.paid": "Facture payée",
+    "invoice.dunning": "Relance d’impayé",
+    "invoice.returned": "Prélèvement retourné impayé",
     "message.retried": "Message renvoyé",
     "billing.run": "Facturation des contrats en cours",
     "contract.sent": "Contrat envoyé pour signature",
@@ -59,6 +63,9 @@ EVENT_LABELS: dict[str, str] = {
     "provider.imported": "Domiciliataires importés",
     "offer.added": "Offre publiée",
 }
+
+#: Events of one invoice of the running contract, labelled with its number.
+_NUMBERED = frozenset({"invoice.paid", "invoice.dunning", "invoice.returned"})
 
 #: A signing party → how a person names it.
 PARTY_LABELS = {"client": "le client", "provider": "le domiciliataire"}
@@ -76,6 +83,9 @@ def event_label(
     party = data.get("party")
     if isinstance(party, str) and party in PARTY_LABELS:
         return f"{label} ({PARTY_LABELS[party]})"
+    number = data.get("number")
+    if code in _NUMBERED and isinstance(number, str):
+        return f"{label} : {number}"
     kind = data.get("kind")
     if code == "justificatif.submitted" and isinstance(kind, str):
         revision = data.get("revision")

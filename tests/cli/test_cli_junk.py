@@ -87,6 +87,7 @@ VALID: dict[str, list[str]] = {
     "agrement_numero": ["2024-075-0031"],
     "agrement_prefecture": ["Préfecture de police"],
     "agrement_date": ["2024-01-15", "15/01/2024"],
+    "on": ["2026-03-02", "02/03/2026"],
     "address": ["3 rue de Rivoli"],
     "postcode": ["75004"],
     "city": ["Paris"],

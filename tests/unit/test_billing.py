@@ -100,3 +100,92 @@ def test_contracts_not_in_force_are_not_billed(world: World) -> None:
     world.accepted()  # awaiting its first payment
     world.clock.advance(days=92)
     assert app.bill().issued == []
+
+
+def june_invoice(world: World) -> tuple[int, str]:
+    """A contract in force whose June invoice (due 2 June, by transfer) is issued."""
+    dossier_id = world.signed()
+    world.clock.advance(days=92)  # 2 June 2026
+    (number,) = world.app.bill().issued
+    return dossier_id, number
+
+
+def dunned(world: World, mark: int) -> list[tuple[str, str]]:
+    dunning = ("invoice_reminder", "mail_suspended", "termination_open")
+    return [(m.template, m.to) for m in world.sent_since(mark) if m.template in dunning]
+
+
+def test_an_unpaid_invoice_is_reminded_then_suspends_the_mail_then_the_provider_is_told(
+    world: World,
+) -> None:
+    app = world.app
+    dossier_id, number = june_invoice(world)
+    client = app.get_dossier(dossier_id).client.email
+    provider = app.get_provider(app.get_dossier(dossier_id).dossier.provider_id).email
+    mark = len(world.notifier.sent)
+    app.sweep()
+    assert dunned(world, mark) == []  # due today
+    world.clock.advance(days=3)
+    assert app.sweep().dunning["reminded"] == [number]
+    assert dunned(world, mark) == [("invoice_reminder", client)]
+    reminder = world.sent_since(mark)[-1].body
+    assert "L441-10" in reminder
+    assert "40 €" in reminder
+    app.sweep()
+    assert len(dunned(world, mark)) == 1  # each step once
+
+    world.clock.advance(days=7)  # 10 days late
+    assert app.sweep().dunning["reminded"] == [number]
+    world.clock.advance(days=5)  # 15 days late
+    report = app.sweep().dunning
+    assert (report["reminded"], report["suspended"]) == ([], [dossier_id])
+    details = app.get_dossier(dossier_id)
+    assert details.dossier.mail_suspended_at is not None
+    world.clock.advance(days=15)
+    assert app.sweep().dunning["termination_open"] == [dossier_id]
+    assert dunned(world, mark)[-1] == ("termination_open", provider)
+    assert app.receivable(number).dunning_step == 4
+
+    paid = app.record_invoice_paid(number, reference="VIR-77")
+    assert paid.state == "paid"
+    assert app.get_dossier(dossier_id).dossier.mail_suspended_at is None
+    types = [e.type for e in app.get_dossier(dossier_id).events]
+    assert types[-2:] == ["invoice.paid", "dossier.mail_resumed"]
+    with pytest.raises(Refused, match=f"Invoice {number} is already paid"):
+        app.record_invoice_paid(number)
+    mark = len(world.notifier.sent)
+    world.clock.advance(days=10)
+    app.sweep()
+    assert dunned(world, mark) == []  # a paid invoice is chased no more
+
+
+def test_a_late_sweep_does_every_step_missed_but_sends_one_reminder(world: World) -> None:
+    app = world.app
+    _dossier_id, number = june_invoice(world)
+    mark = len(world.notifier.sent)
+    world.clock.advance(days=12)
+    assert app.sweep().dunning["reminded"] == [number]
+    assert [t for t, _to in dunned(world, mark)] == ["invoice_reminder"]
+    assert app.receivable(number).dunning_step == 2
+
+
+def test_a_period_already_paid_is_never_blocked(world: World) -> None:
+    app = world.app
+    dossier_id, june = june_invoice(world)
+    world.clock.advance(days=91)  # 1 September: June is still unpaid
+    (september,) = app.bill("2026-09").issued
+    app.record_invoice_paid(september)  # the current period is paid
+    world.clock.advance(days=1)
+    report = app.sweep().dunning
+    assert report["suspended"] == []
+    assert app.get_dossier(dossier_id).dossier.mail_suspended_at is None
+    assert app.receivable(june).dunning_step == 4  # the other steps came
+
+
+def test_a_dunning_policy_cannot_retry_a_debit_the_debtor_refused() -> None:
+    from pydantic import ValidationError
+
+    from domicili.config import Settings
+
+    with pytest.raises(ValidationError, match="MD06: a debit returned for this reason"):
+        Settings.model_validate({"dunning": {"retry_reasons": ["AM04", "md06"]}})

@@ -7,11 +7,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..i18n import _, ngettext
-from ._output import emit, json_option
+from ..i18n import N_, _, ngettext
+from ._dates import DATE
+from ._output import DOSSIER, emit, emit_rows, json_option, page_limit, page_options
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from ..models import Receivable
     from . import State
+
+#: What became of an invoice of the running contract, as staff say it.
+STATES = {"open": N_("awaiting payment"), "paid": N_("paid"), "unpaid": N_("unpaid")}
+#: How it is collected.
+COLLECTIONS = {"sepa": N_("SEPA direct debit"), "transfer": N_("transfer")}
 
 
 @click.group()
@@ -59,6 +68,115 @@ def billing_run(state: State, period: str | None, defer_documents: bool, as_json
             click.echo(f"  D-{dossier_id:06d}: {reason}")
 
     emit(report.as_dict(), as_json, human)
+
+
+@billing.command("list")
+@click.option("--dossier", "dossier_id", type=DOSSIER, help="Only this dossier's invoices.")
+@click.option("--unpaid", is_flag=True, help="Only the invoices still owed (open or returned).")
+@page_options("invoices")
+@json_option
+@click.pass_obj
+def billing_list(
+    state: State,
+    dossier_id: int | None,
+    unpaid: bool,
+    limit: int | None,
+    show_all: bool,
+    before: int | None,
+    as_json: bool,
+) -> None:
+    """List the invoices of the running contracts, newest first, and what became of them.
+
+    Example: domicili billing list --unpaid
+    """
+    from ..french import format_eur, numeric_date_fr
+
+    shown, read = page_limit(limit, show_all)
+    rows = state.app().iter_receivables(
+        dossier_id=dossier_id, unpaid=unpaid, limit=read, before=before
+    )
+    emit_rows(
+        rows,
+        limit=shown,
+        as_json=as_json,
+        data=_data,
+        columns=[
+            _("ID"),
+            _("Number"),
+            _("Dossier"),
+            _("Period"),
+            _("Amount"),
+            _("Due"),
+            _("Paid by"),
+            _("State"),
+        ],
+        cells=lambda r: (
+            r.id,
+            r.number,
+            f"D-{r.dossier_id:06d}",
+            f"{numeric_date_fr(r.period_start)} – {numeric_date_fr(r.period_end)}",
+            format_eur(r.amount_cents),
+            numeric_date_fr(r.due_date),
+            _(COLLECTIONS[r.collection]),
+            _state(r),
+        ),
+        noun="invoices",
+    )
+
+
+def _data(r: Receivable) -> dict[str, object]:
+    return r.model_dump(mode="json", exclude={"data"})
+
+
+def _state(r: Receivable) -> str:
+    said = _(STATES[r.state])
+    if r.state == "unpaid" and r.return_reason:
+        said += f" ({r.return_reason})"
+    if r.dunning_step:
+        said += " · " + ngettext("{n} dunning step", "{n} dunning steps", r.dunning_step).format(
+            n=r.dunning_step
+        )
+    return said
+
+
+@billing.command("paid")
+@click.argument("number")
+@click.option(
+    "--method",
+    type=click.Choice(["transfer", "cheque", "card", "cash"]),
+    default="transfer",
+    show_default=True,
+    help="How the client paid.",
+)
+@click.option("--reference", help="The bank's reference of the payment.")
+@click.option("--on", "on", type=DATE, help="The day it was received (default: today).")
+@json_option
+@click.pass_obj
+def billing_paid(
+    state: State,
+    number: str,
+    method: str,
+    reference: str | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
+    """Record that an invoice of a running contract was paid: its dunning stops.
+
+    The dossier's mail service resumes if it was suspended and no other invoice holds
+    it. Example: domicili billing paid F2026-000042 --reference VIR-0042
+    """
+    from ..french import format_eur
+
+    r = state.app().record_invoice_paid(number, method=method, reference=reference, on=on)
+    emit(
+        _data(r),
+        as_json,
+        lambda: click.echo(
+            _("Invoice {number} paid: {amount}.").format(
+                number=r.number, amount=format_eur(r.amount_cents)
+            )
+        ),
+    )
 
 
 COMMANDS = [billing]

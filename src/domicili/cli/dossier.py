@@ -97,11 +97,17 @@ def dossier_list(
             e.dossier.reference,
             e.provider_name,
             e.client_name,
-            f"{e.dossier.status.code} {e.dossier.status.label}",
+            _status(e.dossier),
             _deadline(e.dossier),
         ),
         noun="dossiers",
     )
+
+
+def _status(d: Dossier) -> str:
+    """``S4 Domiciliation en cours``, and whether its mail service is suspended."""
+    shown = f"{d.status.code} {d.status.label}"
+    return shown + " · " + _("mail suspended") if d.mail_suspended_at else shown
 
 
 def _deadline(d: Dossier) -> str:
@@ -142,6 +148,13 @@ def _show(details: DossierDetails) -> None:
         say(_("Amount due: {amount} incl. VAT").format(amount=amount))
     if details.payment_link:
         say(_("Pay online: {link}").format(link=details.payment_link))
+    if d.mail_suspended_at:
+        say(
+            _(
+                "Mail service suspended since {when} for an unpaid invoice: mail is kept, "
+                "not scanned, forwarded or handed over until it is paid."
+            ).format(when=_paris(d.mail_suspended_at))
+        )
     if d.dismissal_reason:
         say(_("Internal reason for closing: {reason}").format(reason=d.dismissal_reason))
     table(

@@ -49,6 +49,8 @@ PYDANTIC: dict[str, str] = {
     "email": N_("{value} is not an email address"),
     "url": N_("{value} is not an http:// or https:// URL"),
     "smtp_tls": N_("choose either starttls (port 587) or ssl (port 465), not both"),
+    "days": N_("each day must be from 1 to 365"),
+    "never_retried": N_("{codes}: a debit returned for this reason is never presented again"),
 }
 
 

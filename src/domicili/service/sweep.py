@@ -29,29 +29,41 @@ class SweepReport:
     signature_reminders: list[int] = field(default_factory=list)
     #: The numbers of the invoices of the running contracts issued (the periods opened).
     invoices: list[str] = field(default_factory=list)
+    #: The invoices whose direct debit was collected (its day came).
+    collected: list[str] = field(default_factory=list)
+    #: What dunning did (:class:`~.dunning.DunningReport` as a dict).
+    dunning: dict[str, list[Any]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, list[Any]]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "reminders": self.reminders,
             "expired": self.expired,
             "signature_reminders": self.signature_reminders,
             "invoices": self.invoices,
+            "collected": self.collected,
+            "dunning": self.dunning,
         }
 
 
 def run(ctx: Context) -> SweepReport:
     """The whole periodic job: payment reminders and expiry, reminders to sign, then
-    the invoices of the running contracts whose period opened (:mod:`.billing`).
+    for the running contracts the invoices of the periods that opened
+    (:mod:`.billing`), the direct debits collected on their day, and dunning.
 
     When messages are delivered after commit, each dossier's messages go out right
     after its own transaction commits (within the command's delivery deadline), and
     every message still waiting is tried again at the end.
     """
+    from . import dunning
     from .billing import run as bill
+    from .receivables import collect_due_debits
 
     report = sweep(ctx)
     report.signature_reminders = signature_reminders(ctx, after_each=deliver_committed)
     report.invoices = bill(ctx, after_each=deliver_committed).issued
+    today = paris_date(ctx.now())
+    report.collected = collect_due_debits(ctx, today)
+    report.dunning = dunning.run(ctx, today, after_each=deliver_committed).as_dict()
     if ctx.deliver_after_commit:
         deliver_pending(ctx, due_only=True)
     return report
