@@ -16,6 +16,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── OfferNotFound              offer_id
     │   ├── InvoiceNotFound            number
     │   ├── PaymentNotFound            payment_id
+    │   ├── MandateNotFound            reference: no SEPA mandate by that reference or dossier
     │   └── PieceNotFound              dossier_id, kind, revision: no such file received
     ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
@@ -23,6 +24,8 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── AnswersError               a questionnaire answer missing or wrong
     │   ├── JustificatifRejected       a file that is not PDF/JPEG/PNG, or too big
     │   ├── ImportRowsError            rows: a bulk import with invalid rows
+    │   ├── DirectDebitError           end_to_end_id: a SEPA debit file that cannot be made
+    │   ├── ReturnsFileError           kind, message_id: not a bank's rejects/returns file
     │   └── ConfigError                domicili.toml or a reference data file is wrong
     ├── Refused                        dossier_id, status: understood, not allowed now
     │   ├── InvalidTransition          trigger, allowed: the status does not allow it
@@ -33,6 +36,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── NoWayToPay                 provider_id: no bank details and no card-payment link
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
     │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
+    │   ├── MandateRefused             reference: used already, revoked already, no contract
     │   └── SignatureRefused           party, needs_new_code: wrong or expired code, locked…
     ├── TemplateError                  a document or message template that cannot render
     ├── DatabaseError                  cannot be opened, or made by a newer domicili
@@ -60,6 +64,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseMissing",
     "DatabaseUnavailable",
+    "DirectDebitError",
     "DomiciliError",
     "DossierNotFound",
     "DuplicateRequest",
@@ -69,6 +74,8 @@ __all__ = [
     "InvalidTransition",
     "InvoiceNotFound",
     "JustificatifRejected",
+    "MandateNotFound",
+    "MandateRefused",
     "MissingJustificatifs",
     "NewerRevision",
     "NoWayToPay",
@@ -80,6 +87,7 @@ __all__ = [
     "PieceNotFound",
     "ProviderNotFound",
     "Refused",
+    "ReturnsFileError",
     "SignatureRefused",
     "StoredFileAltered",
     "TemplateError",
@@ -130,6 +138,19 @@ class PaymentNotFound(NotFound):
     def __init__(self, payment_id: object) -> None:
         super().__init__(_("Payment {payment_id} not found.").format(payment_id=payment_id))
         self.payment_id = payment_id
+
+
+class MandateNotFound(NotFound):
+    """No SEPA mandate has this reference (RUM), or the dossier has none in force."""
+
+    def __init__(self, reference: object, *, dossier_id: int | None = None) -> None:
+        if dossier_id is not None:
+            text = _("Dossier {dossier_id} has no SEPA mandate.")
+        else:
+            text = _("SEPA mandate {reference} not found.")
+        super().__init__(text.format(reference=reference, dossier_id=dossier_id))
+        self.reference = reference
+        self.dossier_id = dossier_id
 
 
 class PieceNotFound(NotFound):
@@ -210,6 +231,34 @@ class ImportRowsError(InvalidInput):
                 count,
             )
         super().__init__(text.format(count=count, first=first, more=count - 5))
+
+
+class DirectDebitError(InvalidInput):
+    """A SEPA direct-debit file that cannot be made from what was given: no debit, an
+    amount that is not positive, an unknown format…; ``end_to_end_id`` names the debit."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        end_to_end_id: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field, value=value)
+        self.end_to_end_id = end_to_end_id
+
+
+class ReturnsFileError(InvalidInput):
+    """A file that is not a bank's report of rejected (pain.002) or returned (camt.054)
+    direct debits, or one that names none; ``kind`` and ``message_id`` say what it was."""
+
+    def __init__(
+        self, message: str, *, kind: str | None = None, message_id: str | None = None
+    ) -> None:
+        super().__init__(message, field="file")
+        self.kind = kind
+        self.message_id = message_id
 
 
 class Refused(DomiciliError):
@@ -363,6 +412,17 @@ class PaymentRefused(Refused):
         self.amount_cents = amount_cents
         self.due_cents = due_cents
         self.payment_id = payment_id
+
+
+class MandateRefused(Refused):
+    """A SEPA mandate that cannot be recorded or changed: its reference (RUM) is already
+    one of the provider's, it is revoked already, or the dossier has no contract in force."""
+
+    def __init__(
+        self, message: str, *, reference: str | None = None, dossier_id: int | None = None
+    ) -> None:
+        super().__init__(message, dossier_id=dossier_id)
+        self.reference = reference
 
 
 class SignatureRefused(Refused):

@@ -17,6 +17,7 @@ __all__ = [
     "is_mobile",
     "local_phone",
     "normalize_bic",
+    "normalize_creditor_identifier",
     "normalize_email",
     "normalize_iban",
     "normalize_phone",
@@ -144,6 +145,28 @@ def normalize_bic(value: str, *, field: str = "bic") -> str:
             field=field,
             value=value,
         ) from None
+
+
+def normalize_creditor_identifier(value: str, *, field: str = "creditor_identifier") -> str:
+    """A French SEPA creditor identifier (ICS): ``FR``, 2 check digits, a 3-character
+    business code and 6 characters, checked with its key (``FR72ZZZ123456``)."""
+    from stdnum.eu import at_02
+
+    text = _ascii(value, field, _("creditor identifier (ICS)"))
+    try:
+        compact = str(at_02.validate(text))
+    except Exception:
+        compact = ""
+    if not (compact.startswith("FR") and len(compact) == 13):
+        raise InvalidIdentifier(
+            _(
+                "{field}: {value} is not a valid French creditor identifier (ICS: FR, 2 check "
+                "digits, a 3-character business code and 6 characters, e.g. FR72ZZZ123456)."
+            ).format(field=field, value=repr(value)),
+            field=field,
+            value=value,
+        )
+    return compact
 
 
 def phone_region(postcode: str | None) -> str:
