@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         UnknownCode,
     )
     from .geography import Departement, Region
+    from .mandates import Mandate, MandateAmendment
     from .models import (
         Agrement,
         Attachment,
@@ -124,6 +125,8 @@ _HOMES: dict[str, str] = {
     "Event": "models",
     "Invoice": "models",
     "JustificatifRevision": "models",
+    "Mandate": "mandates",
+    "MandateAmendment": "mandates",
     "Offer": "models",
     "OutboxMessage": "models",
     "Payment": "models",
@@ -232,6 +235,8 @@ __all__ = [
     "InvoiceNotFound",
     "JustificatifRejected",
     "JustificatifRevision",
+    "Mandate",
+    "MandateAmendment",
     "MandateNotFound",
     "MandateRefused",
     "MissingJustificatifs",

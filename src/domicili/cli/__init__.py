@@ -110,6 +110,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "dossier": "dossier",
     "justificatif": "justificatif",
     "payment": "payment",
+    "mandate": "mandate",
     "contract": "documents",
     "attestation": "documents",
     "invoice": "documents",

@@ -44,6 +44,10 @@ def bank_of(iban: str) -> tuple[str | None, str | None]:
     """
     from schwifty import IBAN
 
-    checked = IBAN(normalize_iban(iban), validate_bban=False)
-    bic = checked.bic
+    compact = normalize_iban(iban)
+    try:
+        checked = IBAN(compact, validate_bban=False)
+        bic = checked.bic
+    except ValueError:  # a country's layout schwifty does not know: no bank to name
+        return (None, None)
     return (str(bic) if bic is not None else None, checked.bank_name or None)

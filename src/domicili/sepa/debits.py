@@ -9,7 +9,6 @@ creation time are the caller's, so that the same debits give the same file.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DirectDebitError
 from ..i18n import _
+from ..identifiers import is_sepa_identifier
 from ..money import MAX_CENTS
 
 if TYPE_CHECKING:
@@ -29,11 +29,6 @@ __all__ = ["DEFAULT_FORMAT", "FORMATS", "Creditor", "Debit", "check_text_id", "d
 FORMATS = ("pain.008.001.08", "pain.008.001.02")
 DEFAULT_FORMAT = FORMATS[0]
 SEQUENCES = ("FRST", "RCUR", "OOFF", "FNAL")
-
-#: The characters the EPC allows in a mandate reference, an end-to-end or message
-#: identifier (Latin letters, digits and ``/ - ? : ( ) . , ' +``), at most 35, not
-#: starting or ending with "/" nor holding "//".
-_ID = re.compile(r"[A-Za-z0-9/\-?:().,'+]{1,35}")
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ def check_text_id(value: str, *, field: str) -> str:
     """``value`` when the EPC allows it as an identifier (mandate reference, end-to-end
     or message identifier), else :class:`DirectDebitError` with a sentence."""
     text = str(value)
-    if _ID.fullmatch(text) and not (text.startswith("/") or text.endswith("/") or "//" in text):
+    if is_sepa_identifier(text):
         return text
     raise DirectDebitError(
         _(

@@ -14,6 +14,7 @@ from .billing import BillingStore
 from .directory import DirectoryStore
 from .dossiers import DossierStore
 from .integrity import IntegrityStore
+from .mandates import MandateStore
 from .messages import MessageStore
 from .signing import SigningStore
 
@@ -29,7 +30,13 @@ class _Migration(Protocol):
 
 
 class SqlStore(
-    DirectoryStore, DossierStore, BillingStore, SigningStore, MessageStore, IntegrityStore
+    DirectoryStore,
+    DossierStore,
+    BillingStore,
+    SigningStore,
+    MessageStore,
+    IntegrityStore,
+    MandateStore,
 ):
     """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
     and the outbox; one engine's subclass opens the connection and applies migrations."""
