@@ -10,12 +10,15 @@ with its date, for the bank's amendment details and for the record.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from . import identifiers
 from .models import Bic, Day, Iban, Text, _checked, _Model
+
+if TYPE_CHECKING:
+    from .sepa import Amendment
 
 __all__ = ["AMENDABLE", "Mandate", "MandateAmendment", "MandateReference"]
 
@@ -84,3 +87,33 @@ class Mandate(_Model):
             signed_on=self.signed_on,
             changed=changed,
         )
+
+    def amendment_since(self, since: datetime | None) -> Amendment | None:
+        """What the bank must be told with the next collection when the mandate was
+        amended after ``since`` (its last collection; ``None``: never collected, and a
+        first collection carries no amendment): the reference and account it had then."""
+        from .sepa import Amendment
+
+        if since is None:
+            return None
+        later = [a for a in self.amendments if a.amended_at > since]
+        if not later:
+            return None
+        before = later[0]
+        reference = before.reference if before.reference != self.reference else None
+        other_bank = before.iban != self.iban and _bank(before.iban) != _bank(self.iban)
+        iban = before.iban if before.iban != self.iban and not other_bank else None
+        if reference is None and iban is None and not other_bank:
+            return None
+        return Amendment(mandate_reference=reference, iban=iban, other_bank=other_bank)
+
+
+def _bank(iban: str) -> str:
+    """The country and national bank code of an IBAN (its BBAN's first part when the
+    layout is unknown)."""
+    from schwifty import IBAN
+
+    try:
+        return f"{iban[:2]}{IBAN(iban, validate_bban=False).bank_code}"
+    except ValueError:
+        return iban[:9]

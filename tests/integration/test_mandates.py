@@ -80,6 +80,26 @@ def test_a_new_iban_amends_the_mandate_and_keeps_the_old_values(world: World) ->
     assert "FR7630006000011234567890189" not in str(event.data)
 
 
+def test_the_next_debit_after_an_amendment_tells_the_bank_what_changed(world: World) -> None:
+    from domicili.sepa import Amendment
+
+    dossier_id = world.in_force()
+    add(world, dossier_id, reference="RUM-1")
+    collected = world.clock.advance(days=30)
+    assert world.app.active_mandate(dossier_id).amendment_since(collected) is None  # type: ignore[union-attr]
+    world.clock.advance(days=1)
+    same_bank = add(world, dossier_id, reference="RUM-2", iban="FR76 3000 6000 0111 1111 1111 186")
+    assert same_bank.amendment_since(None) is None  # never collected: nothing to tell
+    assert same_bank.amendment_since(collected) == Amendment(
+        mandate_reference="RUM-1", iban="FR7630006000011234567890189"
+    )
+    world.clock.advance(days=1)
+    moved = add(world, dossier_id, reference="RUM-2", iban=OTHER_IBAN)
+    # The values of the first amendment since the collection: the reference, another bank.
+    assert moved.amendment_since(collected) == Amendment(mandate_reference="RUM-1", other_bank=True)
+    assert moved.amendment_since(world.clock.now()) is None
+
+
 def test_the_same_mandate_given_again_changes_nothing(world: World, dump: Any) -> None:
     dossier_id = world.in_force()
     first = add(world, dossier_id)
@@ -148,6 +168,7 @@ def test_a_revoked_mandate_is_not_collected_and_is_revoked_once(world: World, du
     with pytest.raises(MandateRefused, match="was revoked on 02/03/2026; nothing was changed"):
         world.app.revoke_mandate(mandate.reference)
     assert dump(world.app.store.location) == before
+    assert world.app.verify_audit().ok
     # A new mandate takes a new reference; the old one stays the provider's.
     with pytest.raises(MandateRefused, match="already used"):
         add(world, dossier_id)

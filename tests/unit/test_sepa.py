@@ -15,6 +15,7 @@ from domicili.sepa import (
     FORMATS,
     REASONS,
     RETRYABLE,
+    Amendment,
     Creditor,
     Debit,
     bank_of,
@@ -111,6 +112,38 @@ def test_debit_file_passes_its_schema_with_one_batch_per_sequence_and_date(forma
     }
     ids = [n.text for n in root.iterfind(".//p:PmtInfId", ns)]
     assert len(set(ids)) == 4
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_an_amended_mandate_is_told_to_the_bank_with_its_next_debit(format: str) -> None:
+    debits = [
+        debit(
+            1,
+            amendment=Amendment(mandate_reference="OLD-RUM-1", iban="FR1420041010050500013M02606"),
+        ),
+        debit(2, amendment=Amendment(other_bank=True)),
+        debit(3),
+    ]
+    data = debit_file(CREDITOR, debits, message_id="M1", created_at=CREATED, format=format)
+    root = etree.fromstring(data)
+    assert schema(format).validate(root), schema(format).error_log
+    ns = {"p": f"urn:iso:std:iso:20022:tech:xsd:{format}"}
+    found = {}
+    for tx in root.iterfind(".//p:DrctDbtTxInf", ns):
+        related = tx.find(".//p:MndtRltdInf", ns)
+        found[tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns)] = (
+            related.findtext("p:AmdmntInd", namespaces=ns),
+            related.findtext("p:AmdmntInfDtls/p:OrgnlMndtId", namespaces=ns),
+            related.findtext("p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:IBAN", namespaces=ns),
+            related.findtext(
+                "p:AmdmntInfDtls/p:OrgnlDbtrAgt/p:FinInstnId/p:Othr/p:Id", namespaces=ns
+            ),
+        )
+    assert found == {
+        "F-2026-000001": ("true", "OLD-RUM-1", "FR1420041010050500013M02606", None),
+        "F-2026-000002": ("true", None, None, "SMNDA"),
+        "F-2026-000003": (None, None, None, None),
+    }
 
 
 def test_the_same_debits_give_the_same_file() -> None:
@@ -371,6 +404,22 @@ def test_a_report_that_rejects_nothing_names_no_debit() -> None:
     text = PAIN_002.format(version="pain.002.001.03").replace("RJCT", "ACCP")
     with pytest.raises(ReturnsFileError, match="REJ-20261211-0001 names no rejected or returned"):
         read_returns(text.encode())
+
+
+def test_a_report_rejecting_the_whole_file_says_nothing_was_collected() -> None:
+    whole = """<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+  <GrpHdr><MsgId>REJ-FILE-9</MsgId><CreDtTm>2026-12-02T07:00:00</CreDtTm></GrpHdr>
+  <OrgnlGrpInfAndSts><OrgnlMsgId>DOM-2026-12-01</OrgnlMsgId>
+    <OrgnlMsgNmId>pain.008.001.02</OrgnlMsgNmId><GrpSts>RJCT</GrpSts>
+    <StsRsnInf><Rsn><Cd>FF01</Cd></Rsn></StsRsnInf></OrgnlGrpInfAndSts>
+</CstmrPmtStsRpt></Document>"""
+    with pytest.raises(ReturnsFileError) as caught:
+        read_returns(whole.encode())
+    assert str(caught.value) == (
+        "The pain.002 file REJ-FILE-9 rejects the whole file DOM-2026-12-01 (reason FF01) "
+        "without naming its debits: none was collected; correct the file and send it again."
+    )
 
 
 def test_a_notification_of_collected_debits_only_names_no_return() -> None:

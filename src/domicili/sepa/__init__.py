@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from ..identifiers import normalize_creditor_identifier, normalize_iban
 from .codes import FINAL, REASONS, RETRYABLE, reason_label
-from .debits import DEFAULT_FORMAT, FORMATS, Creditor, Debit, check_text_id, debit_file
+from .debits import (
+    DEFAULT_FORMAT,
+    FORMATS,
+    Amendment,
+    Creditor,
+    Debit,
+    check_text_id,
+    debit_file,
+)
 from .returns import Return, ReturnsFile, read_returns
 
 __all__ = [
@@ -18,6 +26,7 @@ __all__ = [
     "FORMATS",
     "REASONS",
     "RETRYABLE",
+    "Amendment",
     "Creditor",
     "Debit",
     "Return",

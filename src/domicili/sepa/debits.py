@@ -22,7 +22,15 @@ from ..money import MAX_CENTS
 if TYPE_CHECKING:
     from lxml import etree
 
-__all__ = ["DEFAULT_FORMAT", "FORMATS", "Creditor", "Debit", "check_text_id", "debit_file"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "FORMATS",
+    "Amendment",
+    "Creditor",
+    "Debit",
+    "check_text_id",
+    "debit_file",
+]
 
 #: The EPC rulebook's messages since March 2024, and the older version many French
 #: banks' guides still specify.
@@ -42,6 +50,17 @@ class Creditor:
 
 
 @dataclass(frozen=True)
+class Amendment:
+    """What a mandate changed since its last collection, told to the bank with the next
+    one (the mandate's amendment details): the reference before, the account before at
+    the same bank, or that the debtor moved to another bank (``SMNDA``)."""
+
+    mandate_reference: str | None = None
+    iban: str | None = None
+    other_bank: bool = False
+
+
+@dataclass(frozen=True)
 class Debit:
     """One collection: ``end_to_end_id`` is its key in the bank's returns files."""
 
@@ -56,6 +75,8 @@ class Debit:
     collection_date: date
     #: The invoice number and period, at most 140 characters.
     remittance: str
+    #: Set on the first collection after the mandate was amended.
+    amendment: Amendment | None = None
 
 
 def check_text_id(value: str, *, field: str) -> str:
@@ -105,7 +126,8 @@ def debit_file(
     for debit in debits:
         sdd.add_payment(_payment(debit))
     raw: bytes = sdd.export(validate=False)
-    return _finish(raw, format, message_id=message_id, created_at=created_at)
+    amended = {d.end_to_end_id: d.amendment for d in debits if d.amendment is not None}
+    return _finish(raw, format, message_id=message_id, created_at=created_at, amended=amended)
 
 
 def _payment(debit: Debit) -> dict[str, Any]:
@@ -180,8 +202,16 @@ def _check_debit(debit: Debit, seen: set[str]) -> None:
         )
 
 
-def _finish(raw: bytes, format: str, *, message_id: str, created_at: datetime) -> bytes:
-    """The file with our identifiers and time, checked against the schema."""
+def _finish(
+    raw: bytes,
+    format: str,
+    *,
+    message_id: str,
+    created_at: datetime,
+    amended: dict[str, Amendment],
+) -> bytes:
+    """The file with our identifiers, time and amendment details, checked against the
+    schema."""
     from lxml import etree
 
     root = etree.fromstring(raw, _parser())
@@ -194,6 +224,11 @@ def _finish(raw: bytes, format: str, *, message_id: str, created_at: datetime) -
     for number, node in enumerate(batches, 1):
         suffix = f"-{number}"
         node.text = message_id[: 35 - len(suffix)] + suffix
+    if amended:
+        for tx in root.iterfind(".//p:DrctDbtTxInf", ns):
+            amendment = amended.get(tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns))
+            if amendment is not None:
+                _amendment_details(tx.find("p:DrctDbtTx/p:MndtRltdInf", ns), amendment, ns)
     schema = _schema(format)
     if not schema.validate(root):
         error = schema.error_log.last_error
@@ -205,6 +240,30 @@ def _finish(raw: bytes, format: str, *, message_id: str, created_at: datetime) -
             value=format,
         )
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def _amendment_details(mandate: Any, amendment: Amendment, ns: dict[str, str]) -> None:
+    """``AmdmntInd`` and ``AmdmntInfDtls`` after the mandate's signature date."""
+    from lxml import etree
+
+    def element(parent: Any, name: str, text: str | None = None) -> Any:
+        node = etree.SubElement(parent, f"{{{ns['p']}}}{name}")
+        node.text = text
+        return node
+
+    signed = mandate.find("p:DtOfSgntr", ns)
+    indicator = etree.Element(f"{{{ns['p']}}}AmdmntInd")
+    indicator.text = "true"
+    signed.addnext(indicator)
+    details = etree.Element(f"{{{ns['p']}}}AmdmntInfDtls")
+    indicator.addnext(details)
+    if amendment.mandate_reference:
+        element(details, "OrgnlMndtId", amendment.mandate_reference)
+    if amendment.other_bank:
+        other = element(element(element(details, "OrgnlDbtrAgt"), "FinInstnId"), "Othr")
+        element(other, "Id", "SMNDA")
+    elif amendment.iban:
+        element(element(element(details, "OrgnlDbtrAcct"), "Id"), "IBAN", amendment.iban)
 
 
 def _parser() -> etree.XMLParser:

@@ -71,6 +71,8 @@ def read_returns(data: bytes) -> ReturnsFile:
         )
     body = next((child for child in root if isinstance(child.tag, str)), None)
     message_id = _text(_first(body, "GrpHdr", "MsgId")) or ""
+    if not returns and kind == "pain.002":
+        _refused_whole(body, message_id)
     if not returns:
         raise ReturnsFileError(
             _(
@@ -81,6 +83,28 @@ def read_returns(data: bytes) -> ReturnsFile:
             message_id=message_id,
         )
     return ReturnsFile(message_id=message_id, kind=kind, returns=returns)
+
+
+def _refused_whole(report: Any, message_id: str) -> None:
+    """A report that rejects a whole file or batch without listing its debits: say so."""
+    group = _first(report, "OrgnlGrpInfAndSts")
+    refused = [(group, "GrpSts")] + [(b, "PmtInfSts") for b in _all(report, "OrgnlPmtInfAndSts")]
+    for holder, status in refused:
+        if holder is not None and _text(_first(holder, status)) == "RJCT":
+            original = _text(_first(group, "OrgnlMsgId")) or "?"
+            raise ReturnsFileError(
+                _(
+                    "The pain.002 file {message_id} rejects the whole file {original} "
+                    "(reason {reason}) without naming its debits: none was collected; "
+                    "correct the file and send it again."
+                ).format(
+                    message_id=message_id or "?",
+                    original=original,
+                    reason=_reason(_first(holder, "StsRsnInf")) or "?",
+                ),
+                kind="pain.002",
+                message_id=message_id,
+            )
 
 
 def _parse(data: bytes) -> Any:
