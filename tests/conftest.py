@@ -320,27 +320,27 @@ class World:
         self.app.accept(dossier_id)
         return dossier_id
 
-    def signed(self, provider_id: int | None = None, **client: Any) -> int:
-        """A dossier accepted, paid by transfer and signed by both parties (S4): a
-        contract in force. A new provider (its codes by SMS) when none is named."""
+    def in_force(self, *providers: int, **client: Any) -> int:
+        """A dossier in force (S4) with ``providers`` (a new one when none): accepted,
+        paid by transfer, signed by both parties with the codes they were sent."""
         import re
 
-        if provider_id is None:
-            provider_id = self.provider(phone="06 98 76 54 32")
-        (dossier_id,) = self.demande(provider_id, **client)
+        (dossier_id,) = self.demande(*providers, **client)
         self.ready(dossier_id)
         self.app.accept(dossier_id)
         mark = len(self.notifier.sent)
-        assert self.app.record_payment(dossier_id, method="transfer").outcome == "applied"
-        codes = {}
+        self.app.record_payment(dossier_id, method="transfer")
+        provider = self.app.get_dossier(dossier_id).provider
+        ours = {provider.phone, provider.email, provider.representative_email}
+        codes: dict[str, str] = {}
         for message in self.sent_since(mark):
-            found = re.search(r"code de signature du contrat D-\d{6} est (\S+)\.", message.body)
-            if found:
-                codes[message.to] = found.group(1)
-        details = self.app.get_dossier(dossier_id)
-        provider = self.app.get_provider(provider_id)
-        self.app.sign(dossier_id, "client", codes[details.client.phone])
-        self.app.sign(dossier_id, "provider", codes[provider.phone])
+            # The code goes by SMS to a mobile, else in the email of the contract to sign.
+            found = re.search(r"(?is)code de signature.*?(?<![-\d])(\d{6})(?!\d)", message.body)
+            if found and message.dossier_id == dossier_id:
+                codes["provider" if message.to in ours else "client"] = found.group(1)
+        for party, code in codes.items():
+            self.app.sign(dossier_id, party, code)
+        assert self.app.get_dossier(dossier_id).dossier.status.in_force
         return dossier_id
 
     def sent_since(self, mark: int) -> list[Any]:

@@ -59,6 +59,7 @@ class Directory:
         share_capital_cents: int | None = None,
         iban: str | None = None,
         bic: str | None = None,
+        creditor_identifier: str | None = None,
         departement: str | None = None,
         insee_commune: str | None = None,
         departements: Sequence[str] = (),
@@ -73,7 +74,9 @@ class Directory:
         attestation. ``departement`` (checked against the postcode) and ``insee_commune`` settle
         border communes. It serves its own département unless ``departements`` lists
         others, and offers ``services`` (default: ``domiciliation``). A SIREN, phone,
-        email, IBAN or BIC that is not one raises :class:`~domicili.InvalidIdentifier`.
+        email, IBAN or BIC that is not one raises :class:`~domicili.InvalidIdentifier`,
+        and so does a ``creditor_identifier`` (its SEPA ICS, needed to collect by direct
+        debit) whose key is wrong.
         """
         fields: dict[str, Any] = dict(
             name=name,
@@ -95,6 +98,7 @@ class Directory:
             share_capital_cents=share_capital_cents,
             iban=iban,
             bic=bic,
+            creditor_identifier=creditor_identifier,
             departement=departement,
             departements=departements,
             services=services,
@@ -126,6 +130,7 @@ class Directory:
         phone: str | None = None,
         iban: str | None = None,
         bic: str | None = None,
+        creditor_identifier: str | None = None,
         departements: Sequence[str] | None = None,
         services: Sequence[str] | None = None,
     ) -> Provider:
@@ -158,6 +163,7 @@ class Directory:
             phone=phone,
             iban=iban,
             bic=bic,
+            creditor_identifier=creditor_identifier,
             departements=departements,
             services=services,
         )

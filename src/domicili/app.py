@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ._bootstrap import compose, remove_scratch
 from ._directory import Directory
+from ._mandates import Mandates
 from .clock import Clock
 from .config import Settings, load_settings
 from .errors import DomiciliError
@@ -94,11 +95,12 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class Domicili(Directory):
+class Domicili(Directory, Mandates):
     """One provider back office (or a whole directory) over one database.
 
     Each method is one call into the service layer; the directory's calls (providers,
-    offers, search) come from :class:`~domicili._directory.Directory`.
+    offers, search) come from :class:`~domicili._directory.Directory`, the SEPA
+    mandates' from :class:`~domicili._mandates.Mandates`.
 
     :param db: path of the SQLite file (``":memory:"`` for a throw-away one), or a
         ``postgresql://user@host:5432/name`` URL of a PostgreSQL database.

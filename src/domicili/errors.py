@@ -17,6 +17,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── InvoiceNotFound            number
     │   ├── PaymentNotFound            payment_id
     │   ├── MessageNotFound            message_id: no such message in the outbox
+    │   ├── MandateNotFound            reference: no SEPA mandate by that reference or dossier
     │   └── PieceNotFound              dossier_id, kind, revision: no such file received
     ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
@@ -24,6 +25,8 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── AnswersError               a questionnaire answer missing or wrong
     │   ├── JustificatifRejected       a file that is not PDF/JPEG/PNG, or too big
     │   ├── ImportRowsError            rows: a bulk import with invalid rows
+    │   ├── DirectDebitError           end_to_end_id: a SEPA debit file that cannot be made
+    │   ├── ReturnsFileError           kind, message_id: not a bank's rejects/returns file
     │   └── ConfigError                domicili.toml or a reference data file is wrong
     ├── Refused                        dossier_id, status: understood, not allowed now
     │   ├── InvalidTransition          trigger, allowed: the status does not allow it
@@ -34,6 +37,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── NoWayToPay                 provider_id: no bank details and no card-payment link
     │   ├── OutOfScope                 provider_id: beyond the one provider in scope
     │   ├── PaymentRefused             amount_cents, due_cents, payment_id: cannot be applied
+    │   ├── MandateRefused             reference: used already, revoked already, no contract
     │   └── SignatureRefused           party, needs_new_code: wrong or expired code, locked…
     ├── TemplateError                  a document or message template that cannot render
     ├── DatabaseError                  cannot be opened, or made by a newer domicili
@@ -61,6 +65,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseMissing",
     "DatabaseUnavailable",
+    "DirectDebitError",
     "DomiciliError",
     "DossierNotFound",
     "DuplicateRequest",
@@ -70,6 +75,8 @@ __all__ = [
     "InvalidTransition",
     "InvoiceNotFound",
     "JustificatifRejected",
+    "MandateNotFound",
+    "MandateRefused",
     "MessageNotFound",
     "MissingJustificatifs",
     "NewerRevision",
@@ -82,6 +89,7 @@ __all__ = [
     "PieceNotFound",
     "ProviderNotFound",
     "Refused",
+    "ReturnsFileError",
     "SignatureRefused",
     "StoredFileAltered",
     "TemplateError",
@@ -138,6 +146,19 @@ class MessageNotFound(NotFound):
     def __init__(self, message_id: object) -> None:
         super().__init__(_("Message {message_id} not found.").format(message_id=message_id))
         self.message_id = message_id
+
+
+class MandateNotFound(NotFound):
+    """No SEPA mandate has this reference (RUM), or the dossier has none in force."""
+
+    def __init__(self, reference: object, *, dossier_id: int | None = None) -> None:
+        if dossier_id is not None:
+            text = _("Dossier {dossier_id} has no SEPA mandate.")
+        else:
+            text = _("SEPA mandate {reference} not found.")
+        super().__init__(text.format(reference=reference, dossier_id=dossier_id))
+        self.reference = reference
+        self.dossier_id = dossier_id
 
 
 class PieceNotFound(NotFound):
@@ -218,6 +239,34 @@ class ImportRowsError(InvalidInput):
                 count,
             )
         super().__init__(text.format(count=count, first=first, more=count - 5))
+
+
+class DirectDebitError(InvalidInput):
+    """A SEPA direct-debit file that cannot be made from what was given: no debit, an
+    amount that is not positive, an unknown format…; ``end_to_end_id`` names the debit."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        end_to_end_id: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field, value=value)
+        self.end_to_end_id = end_to_end_id
+
+
+class ReturnsFileError(InvalidInput):
+    """A file that is not a bank's report of rejected (pain.002) or returned (camt.054)
+    direct debits, or one that names none; ``kind`` and ``message_id`` say what it was."""
+
+    def __init__(
+        self, message: str, *, kind: str | None = None, message_id: str | None = None
+    ) -> None:
+        super().__init__(message, field="file")
+        self.kind = kind
+        self.message_id = message_id
 
 
 class Refused(DomiciliError):
@@ -371,6 +420,17 @@ class PaymentRefused(Refused):
         self.amount_cents = amount_cents
         self.due_cents = due_cents
         self.payment_id = payment_id
+
+
+class MandateRefused(Refused):
+    """A SEPA mandate that cannot be recorded or changed: its reference (RUM) is already
+    one of the provider's, it is revoked already, or the dossier has no contract in force."""
+
+    def __init__(
+        self, message: str, *, reference: str | None = None, dossier_id: int | None = None
+    ) -> None:
+        super().__init__(message, dossier_id=dossier_id)
+        self.reference = reference
 
 
 class SignatureRefused(Refused):

@@ -62,6 +62,10 @@ EVENT_LABELS: dict[str, str] = {
     "provider.resumed": "Domiciliataire rétabli",
     "provider.imported": "Domiciliataires importés",
     "offer.added": "Offre publiée",
+    "mandate.added": "Mandat de prélèvement SEPA enregistré",
+    "mandate.amended": "Mandat de prélèvement SEPA modifié (anciennes valeurs conservées)",
+    "mandate.revoked": "Mandat de prélèvement SEPA révoqué",
+    "mandate.first_collection": "Premier prélèvement SEPA présenté (FRST)",
 }
 
 #: Events of one invoice of the running contract, labelled with its number.

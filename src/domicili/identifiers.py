@@ -7,6 +7,7 @@ Each function returns the compact canonical form or raises
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from .errors import InvalidIdentifier
@@ -15,10 +16,13 @@ from .i18n import _
 __all__ = [
     "OVERSEAS_PHONE_REGIONS",
     "is_mobile",
+    "is_sepa_identifier",
     "local_phone",
     "normalize_bic",
+    "normalize_creditor_identifier",
     "normalize_email",
     "normalize_iban",
+    "normalize_mandate_reference",
     "normalize_phone",
     "normalize_siren",
     "normalize_siret",
@@ -144,6 +148,58 @@ def normalize_bic(value: str, *, field: str = "bic") -> str:
             field=field,
             value=value,
         ) from None
+
+
+def normalize_creditor_identifier(value: str, *, field: str = "creditor_identifier") -> str:
+    """A French SEPA creditor identifier (ICS): ``FR``, 2 check digits, a 3-character
+    business code and 6 characters, checked with its key (``FR72ZZZ123456``)."""
+    from stdnum.eu import at_02
+
+    text = _ascii(value, field, _("creditor identifier (ICS)"))
+    try:
+        compact = str(at_02.validate(text))
+    except Exception:
+        compact = ""
+    if not (compact.startswith("FR") and len(compact) == 13):
+        raise InvalidIdentifier(
+            _(
+                "{field}: {value} is not a valid French creditor identifier (ICS: FR, 2 check "
+                "digits, a 3-character business code and 6 characters, e.g. FR72ZZZ123456)."
+            ).format(field=field, value=repr(value)),
+            field=field,
+            value=value,
+        )
+    return compact
+
+
+#: What the EPC allows in a mandate reference (RUM) and in the identifiers of a debit:
+#: at most 35 Latin letters, digits and ``/ - ? : ( ) . , ' +``.
+_SEPA_IDENTIFIER = re.compile(r"[A-Za-z0-9/\-?:().,'+]{1,35}")
+
+
+def is_sepa_identifier(text: str) -> bool:
+    """True when ``text`` may identify a SEPA mandate or debit: the characters the EPC
+    allows, at most 35, not starting or ending with "/" nor holding "//"."""
+    return bool(_SEPA_IDENTIFIER.fullmatch(text)) and not (
+        text.startswith("/") or text.endswith("/") or "//" in text
+    )
+
+
+def normalize_mandate_reference(value: str, *, field: str = "reference") -> str:
+    """A SEPA mandate reference (référence unique du mandat, RUM), spaces around it
+    removed; :class:`~domicili.errors.InvalidIdentifier` when the EPC does not allow it."""
+    text = str(value).strip()
+    if not is_sepa_identifier(text):
+        raise InvalidIdentifier(
+            _(
+                "{field}: {value} is not a valid mandate reference (RUM): at most 35 letters "
+                "A-Z, digits and / - ? : ( ) . , ' + (no space, not starting or ending "
+                "with /, no //)."
+            ).format(field=field, value=repr(value)),
+            field=field,
+            value=value,
+        )
+    return text
 
 
 def phone_region(postcode: str | None) -> str:

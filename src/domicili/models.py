@@ -82,6 +82,7 @@ _email = _checked(identifiers.normalize_email)
 _vat = _checked(identifiers.normalize_vat)
 _iban = _checked(identifiers.normalize_iban)
 _bic = _checked(identifiers.normalize_bic)
+_ics = _checked(identifiers.normalize_creditor_identifier)
 
 
 def printable(value: str) -> str:
@@ -102,6 +103,7 @@ Email = Annotated[str, AfterValidator(_email)]
 VatNumber = Annotated[str, AfterValidator(_vat)]
 Iban = Annotated[str, AfterValidator(_iban)]
 Bic = Annotated[str, AfterValidator(_bic)]
+CreditorIdentifier = Annotated[str, AfterValidator(_ics)]
 
 
 def _postcode(value: str) -> str:
@@ -199,6 +201,9 @@ class Provider(_Model):
     phone: Phone
     iban: Iban | None = None
     bic: Bic | None = None
+    #: Its SEPA creditor identifier (ICS, from the Banque de France): needed to collect
+    #: by direct debit.
+    creditor_identifier: CreditorIdentifier | None = None
     suspended: bool = False
     suspension_reason: str | None = None
     #: Départements where the provider takes clients (default: its own).

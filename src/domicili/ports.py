@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .annuaire import SearchResult
     from .config import PaymentSettings, SignatureSettings
     from .files import StoredFile
+    from .mandates import Mandate, MandateAmendment
     from .models import (
         Agrement,
         Client,
@@ -45,6 +46,7 @@ __all__ = [
     "DossierRepository",
     "EventRepository",
     "FileStore",
+    "MandateRepository",
     "MessageRepository",
     "Notifier",
     "NotifierFactory",
@@ -489,6 +491,30 @@ class BillingRepository(Protocol):
     def close_payment_link(self, token: str, status: str, at: datetime) -> None: ...
 
 
+class MandateRepository(Protocol):
+    """SEPA mandates and the values their amendments replaced."""
+
+    def insert_mandate(self, mandate: Mandate) -> int: ...
+
+    def update_mandate(self, mandate_id: int, **fields: Any) -> None: ...
+
+    def insert_mandate_amendment(self, amendment: MandateAmendment) -> int: ...
+
+    def get_mandate(self, mandate_id: int) -> Mandate | None: ...
+
+    def mandates_by_reference(
+        self, reference: str, provider_id: int | None = None
+    ) -> list[Mandate]: ...
+
+    def mandates_of_dossier(self, dossier_id: int) -> list[Mandate]: ...
+
+    def active_mandate(self, dossier_id: int) -> Mandate | None: ...
+
+    def mandate_reference_holder(self, provider_id: int, reference: str) -> int | None:
+        """The mandate that has, or had before an amendment, this reference."""
+        ...
+
+
 class SigningRepository(Protocol):
     """Signature codes, signatures and their reminders."""
 
@@ -656,6 +682,7 @@ class Store(
     DossierRepository,
     BillingRepository,
     ReceivableRepository,
+    MandateRepository,
     SigningRepository,
     MessageRepository,
     EventRepository,

@@ -95,6 +95,12 @@ VALID: dict[str, list[str]] = {
     "phone": ["01 42 00 00 00"],
     "iban": ["FR76 3000 6000 0112 3456 7890 189"],
     "bic": ["AGRIFRPP"],
+    "creditor_identifier": ["FR72ZZZ123456", "fr 72 zzz 123456"],
+    "mandate add reference": ["RUM-D-000005", "RUM/2026-05"],
+    "mandate revoke reference": ["RUM-D-000005"],
+    "signed_on": ["2026-03-02", "02/03/2026"],
+    "debtor_name": ["Jeanne Martin"],
+    "mandate show key": ["RUM-D-000005", "5", "D-000005"],
     "insee_commune": ["75104"],
     "provider suspend reason": ["Arrêté préfectoral du 02/03/2026"],
     # The demo runs the whole story in a new folder (seconds): here, only folders it refuses.

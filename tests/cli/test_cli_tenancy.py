@@ -150,6 +150,9 @@ NEEDED: dict[str, str] = {
     "email": "contact@cabinet.example",
     "phone": "01 42 00 00 00",
     "validate": "identite",
+    "iban": "FR76 3000 6000 0112 3456 7890 189",
+    "signed_on": "2026-03-02",
+    "mandate show key": "D-000006",
 }
 #: What only B's records show: none of it may appear under --provider 1.
 B_MARKERS = [

@@ -42,7 +42,7 @@ def test_a_contract_gets_one_invoice_per_period_and_a_second_run_nothing(
     world: World,
 ) -> None:
     app = world.app
-    dossier_id = world.signed()  # quarterly (the provider's implicit offer), from 2 March
+    dossier_id = world.in_force()  # quarterly (the provider's implicit offer), from 2 March
     first = app.list_invoices(dossier_id=dossier_id)
     assert len(first) == 1  # the first payment's: 2 March to 1 June
     assert app.bill("2026-04").issued == []  # paid already
@@ -69,7 +69,7 @@ def test_a_contract_gets_one_invoice_per_period_and_a_second_run_nothing(
 
 def test_a_late_run_bills_every_period_missed_without_a_gap(world: World) -> None:
     app = world.app
-    dossier_id = world.signed()
+    dossier_id = world.in_force()
     world.clock.advance(days=200)  # 18 September: June's and September's are due
     report = app.bill()
     assert len(report.issued) == 2
@@ -84,7 +84,7 @@ def test_a_run_that_stopped_before_the_documents_is_finished_by_the_next(
     world: World,
 ) -> None:
     app = world.app
-    dossier_id = world.signed()
+    dossier_id = world.in_force()
     world.clock.advance(days=92)
     issued = app.bill(documents=False).issued
     assert len(issued) == 1
@@ -104,7 +104,7 @@ def test_contracts_not_in_force_are_not_billed(world: World) -> None:
 
 def june_invoice(world: World) -> tuple[int, str]:
     """A contract in force whose June invoice (due 2 June, by transfer) is issued."""
-    dossier_id = world.signed()
+    dossier_id = world.in_force()
     world.clock.advance(days=92)  # 2 June 2026
     (number,) = world.app.bill().issued
     return dossier_id, number

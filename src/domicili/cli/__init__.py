@@ -111,6 +111,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "justificatif": "justificatif",
     "payment": "payment",
     "billing": "billing",
+    "mandate": "mandate",
     "contract": "documents",
     "attestation": "documents",
     "invoice": "documents",

@@ -80,6 +80,10 @@ OPTIONS = {
     "reason": "--reason TEXT",
     "provider": "--provider ID",
     "reference": "--reference",
+    "iban": "--iban",
+    "bic": "--bic",
+    "signed_on": "--signed-on",
+    "creditor_identifier": "--creditor-identifier",
 }
 
 _LISTS: dict[type[DomiciliError], str] = {

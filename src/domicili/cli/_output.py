@@ -35,6 +35,7 @@ __all__ = [
     "emit",
     "emit_rows",
     "json_option",
+    "labelled",
     "note",
     "page_options",
     "provider_name",
@@ -186,6 +187,15 @@ def provider_name(app: Any) -> Callable[[int | None], str]:
         return names[provider_id]
 
     return name
+
+
+def labelled(rows: Iterable[tuple[str, object]]) -> None:
+    """One ``label value`` line per row whose value is set, the values aligned; the
+    labels are marked with ``N_`` and translated here."""
+    shown = [(_(label), value) for label, value in rows if value is not None]
+    width = max((len(label) for label, __ in shown), default=0)
+    for label, value in shown:
+        click.echo(f"{label:<{width}} {value}")
 
 
 def note(message: str) -> None:

@@ -9,7 +9,16 @@ import click
 
 from ..i18n import N_, _, ngettext
 from ._dates import DATE
-from ._output import ID, emit, emit_rows, json_option, note, page_limit, page_options
+from ._output import (
+    ID,
+    emit,
+    emit_rows,
+    json_option,
+    labelled,
+    note,
+    page_limit,
+    page_options,
+)
 
 if TYPE_CHECKING:
     from ..models import Agrement, Provider
@@ -65,11 +74,9 @@ def _show(p: Provider, agrements: list[Agrement] | None = None) -> None:
         (N_("Contact"), f"{p.email} · {p.phone}"),
         (N_("IBAN"), p.iban),
         (N_("BIC"), p.bic),
+        (N_("Creditor identifier (ICS)"), p.creditor_identifier),
     ]
-    shown = [(_(label), value) for label, value in rows if value is not None]
-    width = max(len(label) for label, __ in shown)
-    for label, value in shown:
-        click.echo(f"{label:<{width}} {value}")
+    labelled(rows)
     if agrements and len(agrements) > 1:
         click.echo(_("Agréments held:"))
         for a in reversed(agrements):
@@ -132,6 +139,11 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @click.option("--phone", required=True)
 @click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
 @click.option("--bic", help="BIC of that account.")
+@click.option(
+    "--creditor-identifier",
+    metavar="ICS",
+    help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
+)
 @click.option("--departement", help="Département of the address (checked against the postcode).")
 @click.option("--insee-commune", help="INSEE code of the commune (decides the département).")
 @click.option(
@@ -194,6 +206,11 @@ def provider_add(state: State, /, as_json: bool, **fields: Any) -> None:
 @click.option("--phone", help="Contact phone (as written at the address: 0262 … in La Réunion).")
 @click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
 @click.option("--bic", help="BIC of that account.")
+@click.option(
+    "--creditor-identifier",
+    metavar="ICS",
+    help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
+)
 @click.option(
     "--serves",
     "departements",

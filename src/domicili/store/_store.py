@@ -14,6 +14,7 @@ from .billing import BillingStore
 from .directory import DirectoryStore
 from .dossiers import DossierStore
 from .integrity import IntegrityStore
+from .mandates import MandateStore
 from .messages import MessageStore
 from .receivables import ReceivableStore
 from .signing import SigningStore
@@ -37,6 +38,7 @@ class SqlStore(
     SigningStore,
     MessageStore,
     IntegrityStore,
+    MandateStore,
 ):
     """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
     and the outbox; one engine's subclass opens the connection and applies migrations."""

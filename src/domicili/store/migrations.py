@@ -23,6 +23,7 @@ __all__ = [
     "DUPLICATE_INDEXES",
     "EMAIL_ENVELOPE",
     "LIST_INDEXES",
+    "MANDATE_INDEXES",
     "MIGRATIONS",
     "Migration",
     "migration",
@@ -741,4 +742,67 @@ def billing_statements(id_column: str, integer: str) -> tuple[str, ...]:
 def billing(db: sqlite_utils.Database) -> None:
     """The running contract's billing: periods invoiced, collected, exported, returned."""
     for statement in billing_statements("id INTEGER PRIMARY KEY", "INTEGER"):
+        db.execute(statement)
+
+
+#: Migration 18, the indexes of the mandate tables (the same on both engines): a
+#: reference (RUM) is the provider's for good, a dossier's mandates found by dossier.
+MANDATE_INDEXES: tuple[str, ...] = (
+    "CREATE UNIQUE INDEX idx_mandates_provider_id_reference ON mandates (provider_id, reference)",
+    "CREATE INDEX idx_mandates_dossier_id ON mandates (dossier_id)",
+    "CREATE INDEX idx_mandate_amendments_mandate_id ON mandate_amendments (mandate_id)",
+    "CREATE INDEX idx_mandate_amendments_reference ON mandate_amendments (reference)",
+)
+
+
+@migration(18)
+def sepa_mandates(db: sqlite_utils.Database) -> None:
+    """SEPA direct-debit mandates with the values each amendment replaced, and the
+    provider's creditor identifier (ICS)."""
+    db.table("providers").add_column("creditor_identifier", str)
+    db.table("mandates").create(
+        {
+            "id": int,
+            "provider_id": int,
+            "dossier_id": int,
+            "reference": str,
+            "signed_on": str,
+            "debtor_name": str,
+            "iban": str,
+            "bic": str,
+            "bank_name": str,
+            "first_collected_on": str,
+            "revoked_at": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("provider_id", "providers", "id"), ("dossier_id", "dossiers", "id")],
+        not_null={
+            "provider_id",
+            "dossier_id",
+            "reference",
+            "signed_on",
+            "debtor_name",
+            "iban",
+            "created_at",
+        },
+    )
+    db.table("mandate_amendments").create(
+        {
+            "id": int,
+            "mandate_id": int,
+            "amended_at": str,
+            "reference": str,
+            "iban": str,
+            "bic": str,
+            "debtor_name": str,
+            "signed_on": str,
+            "changed": str,
+        },
+        pk="id",
+        foreign_keys=[("mandate_id", "mandates", "id")],
+        not_null={"mandate_id", "amended_at", "reference", "iban", "debtor_name", "signed_on"},
+    )
+    for statement in MANDATE_INDEXES:
         db.execute(statement)

@@ -16,6 +16,7 @@ from .migrations import (
     DUPLICATE_INDEXES,
     EMAIL_ENVELOPE,
     LIST_INDEXES,
+    MANDATE_INDEXES,
     OUTBOX_RETRY,
     billing_statements,
 )
@@ -248,4 +249,22 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
     PgMigration(15, "duplicate_indexes", DUPLICATE_INDEXES),
     PgMigration(16, "outbox_retry", OUTBOX_RETRY),
     PgMigration(17, "billing", billing_statements(ID, "BIGINT")),
+    PgMigration(
+        18,
+        "sepa_mandates",
+        (
+            "ALTER TABLE providers ADD COLUMN creditor_identifier TEXT",
+            f"""CREATE TABLE mandates ({ID},
+            provider_id BIGINT NOT NULL REFERENCES providers (id),
+            dossier_id BIGINT NOT NULL REFERENCES dossiers (id), reference TEXT NOT NULL,
+            signed_on TEXT NOT NULL, debtor_name TEXT NOT NULL, iban TEXT NOT NULL, bic TEXT,
+            bank_name TEXT, first_collected_on TEXT, revoked_at TEXT,
+            created_at TEXT NOT NULL, updated_at TEXT)""",
+            f"""CREATE TABLE mandate_amendments ({ID},
+            mandate_id BIGINT NOT NULL REFERENCES mandates (id), amended_at TEXT NOT NULL,
+            reference TEXT NOT NULL, iban TEXT NOT NULL, bic TEXT, debtor_name TEXT NOT NULL,
+            signed_on TEXT NOT NULL, changed TEXT)""",
+            *MANDATE_INDEXES,
+        ),
+    ),
 )
