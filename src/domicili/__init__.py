@@ -92,6 +92,7 @@ if TYPE_CHECKING:
     )
     from .service.audit import AuditReport
     from .service.billing import BillingReport
+    from .service.collection import DebitExport, ReturnsReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
     from .service.outbox import DeliveryReport, Undelivered
@@ -161,6 +162,8 @@ _HOMES: dict[str, str] = {
     "SearchResult": "annuaire",
     "SweepReport": "service.sweep",
     "BillingReport": "service.billing",
+    "DebitExport": "service.collection",
+    "ReturnsReport": "service.collection",
     # errors
     "AdapterError": "errors",
     "AgrementInvalid": "errors",
@@ -218,6 +221,7 @@ __all__ = [
     "DatabaseInfo",
     "DatabaseMissing",
     "DatabaseUnavailable",
+    "DebitExport",
     "DeliveryReport",
     "DemandeAnswers",
     "Departement",
@@ -274,6 +278,7 @@ __all__ = [
     "Refused",
     "Region",
     "ReturnsFileError",
+    "ReturnsReport",
     "SearchResult",
     "Settings",
     "Signature",

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .service import (
         audit,
         billing,
+        collection,
         dossiers,
         held,
         invoices,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     )
     from .service.audit import AuditReport
     from .service.billing import BillingReport
+    from .service.collection import DebitExport, ReturnsReport
     from .service.invoices import ExportReport
     from .service.outbox import DeliveryReport
     from .service.payments import PaymentOutcome
@@ -77,6 +79,7 @@ else:
 
     audit = DeferredModule("domicili.service.audit")
     billing = DeferredModule("domicili.service.billing")
+    collection = DeferredModule("domicili.service.collection")
     dossiers = DeferredModule("domicili.service.dossiers")
     held = DeferredModule("domicili.service.held")
     invoices = DeferredModule("domicili.service.invoices")
@@ -541,6 +544,24 @@ class Domicili(Directory, Mandates):
         return receivables.list_receivables(
             self.ctx, dossier_id=dossier_id, unpaid=unpaid, limit=limit, before=before
         )
+
+    def export_direct_debits(
+        self,
+        period: str,
+        write: Callable[[bytes], None],
+        *,
+        format: str | None = None,
+    ) -> DebitExport:
+        """The SEPA debits to collect in the month ``period`` (``YYYY-MM``) of the
+        provider in scope (or the only one with some) as one pain.008 file, checked
+        against its schema and handed to ``write`` (``pain.008.001.08`` unless
+        ``format`` or ``[billing] sepa_format`` says ``pain.008.001.02``)."""
+        return self._changing(collection.export_debits, self.ctx, period, write, format=format)
+
+    def apply_sepa_returns(self, data: bytes) -> ReturnsReport:
+        """Apply a bank's rejects (pain.002) or returns (camt.054): each invoice named is
+        unpaid with the bank's reason; the whole file, or nothing; never twice."""
+        return self._changing(collection.apply_returns, self.ctx, data)
 
     def count_contracts_in_force(self) -> int:
         """How many contracts are in force: what a billing run looks at."""

@@ -49,6 +49,7 @@ EVENT_LABELS: dict[str, str] = {
     "invoice.paid": "Facture payée",
     "invoice.dunning": "Relance d’impayé",
     "invoice.returned": "Prélèvement retourné impayé",
+    "sepa.exported": "Fichier de prélèvements SEPA écrit",
     "message.retried": "Message renvoyé",
     "billing.run": "Facturation des contrats en cours",
     "contract.sent": "Contrat envoyé pour signature",

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import N_, _, ngettext
 from ._dates import DATE
-from ._output import DOSSIER, emit, emit_rows, json_option, page_limit, page_options
+from ._output import (
+    DOSSIER,
+    OutputFile,
+    emit,
+    emit_rows,
+    json_option,
+    page_limit,
+    page_options,
+)
 
 if TYPE_CHECKING:
     from datetime import date
@@ -177,6 +186,90 @@ def billing_paid(
             )
         ),
     )
+
+
+@billing.command("sepa-export")
+@click.option("--period", metavar="YYYY-MM", required=True, help="The month of collection.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["pain.008.001.08", "pain.008.001.02"]),
+    help="The message your bank takes (default: [billing] sepa_format, else .08).",
+)
+@click.option("-o", "--output", type=OutputFile(), required=True, help="XML file to write.")
+@json_option
+@click.pass_obj
+def billing_sepa_export(
+    state: State, period: str, format_: str | None, output: Path, as_json: bool
+) -> None:
+    """Write the month's SEPA direct debits as one pain.008 file for the bank.
+
+    Each debit goes in one file per presentation (FRST the first time under a mandate,
+    RCUR then); the file is checked against the message's schema before it is written.
+    Example: domicili billing sepa-export --period 2026-04 -o prelevements-2026-04.xml
+    """
+    from ..files import write_atomic
+    from ..french import format_eur
+
+    done = state.app().export_direct_debits(
+        period, lambda data: write_atomic(output, data), format=format_
+    )
+    emit(
+        {**done.as_dict(), "output": str(output)},
+        as_json,
+        lambda: click.echo(
+            ngettext(
+                "{output}: {count} direct debit, {total} ({format}, {message_id}).",
+                "{output}: {count} direct debits, {total} ({format}, {message_id}).",
+                done.debits,
+            ).format(
+                output=output,
+                count=done.debits,
+                total=format_eur(done.total_cents),
+                format=done.format,
+                message_id=done.message_id,
+            )
+        ),
+    )
+
+
+#: The largest returns file read (a bank's day of rejects is a few hundred kilobytes).
+RETURNS_MAX_BYTES = 20 * 1024 * 1024
+
+
+@billing.command("sepa-returns")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+def billing_sepa_returns(state: State, file: Path, as_json: bool) -> None:
+    """Apply the bank's rejects (pain.002) or returns (camt.054) of direct debits.
+
+    Each invoice named becomes unpaid with the bank's reason and dunning takes it from
+    there; a file naming a debit that is not ours is refused whole, and a file is
+    applied once. Example: domicili billing sepa-returns retours-2026-04.xml
+    """
+    from ..sepa import reason_label
+
+    if file.stat().st_size > RETURNS_MAX_BYTES:
+        raise click.UsageError(
+            _("{file} is larger than {mb} MB: it is not a returns file.").format(
+                file=file, mb=RETURNS_MAX_BYTES // (1024 * 1024)
+            )
+        )
+    report = state.app().apply_sepa_returns(file.read_bytes())
+
+    def human() -> None:
+        click.echo(
+            ngettext(
+                "{message_id} ({kind}): {count} debit came back unpaid.",
+                "{message_id} ({kind}): {count} debits came back unpaid.",
+                len(report.returned),
+            ).format(message_id=report.message_id, kind=report.kind, count=len(report.returned))
+        )
+        for number, reason in report.returned:
+            click.echo(f"  {number}: {reason} {reason_label(reason)}")
+
+    emit(report.as_dict(), as_json, human)
 
 
 COMMANDS = [billing]

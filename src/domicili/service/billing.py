@@ -203,7 +203,18 @@ def _issue(
     rule = vat_rule_for_departement(provider.departement or "")
     number, series, seq = _allocate(ctx, provider.id, today)
     due = max(opens, today)
-    means = transfer_means(provider, dossier, due)
+    mandate = ctx.store.active_mandate(dossier.id)
+    debit = mandate is not None and bool(provider.creditor_identifier and provider.iban)
+    if mandate is not None and debit:
+        # The invoice is the debit's pre-notification: it names the day and the mandate.
+        days = ctx.settings.billing.prenotification_days
+        due = max(due, today + timedelta(days=days))
+        means = (
+            f"prélèvement SEPA le {numeric_date_fr(due)} — mandat {mandate.reference}, "
+            f"créancier {provider.creditor_identifier}"
+        )
+    else:
+        means = transfer_means(provider, dossier, due)
     data = invoice_data(
         ctx,
         provider,
@@ -226,7 +237,10 @@ def _issue(
             issue_date=today,
             due_date=due,
             amount_cents=data.total_ttc_cents,
-            collection="transfer",
+            collection="sepa" if debit else "transfer",
+            collection_date=due if debit else None,
+            mandate_reference=mandate.reference if mandate is not None and debit else None,
+            sequence_type=mandate.sequence if mandate is not None and debit else None,
             data=data.model_dump(mode="json"),
             created_at=ctx.now(),
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from ..clock import paris_date
 from ..french import format_eur, numeric_date_fr
 from ..models import Receivable
 from .context import Context
@@ -51,6 +52,14 @@ def late(receivable: Receivable) -> bool:
     return receivable.state in ("open", "unpaid")
 
 
+def owed_since(receivable: Receivable) -> date:
+    """The day lateness counts from: the due date, or the day a debit came back (a
+    refund the debtor asks weeks later starts the steps then, not all at once)."""
+    if receivable.returned_at is None:
+        return receivable.due_date
+    return max(receivable.due_date, paris_date(receivable.returned_at))
+
+
 def suspends(ctx: Context, receivable: Receivable) -> bool:
     """The invoice keeps its dossier's mail service suspended: still owed, and dunned
     past the suspension step."""
@@ -74,7 +83,8 @@ def run(ctx: Context, today: date, *, after_each: Any = None) -> DunningReport:
             due_by=today - timedelta(days=first), provider_id=ctx.provider_scope, after_id=after
         )
         for receivable in due:
-            reached = sum(1 for days, _kind in steps if (today - receivable.due_date).days >= days)
+            late_by = (today - owed_since(receivable)).days
+            reached = sum(1 for days, _kind in steps if late_by >= days)
             if late(receivable) and reached > receivable.dunning_step:
                 with ctx.store.transaction():
                     _steps(ctx, receivable, steps[receivable.dunning_step : reached], today, report)
@@ -102,7 +112,7 @@ def _steps(
     again = _present_again(ctx, receivable, today)
     if again is not None:
         report.presented_again.append(receivable.number)
-    days_late = (today - receivable.due_date).days
+    days_late = (today - owed_since(receivable)).days
     context: dict[str, Any] = {
         "client": client,
         "provider": provider,

@@ -161,6 +161,11 @@ def collect_due_debits(ctx: Context, today: date) -> list[str]:
                         reference=receivable.end_to_end_id,
                         on=day,
                     )
+                    mandate = ctx.store.active_mandate(receivable.dossier_id)
+                    if mandate is not None and mandate.first_collected_on is None:
+                        from .mandates import mark_first_collection
+
+                        mark_first_collection(ctx, mandate.id or 0, day)
                 paid.append(receivable.number)
         if len(due) < 500:
             return paid

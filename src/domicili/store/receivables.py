@@ -146,13 +146,25 @@ class ReceivableStore(StoreBase):
         )
         return [_receivable(r) for r in rows]
 
+    def providers_with_debits(self, *, collected_from: date, collected_to: date) -> list[int]:
+        """The providers with SEPA debits to export between the two days (the second
+        excluded)."""
+        rows = self.sql.rows(
+            "SELECT DISTINCT provider_id FROM receivables WHERE collection = 'sepa' "
+            "AND state = 'open' AND export_id IS NULL AND invoice_id IS NOT NULL "
+            "AND collection_date >= ? AND collection_date < ? ORDER BY provider_id",
+            (collected_from.isoformat(), collected_to.isoformat()),
+        )
+        return [int(r[0]) for r in rows]
+
     def insert_sepa_export(self, row: dict[str, Any]) -> int:
         return self.sql.insert("sepa_exports", row)
 
-    def sepa_exports(self, provider_id: int, period: str) -> list[dict[str, Any]]:
+    def sepa_exports(self, provider_id: int | None, period: str) -> list[dict[str, Any]]:
+        """The direct-debit files written for a month (of one provider when named)."""
+        where, params = _equal(provider_id=provider_id, period=period)
         return self.sql.all(
-            "SELECT * FROM sepa_exports WHERE provider_id = ? AND period = ? ORDER BY id",
-            (provider_id, period),
+            f"SELECT * FROM sepa_exports WHERE {' AND '.join(where)} ORDER BY id", params
         )
 
     def mark_exported(self, export_id: int, debits: Sequence[tuple[int, str]]) -> None:
