@@ -338,6 +338,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "issue_date": today,
                 "due_date": None,
                 "credited_invoice_number": original.number,
+                "credited_invoice_date": original.issue_date,
                 "credit_cancels_invoice": True,
                 "credit_reason": reason.strip(),
                 "payment_means_text": "remboursement ou imputation sur une prochaine facture",
