@@ -59,6 +59,7 @@ class Directory:
         share_capital_cents: int | None = None,
         iban: str | None = None,
         bic: str | None = None,
+        vat_on_debits: bool = False,
         departement: str | None = None,
         insee_commune: str | None = None,
         departements: Sequence[str] = (),
@@ -71,7 +72,8 @@ class Directory:
         ``share_capital_cents`` are printed on documents when given, and
         ``representative_quality`` (« gérant ») beside the representative's name on the
         attestation. ``departement`` (checked against the postcode) and ``insee_commune`` settle
-        border communes. It serves its own département unless ``departements`` lists
+        border communes. ``vat_on_debits``: it pays VAT on its debits, as its invoices
+        then say. It serves its own département unless ``departements`` lists
         others, and offers ``services`` (default: ``domiciliation``). A SIREN, phone,
         email, IBAN or BIC that is not one raises :class:`~domicili.InvalidIdentifier`.
         """
@@ -95,6 +97,7 @@ class Directory:
             share_capital_cents=share_capital_cents,
             iban=iban,
             bic=bic,
+            vat_on_debits=vat_on_debits,
             departement=departement,
             departements=departements,
             services=services,
@@ -126,6 +129,7 @@ class Directory:
         phone: str | None = None,
         iban: str | None = None,
         bic: str | None = None,
+        vat_on_debits: bool | None = None,
         departements: Sequence[str] | None = None,
         services: Sequence[str] | None = None,
     ) -> Provider:
@@ -158,6 +162,7 @@ class Directory:
             phone=phone,
             iban=iban,
             bic=bic,
+            vat_on_debits=vat_on_debits,
             departements=departements,
             services=services,
         )

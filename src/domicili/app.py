@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from . import einvoicing
 from ._bootstrap import compose, remove_scratch
 from ._directory import Directory
 from .clock import Clock
@@ -178,10 +179,13 @@ class Domicili(Directory):
         with outbox.delivery(self.ctx) as run:
             self.last_delivery = run.report
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             finally:
                 if self.auto_deliver:
                     outbox.deliver_committed(self.ctx)
+        # The invoices it issued, to the e-invoicing platform once committed.
+        einvoicing.hand_off_committed(self.ctx)
+        return result
 
     def info(self) -> DatabaseInfo:
         """Where the database and its files are, its schema version, dossiers by status."""
@@ -475,6 +479,11 @@ class Domicili(Directory):
     def credit_note(self, number: str, reason: str) -> Invoice:
         """Cancel an invoice with a credit note (avoir) in the same series."""
         return self._changing(invoices.credit_note, self.ctx, number, reason)
+
+    def hand_off_invoice(self, number: str) -> Invoice:
+        """Hand an issued invoice or credit note to the e-invoicing platform again
+        (``[einvoicing]``); a document the platform already has is not written twice."""
+        return einvoicing.hand_off_invoice(self.ctx, number)
 
     def export_invoices(
         self, folder: str | Path, *, year: int, month: int | None = None

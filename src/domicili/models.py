@@ -198,6 +198,8 @@ class Provider(_Model):
     phone: Phone
     iban: Iban | None = None
     bic: Bic | None = None
+    #: Pays VAT on its debits (option of CGI art. 269-2-c), as its invoices then say.
+    vat_on_debits: bool = False
     suspended: bool = False
     suspension_reason: str | None = None
     #: Départements where the provider takes clients (default: its own).

@@ -65,6 +65,7 @@ def _show(p: Provider, agrements: list[Agrement] | None = None) -> None:
         (N_("Contact"), f"{p.email} · {p.phone}"),
         (N_("IBAN"), p.iban),
         (N_("BIC"), p.bic),
+        (N_("VAT on debits"), _("yes") if p.vat_on_debits else None),
     ]
     shown = [(_(label), value) for label, value in rows if value is not None]
     width = max(len(label) for label, __ in shown)
@@ -132,6 +133,12 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @click.option("--phone", required=True)
 @click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
 @click.option("--bic", help="BIC of that account.")
+@click.option(
+    "--vat-on-debits/--vat-on-receipts",
+    default=None,
+    help='VAT paid on the debits (its invoices say "TVA acquittée sur les débits") '
+    "or, the default, on receipts.",
+)
 @click.option("--departement", help="Département of the address (checked against the postcode).")
 @click.option("--insee-commune", help="INSEE code of the commune (decides the département).")
 @click.option(
@@ -194,6 +201,12 @@ def provider_add(state: State, /, as_json: bool, **fields: Any) -> None:
 @click.option("--phone", help="Contact phone (as written at the address: 0262 … in La Réunion).")
 @click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
 @click.option("--bic", help="BIC of that account.")
+@click.option(
+    "--vat-on-debits/--vat-on-receipts",
+    default=None,
+    help='VAT paid on the debits (its invoices say "TVA acquittée sur les débits") '
+    "or, the default, on receipts.",
+)
 @click.option(
     "--serves",
     "departements",

@@ -17,6 +17,7 @@ from .migrations import (
     EMAIL_ENVELOPE,
     LIST_INDEXES,
     OUTBOX_RETRY,
+    VAT_ON_DEBITS,
 )
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
@@ -246,4 +247,5 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
     PgMigration(14, "email_envelope", EMAIL_ENVELOPE),
     PgMigration(15, "duplicate_indexes", DUPLICATE_INDEXES),
     PgMigration(16, "outbox_retry", OUTBOX_RETRY),
+    PgMigration(17, "vat_on_debits", VAT_ON_DEBITS),
 )
