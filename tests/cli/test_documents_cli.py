@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import facturx
 import pytest
 from pypdf import PdfReader
 
@@ -365,3 +366,51 @@ def test_invoice_export_usage_errors_exit_2_and_write_nothing(
 
     assert result.exit_code == 2
     assert not folder.exists()
+
+
+# -- hand-off to an e-invoicing platform -------------------------------------------
+
+
+def test_invoice_hand_off_writes_the_invoice_to_the_drop_folder_once(
+    cli: Cli, tmp_path: Path
+) -> None:
+    depot = tmp_path / "depot"
+    depot.mkdir()
+    env = {"DOMICILI_EINVOICING_ADAPTER": "drop-folder", "DOMICILI_EINVOICING_FOLDER": str(depot)}
+    data = cli.json("invoice", "hand-off", PAID, env=env)
+    assert data["number"] == PAID
+    siren = sample_provider(1)["siren"]
+    pdf = (depot / f"{siren}_{PAID}.pdf").read_bytes()
+    assert pdf == issued_pdf(cli, PAID)
+    assert (
+        facturx.get_xml_from_pdf(pdf, check_xsd=False)[1]
+        == (depot / f"{siren}_{PAID}.xml").read_bytes()
+    )
+    first = (depot / f"{siren}_{PAID}.pdf").stat().st_mtime_ns
+
+    again = cli("invoice", "hand-off", PAID, env={**env, "DOMICILI_LANG": "fr"})
+    assert again.exit_code == 0
+    assert f"{PAID} remis à la plateforme de facturation électronique." in again.stderr
+    assert (depot / f"{siren}_{PAID}.pdf").stat().st_mtime_ns == first
+    assert leftovers(depot) == [f"{siren}_{PAID}.pdf", f"{siren}_{PAID}.xml"]
+
+
+def test_invoice_hand_off_to_a_missing_folder_fails_in_one_sentence(
+    cli: Cli, tmp_path: Path
+) -> None:
+    env = {
+        "DOMICILI_EINVOICING_ADAPTER": "drop-folder",
+        "DOMICILI_EINVOICING_FOLDER": str(tmp_path / "absent"),
+        "DOMICILI_LANG": "fr",
+    }
+    result = cli("invoice", "hand-off", PAID, env=env)
+    assert result.exit_code == 3  # an adapter that failed: try again later
+    assert "Le dossier de facturation électronique" in result.stderr
+    assert "n’existe pas" in result.stderr
+    assert not (tmp_path / "absent").exists()
+
+
+def test_invoice_hand_off_without_an_adapter_says_how_to_set_one(cli: Cli) -> None:
+    result = cli("invoice", "hand-off", PAID, env={"DOMICILI_LANG": "fr"})
+    assert result.exit_code == 1
+    assert "DOMICILI_EINVOICING_ADAPTER" in result.stderr
