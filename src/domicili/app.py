@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         paperwork,
         payments,
         pieces,
+        receipts,
         signatures,
         sweep,
         views,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from .service.outbox import DeliveryReport
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
+    from .service.receipts import Receipt
     from .service.sweep import SweepReport
     from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import Status
@@ -79,6 +81,7 @@ else:
     paperwork = DeferredModule("domicili.service.paperwork")
     payments = DeferredModule("domicili.service.payments")
     pieces = DeferredModule("domicili.service.pieces")
+    receipts = DeferredModule("domicili.service.receipts")
     signatures = DeferredModule("domicili.service.signatures")
     sweep = DeferredModule("domicili.service.sweep")
     views = DeferredModule("domicili.service.views")
@@ -490,6 +493,11 @@ class Domicili(Directory):
     ) -> ExportReport:
         """Every invoice PDF of a year or month, and a CSV summary, into ``folder``."""
         return invoices.export(self.ctx, Path(folder), year=year, month=month)
+
+    def receipts(self, *, year: int, month: int) -> list[Receipt]:
+        """The payments received in a month (Paris dates), each with the invoice it
+        settled and its VAT, oldest first: the encaissements of services taxed on receipt."""
+        return receipts.receipts(self.ctx, year=year, month=month)
 
     # -- periodic work, outbox, audit -------------------------------------------
     def sweep(self) -> SweepReport:

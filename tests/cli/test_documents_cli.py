@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from domicili.app import Domicili
 from domicili.clock import FixedClock
 from domicili.config import Settings
+from domicili.service.receipts import COLUMNS
 from domicili.statuses import Status
 from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
 
@@ -414,3 +415,42 @@ def test_invoice_hand_off_without_an_adapter_says_how_to_set_one(cli: Cli) -> No
     result = cli("invoice", "hand-off", PAID, env={"DOMICILI_LANG": "fr"})
     assert result.exit_code == 1
     assert "DOMICILI_EINVOICING_ADAPTER" in result.stderr
+
+
+# -- payments received (encaissements) ------------------------------------------------
+
+
+def test_report_encaissements_lists_the_payments_of_the_month_as_csv(
+    cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "encaissements-2026-03.csv"
+    result = cli.ok("report", "encaissements", "--period", "2026-03", "-o", out)
+    assert "1 payment received in 2026-03 written to" in result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8")), delimiter=";"))
+    assert rows[0] == list(COLUMNS)
+    assert rows[0][:3] == ["date_encaissement", "numero_facture", "client"]
+    (paid,) = rows[1:]
+    with Domicili(cli.db, settings=Settings(), clock=FixedClock(START), create=False) as app:
+        invoice = app.get_invoice(PAID)
+    assert paid[:2] == ["2026-03-02", PAID]
+    assert paid[2] == invoice.data["buyer"]["name"]
+    assert paid[4:8] == [
+        f"{invoice.total_ht_cents // 100},{invoice.total_ht_cents % 100:02d}",
+        f"{invoice.total_vat_cents // 100},{invoice.total_vat_cents % 100:02d}",
+        f"{invoice.total_ttc_cents // 100},{invoice.total_ttc_cents % 100:02d}",
+        "virement",
+    ]
+    # the April invoice is not paid: April received nothing
+    april = cli.ok("report", "encaissements", "--period", "2026-04").stdout
+    assert april.splitlines() == [";".join(rows[0])]
+    data = cli.json("report", "encaissements", "--period", "2026-03")
+    assert [(r["invoice_number"], r["ttc_cents"]) for r in data["receipts"]] == [
+        (PAID, invoice.total_ttc_cents)
+    ]
+
+
+@pytest.mark.parametrize("period", ["2026-13", "03/2026", "2026"])
+def test_report_encaissements_refuses_a_period_that_is_not_a_month(cli: Cli, period: str) -> None:
+    result = cli("report", "encaissements", "--period", period)
+    assert result.exit_code == 2
+    assert "is not a month written YYYY-MM, such as 2026-03." in result.stderr
