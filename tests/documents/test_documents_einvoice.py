@@ -26,12 +26,12 @@ def _both(data: InvoiceData) -> tuple[str, ReadInvoice]:
 
 
 def _paid(**changes: Any) -> InvoiceData:
-    return invoice(
-        due_date=date(2025, 3, 3),
-        paid_on=date(2025, 3, 3),
-        payment_means_text="carte bancaire",
-        **changes,
-    )
+    fields: dict[str, Any] = {
+        "due_date": date(2025, 3, 3),
+        "paid_on": date(2025, 3, 3),
+        "payment_means_text": "carte bancaire",
+    }
+    return invoice(**{**fields, **changes})
 
 
 def _credit_note(**changes: Any) -> InvoiceData:
@@ -72,6 +72,19 @@ def test_a_paid_invoice_carries_its_paid_amount_and_nothing_due_in_pdf_and_xml()
     assert doc.text(".//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == "48"
     assert doc.all(".//ram:IBANID") == []
     assert "IBAN" not in text
+
+
+@pytest.mark.parametrize(
+    ("means", "code"),
+    [("carte bancaire", "48"), ("chèque", "20"), ("espèces", "10"), ("prélèvement SEPA", "59")],
+)
+def test_a_paid_invoice_names_the_means_it_was_paid_by_and_no_account(
+    means: str, code: str
+) -> None:
+    text, doc = _both(_paid(payment_means_text=means))
+    assert doc.text(".//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == code
+    assert doc.all(".//ram:IBANID") == []
+    assert f"Facture acquittée le 3 mars 2025 par {means}." in text
 
 
 def test_an_unpaid_invoice_has_nothing_paid_and_all_due() -> None:

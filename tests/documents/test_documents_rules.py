@@ -55,6 +55,10 @@ KINDS: dict[str, Any] = {
     "paid-by-transfer": lambda: invoice(
         due_date=date(2025, 3, 3), paid_on=date(2025, 3, 3), payment_means_text="virement"
     ),
+    "paid-by-sepa-debit": lambda: invoice(
+        due_date=date(2025, 3, 3), paid_on=date(2025, 3, 3), payment_means_text="prélèvement SEPA"
+    ),
+    "seller-without-iban": lambda: invoice(seller=provider(iban=None, bic=None)),
     "vat-on-debits": lambda: invoice(seller=provider(vat_on_debits=True)),
     "credit-note-vat-on-debits": lambda: _credit_note(seller=provider(vat_on_debits=True)),
 }

@@ -218,16 +218,24 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
 
 
 #: UNTDID 4461 code of a means the payer used, by its French name (``payment_method_fr``).
-_MEANS_CODES = {"carte bancaire": "48", "chèque": "20", "espèces": "10"}
+_MEANS_CODES = {
+    "carte bancaire": "48",
+    "chèque": "20",
+    "espèces": "10",
+    "prélèvement SEPA": "59",
+    "autre moyen de paiement": "1",
+}
 
 
 def _payment_means(means: ET.Element, data: InvoiceData) -> None:
     """BG-16: how the amount is settled. A credit note is refunded or set against a next
-    invoice ("97", clearing between partners): it names no account of the seller's."""
+    invoice ("97", clearing between partners): it names no account of the seller's. A
+    transfer is a SEPA credit transfer to the seller's IBAN ("58") when there is one;
+    any other means is described in words ("1")."""
     if data.kind == "credit_note":
         code = "97"
     else:
-        code = _MEANS_CODES.get(data.payment_means_text, "58" if data.seller.iban else "1")
+        code = _MEANS_CODES.get(data.payment_means_text) or ("58" if data.seller.iban else "1")
     _sub(means, "ram:TypeCode", code)
     _sub(means, "ram:Information", data.payment_means_text)
     if code == "58" and data.seller.iban:  # SEPA credit transfer to the seller's account
