@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .clock import Clock, FixedClock, SystemClock
     from .config import Settings
     from .documents.data import InvoiceLine
+    from .einvoicing import EInvoicing, EInvoicingFactory, IssuedDocument
     from .errors import (
         AdapterError,
         AgrementInvalid,
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
     from .service.providers import Quote
+    from .service.receipts import Receipt
     from .service.sweep import SweepReport
     from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import TRANSITIONS, Status, Transition, parse_status
@@ -112,6 +114,9 @@ _HOMES: dict[str, str] = {
     "PaymentGatewayFactory": "ports",
     "SignatureMethod": "ports",
     "SignatureMethodFactory": "ports",
+    "EInvoicing": "einvoicing",
+    "EInvoicingFactory": "einvoicing",
+    "IssuedDocument": "einvoicing",
     # models
     "Attachment": "models",
     "BeneficialOwner": "models",
@@ -146,6 +151,7 @@ _HOMES: dict[str, str] = {
     "PaymentOutcome": "service.payments",
     "PieceView": "service.pieces",
     "Quote": "service.providers",
+    "Receipt": "service.receipts",
     "Region": "geography",
     "SearchResult": "annuaire",
     "SweepReport": "service.sweep",
@@ -210,6 +216,8 @@ __all__ = [
     "DossierEntry",
     "DossierNotFound",
     "DuplicateRequest",
+    "EInvoicing",
+    "EInvoicingFactory",
     "Event",
     "ExportReport",
     "FixedClock",
@@ -221,6 +229,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceNotFound",
+    "IssuedDocument",
     "JustificatifRejected",
     "JustificatifRevision",
     "MissingJustificatifs",
@@ -246,6 +255,7 @@ __all__ = [
     "Provider",
     "ProviderNotFound",
     "Quote",
+    "Receipt",
     "Refused",
     "Region",
     "SearchResult",

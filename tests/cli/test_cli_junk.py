@@ -51,6 +51,7 @@ VALID: dict[str, list[str]] = {
     "reason": ["Erreur sur la période"],
     "year": ["2026"],
     "month": ["3"],
+    "period": ["2026-03"],
     "limit": ["1", "10"],
     "before": ["3", "10", "1"],
     "expected_head": ["12:" + "0" * 64, "1:" + "a" * 64],
