@@ -132,6 +132,7 @@ NEEDED: dict[str, str] = {
     "folder": "<root>/pieces",  # the demo works on a database of its own: refused here
     "reason": "Erreur",
     "year": "2026",
+    "period": "2026-03",
     "party": "client",
     "otp": "123456",
     "method": "transfer",
