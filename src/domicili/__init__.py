@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .clock import Clock, FixedClock, SystemClock
     from .config import Settings
     from .documents.data import InvoiceLine
+    from .einvoicing import EInvoicing, EInvoicingFactory, IssuedDocument
     from .errors import (
         AdapterError,
         AgrementInvalid,
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
     from .service.providers import Quote
+    from .service.receipts import Receipt
     from .service.sweep import SweepReport
     from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import TRANSITIONS, Status, Transition, parse_status
@@ -121,6 +123,9 @@ _HOMES: dict[str, str] = {
     "PaymentGatewayFactory": "ports",
     "SignatureMethod": "ports",
     "SignatureMethodFactory": "ports",
+    "EInvoicing": "einvoicing",
+    "EInvoicingFactory": "einvoicing",
+    "IssuedDocument": "einvoicing",
     # models
     "Attachment": "models",
     "BeneficialOwner": "models",
@@ -158,6 +163,7 @@ _HOMES: dict[str, str] = {
     "PaymentOutcome": "service.payments",
     "PieceView": "service.pieces",
     "Quote": "service.providers",
+    "Receipt": "service.receipts",
     "Region": "geography",
     "SearchResult": "annuaire",
     "SweepReport": "service.sweep",
@@ -233,6 +239,8 @@ __all__ = [
     "DossierEntry",
     "DossierNotFound",
     "DuplicateRequest",
+    "EInvoicing",
+    "EInvoicingFactory",
     "Event",
     "ExportReport",
     "FixedClock",
@@ -244,6 +252,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceNotFound",
+    "IssuedDocument",
     "JustificatifRejected",
     "JustificatifRevision",
     "Mandate",
@@ -274,6 +283,7 @@ __all__ = [
     "Provider",
     "ProviderNotFound",
     "Quote",
+    "Receipt",
     "Receivable",
     "Refused",
     "Region",

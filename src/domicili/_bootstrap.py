@@ -74,6 +74,9 @@ def compose(
         notifier, payments, signature_method = _adapters(
             settings, data_dir / "outbox", notifier, payments, signature_method
         )
+        from .adapters import load_einvoicing
+
+        einvoicing = load_einvoicing(settings.einvoicing)
         clock = clock or clock_from_env()  # a wrong DOMICILI_NOW is refused before connecting
         renderer = MessageRenderer(settings.templates.dir)
         store = open_store(db, create=create)
@@ -98,6 +101,7 @@ def compose(
         renderer=renderer,
         provider_scope=provider,
         deliver_after_commit=auto_deliver,
+        einvoicing=einvoicing,
     )
     return Composition(ctx, data_dir, scratch)
 

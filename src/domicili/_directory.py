@@ -60,6 +60,7 @@ class Directory:
         iban: str | None = None,
         bic: str | None = None,
         creditor_identifier: str | None = None,
+        vat_on_debits: bool = False,
         departement: str | None = None,
         insee_commune: str | None = None,
         departements: Sequence[str] = (),
@@ -72,7 +73,8 @@ class Directory:
         ``share_capital_cents`` are printed on documents when given, and
         ``representative_quality`` (« gérant ») beside the representative's name on the
         attestation. ``departement`` (checked against the postcode) and ``insee_commune`` settle
-        border communes. It serves its own département unless ``departements`` lists
+        border communes. ``vat_on_debits``: it pays VAT on its debits, as its invoices
+        then say. It serves its own département unless ``departements`` lists
         others, and offers ``services`` (default: ``domiciliation``). A SIREN, phone,
         email, IBAN or BIC that is not one raises :class:`~domicili.InvalidIdentifier`,
         and so does a ``creditor_identifier`` (its SEPA ICS, needed to collect by direct
@@ -99,6 +101,7 @@ class Directory:
             iban=iban,
             bic=bic,
             creditor_identifier=creditor_identifier,
+            vat_on_debits=vat_on_debits,
             departement=departement,
             departements=departements,
             services=services,
@@ -131,6 +134,7 @@ class Directory:
         iban: str | None = None,
         bic: str | None = None,
         creditor_identifier: str | None = None,
+        vat_on_debits: bool | None = None,
         departements: Sequence[str] | None = None,
         services: Sequence[str] | None = None,
     ) -> Provider:
@@ -164,6 +168,7 @@ class Directory:
             iban=iban,
             bic=bic,
             creditor_identifier=creditor_identifier,
+            vat_on_debits=vat_on_debits,
             departements=departements,
             services=services,
         )

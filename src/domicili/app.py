@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from . import einvoicing
 from ._bootstrap import compose, remove_scratch
 from ._directory import Directory
 from ._mandates import Mandates
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         paperwork,
         payments,
         pieces,
+        receipts,
         receivables,
         signatures,
         sweep,
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from .service.outbox import DeliveryReport
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
+    from .service.receipts import Receipt
     from .service.sweep import SweepReport
     from .service.views import DatabaseInfo, DossierDetails, DossierEntry
     from .statuses import Status
@@ -88,6 +91,7 @@ else:
     payments = DeferredModule("domicili.service.payments")
     pieces = DeferredModule("domicili.service.pieces")
     receivables = DeferredModule("domicili.service.receivables")
+    receipts = DeferredModule("domicili.service.receipts")
     signatures = DeferredModule("domicili.service.signatures")
     sweep = DeferredModule("domicili.service.sweep")
     views = DeferredModule("domicili.service.views")
@@ -189,10 +193,13 @@ class Domicili(Directory, Mandates):
         with outbox.delivery(self.ctx) as run:
             self.last_delivery = run.report
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             finally:
                 if self.auto_deliver:
                     outbox.deliver_committed(self.ctx)
+        # The invoices it issued, to the e-invoicing platform once committed.
+        einvoicing.hand_off_committed(self.ctx)
+        return result
 
     def info(self) -> DatabaseInfo:
         """Where the database and its files are, its schema version, dossiers by status."""
@@ -487,6 +494,11 @@ class Domicili(Directory, Mandates):
         """Cancel an invoice with a credit note (avoir) in the same series."""
         return self._changing(invoices.credit_note, self.ctx, number, reason)
 
+    def hand_off_invoice(self, number: str) -> Invoice:
+        """Hand an issued invoice or credit note to the e-invoicing platform again
+        (``[einvoicing]``); a document the platform already has is not written twice."""
+        return einvoicing.hand_off_invoice(self.ctx, number)
+
     def export_invoices(
         self, folder: str | Path, *, year: int, month: int | None = None
     ) -> ExportReport:
@@ -570,6 +582,11 @@ class Domicili(Directory, Mandates):
     def make_invoice_documents(self) -> int:
         """Make and send the documents of the invoices issued without one yet."""
         return self._changing(billing.make_documents, self.ctx, after_each=outbox.deliver_committed)
+
+    def receipts(self, *, year: int, month: int) -> list[Receipt]:
+        """The payments received in a month (Paris dates), each with the invoice it
+        settled and its VAT, oldest first: the encaissements of services taxed on receipt."""
+        return receipts.receipts(self.ctx, year=year, month=month)
 
     # -- periodic work, outbox, audit -------------------------------------------
     def sweep(self) -> SweepReport:

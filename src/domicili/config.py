@@ -58,6 +58,10 @@ A value is read as in TOML when it is one (``10``, ``true``, ``[3, 1]``), else a
 
     [annuaire.services]        # services added to the built-in vocabulary
     coworking = "Accès à un espace de coworking"
+
+    [einvoicing]               # each issued invoice handed to a Plateforme Agréée connector
+    adapter = "drop-folder"    # entry point of the group domicili.einvoicing ("none": off)
+    folder = "/srv/pa/depot"   # the folder the connector reads
 """
 
 from __future__ import annotations
@@ -368,6 +372,15 @@ class TemplateSettings(_Section):
     dir: Path | None = None
 
 
+class EInvoicingSettings(_Section):
+    """Where issued invoices and credit notes are handed, for a Plateforme Agréée."""
+
+    #: An entry point of ``domicili.einvoicing`` (``drop-folder``), or ``none``.
+    adapter: str = "none"
+    #: ``drop-folder``: the folder the platform's connector reads.
+    folder: Path | None = None
+
+
 class Settings(_Section):
     payment: PaymentSettings = Field(default_factory=PaymentSettings.model_construct)
     pricing: PricingSettings = Field(default_factory=PricingSettings.model_construct)
@@ -384,6 +397,7 @@ class Settings(_Section):
     billing: BillingSettings = Field(default_factory=BillingSettings.model_construct)
     dunning: DunningSettings = Field(default_factory=DunningSettings.model_construct)
     signature: SignatureSettings = Field(default_factory=SignatureSettings.model_construct)
+    einvoicing: EInvoicingSettings = Field(default_factory=EInvoicingSettings.model_construct)
 
     def service_vocabulary(self) -> dict[str, str]:
         from .annuaire import SERVICES

@@ -204,6 +204,8 @@ class Provider(_Model):
     #: Its SEPA creditor identifier (ICS, from the Banque de France): needed to collect
     #: by direct debit.
     creditor_identifier: CreditorIdentifier | None = None
+    #: Pays VAT on its debits (option of CGI art. 269-2-c), as its invoices then say.
+    vat_on_debits: bool = False
     suspended: bool = False
     suspension_reason: str | None = None
     #: Départements where the provider takes clients (default: its own).

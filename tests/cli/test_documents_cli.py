@@ -11,12 +11,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import facturx
 import pytest
 from pypdf import PdfReader
 
 from domicili.app import Domicili
 from domicili.clock import FixedClock
 from domicili.config import Settings
+from domicili.service.receipts import COLUMNS
 from domicili.statuses import Status
 from domicili.testing import make_app, sample_answers, sample_pdf, sample_provider
 
@@ -365,3 +367,90 @@ def test_invoice_export_usage_errors_exit_2_and_write_nothing(
 
     assert result.exit_code == 2
     assert not folder.exists()
+
+
+# -- hand-off to an e-invoicing platform -------------------------------------------
+
+
+def test_invoice_hand_off_writes_the_invoice_to_the_drop_folder_once(
+    cli: Cli, tmp_path: Path
+) -> None:
+    depot = tmp_path / "depot"
+    depot.mkdir()
+    env = {"DOMICILI_EINVOICING_ADAPTER": "drop-folder", "DOMICILI_EINVOICING_FOLDER": str(depot)}
+    data = cli.json("invoice", "hand-off", PAID, env=env)
+    assert data["number"] == PAID
+    siren = sample_provider(1)["siren"]
+    pdf = (depot / f"{siren}_{PAID}.pdf").read_bytes()
+    assert pdf == issued_pdf(cli, PAID)
+    assert (
+        facturx.get_xml_from_pdf(pdf, check_xsd=False)[1]
+        == (depot / f"{siren}_{PAID}.xml").read_bytes()
+    )
+    first = (depot / f"{siren}_{PAID}.pdf").stat().st_mtime_ns
+
+    again = cli("invoice", "hand-off", PAID, env={**env, "DOMICILI_LANG": "fr"})
+    assert again.exit_code == 0
+    assert f"{PAID} remis à la plateforme de facturation électronique." in again.stderr
+    assert (depot / f"{siren}_{PAID}.pdf").stat().st_mtime_ns == first
+    assert leftovers(depot) == [f"{siren}_{PAID}.pdf", f"{siren}_{PAID}.xml"]
+
+
+def test_invoice_hand_off_to_a_missing_folder_fails_in_one_sentence(
+    cli: Cli, tmp_path: Path
+) -> None:
+    env = {
+        "DOMICILI_EINVOICING_ADAPTER": "drop-folder",
+        "DOMICILI_EINVOICING_FOLDER": str(tmp_path / "absent"),
+        "DOMICILI_LANG": "fr",
+    }
+    result = cli("invoice", "hand-off", PAID, env=env)
+    assert result.exit_code == 3  # an adapter that failed: try again later
+    assert "Le dossier de facturation électronique" in result.stderr
+    assert "n’existe pas" in result.stderr
+    assert not (tmp_path / "absent").exists()
+
+
+def test_invoice_hand_off_without_an_adapter_says_how_to_set_one(cli: Cli) -> None:
+    result = cli("invoice", "hand-off", PAID, env={"DOMICILI_LANG": "fr"})
+    assert result.exit_code == 1
+    assert "DOMICILI_EINVOICING_ADAPTER" in result.stderr
+
+
+# -- payments received (encaissements) ------------------------------------------------
+
+
+def test_report_encaissements_lists_the_payments_of_the_month_as_csv(
+    cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "encaissements-2026-03.csv"
+    result = cli.ok("report", "encaissements", "--period", "2026-03", "-o", out)
+    assert "1 payment received in 2026-03 written to" in result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8")), delimiter=";"))
+    assert rows[0] == list(COLUMNS)
+    assert rows[0][:3] == ["date_encaissement", "numero_facture", "client"]
+    (paid,) = rows[1:]
+    with Domicili(cli.db, settings=Settings(), clock=FixedClock(START), create=False) as app:
+        invoice = app.get_invoice(PAID)
+    assert paid[:2] == ["2026-03-02", PAID]
+    assert paid[2] == invoice.data["buyer"]["name"]
+    assert paid[4:8] == [
+        f"{invoice.total_ht_cents // 100},{invoice.total_ht_cents % 100:02d}",
+        f"{invoice.total_vat_cents // 100},{invoice.total_vat_cents % 100:02d}",
+        f"{invoice.total_ttc_cents // 100},{invoice.total_ttc_cents % 100:02d}",
+        "virement",
+    ]
+    # the April invoice is not paid: April received nothing
+    april = cli.ok("report", "encaissements", "--period", "2026-04").stdout
+    assert april.splitlines() == [";".join(rows[0])]
+    data = cli.json("report", "encaissements", "--period", "2026-03")
+    assert [(r["invoice_number"], r["ttc_cents"]) for r in data["receipts"]] == [
+        (PAID, invoice.total_ttc_cents)
+    ]
+
+
+@pytest.mark.parametrize("period", ["2026-13", "03/2026", "2026"])
+def test_report_encaissements_refuses_a_period_that_is_not_a_month(cli: Cli, period: str) -> None:
+    result = cli("report", "encaissements", "--period", period)
+    assert result.exit_code == 2
+    assert "is not a month written YYYY-MM, such as 2026-03." in result.stderr

@@ -98,3 +98,14 @@ def test_a_move_to_la_reunion_reads_the_phone_as_written_there(cli: Cli) -> None
         "0262 12 34 56",
     )
     assert (data["departement"], data["phone"]) == ("974", "+262262123456")
+
+
+def test_vat_on_debits_is_set_shown_and_taken_back(cli: Cli) -> None:
+    data = cli.json(*add_args(1), "--vat-on-debits")
+    assert data["vat_on_debits"] is True
+    shown = cli.ok("provider", "show", str(data["id"]), env=FR).stdout
+    assert "TVA sur les débits" in shown
+    changed = cli.json("provider", "update", str(data["id"]), "--vat-on-receipts")
+    assert changed["vat_on_debits"] is False
+    assert "débits" not in cli.ok("provider", "show", str(data["id"]), env=FR).stdout
+    assert cli.json(*add_args(2))["vat_on_debits"] is False  # the default: on receipts

@@ -82,6 +82,7 @@ def company_en_formation(**changes: Any) -> ClientData:
         "kind": "company",
         "en_formation": True,
         "founder": "Chloé Dubois-Garnier",
+        "email": "chloe.dubois@etoile-numerique.fr",
     }
     fields.update(changes)
     return ClientData(**fields)
@@ -94,6 +95,7 @@ def individual(**changes: Any) -> ClientData:
         "address": "3 rue des Lilas",
         "postcode": "75020",
         "city": "Paris",
+        "email": "zoe.martin@atelier-zoe.fr",
         "kind": "individual",
     }
     fields.update(changes)

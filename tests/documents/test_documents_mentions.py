@@ -18,7 +18,7 @@ from document_samples import (
     provider,
     signature_records,
 )
-from invoice_xml_reading import read
+from invoice_xml_reading import NS, read
 from pydantic import ValidationError
 from pypdf import PdfReader
 
@@ -155,8 +155,15 @@ def test_a_credit_note_is_still_factur_x_en_16931_without_a_due_date() -> None:
     assert doc.all(".//ram:DueDateDateTime") == []
     # BR-CO-25: an amount due without a due date has its payment terms
     assert "remboursé ou imputé" in doc.text(".//ram:SpecifiedTradePaymentTerms/ram:Description")
-    notes = [n.text for n in doc.all(".//ram:IncludedNote/ram:Content")]
-    assert not [n for n in notes if n and ("Pénalités" in n or "recouvrement" in n)]
+    # BR-FR-05 wants the three mentions on every document: on an avoir they say that no
+    # penalty, fee or discount applies, nothing being due from the client.
+    notes = {
+        note.findtext("ram:SubjectCode", namespaces=NS): note.findtext("ram:Content", namespaces=NS)
+        for note in doc.all(".//ram:IncludedNote")
+    }
+    for code in ("AAB", "PMD", "PMT"):
+        assert "sans objet" in (notes[code] or ""), code
+    assert "40 €" not in " ".join(n or "" for n in notes.values())
 
 
 def test_an_invoice_has_a_due_date_and_a_credit_note_none() -> None:

@@ -838,7 +838,10 @@ def test_the_contract_lists_the_first_payment_the_first_invoice_bills(open_app: 
         assert [line["unit_price_ht_cents"] for line in invoice.data["lines"]] == [price, fee]
         assert amounts(billed, rf"Total HT {euros}") == [basis] == [invoice.total_ht_cents]
         assert amounts(billed, rf"Total TVA {euros}") == [vat] == [invoice.total_vat_cents]
-        assert amounts(billed, rf"Net à payer TTC {euros}") == [ttc] == [invoice.total_ttc_cents]
+        # the first invoice is issued paid: its total, paid already, nothing left to pay
+        assert amounts(billed, rf"Total TTC {euros}") == [ttc] == [invoice.total_ttc_cents]
+        assert amounts(billed, rf"Déjà réglé {euros}") == [ttc]
+        assert amounts(billed, rf"Net à payer TTC {euros}") == [0]
     assert xml_total(embedded_xml(app.invoice_pdf(invoice.number)), "GrandTotalAmount") == ttc
     assert ttc == app.get_dossier(dossier).dossier.amount_due_cents == 9768
     assert (basis, vat) == (8140, 1628)

@@ -14,6 +14,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from ..einvoicing import EInvoicing, EInvoicingFactory
 from ..errors import ConfigError
 from ..i18n import N_, _
 from ..ports import (
@@ -28,12 +29,13 @@ from ..ports import (
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
-    from ..config import PaymentSettings, SignatureSettings
+    from ..config import EInvoicingSettings, PaymentSettings, SignatureSettings
 
 __all__ = [
     "GROUPS",
     "installed",
     "load_adapter",
+    "load_einvoicing",
     "load_notifier",
     "load_payment_gateway",
     "load_signature_method",
@@ -44,6 +46,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "domicili.notifiers": ("notifiers", N_("notifier")),
     "domicili.payments": ("payments", N_("payment gateway")),
     "domicili.signatures": ("signatures", N_("signature method")),
+    "domicili.einvoicing": ("einvoicing", N_("e-invoicing adapter")),
 }
 
 #: What several adapters of a group are called, in a list of the installed ones.
@@ -51,6 +54,7 @@ _PLURALS: dict[str, str] = {
     "domicili.notifiers": N_("notifiers"),
     "domicili.payments": N_("payment gateways"),
     "domicili.signatures": N_("signature methods"),
+    "domicili.einvoicing": N_("e-invoicing adapters"),
 }
 
 
@@ -121,6 +125,7 @@ FACTORIES: dict[str, tuple[type, str]] = {
     "domicili.notifiers": (NotifierFactory, N_("the [notifications.options] settings")),
     "domicili.payments": (PaymentGatewayFactory, N_("the [payment] settings")),
     "domicili.signatures": (SignatureMethodFactory, N_("the [signature] settings")),
+    "domicili.einvoicing": (EInvoicingFactory, N_("the [einvoicing] settings")),
 }
 
 
@@ -166,6 +171,15 @@ def load_signature_method(settings: SignatureSettings) -> SignatureMethod:
     """The method named by ``[signature] method``, built from the ``[signature]`` settings."""
     group, name = "domicili.signatures", settings.method
     return cast(SignatureMethod, _build(group, name, _from_config(settings), SignatureMethod))
+
+
+def load_einvoicing(settings: EInvoicingSettings) -> EInvoicing | None:
+    """The adapter named by ``[einvoicing] adapter``, built from the ``[einvoicing]``
+    settings; None when it is ``none`` (issued invoices stay in domicili)."""
+    if settings.adapter == "none":
+        return None
+    group, name = "domicili.einvoicing", settings.adapter
+    return cast(EInvoicing, _build(group, name, _from_config(settings), EInvoicing))
 
 
 def _from_config(settings: object) -> Callable[[Any], object]:

@@ -115,6 +115,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "contract": "documents",
     "attestation": "documents",
     "invoice": "documents",
+    "report": "report",
     "init": "misc",
     "sweep": "misc",
     "outbox": "misc",

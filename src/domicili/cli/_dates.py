@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-__all__ = ["DATE"]
+__all__ = ["DATE", "PERIOD"]
 
 
 class _Day(click.ParamType):  # type: ignore[type-arg]
@@ -26,3 +26,30 @@ class _Day(click.ParamType):  # type: ignore[type-arg]
 
 
 DATE = _Day()
+
+
+class _Period(click.ParamType):  # type: ignore[type-arg]
+    """A month written ``YYYY-MM`` (``2026-03``), as ``(year, month)``."""
+
+    name = "YYYY-MM"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, int]:
+        import re
+
+        from ..i18n import _
+
+        if isinstance(value, tuple):
+            return value
+        found = re.fullmatch(r"(2\d{3})-(0[1-9]|1[0-2])", str(value).strip())
+        if found is None:
+            self.fail(
+                _("{value!r} is not a month written YYYY-MM, such as 2026-03.").format(value=value),
+                param,
+                ctx,
+            )
+        return int(found.group(1)), int(found.group(2))
+
+
+PERIOD = _Period()

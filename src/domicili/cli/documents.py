@@ -351,6 +351,23 @@ def invoice_credit_note(state: State, number: str, reason: str, as_json: bool) -
     )
 
 
+@invoice.command("hand-off")
+@click.argument("number")
+@json_option
+@click.pass_obj
+def invoice_hand_off(state: State, number: str, as_json: bool) -> None:
+    """Hand an issued invoice or credit note to the e-invoicing platform again.
+
+    Each one is handed when it is issued ([einvoicing] in domicili.toml); this hands one
+    again, after the platform's connector lost it or its folder was unreachable. One
+    the connector already has is not written twice.
+    Example: domicili invoice hand-off F2026-000001
+    """
+    handed = state.app().hand_off_invoice(number)
+    emit(invoice_dict(handed), as_json, lambda: None)
+    note(_("{number} handed to the e-invoicing platform.").format(number=handed.number))
+
+
 @invoice.command("export")
 @click.option("--year", type=YEAR, required=True, help="The year of the invoices.")
 @click.option("--month", type=MONTH, help="Only this month of the year.")

@@ -75,6 +75,7 @@ def _show(p: Provider, agrements: list[Agrement] | None = None) -> None:
         (N_("IBAN"), p.iban),
         (N_("BIC"), p.bic),
         (N_("Creditor identifier (ICS)"), p.creditor_identifier),
+        (N_("VAT on debits"), _("yes") if p.vat_on_debits else None),
     ]
     labelled(rows)
     if agrements and len(agrements) > 1:
@@ -144,6 +145,12 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
     metavar="ICS",
     help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
 )
+@click.option(
+    "--vat-on-debits/--vat-on-receipts",
+    default=None,
+    help='VAT paid on the debits (its invoices say "TVA acquittée sur les débits") '
+    "or, the default, on receipts.",
+)
 @click.option("--departement", help="Département of the address (checked against the postcode).")
 @click.option("--insee-commune", help="INSEE code of the commune (decides the département).")
 @click.option(
@@ -210,6 +217,12 @@ def provider_add(state: State, /, as_json: bool, **fields: Any) -> None:
     "--creditor-identifier",
     metavar="ICS",
     help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
+)
+@click.option(
+    "--vat-on-debits/--vat-on-receipts",
+    default=None,
+    help='VAT paid on the debits (its invoices say "TVA acquittée sur les débits") '
+    "or, the default, on receipts.",
 )
 @click.option(
     "--serves",

@@ -30,6 +30,8 @@ EN16931 = "urn:cen.eu:en16931:2017"
 LEVEL = "en16931"
 #: What a credit note says of its amount, where an invoice gives its payment terms.
 CREDIT_NOTE_TERMS = "Montant remboursé ou imputé sur la prochaine facture"
+#: The mention of the option for VAT on the debits (CGI ann. II art. 242 nonies A, 13°).
+VAT_ON_DEBITS = "TVA acquittée sur les débits"
 
 for _prefix, _uri in (("rsm", RSM), ("qdt", QDT), ("ram", RAM), ("udt", UDT)):
     ET.register_namespace(_prefix, _uri)
@@ -52,6 +54,9 @@ def invoice_xml(data: InvoiceData) -> bytes:
     """The CII XML (EN 16931) of an invoice or credit note, UTF-8 with its declaration."""
     root = ET.Element(f"{{{RSM}}}CrossIndustryInvoice")
     context = _sub(root, "rsm:ExchangedDocumentContext")
+    # BT-23, the cadre de facturation of the French reform (BR-FR-08).
+    process = _sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter")
+    _sub(process, "ram:ID", data.billing_mode)
     _sub(_sub(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
 
     document = _sub(root, "rsm:ExchangedDocument")
@@ -64,7 +69,7 @@ def invoice_xml(data: InvoiceData) -> bytes:
         _sub(note, "ram:SubjectCode", subject)
 
     transaction = _sub(root, "rsm:SupplyChainTradeTransaction")
-    vat_applied = data.vat.category != "O"
+    vat_applied = data.vat_applied
     for index, line in enumerate(data.lines, start=1):
         item = _sub(transaction, "ram:IncludedSupplyChainTradeLineItem")
         _sub(_sub(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(index))
@@ -87,15 +92,16 @@ def invoice_xml(data: InvoiceData) -> bytes:
         _sub(summation, "ram:LineTotalAmount", decimal_amount(line.amount_ht_cents))
 
     agreement = _sub(transaction, "ram:ApplicableHeaderTradeAgreement")
-    _party(_sub(agreement, "ram:SellerTradeParty"), data.seller, with_vat=vat_applied)
-    _party(_sub(agreement, "ram:BuyerTradeParty"), data.buyer, with_vat=vat_applied)
+    _party(_sub(agreement, "ram:SellerTradeParty"), data.shown_seller)
+    _party(_sub(agreement, "ram:BuyerTradeParty"), data.shown_buyer)
     _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
     _settlement(_sub(transaction, "ram:ApplicableHeaderTradeSettlement"), data)
     return bytes(ET.tostring(root, encoding="UTF-8", xml_declaration=True))
 
 
 def _notes(data: InvoiceData) -> list[tuple[str, str]]:
-    """Free-text mentions, with the subject codes French invoices use (UNTDID 4451)."""
+    """Free-text mentions, each under the subject code the French reform reads it by
+    (UNTDID 4451; BR-FR-05: AAB the discount, PMD the penalties, PMT the recovery fee)."""
     notes = [("Catégorie de l’opération : prestation de services", "AAI")]
     if data.kind == "credit_note":
         reason = f" – motif : {data.credit_reason}" if data.credit_reason else ""
@@ -104,10 +110,23 @@ def _notes(data: InvoiceData) -> list[tuple[str, str]]:
         )
     if data.vat.exemption_mention:
         notes.append((data.vat.exemption_mention, "AAI"))
+    if data.seller.vat_on_debits and data.vat_applied:
+        notes.append((VAT_ON_DEBITS, "AAI"))
     if data.kind == "credit_note":
-        return notes  # nothing is due on an avoir: no penalties, no recovery fee
+        # Nothing is due from the client on an avoir: the mentions say so.
+        notes.append(("Escompte : sans objet, l’avoir ne porte aucune somme à payer", "AAB"))
+        notes.append(
+            ("Pénalités de retard : sans objet, l’avoir ne porte aucune somme à payer", "PMD")
+        )
+        notes.append(("Indemnité forfaitaire pour frais de recouvrement : sans objet", "PMT"))
+        return notes
+    notes.append((f"Escompte : {data.discount_text}", "AAB"))
     notes.append(
-        (f"Pénalités de retard : {data.penalty_rate_text} ; escompte : {data.discount_text}", "PMD")
+        (
+            f"Pénalités de retard : {data.penalty_rate_text}, exigibles dès le lendemain "
+            "de la date d’échéance",
+            "PMD",
+        )
     )
     notes.append(
         (
@@ -119,7 +138,7 @@ def _notes(data: InvoiceData) -> list[tuple[str, str]]:
     return notes
 
 
-def _party(element: ET.Element, party: PartyData, *, with_vat: bool) -> None:
+def _party(element: ET.Element, party: PartyData) -> None:
     _sub(element, "ram:Name", party.name)
     if party.siren_compact:
         legal = _sub(element, "ram:SpecifiedLegalOrganization")
@@ -135,8 +154,9 @@ def _party(element: ET.Element, party: PartyData, *, with_vat: bool) -> None:
         _sub(
             _sub(element, "ram:URIUniversalCommunication"), "ram:URIID", party.email, schemeID="EM"
         )
-    # BR-O-02: an invoice outside the scope of VAT carries no VAT identifier.
-    if with_vat and party.vat_number:
+    # BR-O-02: an invoice outside the scope of VAT carries no VAT identifier (the shown
+    # parties have none then).
+    if party.vat_number:
         _sub(
             _sub(element, "ram:SpecifiedTaxRegistration"),
             "ram:ID",
@@ -148,18 +168,7 @@ def _party(element: ET.Element, party: PartyData, *, with_vat: bool) -> None:
 def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
     _sub(settlement, "ram:PaymentReference", data.number)
     _sub(settlement, "ram:InvoiceCurrencyCode", "EUR")
-    means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-    if data.seller.iban:
-        _sub(means, "ram:TypeCode", "58")  # SEPA credit transfer
-        _sub(means, "ram:Information", data.payment_means_text)
-        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
-        _sub(account, "ram:IBANID", data.seller.iban.replace(" ", ""))
-        if data.seller.bic:
-            institution = _sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
-            _sub(institution, "ram:BICID", data.seller.bic.replace(" ", ""))
-    else:
-        _sub(means, "ram:TypeCode", "1")  # instrument not defined: described in words
-        _sub(means, "ram:Information", data.payment_means_text)
+    _payment_means(_sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans"), data)
     for group in data.vat_groups:
         tax = _sub(settlement, "ram:ApplicableTradeTax")
         _sub(tax, "ram:CalculatedAmount", decimal_amount(group.vat_cents))
@@ -171,6 +180,10 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
         if group.category == "O":
             _sub(tax, "ram:ExemptionReasonCode", "VATEX-EU-O")
         else:
+            if data.seller.vat_on_debits:
+                # BT-8: VAT due on the invoice's date (UNTDID 2475 "5" in CII, the
+                # restriction EN 16931 uses there for UNTDID 2005 "3").
+                _sub(tax, "ram:DueDateTypeCode", "5")
             _sub(tax, "ram:RateApplicablePercent", decimal_rate(group.rate_bp))
     terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")
     if data.due_date is None:  # a credit note (BR-CO-25: the terms, without a due date)
@@ -188,10 +201,49 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
     _sub(total, "ram:TaxBasisTotalAmount", decimal_amount(data.total_ht_cents))
     _sub(total, "ram:TaxTotalAmount", decimal_amount(data.total_vat_cents), currencyID="EUR")
     _sub(total, "ram:GrandTotalAmount", decimal_amount(data.total_ttc_cents))
-    _sub(total, "ram:DuePayableAmount", decimal_amount(data.total_ttc_cents))
+    if data.paid_cents:
+        _sub(total, "ram:TotalPrepaidAmount", decimal_amount(data.paid_cents))
+    _sub(total, "ram:DuePayableAmount", decimal_amount(data.due_payable_cents))
     if data.credited_invoice_number:
         referenced = _sub(settlement, "ram:InvoiceReferencedDocument")
         _sub(referenced, "ram:IssuerAssignedID", data.credited_invoice_number)
+        if data.credited_invoice_date:  # BT-26 (BR-FR-CO-05)
+            issued = _sub(referenced, "ram:FormattedIssueDateTime")
+            _sub(
+                issued,
+                "qdt:DateTimeString",
+                data.credited_invoice_date.strftime("%Y%m%d"),
+                format="102",
+            )
+
+
+#: UNTDID 4461 code of a means the payer used, by its French name (``payment_method_fr``).
+_MEANS_CODES = {
+    "carte bancaire": "48",
+    "chèque": "20",
+    "espèces": "10",
+    "prélèvement SEPA": "59",
+    "autre moyen de paiement": "1",
+}
+
+
+def _payment_means(means: ET.Element, data: InvoiceData) -> None:
+    """BG-16: how the amount is settled. A credit note is refunded or set against a next
+    invoice ("97", clearing between partners): it names no account of the seller's. A
+    transfer is a SEPA credit transfer to the seller's IBAN ("58") when there is one;
+    any other means is described in words ("1")."""
+    if data.kind == "credit_note":
+        code = "97"
+    else:
+        code = _MEANS_CODES.get(data.payment_means_text) or ("58" if data.seller.iban else "1")
+    _sub(means, "ram:TypeCode", code)
+    _sub(means, "ram:Information", data.payment_means_text)
+    if code == "58" and data.seller.iban:  # SEPA credit transfer to the seller's account
+        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
+        _sub(account, "ram:IBANID", data.seller.iban.replace(" ", ""))
+        if data.seller.bic:
+            institution = _sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+            _sub(institution, "ram:BICID", data.seller.bic.replace(" ", ""))
 
 
 _schema_lock = threading.Lock()

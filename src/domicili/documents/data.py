@@ -93,6 +93,8 @@ class ProviderData(PartyData):
     capital_cents: int | None = Field(default=None, ge=0)
     iban: OptText = None
     bic: OptText = None
+    #: VAT paid on the debits (option of CGI art. 269-2-c): due when the invoice is issued.
+    vat_on_debits: bool = False
 
     @model_validator(mode="after")
     def _agrement_dates(self) -> ProviderData:
@@ -303,6 +305,8 @@ class InvoiceData(_Frozen):
     lines: tuple[InvoiceLine, ...] = Field(min_length=1)
     vat: VatRule
     credited_invoice_number: OptText = None
+    #: The issue date of the credited invoice (BT-26), printed beside its number.
+    credited_invoice_date: date | None = None
     #: A credit note cancels the credited invoice, or else corrects part of it.
     credit_cancels_invoice: bool = True
     credit_reason: OptText = None
@@ -333,6 +337,53 @@ class InvoiceData(_Frozen):
         elif any(line.vat_rate_bp != 0 for line in self.lines):
             raise ValueError("VAT is not applied: every line must be at 0 %")
         return self
+
+    @model_validator(mode="after")
+    def _settled_and_credited(self) -> InvoiceData:
+        if self.paid_on is not None and self.kind != "invoice":
+            raise ValueError("only an invoice is issued paid")
+        if self.credited_invoice_date is not None:
+            if self.kind != "credit_note":
+                raise ValueError("only a credit note names a credited invoice")
+            if self.credited_invoice_date > self.issue_date:
+                raise ValueError("credited_invoice_date is after the credit note's issue date")
+        return self
+
+    @property
+    def vat_applied(self) -> bool:
+        """Whether VAT applies (not in Guyane or Mayotte, CGI art. 294-1°)."""
+        return self.vat.category != "O"
+
+    @property
+    def shown_seller(self) -> ProviderData:
+        """The seller as the invoice names it, in the PDF and the XML alike: without a VAT
+        number where VAT does not apply (EN 16931 BR-O-02)."""
+        if self.vat_applied or not self.seller.vat_number:
+            return self.seller
+        return self.seller.model_copy(update={"vat_number": None})
+
+    @property
+    def shown_buyer(self) -> ClientData:
+        """The buyer as the invoice names it (see :attr:`shown_seller`)."""
+        if self.vat_applied or not self.buyer.vat_number:
+            return self.buyer
+        return self.buyer.model_copy(update={"vat_number": None})
+
+    @property
+    def billing_mode(self) -> str:
+        """The French reform's billing framework (cadre de facturation, BT-23): S1 an
+        invoice of services, S2 one already paid when it is issued."""
+        return "S2" if self.paid_on is not None else "S1"
+
+    @property
+    def paid_cents(self) -> int:
+        """What was paid before the invoice was issued (BT-113): all of it when acquittée."""
+        return self.total_ttc_cents if self.paid_on is not None else 0
+
+    @property
+    def due_payable_cents(self) -> int:
+        """What is left to pay (BT-115)."""
+        return self.total_ttc_cents - self.paid_cents
 
     @property
     def type_code(self) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import _format
-from .cii import check_invoice_xml, invoice_xml
+from .cii import VAT_ON_DEBITS, check_invoice_xml, invoice_xml
 from .data import ClientData, InvoiceData
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def draw_invoice(data: InvoiceData, notes: str) -> bytes:
         author=data.seller.name,
         issued_at=data.issued_at,
         footer_left=f"{title} du {_format.date_fr(data.issue_date)} – {data.buyer.name}",
-        footer_legal=_pdf.legal_footer(data.seller),
+        footer_legal=_pdf.legal_footer(data.shown_seller),
         pdfa=True,
     )
     pdf.add_page()
@@ -61,10 +61,15 @@ def draw_invoice(data: InvoiceData, notes: str) -> bytes:
     if data.due_date is not None:
         head.append((f"Échéance : {_format.date_fr(data.due_date)}", False))
     else:
-        head.append((f"Facture d’origine : {data.credited_invoice_number}", False))
-    pdf.letterhead(data.seller, head)
+        of = (
+            f" du {_format.date_fr(data.credited_invoice_date)}"
+            if data.credited_invoice_date
+            else ""
+        )
+        head.append((f"Facture d’origine : {data.credited_invoice_number}{of}", False))
+    pdf.letterhead(data.shown_seller, head)
     # An avoir bills nothing: its buyer is « Client », not « Facturé à ».
-    _buyer_block(pdf, data.buyer, "CLIENT" if data.kind == "credit_note" else "FACTURÉ À")
+    _buyer_block(pdf, data.shown_buyer, "CLIENT" if data.kind == "credit_note" else "FACTURÉ À")
     if data.kind == "credit_note":
         scope = "annulant" if data.credit_cancels_invoice else "corrigeant"
         pdf.text_line(
@@ -152,7 +157,7 @@ def _lines_table(pdf: Document, data: InvoiceData) -> None:
             row.cell(text)
             row.cell(str(line.quantity))
             row.cell(_format.eur(line.unit_price_ht_cents))
-            rate = _format.percent(line.vat_rate_bp) if data.vat.category != "O" else "–"
+            rate = _format.percent(line.vat_rate_bp) if data.vat_applied else "–"
             row.cell(rate)
             row.cell(_format.eur(line.amount_ht_cents))
     pdf.ln(4)
@@ -163,7 +168,7 @@ def _totals(pdf: Document, data: InvoiceData) -> None:
 
     rows: list[tuple[str, str]] = [("Total HT", _format.eur(data.total_ht_cents))]
     for group in data.vat_groups:
-        if data.vat.category == "O":
+        if not data.vat_applied:
             rows.append(("TVA", "non applicable"))
         else:
             rows.append(
@@ -172,8 +177,12 @@ def _totals(pdf: Document, data: InvoiceData) -> None:
                     _format.eur(group.vat_cents),
                 )
             )
-    if data.vat.category != "O":
+    ttc = " TTC" if data.vat_applied else ""
+    if data.vat_applied:
         rows.append(("Total TVA", _format.eur(data.total_vat_cents)))
+    if data.paid_cents:  # acquittée: BT-113 paid, BT-115 nothing left, as in the XML
+        rows.append((f"Total{ttc}", _format.eur(data.total_ttc_cents)))
+        rows.append(("Déjà réglé", _format.eur(data.paid_cents)))
     label_w, value_w = 58.0, 30.0
     x = pdf.w - pdf.r_margin - label_w - value_w
     pdf.keep_together(6.5 * (len(rows) + 1) + 16)
@@ -187,22 +196,24 @@ def _totals(pdf: Document, data: InvoiceData) -> None:
     pdf.set_fill_color(*ACCENT)
     pdf.set_text_color(255, 255, 255)
     pdf.set_font(FONT, "B", 9.5)
-    ttc = " TTC" if data.vat.category != "O" else ""
     total_label = ("Montant de l’avoir" if data.kind == "credit_note" else "Net à payer") + ttc
     pdf.cell(label_w, 8, f"  {total_label}", fill=True)
     pdf.cell(
         value_w,
         8,
-        f"{_format.eur(data.total_ttc_cents)}  ",
+        f"{_format.eur(data.due_payable_cents)}  ",
         fill=True,
         align="R",
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.set_text_color(*TEXT)
-    if data.vat.exemption_mention:
+    mentions = [data.vat.exemption_mention] if data.vat.exemption_mention else []
+    if data.seller.vat_on_debits and data.vat_applied:
+        mentions.append(VAT_ON_DEBITS)
+    for mention in mentions:
         pdf.ln(2)
-        pdf.text_line(data.vat.exemption_mention, size=8.5, bold=True, height=4.5, align="R")
+        pdf.text_line(mention, size=8.5, bold=True, height=4.5, align="R")
     pdf.ln(6)
 
 

@@ -23,6 +23,7 @@ from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
 
 if TYPE_CHECKING:
+    from ..einvoicing import EInvoicing, PendingHandOff
     from .outbox import Delivery
 
 __all__ = ["SECRET_PLACEHOLDER", "Context"]
@@ -58,6 +59,10 @@ class Context:
     deliver_after_commit: bool = False
     #: The delivery of the command under way (its deadline, its notifier session).
     delivery: Delivery | None = None
+    #: Hands issued invoices to an e-invoicing platform's connector (None: not configured).
+    einvoicing: EInvoicing | None = None
+    #: Invoices issued since the last hand-off, handed once their transaction committed.
+    einvoicing_pending: list[PendingHandOff] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from ..annuaire import service_labels
+from ..einvoicing import hand_off_after_commit
 from ..errors import ConfigError, InvalidInput, InvoiceNotFound, Refused
 from ..french import decimal_fr, numeric_date_fr
 from ..i18n import _
@@ -126,6 +127,7 @@ def _store(
         created_at=ctx.now(),
     )
     invoice.id = ctx.store.insert_invoice(invoice)
+    hand_off_after_commit(ctx, invoice)  # to the e-invoicing platform, once committed
     ctx.event(
         f"{data.kind}.issued",
         dossier,
@@ -377,6 +379,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "issue_date": today,
                 "due_date": None,
                 "credited_invoice_number": original.number,
+                "credited_invoice_date": original.issue_date,
                 "credit_cancels_invoice": True,
                 "credit_reason": reason.strip(),
                 "payment_means_text": "remboursement ou imputation sur une prochaine facture",

@@ -77,6 +77,7 @@ def provider_data(provider: Provider, agrement: Agrement | None = None) -> Provi
         agrement_expires=expires,
         iban=provider.iban,
         bic=provider.bic,
+        vat_on_debits=provider.vat_on_debits,
     )
 
 

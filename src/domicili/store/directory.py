@@ -33,6 +33,10 @@ class DirectoryStore(StoreBase):
             exclude={"id", "departements", "services"}, exclude_none=True, mode="json"
         )
         row["suspended"] = int(provider.suspended)
+        if provider.vat_on_debits:  # the default is not written (see above)
+            row["vat_on_debits"] = 1
+        else:
+            row.pop("vat_on_debits", None)
         row["agrement_expires"] = provider.agrement_expires.isoformat()
         provider_id = self.sql.insert("providers", row)
         self._set_provider_lists(provider_id, provider.departements, provider.services)
@@ -268,6 +272,7 @@ class DirectoryStore(StoreBase):
 def _provider(row: dict[str, Any]) -> Provider:
     row.pop("agrement_expires", None)
     row["suspended"] = bool(row["suspended"])
+    row["vat_on_debits"] = bool(row.get("vat_on_debits", 0))
     row["departements"] = sorted(json_values(row.pop("departements_list")))
     ranked = (item.split(":", 1) for item in json_values(row.pop("services_list")))
     row["services"] = [code for _, code in sorted(ranked, key=lambda r: int(r[0]))]

@@ -806,3 +806,17 @@ def sepa_mandates(db: sqlite_utils.Database) -> None:
     )
     for statement in MANDATE_INDEXES:
         db.execute(statement)
+
+
+#: Migration 19, the same statement on both engines: a provider that opted to pay VAT on
+#: its debits (CGI art. 269-2-c) says so on its invoices (BT-8 in their XML).
+VAT_ON_DEBITS: tuple[str, ...] = (
+    "ALTER TABLE providers ADD COLUMN vat_on_debits INTEGER NOT NULL DEFAULT 0",
+)
+
+
+@migration(19)
+def vat_on_debits(db: sqlite_utils.Database) -> None:
+    """Whether a provider pays VAT on its debits rather than on receipts."""
+    for statement in VAT_ON_DEBITS:
+        db.execute(statement)

@@ -18,6 +18,7 @@ from .migrations import (
     LIST_INDEXES,
     MANDATE_INDEXES,
     OUTBOX_RETRY,
+    VAT_ON_DEBITS,
     billing_statements,
 )
 
@@ -267,4 +268,5 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
             *MANDATE_INDEXES,
         ),
     ),
+    PgMigration(19, "vat_on_debits", VAT_ON_DEBITS),
 )
