@@ -103,8 +103,8 @@ OFFERS: dict[int, list[dict[str, Any]]] = {
     1: [
         dict(
             name="Sérénité",
-            price_ht_cents=39000,
-            period="year",
+            price_ht_cents=3250,
+            period="month",
             commitment_months=12,
             services=["domiciliation", "numerisation", "reexpedition"],
             setup_fee_cents=0,

@@ -61,9 +61,14 @@ def billing_run(state: State, period: str | None, defer_documents: bool, as_json
     and run again finishes with no gap in the numbers. Example: domicili billing run
     """
     app = state.app()
-    total = app.count_contracts_in_force()
-    with click.progressbar(length=total, label=_("Billing"), file=sys.stderr, show_pos=True) as bar:
-        report = app.bill(period, documents=not defer_documents, progress=bar.update)
+    if sys.stderr.isatty():  # a bar for people watching; nothing in a script's log
+        total = app.count_contracts_in_force()
+        with click.progressbar(
+            length=total, label=_("Billing"), file=sys.stderr, show_pos=True
+        ) as bar:
+            report = app.bill(period, documents=not defer_documents, progress=bar.update)
+    else:
+        report = app.bill(period, documents=not defer_documents)
 
     def human() -> None:
         click.echo(

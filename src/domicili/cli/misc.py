@@ -82,6 +82,23 @@ def sweep(state: State, as_json: bool) -> None:
                     len(report.invoices),
                 ).format(count=len(report.invoices))
             )
+        if report.collected:
+            click.echo(
+                ngettext(
+                    "Direct debit collected on its day: {numbers}.",
+                    "Direct debits collected on their day: {numbers}.",
+                    len(report.collected),
+                ).format(numbers=", ".join(report.collected))
+            )
+        dunning = report.dunning
+        for key, line in (
+            ("reminded", _("Unpaid invoices reminded: {items}.")),
+            ("presented_again", _("Returned debits presented again: {items}.")),
+            ("suspended", _("Mail service suspended for non-payment: dossier {items}.")),
+            ("termination_open", _("Provider told termination is open: dossier {items}.")),
+        ):
+            if dunning.get(key):
+                click.echo(line.format(items=", ".join(str(i) for i in dunning[key])))
 
     emit(report.as_dict(), as_json, human)
 

@@ -170,9 +170,12 @@ def _nothing_to_export(month: str, earlier: list[dict[str, Any]]) -> Refused:
         return Refused(_("No direct debit is to be collected in {month}.").format(month=month))
     last = earlier[-1]
     return Refused(
-        _(
+        ngettext(
+            "{month} is exported already ({message_id}, {debits} debit, {total}, on "
+            "{day}): no debit is left to collect that month.",
             "{month} is exported already ({message_id}, {debits} debits, {total}, on "
-            "{day}): no debit is left to collect that month."
+            "{day}): no debit is left to collect that month.",
+            int(last["debits"]),
         ).format(
             month=month,
             message_id=last["message_id"],
