@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..clock import PARIS, FixedClock
 from ..errors import DomiciliError
+from ..files import write_atomic
 from ..french import format_eur
 from ..i18n import _
 from ._demo_talk import day, refused, say, step
@@ -105,7 +106,7 @@ def running_month(app: Domicili, clock: FixedClock, folder: Path, mine: Dossier)
         _("The month's direct debits, as one file for the bank"),
         f"billing sepa-export --period {period} -o {target.name}",
     )
-    done = app.export_direct_debits(period, target.write_bytes)
+    done = app.export_direct_debits(period, lambda data: write_atomic(target, data))
     say(
         _("{file}: {count} debit, {total} ({format}, checked against its schema)").format(
             file=target.name,
