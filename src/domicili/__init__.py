@@ -83,6 +83,7 @@ if TYPE_CHECKING:
     )
     from .ports import (
         BatchNotifier,
+        LineItems,
         Notifier,
         NotifierFactory,
         PaymentEvent,
@@ -122,6 +123,7 @@ _HOMES: dict[str, str] = {
     "PaymentGateway": "ports",
     "PaymentGatewayFactory": "ports",
     "SignatureMethod": "ports",
+    "LineItems": "ports",
     "SignatureMethodFactory": "ports",
     "EInvoicing": "einvoicing",
     "EInvoicingFactory": "einvoicing",
@@ -255,6 +257,7 @@ __all__ = [
     "IssuedDocument",
     "JustificatifRejected",
     "JustificatifRevision",
+    "LineItems",
     "Mandate",
     "MandateAmendment",
     "MandateNotFound",

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         Receivable,
         Signature,
     )
-    from .ports import PaymentEvent
+    from .ports import LineItems, PaymentEvent
     from .service import (
         audit,
         billing,
@@ -574,6 +574,12 @@ class Domicili(Directory, Mandates):
         """Apply a bank's rejects (pain.002) or returns (camt.054): each invoice named is
         unpaid with the bank's reason; the whole file, or nothing; never twice."""
         return self._changing(collection.apply_returns, self.ctx, data)
+
+    def add_line_items(self, source: LineItems) -> None:
+        """Add ``source``'s lines to the invoice of each period issued from now on (the
+        mail handled beyond what the offer includes, say): see
+        :class:`~domicili.ports.LineItems`."""
+        self.ctx.line_items.append(source)
 
     def count_contracts_in_force(self) -> int:
         """How many contracts are in force: what a billing run looks at."""

@@ -21,6 +21,7 @@ from .models import OutboxMessage
 if TYPE_CHECKING:
     from .annuaire import SearchResult
     from .config import PaymentSettings, SignatureSettings
+    from .documents.data import InvoiceLine
     from .files import StoredFile
     from .mandates import Mandate, MandateAmendment
     from .models import (
@@ -84,6 +85,20 @@ class PaymentEvent:
     occurred_at: datetime | None = None
     #: ISO 4217 code, upper case (``EUR``, ``USD``…).
     currency: str = "EUR"
+
+
+@runtime_checkable
+class LineItems(Protocol):
+    """More lines for the invoice of a contract's period (the mail beyond the offer, say),
+    asked as each period is issued (:meth:`domicili.Domicili.add_line_items`).
+
+    ``vat_rate_bp`` is the provider's VAT rate in basis points (2000: 20 %), to put on each
+    line. Called inside the issuing transaction: it must not write elsewhere.
+    """
+
+    def lines(
+        self, dossier: Dossier, period_start: date, period_end: date, vat_rate_bp: int
+    ) -> Sequence[InvoiceLine]: ...
 
 
 @runtime_checkable

@@ -189,3 +189,41 @@ def test_a_dunning_policy_cannot_retry_a_debit_the_debtor_refused() -> None:
 
     with pytest.raises(ValidationError, match="MD06: a debit returned for this reason"):
         Settings.model_validate({"dunning": {"retry_reasons": ["AM04", "md06"]}})
+
+
+class MailOverage:
+    """Bills each letter beyond the offer's, as the mailbox counts them."""
+
+    def __init__(self, letters: int) -> None:
+        self.letters, self.asked = letters, []
+
+    def lines(self, dossier: object, start: date, end: date, vat_rate_bp: int) -> list[object]:
+        from domicili.documents import InvoiceLine
+
+        self.asked.append((start, end))
+        return [
+            InvoiceLine(
+                description="Courrier au-delà de l’offre",
+                quantity=self.letters,
+                unit_price_ht_cents=50,
+                vat_rate_bp=vat_rate_bp,
+            )
+        ]
+
+
+def test_a_line_item_hook_adds_its_lines_to_the_period_invoice(world: World) -> None:
+    from domicili.ports import LineItems
+
+    app = world.app
+    dossier_id = world.in_force()
+    overage = MailOverage(letters=12)
+    assert isinstance(overage, LineItems)
+    app.add_line_items(overage)
+    world.clock.advance(days=92)
+    (number,) = app.bill().issued
+    assert overage.asked == [(date(2026, 6, 2), date(2026, 9, 1))]
+    invoice = app.list_invoices(dossier_id=dossier_id)[0]
+    assert invoice.number == number
+    (_period, extra) = invoice.data["lines"]
+    assert (extra["description"], extra["quantity"]) == ("Courrier au-delà de l’offre", 12)
+    assert invoice.total_ht_cents == 10500 + 12 * 50

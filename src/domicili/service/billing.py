@@ -222,7 +222,14 @@ def _issue(
         number=number,
         issue_date=today,
         due_date=due,
-        lines=period_lines(ctx, offer, rule.rate_bp, opens),
+        lines=[
+            *period_lines(ctx, offer, rule.rate_bp, opens),
+            *(
+                line
+                for source in ctx.line_items
+                for line in source.lines(dossier, opens, closes, rule.rate_bp)
+            ),
+        ],
         payment_means=means,
     )
     ctx.store.insert_receivable(

@@ -18,7 +18,7 @@ from ..errors import DossierNotFound, InvalidTransition, ProviderNotFound
 from ..keys import HeadAnchor, SecretKey
 from ..messages import MessageRenderer
 from ..models import Attachment, Client, Dossier, OutboxMessage, Provider
-from ..ports import FileStore, Notifier, PaymentGateway, SignatureMethod, Store
+from ..ports import FileStore, LineItems, Notifier, PaymentGateway, SignatureMethod, Store
 from ..records import GENESIS_HASH, EventLink, event_hash, to_json
 from ..statuses import Status, allowed_triggers, fire
 
@@ -63,6 +63,8 @@ class Context:
     einvoicing: EInvoicing | None = None
     #: Invoices issued since the last hand-off, handed once their transaction committed.
     einvoicing_pending: list[PendingHandOff] = field(default_factory=list)
+    #: What adds lines to each period's invoice of a running contract.
+    line_items: list[LineItems] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock.now()
