@@ -205,13 +205,20 @@ def _issue(
     due = max(opens, today)
     mandate = ctx.store.active_mandate(dossier.id)
     debit = mandate is not None and bool(provider.creditor_identifier and provider.iban)
+    direct_debit = None
     if mandate is not None and debit:
+        from ..documents import DirectDebit
+        from ..documents.data import DIRECT_DEBIT_MEANS
+
         # The invoice is the debit's pre-notification: it names the day and the mandate.
         days = ctx.settings.billing.prenotification_days
         due = max(due, today + timedelta(days=days))
-        means = (
-            f"prélèvement SEPA le {numeric_date_fr(due)} — mandat {mandate.reference}, "
-            f"créancier {provider.creditor_identifier}"
+        means = DIRECT_DEBIT_MEANS
+        direct_debit = DirectDebit(
+            mandate_reference=mandate.reference,
+            creditor_identifier=provider.creditor_identifier,
+            debtor_iban=mandate.iban,
+            collection_date=due,
         )
     else:
         means = transfer_means(provider, dossier, due)
@@ -224,6 +231,7 @@ def _issue(
         due_date=due,
         lines=period_lines(ctx, offer, rule.rate_bp, opens),
         payment_means=means,
+        direct_debit=direct_debit,
     )
     ctx.store.insert_receivable(
         Receivable(
