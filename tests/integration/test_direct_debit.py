@@ -182,3 +182,16 @@ def test_without_a_creditor_identifier_the_invoice_asks_for_a_transfer(world: Wo
     assert world.app.receivable(number).collection == "transfer"
     with pytest.raises(Refused, match="No direct debit is to be collected in 2026-06"):
         world.app.export_direct_debits("2026-06", lambda data: None)
+
+
+def test_a_credit_note_of_a_debited_invoice_announces_no_debit(
+    debited: tuple[World, int, str],
+) -> None:
+    world, _dossier_id, number = debited
+    avoir = world.app.credit_note(number, "Erreur sur la période")
+    assert avoir.data["direct_debit"] is None
+    xml = facturx.get_xml_from_pdf(world.app.invoice_pdf(avoir.number), check_xsd=False)[1]
+    assert blocking_failures(xml) == []
+    assert b"<ram:TypeCode>97</ram:TypeCode>" in xml  # refunded or set against a next one
+    assert b"DirectDebitMandateID" not in xml
+    assert b"PayerPartyDebtorFinancialAccount" not in xml

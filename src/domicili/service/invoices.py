@@ -387,6 +387,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "credit_reason": reason.strip(),
                 "payment_means_text": "remboursement ou imputation sur une prochaine facture",
                 "paid_on": None,
+                "direct_debit": None,  # an avoir announces no debit
                 "issued_at": ctx.now(),
             }
         )
