@@ -26,7 +26,7 @@ from ..clock import paris_date
 from ..errors import InvalidInput, Refused
 from ..french import format_eur, numeric_date_fr
 from ..i18n import _
-from ..models import Dossier, Provider, Receivable
+from ..models import TRUSTED, Dossier, Provider, Receivable
 from ..statuses import STATUSES, Status
 from .context import Context
 
@@ -214,11 +214,14 @@ def _issue(
         days = ctx.settings.billing.prenotification_days
         due = max(due, today + timedelta(days=days))
         means = DIRECT_DEBIT_MEANS
-        direct_debit = DirectDebit(
-            mandate_reference=mandate.reference,
-            creditor_identifier=provider.creditor_identifier,
-            debtor_iban=mandate.iban,
-            collection_date=due,
+        direct_debit = DirectDebit.model_validate(
+            {
+                "mandate_reference": mandate.reference,
+                "creditor_identifier": provider.creditor_identifier,
+                "debtor_iban": mandate.iban,
+                "collection_date": due,
+            },
+            context=TRUSTED,  # the mandate's and the provider's, checked when recorded
         )
     else:
         means = transfer_means(provider, dossier, due)
@@ -298,7 +301,7 @@ def _document(ctx: Context, receivable: Receivable, report: BillingReport | None
             return  # made by another run meanwhile
         dossier = ctx.store.get_dossier(receivable.dossier_id)
         assert dossier is not None
-        data = InvoiceData.model_validate(receivable.data)
+        data = InvoiceData.model_validate(receivable.data, context=TRUSTED)  # as issued
         invoice = _store(
             ctx,
             data,
