@@ -15,6 +15,7 @@ from domicili.documents import (
     AttestationData,
     ClientData,
     ContractData,
+    DirectDebit,
     InvoiceData,
     InvoiceLine,
     ProviderData,
@@ -176,6 +177,22 @@ def invoice(**changes: Any) -> InvoiceData:
     }
     fields.update(changes)
     return InvoiceData(**fields)
+
+
+#: The client's account a direct-debited sample invoice is collected from.
+DEBTOR_IBAN = "DE89370400440532013000"
+CREDITOR_IDENTIFIER = "FR72ZZZ123456"
+
+
+def debited_invoice(**changes: Any) -> InvoiceData:
+    """An invoice collected by SEPA direct debit on its due date (its pre-notification)."""
+    debit = DirectDebit(
+        mandate_reference="RUM-D-000001",
+        creditor_identifier=CREDITOR_IDENTIFIER,
+        debtor_iban=DEBTOR_IBAN,
+        collection_date=changes.get("due_date", date(2025, 3, 17)),
+    )
+    return invoice(**{"direct_debit": debit, **changes})
 
 
 def signature_records() -> tuple[SignatureRecord, ...]:

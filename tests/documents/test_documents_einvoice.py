@@ -9,10 +9,27 @@ from typing import Any
 
 import facturx
 import pytest
-from document_samples import company_en_formation, flat, individual, invoice, pdf_text, provider
+from document_samples import (
+    CREDITOR_IDENTIFIER,
+    DEBTOR_IBAN,
+    company_en_formation,
+    debited_invoice,
+    flat,
+    individual,
+    invoice,
+    pdf_text,
+    provider,
+)
 from invoice_xml_reading import NS, ReadInvoice, read
 
-from domicili.documents import InvoiceData, render_invoice
+from domicili.documents import (
+    DirectDebit,
+    InvoiceData,
+    check_invoice_xml,
+    invoice_xml,
+    render_invoice,
+)
+from domicili.errors import TemplateError
 
 pytestmark = pytest.mark.one_store  # no database
 
@@ -142,6 +159,88 @@ def test_vat_on_debits_says_nothing_where_vat_does_not_apply() -> None:
     assert doc.all(".//ram:DueDateTypeCode") == []
 
 
+def test_a_debited_invoice_announces_the_debit_and_asks_for_no_transfer() -> None:
+    text, doc = _both(debited_invoice())
+    settlement = doc.root.find(".//ram:ApplicableHeaderTradeSettlement", NS)
+    assert settlement is not None
+    means = settlement.find("ram:SpecifiedTradeSettlementPaymentMeans", NS)
+    assert means is not None
+    assert means.findtext("ram:TypeCode", namespaces=NS) == "59"  # SEPA direct debit
+    assert means.findtext("ram:Information", namespaces=NS) == "prélèvement SEPA"
+    debtor = "ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+    assert means.findtext(debtor, namespaces=NS) == DEBTOR_IBAN  # BT-91
+    assert means.find("ram:PayeePartyCreditorFinancialAccount", NS) is None
+    assert means.find("ram:PayeeSpecifiedCreditorFinancialInstitution", NS) is None
+    children = [child.tag.split("}")[1] for child in settlement]
+    assert children[:2] == ["CreditorReferenceID", "PaymentReference"]  # the XSD's order
+    assert settlement.findtext("ram:CreditorReferenceID", namespaces=NS) == CREDITOR_IDENTIFIER
+    terms = settlement.find("ram:SpecifiedTradePaymentTerms", NS)
+    assert terms is not None
+    assert [child.tag.split("}")[1] for child in terms] == [
+        "Description",
+        "DueDateDateTime",
+        "DirectDebitMandateID",
+    ]
+    assert terms.findtext("ram:DirectDebitMandateID", namespaces=NS) == "RUM-D-000001"
+    assert terms.findtext("ram:Description", namespaces=NS) == (
+        "Le montant de 54,61\u00a0€ sera prélevé le 17/03/2025 sur le compte DE89 **** 3000 "
+        "(prélèvement SEPA, mandat RUM-D-000001, créancier FR72ZZZ123456)"
+    )
+    assert (
+        "Prélèvement SEPA le 17/03/2025 sur le compte DE89 **** 3000, mandat RUM-D-000001, "
+        "créancier FR72ZZZ123456." in text
+    )
+    assert "à régler" not in text.lower()
+    assert "IBAN" not in text  # neither the seller's to transfer to, nor the client's whole
+    assert "DE89370400440532013000" not in text
+
+
+def test_the_xsd_refuses_the_debit_identifiers_out_of_order() -> None:
+    xml = invoice_xml(debited_invoice())
+    check_invoice_xml(xml)  # as issued
+    ics = b"<ram:CreditorReferenceID>FR72ZZZ123456</ram:CreditorReferenceID>"
+    reference = b"<ram:PaymentReference>F-2025-0007</ram:PaymentReference>"
+    swapped = xml.replace(ics + reference, reference + ics)
+    assert swapped != xml
+    with pytest.raises(TemplateError, match="CreditorReferenceID"):
+        check_invoice_xml(swapped)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"paid_on": date(2025, 3, 3)}, "only an invoice still to be paid"),
+        ({"due_date": date(2025, 3, 10)}, "collection day is between"),
+    ],
+)
+def test_a_direct_debit_that_cannot_be_is_refused(changes: dict[str, Any], message: str) -> None:
+    debit = debited_invoice().direct_debit
+    assert debit is not None
+    with pytest.raises(ValueError, match=message):
+        invoice(direct_debit=debit, **changes)
+    with pytest.raises(ValueError, match="only an invoice still to be paid"):
+        _credit_note(direct_debit=debit)
+
+
+def test_a_debit_names_a_valid_account_and_creditor() -> None:
+    fields: dict[str, Any] = {
+        "mandate_reference": "RUM-D-000001",
+        "creditor_identifier": CREDITOR_IDENTIFIER,
+        "debtor_iban": DEBTOR_IBAN,
+        "collection_date": date(2025, 3, 17),
+    }
+    assert DirectDebit(**{**fields, "debtor_iban": "de89 3704 0044 0532 0130 00"}).debtor_iban == (
+        DEBTOR_IBAN
+    )
+    for name, wrong in (
+        ("debtor_iban", "DE89370400440532013001"),
+        ("creditor_identifier", "FR73ZZZ123456"),
+        ("mandate_reference", "RUM D 000001 é"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            DirectDebit(**{**fields, name: wrong})
+
+
 # -- every identifier, read back from both ---------------------------------------
 
 _VAT = re.compile(r"\bFR\d{11}\b")
@@ -149,6 +248,9 @@ _SIREN = re.compile(r"(?<!\d )(?<!\d)\d{3} \d{3} \d{3}(?! ?\d)")
 _IBAN = re.compile(r"IBAN : (FR[\d ]+\d)")
 _BIC = re.compile(r"BIC : ([A-Z0-9]{8,11})")
 _NUMBER = re.compile(r"\b[FA]-\d{4}-\d{4}\b")
+_DEBTOR_ACCOUNT = re.compile(r"sur le compte ([A-Z]{2}\d{2} \*{4} [A-Z0-9]{4})")
+_MANDATE = re.compile(r"mandat ([A-Za-z0-9/?:().'+-]+),")
+_CREDITOR = re.compile(r"créancier ([A-Z]{2}\d{2}[A-Z0-9]{3}[A-Z0-9]+)")
 
 
 def _xml_identifiers(doc: ReadInvoice) -> dict[str, set[str]]:
@@ -158,7 +260,13 @@ def _xml_identifiers(doc: ReadInvoice) -> dict[str, set[str]]:
     return {
         "vat": texts(".//ram:SpecifiedTaxRegistration/ram:ID"),
         "siren": texts(".//ram:SpecifiedLegalOrganization/ram:ID"),
-        "iban": texts(".//ram:IBANID"),
+        "iban": texts(".//ram:PayeePartyCreditorFinancialAccount/ram:IBANID"),
+        "debtor_account": {
+            f"{iban[:4]} **** {iban[-4:]}"
+            for iban in texts(".//ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
+        },
+        "mandate": texts(".//ram:DirectDebitMandateID"),
+        "creditor": texts(".//ram:CreditorReferenceID"),
         "bic": texts(".//ram:BICID"),
         "number": texts("rsm:ExchangedDocument/ram:ID")
         | texts(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID"),
@@ -170,6 +278,9 @@ def _pdf_identifiers(text: str) -> dict[str, set[str]]:
         "vat": set(_VAT.findall(text)),
         "siren": {s.replace(" ", "") for s in _SIREN.findall(text)},
         "iban": {s.replace(" ", "") for s in _IBAN.findall(text)},
+        "debtor_account": set(_DEBTOR_ACCOUNT.findall(text)),
+        "mandate": set(_MANDATE.findall(text)),
+        "creditor": set(_CREDITOR.findall(text)),
         "bic": set(_BIC.findall(text)),
         "number": set(_NUMBER.findall(text)),
     }
@@ -184,6 +295,7 @@ DOCUMENTS: dict[str, Any] = {
     "individual": lambda: invoice(buyer=individual(siren="732829320")),
     "credit-note": _credit_note,
     "paid": _paid,
+    "sepa-direct-debit": debited_invoice,
 }
 
 
@@ -192,6 +304,10 @@ def test_pdf_and_xml_agree_on_every_identifier(kind: str) -> None:
     text, doc = _both(DOCUMENTS[kind]())
     in_xml, in_pdf = _xml_identifiers(doc), _pdf_identifiers(text)
     assert in_xml["number"], "the XML names the document"
+    if kind == "sepa-direct-debit":
+        assert in_xml["mandate"] == {"RUM-D-000001"}
+        assert in_xml["creditor"] == {CREDITOR_IDENTIFIER}
+        assert in_xml["debtor_account"] == {"DE89 **** 3000"}
     for name in in_xml:
         assert in_pdf[name] == in_xml[name], name
 

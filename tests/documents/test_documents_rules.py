@@ -9,7 +9,7 @@ from typing import Any
 
 import facturx
 import pytest
-from document_samples import company_en_formation, individual, invoice, provider
+from document_samples import company_en_formation, debited_invoice, individual, invoice, provider
 from einvoicing_rules import RULE_SETS, asserts_in, blocking_failures, run
 
 from domicili.documents import InvoiceData, invoice_xml, render_invoice
@@ -58,6 +58,9 @@ KINDS: dict[str, Any] = {
     "paid-by-sepa-debit": lambda: invoice(
         due_date=date(2025, 3, 3), paid_on=date(2025, 3, 3), payment_means_text="prélèvement SEPA"
     ),
+    "sepa-direct-debit": debited_invoice,
+    "sepa-direct-debit-guyane": lambda: debited_invoice(departement="973"),
+    "sepa-direct-debit-individual": lambda: debited_invoice(buyer=individual()),
     "seller-without-iban": lambda: invoice(seller=provider(iban=None, bic=None)),
     "vat-on-debits": lambda: invoice(seller=provider(vat_on_debits=True)),
     "credit-note-vat-on-debits": lambda: _credit_note(seller=provider(vat_on_debits=True)),

@@ -8,9 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import facturx
 import pytest
 from lxml import etree
+from test_invoicing import pdf_text
 
+from documents.einvoicing_rules import blocking_failures
 from domicili.errors import InvalidInput, Refused, ReturnsFileError
 
 if TYPE_CHECKING:
@@ -81,7 +84,22 @@ def test_the_invoice_announces_the_debit_and_the_month_file_carries_it_once(
     receivable = app.receivable(number)
     assert (receivable.collection, receivable.collection_date) == ("sepa", date(2026, 6, 16))
     invoice = app.list_invoices(dossier_id=dossier_id)[0]
-    assert "prélèvement SEPA le 16/06/2026 — mandat RUM-D-000001" in str(invoice.data)
+    assert invoice.data["direct_debit"] == {
+        "mandate_reference": "RUM-D-000001",
+        "creditor_identifier": ICS,
+        "debtor_iban": CLIENT_IBAN.replace(" ", ""),
+        "collection_date": "2026-06-16",
+    }
+    pdf = app.invoice_pdf(number)
+    assert (
+        "Prélèvement SEPA le 16/06/2026 sur le compte DE89 **** 3000, mandat RUM-D-000001, "
+        f"créancier {ICS}." in pdf_text(pdf)
+    )
+    assert "IBAN :" not in pdf_text(pdf)  # nothing to transfer to the provider's account
+    xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)[1]
+    assert blocking_failures(xml) == []
+    assert b"<ram:TypeCode>59</ram:TypeCode>" in xml
+    assert b"<ram:DirectDebitMandateID>RUM-D-000001</ram:DirectDebitMandateID>" in xml
     email = next(m for m in world.notifier.sent if m.template == "invoice_issued")
     assert "sera prélevé le 16/06/2026" in email.body
 
@@ -164,3 +182,16 @@ def test_without_a_creditor_identifier_the_invoice_asks_for_a_transfer(world: Wo
     assert world.app.receivable(number).collection == "transfer"
     with pytest.raises(Refused, match="No direct debit is to be collected in 2026-06"):
         world.app.export_direct_debits("2026-06", lambda data: None)
+
+
+def test_a_credit_note_of_a_debited_invoice_announces_no_debit(
+    debited: tuple[World, int, str],
+) -> None:
+    world, _dossier_id, number = debited
+    avoir = world.app.credit_note(number, "Erreur sur la période")
+    assert avoir.data["direct_debit"] is None
+    xml = facturx.get_xml_from_pdf(world.app.invoice_pdf(avoir.number), check_xsd=False)[1]
+    assert blocking_failures(xml) == []
+    assert b"<ram:TypeCode>97</ram:TypeCode>" in xml  # refunded or set against a next one
+    assert b"DirectDebitMandateID" not in xml
+    assert b"PayerPartyDebtorFinancialAccount" not in xml

@@ -21,6 +21,7 @@ __all__ = [
     "eur",
     "iban",
     "long_date_fr",
+    "masked_iban",
     "months",
     "percent",
     "siren",
@@ -52,6 +53,13 @@ def iban(value: str) -> str:
     """``"FR7630006000011234567890189"`` → ``"FR76 3000 6000 0112 3456 7890 189"``."""
     compact = value.replace(" ", "").upper()
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def masked_iban(value: str) -> str:
+    """``"FR7630006000011234567890189"`` → ``"FR76 **** 0189"``: enough for the account
+    holder to know which account, not enough to debit it."""
+    compact = value.replace(" ", "").upper()
+    return f"{compact[:4]} **** {compact[-4:]}"
 
 
 def decimal_amount(cents: int) -> str:

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import TemplateError
-from ..french import numeric_date_fr
+from ..french import format_eur, numeric_date_fr
 from ._format import decimal_amount, decimal_rate
 from .data import InvoiceData, PartyData
 
@@ -166,6 +166,9 @@ def _party(element: ET.Element, party: PartyData) -> None:
 
 
 def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
+    debit = data.direct_debit
+    if debit is not None:  # BT-90, first in the XSD's order
+        _sub(settlement, "ram:CreditorReferenceID", debit.creditor_identifier)
     _sub(settlement, "ram:PaymentReference", data.number)
     _sub(settlement, "ram:InvoiceCurrencyCode", "EUR")
     _payment_means(_sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans"), data)
@@ -185,17 +188,7 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
                 # restriction EN 16931 uses there for UNTDID 2005 "3").
                 _sub(tax, "ram:DueDateTypeCode", "5")
             _sub(tax, "ram:RateApplicablePercent", decimal_rate(group.rate_bp))
-    terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")
-    if data.due_date is None:  # a credit note (BR-CO-25: the terms, without a due date)
-        _sub(terms, "ram:Description", CREDIT_NOTE_TERMS)
-    else:
-        _sub(
-            terms,
-            "ram:Description",
-            f"Paiement par {data.payment_means_text}, à régler au plus "
-            f"tard le {numeric_date_fr(data.due_date)}",
-        )
-        _date(terms, "ram:DueDateDateTime", data.due_date)
+    _terms(_sub(settlement, "ram:SpecifiedTradePaymentTerms"), data)
     total = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     _sub(total, "ram:LineTotalAmount", decimal_amount(data.total_ht_cents))
     _sub(total, "ram:TaxBasisTotalAmount", decimal_amount(data.total_ht_cents))
@@ -217,6 +210,30 @@ def _settlement(settlement: ET.Element, data: InvoiceData) -> None:
             )
 
 
+def _terms(terms: ET.Element, data: InvoiceData) -> None:
+    """BT-20 and the due date; under a mandate, the debit it announces and BT-89."""
+    debit = data.direct_debit
+    if data.due_date is None:  # a credit note (BR-CO-25: the terms, without a due date)
+        _sub(terms, "ram:Description", CREDIT_NOTE_TERMS)
+        return
+    if debit is not None:
+        description = (
+            f"Le montant de {format_eur(data.due_payable_cents)} sera prélevé le "
+            f"{numeric_date_fr(debit.collection_date)} sur le compte {debit.masked_iban} "
+            f"(prélèvement SEPA, mandat {debit.mandate_reference}, "
+            f"créancier {debit.creditor_identifier})"
+        )
+    else:
+        description = (
+            f"Paiement par {data.payment_means_text}, à régler au plus "
+            f"tard le {numeric_date_fr(data.due_date)}"
+        )
+    _sub(terms, "ram:Description", description)
+    _date(terms, "ram:DueDateDateTime", data.due_date)
+    if debit is not None:
+        _sub(terms, "ram:DirectDebitMandateID", debit.mandate_reference)
+
+
 #: UNTDID 4461 code of a means the payer used, by its French name (``payment_method_fr``).
 _MEANS_CODES = {
     "carte bancaire": "48",
@@ -230,14 +247,20 @@ _MEANS_CODES = {
 def _payment_means(means: ET.Element, data: InvoiceData) -> None:
     """BG-16: how the amount is settled. A credit note is refunded or set against a next
     invoice ("97", clearing between partners): it names no account of the seller's. A
-    transfer is a SEPA credit transfer to the seller's IBAN ("58") when there is one;
-    any other means is described in words ("1")."""
+    direct-debited invoice is a SEPA direct debit ("59") from the client's account
+    (BT-91). A transfer is a SEPA credit transfer to the seller's IBAN ("58") when there
+    is one; any other means is described in words ("1")."""
     if data.kind == "credit_note":
         code = "97"
+    elif data.direct_debit is not None:
+        code = "59"
     else:
         code = _MEANS_CODES.get(data.payment_means_text) or ("58" if data.seller.iban else "1")
     _sub(means, "ram:TypeCode", code)
     _sub(means, "ram:Information", data.payment_means_text)
+    if data.direct_debit is not None:
+        debtor = _sub(means, "ram:PayerPartyDebtorFinancialAccount")
+        _sub(debtor, "ram:IBANID", data.direct_debit.debtor_iban)
     if code == "58" and data.seller.iban:  # SEPA credit transfer to the seller's account
         account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
         _sub(account, "ram:IBANID", data.seller.iban.replace(" ", ""))

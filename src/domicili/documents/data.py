@@ -23,11 +23,13 @@ from pydantic import (
 
 from ..models import printable
 from ..money import VatRule, vat_amount
+from .debit import DirectDebit
 
 __all__ = [
     "AttestationData",
     "ClientData",
     "ContractData",
+    "DirectDebit",
     "InvoiceData",
     "InvoiceLine",
     "PartyData",
@@ -46,6 +48,9 @@ Siren = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{3}
 
 #: Service code whose mail handling means opening the client's letters.
 SCANNING = "numerisation"
+
+#: How a direct-debited invoice says it is paid (BT-82).
+DIRECT_DEBIT_MEANS = "prélèvement SEPA"
 
 DEFAULT_PENALTY_RATE = "trois fois le taux d’intérêt légal"
 
@@ -313,6 +318,8 @@ class InvoiceData(_Frozen):
     penalty_rate_text: Text = DEFAULT_PENALTY_RATE
     discount_text: Text = "aucun escompte n’est accordé en cas de paiement anticipé"
     payment_means_text: Text = "virement bancaire"
+    #: The SEPA direct debit that collects the invoice: the invoice is its pre-notification.
+    direct_debit: DirectDebit | None = None
     #: The day the invoice was settled, when it is issued already paid ("acquittée").
     paid_on: date | None = None
     issued_at: datetime
@@ -338,10 +345,24 @@ class InvoiceData(_Frozen):
             raise ValueError("VAT is not applied: every line must be at 0 %")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _debit_means(cls, values: object) -> object:
+        """A direct-debited invoice is paid "par prélèvement SEPA" unless told otherwise."""
+        if isinstance(values, dict) and values.get("direct_debit") is not None:
+            values = {"payment_means_text": DIRECT_DEBIT_MEANS, **values}
+        return values
+
     @model_validator(mode="after")
     def _settled_and_credited(self) -> InvoiceData:
         if self.paid_on is not None and self.kind != "invoice":
             raise ValueError("only an invoice is issued paid")
+        if self.direct_debit is not None:
+            if self.kind != "invoice" or self.paid_on is not None:
+                raise ValueError("only an invoice still to be paid is collected by direct debit")
+            assert self.due_date is not None  # an invoice has one
+            if not self.issue_date <= self.direct_debit.collection_date <= self.due_date:
+                raise ValueError("the collection day is between the issue date and the due date")
         if self.credited_invoice_date is not None:
             if self.kind != "credit_note":
                 raise ValueError("only a credit note names a credited invoice")

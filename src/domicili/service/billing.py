@@ -26,7 +26,7 @@ from ..clock import paris_date
 from ..errors import InvalidInput, Refused
 from ..french import format_eur, numeric_date_fr
 from ..i18n import _
-from ..models import Dossier, Provider, Receivable
+from ..models import TRUSTED, Dossier, Provider, Receivable
 from ..statuses import STATUSES, Status
 from .context import Context
 
@@ -205,13 +205,23 @@ def _issue(
     due = max(opens, today)
     mandate = ctx.store.active_mandate(dossier.id)
     debit = mandate is not None and bool(provider.creditor_identifier and provider.iban)
+    direct_debit = None
     if mandate is not None and debit:
+        from ..documents import DirectDebit
+        from ..documents.data import DIRECT_DEBIT_MEANS
+
         # The invoice is the debit's pre-notification: it names the day and the mandate.
         days = ctx.settings.billing.prenotification_days
         due = max(due, today + timedelta(days=days))
-        means = (
-            f"prélèvement SEPA le {numeric_date_fr(due)} — mandat {mandate.reference}, "
-            f"créancier {provider.creditor_identifier}"
+        means = DIRECT_DEBIT_MEANS
+        direct_debit = DirectDebit.model_validate(
+            {
+                "mandate_reference": mandate.reference,
+                "creditor_identifier": provider.creditor_identifier,
+                "debtor_iban": mandate.iban,
+                "collection_date": due,
+            },
+            context=TRUSTED,  # the mandate's and the provider's, checked when recorded
         )
     else:
         means = transfer_means(provider, dossier, due)
@@ -231,6 +241,7 @@ def _issue(
             ),
         ],
         payment_means=means,
+        direct_debit=direct_debit,
     )
     ctx.store.insert_receivable(
         Receivable(
@@ -297,7 +308,7 @@ def _document(ctx: Context, receivable: Receivable, report: BillingReport | None
             return  # made by another run meanwhile
         dossier = ctx.store.get_dossier(receivable.dossier_id)
         assert dossier is not None
-        data = InvoiceData.model_validate(receivable.data)
+        data = InvoiceData.model_validate(receivable.data, context=TRUSTED)  # as issued
         invoice = _store(
             ctx,
             data,

@@ -28,7 +28,7 @@ from .context import Context
 from .paperwork import client_data, dossier_offer, provider_data
 
 if TYPE_CHECKING:
-    from ..documents import InvoiceData, InvoiceLine
+    from ..documents import DirectDebit, InvoiceData, InvoiceLine
 
 __all__ = [
     "ExportReport",
@@ -206,8 +206,10 @@ def invoice_data(
     lines: list[InvoiceLine],
     payment_means: str,
     paid: bool = False,
+    direct_debit: DirectDebit | None = None,
 ) -> InvoiceData:
-    """What an invoice of ``provider`` to ``client`` states (its document, its XML)."""
+    """What an invoice of ``provider`` to ``client`` states (its document, its XML);
+    ``direct_debit``: the debit that collects it, which the invoice announces."""
     from ..documents import InvoiceData
 
     rule = vat_rule_for_departement(provider.departement or "")
@@ -224,6 +226,7 @@ def invoice_data(
             penalty_rate_text=ctx.settings.invoices.penalty_rate_text,
             payment_means_text=payment_means,
             paid_on=issue_date if paid else None,
+            direct_debit=direct_debit,
             issued_at=ctx.now(),
         )
     except ValidationError as exc:
@@ -384,6 +387,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "credit_reason": reason.strip(),
                 "payment_means_text": "remboursement ou imputation sur une prochaine facture",
                 "paid_on": None,
+                "direct_debit": None,  # an avoir announces no debit
                 "issued_at": ctx.now(),
             }
         )
