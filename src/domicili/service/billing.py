@@ -27,8 +27,11 @@ from ..errors import InvalidInput, Refused
 from ..french import format_eur, numeric_date_fr
 from ..i18n import _
 from ..models import TRUSTED, Dossier, Provider, Receivable
+from ..money import vat_rule_for_departement
 from ..statuses import STATUSES, Status
 from .context import Context
+from .invoices import _allocate, invoice_data, period_lines
+from .paperwork import dossier_offer
 
 if TYPE_CHECKING:
     from ..records import ContractToBill
@@ -141,13 +144,15 @@ def run(
     first, last = month_bounds(period, today)
     report = BillingReport(period=first.strftime("%Y-%m"))
     in_force = [s.value for s, row in STATUSES.items() if row.in_force]
+    run = _Run(today, last, report)
     after = 0
     while True:
         batch = ctx.store.contracts_to_bill(
             in_force, started_by=last, provider_id=ctx.provider_scope, after_id=after, limit=BATCH
         )
         for contract in batch:
-            _bill_contract(ctx, contract, last, today, report)
+            if contract.billed_to is None or contract.billed_to < last:  # else nothing due
+                _bill_contract(ctx, contract, run)
             if progress is not None:
                 progress(1)
         if len(batch) < BATCH:
@@ -165,23 +170,40 @@ def run(
     return report
 
 
-def _bill_contract(
-    ctx: Context, contract: ContractToBill, through: date, today: date, report: BillingReport
-) -> None:
-    from .paperwork import dossier_offer
+@dataclass
+class _Run:
+    """What one run reads once: each provider, the dossiers it collects by debit, whether
+    its series' last date was checked against today's."""
 
+    today: date
+    through: date
+    report: BillingReport
+    providers: dict[int, Provider] = field(default_factory=dict)
+    mandated: dict[int, set[int]] = field(default_factory=dict)
+    ordered: set[int] = field(default_factory=set)
+
+    def provider(self, ctx: Context, provider_id: int) -> Provider:
+        if provider_id not in self.providers:
+            self.providers[provider_id] = ctx.provider(provider_id)
+            self.mandated[provider_id] = ctx.store.dossiers_with_mandate(provider_id)
+        return self.providers[provider_id]
+
+
+def _bill_contract(ctx: Context, contract: ContractToBill, run: _Run) -> None:
     try:
         with ctx.store.transaction():
             dossier = ctx.store.get_dossier(contract.dossier_id)
             if dossier is None or not dossier.status.in_force:
                 return  # changed since the query
-            provider = ctx.provider(dossier.provider_id)
+            provider = run.provider(ctx, dossier.provider_id)
             offer = dossier_offer(ctx, dossier, provider)
-            due = periods_due(contract.start_date, offer.period_months, contract.billed_to, through)
-            for opens, closes in due:
-                report.issued.append(_issue(ctx, dossier, provider, offer, opens, closes, today))
+            months = offer.period_months
+            for opens, closes in periods_due(
+                contract.start_date, months, contract.billed_to, run.through
+            ):
+                run.report.issued.append(_issue(ctx, dossier, provider, offer, opens, closes, run))
     except (InvalidInput, Refused) as exc:
-        report.skipped.append((contract.dossier_id, str(exc)))
+        run.report.skipped.append((contract.dossier_id, str(exc)))
 
 
 def _issue(
@@ -191,19 +213,21 @@ def _issue(
     offer: Any,
     opens: date,
     closes: date,
-    today: date,
+    run: _Run,
 ) -> str:
     """One period's receivable: its number allocated, its invoice's content fixed."""
-    from ..money import vat_rule_for_departement
-    from .invoices import _allocate, invoice_data, period_lines
-
     assert dossier.id is not None
     assert provider.id is not None
+    today = run.today
     client = ctx.client(dossier.client_id)
     rule = vat_rule_for_departement(provider.departement or "")
-    number, series, seq = _allocate(ctx, provider.id, today)
+    number, series, seq = _allocate(
+        ctx, provider.id, today, check_order=provider.id not in run.ordered
+    )
+    run.ordered.add(provider.id)
     due = max(opens, today)
-    mandate = ctx.store.active_mandate(dossier.id)
+    mandated = dossier.id in run.mandated.get(provider.id, ())
+    mandate = ctx.store.active_mandate(dossier.id) if mandated else None
     debit = mandate is not None and bool(provider.creditor_identifier and provider.iban)
     direct_debit = None
     if mandate is not None and debit:
@@ -244,7 +268,7 @@ def _issue(
         direct_debit=direct_debit,
     )
     ctx.store.insert_receivable(
-        Receivable(
+        Receivable.model_construct(  # every value here is one domicili made and checked
             provider_id=provider.id,
             dossier_id=dossier.id,
             period_start=opens,

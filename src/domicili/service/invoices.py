@@ -70,10 +70,15 @@ def period_end(start: date, months: int) -> date:
     return add_months(start, months) - timedelta(days=1)
 
 
-def _allocate(ctx: Context, provider_id: int, issue_date: date) -> tuple[str, str, int]:
+def _allocate(
+    ctx: Context, provider_id: int, issue_date: date, *, check_order: bool = True
+) -> tuple[str, str, int]:
+    """The next number of the provider's series; refused when the series' last invoice
+    is dated after ``issue_date`` (``check_order`` False: the caller checked it on this
+    day already, a billing run numbering many invoices at once)."""
     pattern = ctx.settings.invoices.number_format
     series = _series(pattern, issue_date.year)
-    last = ctx.store.last_invoice_date(provider_id, series)
+    last = ctx.store.last_invoice_date(provider_id, series) if check_order else None
     if last is not None and issue_date < last:
         raise Refused(
             _(

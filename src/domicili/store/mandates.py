@@ -45,6 +45,14 @@ class MandateStore(StoreBase):
         """A dossier's mandates, oldest first (at most one of them not revoked)."""
         return self._mandates("WHERE dossier_id = ?", (dossier_id,))
 
+    def dossiers_with_mandate(self, provider_id: int) -> set[int]:
+        """The dossiers of a provider that have a mandate in force (one query for a run)."""
+        rows = self.sql.rows(
+            "SELECT dossier_id FROM mandates WHERE provider_id = ? AND revoked_at IS NULL",
+            (provider_id,),
+        )
+        return {int(r[0]) for r in rows}
+
     def active_mandate(self, dossier_id: int) -> Mandate | None:
         found = self._mandates("WHERE dossier_id = ? AND revoked_at IS NULL", (dossier_id,))
         return found[-1] if found else None
