@@ -18,7 +18,7 @@ from typing import Literal
 from ..clock import paris_date
 from ..errors import PaymentRefused
 from ..french import format_eur, payment_method_fr
-from ..i18n import _
+from ..i18n import N_, _
 from ..models import Dossier, Payment
 from ..ports import PaymentEvent
 from .context import Context
@@ -346,6 +346,15 @@ def record_manual(
     return handle_payment_event(ctx, event)
 
 
+#: What became of a card-payment link, as a refusal says it.
+LINK_STATES = {
+    "paid": N_("paid already"),
+    "replaced": N_("replaced by a newer link"),
+    "closed": N_("closed"),
+    "expired": N_("expired"),
+}
+
+
 def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutcome:
     """Pay (or fail to pay) an online-payment link, as the gateway's card form would."""
     link = ctx.store.payment_link(token.strip())
@@ -360,7 +369,7 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
             _(
                 "Payment link {token} is {status}: it takes no payment; the latest email "
                 "of the dossier has the current link."
-            ).format(token=token, status=link.status)
+            ).format(token=token, status=_(LINK_STATES.get(link.status, link.status)))
         )
     event = ctx.payments.simulate(link.token, link.dossier_id, link.amount_cents, succeed=succeed)
     return handle_payment_event(ctx, event)
