@@ -11,6 +11,7 @@ from ..i18n import N_, _, ngettext
 from ._dates import DATE
 from ._output import (
     ID,
+    F,
     emit,
     emit_rows,
     json_option,
@@ -110,6 +111,30 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _billing_options(fn: F) -> F:
+    """How the provider is paid and bills: its account, its SEPA creditor identifier, and
+    whether it pays VAT on its debits (the same options on add and update)."""
+    for option in reversed(
+        [
+            click.option("--iban", help="IBAN for transfers (shown to clients who must pay)."),
+            click.option("--bic", help="BIC of that account."),
+            click.option(
+                "--creditor-identifier",
+                metavar="ICS",
+                help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
+            ),
+            click.option(
+                "--vat-on-debits/--vat-on-receipts",
+                default=None,
+                help='VAT paid on the debits (its invoices say "TVA acquittée sur les '
+                'débits") or, the default, on receipts.',
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 @provider.command("add")
 @click.option("--name", required=True, help="Company name of the provider.")
 @click.option("--legal-form", help="Legal form (SAS, SARL…).")
@@ -138,19 +163,7 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @click.option("--city", required=True)
 @click.option("--email", required=True)
 @click.option("--phone", required=True)
-@click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
-@click.option("--bic", help="BIC of that account.")
-@click.option(
-    "--creditor-identifier",
-    metavar="ICS",
-    help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
-)
-@click.option(
-    "--vat-on-debits/--vat-on-receipts",
-    default=None,
-    help='VAT paid on the debits (its invoices say "TVA acquittée sur les débits") '
-    "or, the default, on receipts.",
-)
+@_billing_options
 @click.option("--departement", help="Département of the address (checked against the postcode).")
 @click.option("--insee-commune", help="INSEE code of the commune (decides the département).")
 @click.option(
@@ -211,19 +224,7 @@ def provider_add(state: State, /, as_json: bool, **fields: Any) -> None:
 @click.option("--city", help="City of the address.")
 @click.option("--email", help="Contact email address.")
 @click.option("--phone", help="Contact phone (as written at the address: 0262 … in La Réunion).")
-@click.option("--iban", help="IBAN for transfers (shown to clients who must pay).")
-@click.option("--bic", help="BIC of that account.")
-@click.option(
-    "--creditor-identifier",
-    metavar="ICS",
-    help="SEPA creditor identifier (ICS, FR…), to collect by direct debit.",
-)
-@click.option(
-    "--vat-on-debits/--vat-on-receipts",
-    default=None,
-    help='VAT paid on the debits (its invoices say "TVA acquittée sur les débits") '
-    "or, the default, on receipts.",
-)
+@_billing_options
 @click.option(
     "--serves",
     "departements",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ..clock import PARIS, iso, paris_date
@@ -133,8 +133,6 @@ def _with_mandate(ctx: Context, due: list[Receivable]) -> list[Receivable]:
 
 
 def _day_after(day: date) -> date:
-    from datetime import timedelta
-
     return day + timedelta(days=1)
 
 
