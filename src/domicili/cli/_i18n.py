@@ -53,6 +53,10 @@ def translate_help(command: click.Command) -> None:
         command._domicili_help = texts  # type: ignore[attr-defined]
     for name, text in texts.items():
         setattr(command, name, _(text))
+    if getattr(command, "_help_option", None) is not None:
+        # click (8.1.8 and later) keeps the --help option it made, with its text in the
+        # language of that first time: make it again, in this one.
+        command._help_option = None
     for param in command.params:
         if isinstance(param, click.Option) and param.help:
             english: str = getattr(param, "_domicili_help", None) or inspect.cleandoc(param.help)
