@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .annuaire import SearchResult
     from .answers import DemandeAnswers
     from .app import Domicili
+    from .cards import Card, CardDetails
     from .clock import Clock, FixedClock, SystemClock
     from .config import Settings
     from .documents.data import InvoiceLine
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         AdapterError,
         AgrementInvalid,
         AnswersError,
+        CardNotFound,
         ConfigError,
         DatabaseError,
         DatabaseMissing,
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
     )
     from .ports import (
         BatchNotifier,
+        CardGateway,
         LineItems,
         Notifier,
         NotifierFactory,
@@ -94,6 +97,7 @@ if TYPE_CHECKING:
     )
     from .service.audit import AuditReport
     from .service.billing import BillingReport
+    from .service.cards import ChargeReport
     from .service.collection import DebitExport, ReturnsReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
@@ -117,6 +121,9 @@ _HOMES: dict[str, str] = {
     "SystemClock": "clock",
     # ports an adapter implements
     "BatchNotifier": "ports",
+    "CardGateway": "ports",
+    "Card": "cards",
+    "CardDetails": "cards",
     "Notifier": "ports",
     "NotifierFactory": "ports",
     "PaymentEvent": "ports",
@@ -170,12 +177,14 @@ _HOMES: dict[str, str] = {
     "SearchResult": "annuaire",
     "SweepReport": "service.sweep",
     "BillingReport": "service.billing",
+    "ChargeReport": "service.cards",
     "DebitExport": "service.collection",
     "ReturnsReport": "service.collection",
     # errors
     "AdapterError": "errors",
     "AgrementInvalid": "errors",
     "AnswersError": "errors",
+    "CardNotFound": "errors",
     "ConfigError": "errors",
     "DatabaseError": "errors",
     "DatabaseUnavailable": "errors",
@@ -222,6 +231,11 @@ __all__ = [
     "BatchNotifier",
     "BeneficialOwner",
     "BillingReport",
+    "Card",
+    "CardDetails",
+    "CardGateway",
+    "CardNotFound",
+    "ChargeReport",
     "Client",
     "Clock",
     "ConfigError",

@@ -36,11 +36,13 @@ class Mandates:
         signed_on: date | str,
         bic: str | None = None,
         debtor_name: str | None = None,
+        one_off: bool = False,
     ) -> Mandate:
         """Record the SEPA mandate the client of a dossier in force signed (``reference``:
         its RUM), or amend the one the dossier has, keeping the values replaced. The BIC
         and the bank follow from the IBAN unless ``bic`` is given; the debtor is the
-        client unless ``debtor_name`` names the account holder."""
+        client unless ``debtor_name`` names the account holder. A ``one_off`` mandate
+        (OOFF) collects the next invoice only."""
         return mandates.add_mandate(
             self.ctx,
             dossier_id,
@@ -49,6 +51,7 @@ class Mandates:
             signed_on=signed_on,
             bic=bic,
             debtor_name=debtor_name,
+            one_off=one_off,
         )
 
     def revoke_mandate(self, reference: str) -> Mandate:

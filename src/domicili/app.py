@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from . import einvoicing
 from ._bootstrap import compose, remove_scratch
+from ._cards import Cards
 from ._directory import Directory
 from ._mandates import Mandates
 from .clock import Clock
@@ -102,12 +103,13 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class Domicili(Directory, Mandates):
+class Domicili(Directory, Mandates, Cards):
     """One provider back office (or a whole directory) over one database.
 
     Each method is one call into the service layer; the directory's calls (providers,
     offers, search) come from :class:`~domicili._directory.Directory`, the SEPA
-    mandates' from :class:`~domicili._mandates.Mandates`.
+    mandates' from :class:`~domicili._mandates.Mandates`, the saved cards' from
+    :class:`~domicili._cards.Cards`.
 
     :param db: path of the SQLite file (``":memory:"`` for a throw-away one), or a
         ``postgresql://user@host:5432/name`` URL of a PostgreSQL database.
@@ -346,9 +348,14 @@ class Domicili(Directory, Mandates):
             reference=reference,
         )
 
-    def simulate_checkout(self, token: str, *, succeed: bool = True) -> PaymentOutcome:
-        """Pay (or fail) a simulated card-checkout link, as a client would."""
-        return self._changing(payments.simulate_checkout, self.ctx, token, succeed=succeed)
+    def simulate_checkout(
+        self, token: str, *, succeed: bool = True, save_card: bool = False
+    ) -> PaymentOutcome:
+        """Pay (or fail) a simulated card-checkout link, as a client would; ``save_card``:
+        the client keeps the card for its next invoices."""
+        return self._changing(
+            payments.simulate_checkout, self.ctx, token, succeed=succeed, save_card=save_card
+        )
 
     def receive_webhook(self, payload: bytes, headers: Mapping[str, str]) -> PaymentOutcome:
         """Verify and apply a notification posted by the payment gateway's service (the

@@ -135,6 +135,9 @@ class PaymentSettings(_Section):
     reminder_days: list[int] = Field(default_factory=lambda: [3, 1])
     #: When set, acceptance messages carry a card-payment link (``{token}`` is replaced).
     checkout_url: str | None = None
+    #: Stripe's API, which charges the cards clients saved (the secret key comes from
+    #: ``DOMICILI_STRIPE_API_KEY``); another address for a test server.
+    stripe_api_url: str = "https://api.stripe.com"
     #: Days after the contract is sent when a party that has not signed is reminded.
     signature_reminder_days: list[int] = Field(default_factory=lambda: [2, 5])
     #: Who is told of a payment received that matches no provider (no dossier named, or
@@ -145,6 +148,15 @@ class PaymentSettings(_Section):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         return _email_setting(value, "operator_email")
+
+    @field_validator("stripe_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        from pydantic_core import PydanticCustomError
+
+        if not value.startswith(("http://", "https://")):
+            raise PydanticCustomError("url", "must be an http:// or https:// address")
+        return value
 
 
 class SignatureSettings(_Section):
@@ -290,7 +302,19 @@ class DunningSettings(_Section):
     #: A returned debit is presented again before each step when the bank's reason
     #: allows it (insufficient funds…), never after MD01, MD06, MS02, AC04, MD07.
     retry_reasons: list[str] = Field(default_factory=lambda: ["AM04", "MS03"])
-    #: Days between a new presentation and its collection.
+    #: A declined card charge is tried again before each step when the decline code
+    #: allows it, never after a card lost, stolen, expired or refused for fraud.
+    card_retry_reasons: list[str] = Field(
+        default_factory=lambda: [
+            "insufficient_funds",
+            "try_again_later",
+            "processing_error",
+            "issuer_not_available",
+            "card_velocity_exceeded",
+            "withdrawal_count_limit_exceeded",
+        ]
+    )
+    #: Days between a new presentation (or card charge) and its collection.
     retry_collection_days: int = Field(3, ge=1, le=30)
     #: Mail service suspended (unless the current period is paid); 0: never.
     suspend_days: int = Field(15, ge=0, le=365)
@@ -320,6 +344,24 @@ class DunningSettings(_Section):
             )
         return [r.upper() for r in value]
 
+    @field_validator("card_retry_reasons")
+    @classmethod
+    def _card_reasons(cls, value: list[str]) -> list[str]:
+        from pydantic_core import PydanticCustomError
+
+        never = sorted({r.lower() for r in value} & NEVER_CHARGED_AGAIN)
+        if never:
+            raise PydanticCustomError(
+                "never_retried",
+                "{codes}: a card declined for this reason is never charged again",
+                {"codes": ", ".join(never)},
+            )
+        return [r.lower() for r in value]
+
+    def retries(self, collection: str) -> list[str]:
+        """The reasons a collection of this kind (``sepa``, ``card``) is tried again for."""
+        return self.card_retry_reasons if collection == "card" else self.retry_reasons
+
     def steps(self) -> list[tuple[int, str]]:
         """(days after the due date, step) in order: ``reminder``, ``suspend``,
         ``termination``."""
@@ -334,6 +376,20 @@ class DunningSettings(_Section):
 #: Return reasons after which a debit is never presented again: no mandate, a refund
 #: the debtor asked for, refused by the debtor, account closed, debtor deceased.
 NEVER_RETRIED = frozenset({"MD01", "MD06", "MS02", "AC04", "MD07"})
+#: Decline codes after which a card is never charged again: lost, stolen, expired,
+#: refused for fraud, a wrong number, a card the bank wants back, authentication needed.
+NEVER_CHARGED_AGAIN = frozenset(
+    {
+        "lost_card",
+        "stolen_card",
+        "expired_card",
+        "fraudulent",
+        "incorrect_number",
+        "pickup_card",
+        "authentication_required",
+        "revocation_of_authorization",
+    }
+)
 
 
 class ProviderEmailSettings(_Section):

@@ -18,6 +18,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── PaymentNotFound            payment_id
     │   ├── MessageNotFound            message_id: no such message in the outbox
     │   ├── MandateNotFound            reference: no SEPA mandate by that reference or dossier
+    │   ├── CardNotFound               dossier_id: no card saved for the dossier's invoices
     │   └── PieceNotFound              dossier_id, kind, revision: no such file received
     ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
@@ -61,6 +62,7 @@ __all__ = [
     "AdapterError",
     "AgrementInvalid",
     "AnswersError",
+    "CardNotFound",
     "ConfigError",
     "DatabaseError",
     "DatabaseMissing",
@@ -158,6 +160,18 @@ class MandateNotFound(NotFound):
             text = _("SEPA mandate {reference} not found.")
         super().__init__(text.format(reference=reference, dossier_id=dossier_id))
         self.reference = reference
+        self.dossier_id = dossier_id
+
+
+class CardNotFound(NotFound):
+    """A dossier has no card saved for its invoices."""
+
+    def __init__(self, dossier_id: int) -> None:
+        super().__init__(
+            _("Dossier {dossier_id} has no card saved for its invoices.").format(
+                dossier_id=dossier_id
+            )
+        )
         self.dossier_id = dossier_id
 
 

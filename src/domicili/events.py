@@ -67,10 +67,16 @@ EVENT_LABELS: dict[str, str] = {
     "mandate.amended": "Mandat de prélèvement SEPA modifié (anciennes valeurs conservées)",
     "mandate.revoked": "Mandat de prélèvement SEPA révoqué",
     "mandate.first_collection": "Premier prélèvement SEPA présenté (FRST)",
+    "mandate.used": "Mandat de prélèvement SEPA ponctuel utilisé (OOFF)",
+    "card.saved": "Carte bancaire enregistrée pour les prochaines échéances",
+    "card.removed": "Carte bancaire retirée",
+    "invoice.charge_failed": "Paiement par carte refusé",
 }
 
 #: Events of one invoice of the running contract, labelled with its number.
-_NUMBERED = frozenset({"invoice.paid", "invoice.dunning", "invoice.returned"})
+_NUMBERED = frozenset(
+    {"invoice.paid", "invoice.dunning", "invoice.returned", "invoice.charge_failed"}
+)
 
 #: A signing party → how a person names it.
 PARTY_LABELS = {"client": "le client", "provider": "le domiciliataire"}

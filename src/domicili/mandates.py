@@ -3,8 +3,9 @@
 A mandate is known by its reference (référence unique du mandat, RUM), unique among
 the provider's mandates for good: a reference once used, even amended away or revoked,
 is never given to another mandate. Its first collection is presented as FRST, the next
-ones as RCUR. An amendment (new IBAN, new reference…) keeps the values it replaced,
-with its date, for the bank's amendment details and for the record.
+ones as RCUR; a one-off mandate's only collection as OOFF. An amendment (new IBAN, new
+reference…) keeps the values it replaced, with its date, for the bank's amendment
+details and for the record.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ class Mandate(_Model):
     bic: Bic | None = None
     #: The bank holding the account, from its IBAN when known.
     bank_name: str | None = None
-    #: The day its first collection was presented (``None``: the next one is FRST).
+    #: A one-off mandate (OOFF) collects one invoice, then is spent.
+    one_off: bool = False
+    #: The day its first collection was presented (``None``: the next one is FRST, or
+    #: for a one-off mandate its only one, OOFF).
     first_collected_on: Day | None = None
     revoked_at: datetime | None = None
     created_at: datetime
@@ -67,11 +71,19 @@ class Mandate(_Model):
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        """Not revoked and, for a one-off mandate, not used yet."""
+        return self.revoked_at is None and not self.spent
 
     @property
-    def sequence(self) -> Literal["FRST", "RCUR"]:
+    def spent(self) -> bool:
+        """A one-off mandate whose collection was presented: it collects nothing more."""
+        return self.one_off and self.first_collected_on is not None
+
+    @property
+    def sequence(self) -> Literal["FRST", "RCUR", "OOFF"]:
         """The sequence type of its next collection."""
+        if self.one_off:
+            return "OOFF"
         return "RCUR" if self.first_collected_on is not None else "FRST"
 
     def snapshot(self, at: datetime, changed: list[str]) -> MandateAmendment:

@@ -544,8 +544,10 @@ class Receivable(_Model):
     Its invoice's number and content are fixed as it is issued (``data``, the invoice
     as the document states it); the document itself is made right after
     (``invoice_id``). Then it is collected — by SEPA direct debit on
-    ``collection_date`` under a mandate, or by the client's transfer — and ends
-    ``paid``, or ``unpaid`` (a debit the bank sent back, ``return_reason``; past due),
+    ``collection_date`` under a mandate, by charging the card the client saved that
+    day, or by the client's transfer — and ends
+    ``paid``, or ``unpaid`` (a debit the bank sent back or a card declined,
+    ``return_reason``; past due),
     chased by the dunning steps done so far (``dunning_step``).
     """
 
@@ -560,9 +562,11 @@ class Receivable(_Model):
     issue_date: date
     due_date: date
     amount_cents: int = Field(ge=0, le=MAX_CENTS)
-    #: ``sepa`` (a mandate is on file) or ``transfer`` (payment instructions sent).
-    collection: Literal["sepa", "transfer"]
-    #: SEPA: the day the debit is presented, as the invoice announced it.
+    #: ``sepa`` (a mandate is on file), ``card`` (a card saved at the payment service)
+    #: or ``transfer`` (payment instructions sent).
+    collection: Literal["sepa", "card", "transfer"]
+    #: SEPA or card: the day the debit is presented or the card charged, as the invoice
+    #: announced it.
     collection_date: date | None = None
     mandate_reference: str | None = None
     #: SEPA: FRST, RCUR or OOFF, from the mandate's use when it was issued.
@@ -580,8 +584,13 @@ class Receivable(_Model):
     #: presented) and the debit's name in it and in the bank's returns.
     export_id: int | None = None
     end_to_end_id: str | None = None
-    #: How many times the debit was presented (a retry after a return presents it again).
+    #: How many times the debit was presented or the card charged (a retry after a
+    #: return or a decline presents it again).
     presentations: int = 0
+    #: Card: the card charged, and the key of the charge under way (None once its
+    #: outcome is known): asked again with the same key, the service charges once.
+    card_id: int | None = None
+    charge_key: str | None = None
     #: The dunning steps done so far (0: none) and when the last one was.
     dunning_step: int = 0
     dunning_at: datetime | None = None

@@ -20,6 +20,7 @@ from .models import OutboxMessage
 
 if TYPE_CHECKING:
     from .annuaire import SearchResult
+    from .cards import Card, CardDetails
     from .config import PaymentSettings, SignatureSettings
     from .documents.data import InvoiceLine
     from .files import StoredFile
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BatchNotifier",
     "BillingRepository",
+    "CardGateway",
+    "CardRepository",
     "DirectoryRepository",
     "DossierRepository",
     "EventRepository",
@@ -85,6 +88,11 @@ class PaymentEvent:
     occurred_at: datetime | None = None
     #: ISO 4217 code, upper case (``EUR``, ``USD``…).
     currency: str = "EUR"
+    #: The invoice of the running contract a card charge was for (its receivable), when
+    #: the event is about one; None for a first payment.
+    receivable_id: int | None = None
+    #: The card the client saved with this payment for the next invoices, if any.
+    card: CardDetails | None = None
 
 
 @runtime_checkable
@@ -204,10 +212,38 @@ class PaymentGateway(Protocol):
         ...
 
     def simulate(
-        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+        self,
+        token: str,
+        dossier_id: int,
+        amount_cents: int,
+        *,
+        succeed: bool,
+        save_card: bool = False,
     ) -> PaymentEvent:
         """What the gateway's card form would report for a link (demos and tests);
-        refused by a gateway that has no such form."""
+        refused by a gateway that has no such form. ``save_card``: the client kept its
+        card for the next invoices (the event's ``card``)."""
+        ...
+
+
+@runtime_checkable
+class CardGateway(Protocol):
+    """A payment gateway that charges a card the client saved (off-session), for the
+    invoices of the running contract. A gateway without it leaves card clients' invoices
+    to be paid by transfer."""
+
+    def charge_card(
+        self, card: Card, amount_cents: int, *, key: str, receivable: Receivable
+    ) -> PaymentEvent:
+        """Charge ``amount_cents`` to ``card`` for ``receivable``'s invoice.
+
+        ``key`` names this charge: asked again with the same key (after a stop, say),
+        the service must not charge twice but report the same charge. The event says
+        ``succeeded``, ``failed`` (``failure_reason``: the decline code, such as
+        ``insufficient_funds``) or ``processing`` (the outcome comes by webhook), with
+        ``receivable_id`` set. A service that cannot be reached raises
+        :class:`~domicili.errors.AdapterError`: the charge is asked again later.
+        """
         ...
 
 
@@ -534,6 +570,30 @@ class MandateRepository(Protocol):
         ...
 
 
+class CardRepository(Protocol):
+    """Cards saved for the dossiers' invoices, and the receivables charged to them."""
+
+    def insert_card(self, card: Card) -> int: ...
+
+    def update_card(self, card_id: int, **fields: Any) -> None: ...
+
+    def get_card(self, card_id: int) -> Card | None: ...
+
+    def cards_of_dossier(self, dossier_id: int) -> list[Card]: ...
+
+    def active_card(self, dossier_id: int) -> Card | None: ...
+
+    def dossiers_with_card(self, provider_id: int) -> set[int]: ...
+
+    def card_charges_due(
+        self, *, due_by: date, provider_id: int | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[Receivable]: ...
+
+    def receivable_by_charge(self, charge_key: str) -> Receivable | None: ...
+
+    def mandate_reference_billed(self, provider_id: int, reference: str) -> bool: ...
+
+
 class SigningRepository(Protocol):
     """Signature codes, signatures and their reminders."""
 
@@ -702,6 +762,7 @@ class Store(
     BillingRepository,
     ReceivableRepository,
     MandateRepository,
+    CardRepository,
     SigningRepository,
     MessageRepository,
     EventRepository,

@@ -17,14 +17,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .app import Domicili
+from .cards import CardDetails
 from .clock import FixedClock
 from .config import Settings
 from .errors import AdapterError
 from .models import OutboxMessage
 from .ports import PaymentEvent, PaymentGateway, SignatureMethod
+
+if TYPE_CHECKING:
+    from .cards import Card
+    from .models import Receivable
 
 __all__ = [
     "FailingNotifier",
@@ -122,6 +127,7 @@ class FakePayments:
     kept in ``calls`` as ``(method, arguments)``, every link opened in ``links``.
     Staff payments and simulated card payments are made up as a gateway would make them,
     with ``adapter`` set to ``name``; ``online=False`` makes a gateway that opens no link.
+    Saved cards are charged, or declined with the codes ``decline(*codes)`` queued.
     """
 
     name: str = "fake"
@@ -130,6 +136,7 @@ class FakePayments:
     calls: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     links: list[OpenedLink] = field(default_factory=list)
     _script: deque[PaymentEvent | BaseException | None] = field(default_factory=deque)
+    _declines: deque[str | None] = field(default_factory=deque)
     _count: int = 0
 
     def script(self, *outcomes: PaymentEvent | BaseException | None) -> None:
@@ -178,13 +185,44 @@ class FakePayments:
         return outcome
 
     def simulate(
-        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+        self,
+        token: str,
+        dossier_id: int,
+        amount_cents: int,
+        *,
+        succeed: bool,
+        save_card: bool = False,
     ) -> PaymentEvent:
         self._called("simulate", dossier_id, amount_cents, token=token, succeed=succeed)
         if succeed:
-            return self.event(dossier_id, amount_cents, external_id=token, reference=token)
+            card = None
+            if save_card:
+                card = CardDetails(token=f"fake_card_{self._count + 1}", brand="visa", last4="4242")
+            return self.event(
+                dossier_id, amount_cents, external_id=token, reference=token, card=card
+            )
         return self.event(
             dossier_id, amount_cents, kind="failed", reference=token, failure_reason="declined"
+        )
+
+    def decline(self, *codes: str | None) -> None:
+        """The next card charges: declined with these codes in turn (None: charged)."""
+        self._declines.extend(codes)
+
+    def charge_card(
+        self, card: Card, amount_cents: int, *, key: str, receivable: Receivable
+    ) -> PaymentEvent:
+        self._called("charge_card", receivable.dossier_id, amount_cents, key=key, card=card.token)
+        code = self._declines.popleft() if self._declines else None
+        return self.event(
+            receivable.dossier_id,
+            amount_cents,
+            event_id=f"{self.name}-charge-{key}",
+            kind="failed" if code else "succeeded",
+            external_id=f"{self.name}-ch-{key}",
+            reference=receivable.number,
+            failure_reason=code,
+            receivable_id=receivable.id,
         )
 
     def _called(self, call: str, dossier_id: int, amount_cents: int, **more: object) -> None:

@@ -102,6 +102,11 @@ VALID: dict[str, list[str]] = {
     "debtor_name": ["Jeanne Martin"],
     "mandate show key": ["RUM-D-000005", "5", "D-000005"],
     "insee_commune": ["75104"],
+    "token": ["pm_1Q2w3E", "card_sim_0123456789abcdef"],
+    "customer": ["cus_9Z8y7X"],
+    "brand": ["visa", "mastercard"],
+    "last4": ["4242"],
+    "expires": ["12/2030", "08/29"],
     "provider suspend reason": ["Arrêté préfectoral du 02/03/2026"],
     # The demo runs the whole story in a new folder (seconds): here, only folders it refuses.
     "folder": [FULL, TEXT],

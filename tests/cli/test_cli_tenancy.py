@@ -154,6 +154,7 @@ NEEDED: dict[str, str] = {
     "iban": "FR76 3000 6000 0112 3456 7890 189",
     "signed_on": "2026-03-02",
     "mandate show key": "D-000006",
+    "token": "pm_1Q2w3E",
 }
 #: What only B's records show: none of it may appear under --provider 1.
 B_MARKERS = [

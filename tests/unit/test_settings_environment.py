@@ -57,7 +57,8 @@ def test_a_variable_naming_no_setting_of_its_section_is_refused() -> None:
         load_settings(environ={"DOMICILI_PAYMENT_DEADLINE": "10"})
     assert str(refused.value) == (
         "DOMICILI_PAYMENT_DEADLINE: [payment] has no such setting; its settings: checkout_url, "
-        "deadline_days, gateway, operator_email, reminder_days, signature_reminder_days."
+        "deadline_days, gateway, operator_email, reminder_days, signature_reminder_days, "
+        "stripe_api_url."
     )
 
 

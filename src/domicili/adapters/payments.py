@@ -15,9 +15,10 @@ import json
 import os
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..cards import CardDetails
 from ..errors import ConfigError, PaymentRefused
 from ..french import PAYMENT_METHODS
 from ..i18n import _
@@ -27,7 +28,9 @@ from ..ports import PaymentEvent
 if TYPE_CHECKING:
     from typing import Self
 
+    from ..cards import Card
     from ..config import PaymentSettings
+    from ..models import Receivable
     from ..ports import PaymentGatewayFactory
 
 Kind = Literal["succeeded", "failed", "processing"]
@@ -45,6 +48,8 @@ __all__ = [
 
 #: Methods staff can record, with their French label.
 METHODS = {m: PAYMENT_METHODS[m] for m in ("transfer", "cheque", "card", "cash")}
+#: Where Stripe's API is (``[payment] stripe_api_url`` points elsewhere, e.g. a test server).
+STRIPE_API = "https://api.stripe.com"
 #: The source of staff-recorded payments, whatever the gateway: the same bank reference
 #: is recognised as the same payment before and after the gateway changes.
 MANUAL = "manual"
@@ -114,7 +119,13 @@ class LinkGateway:
         )
 
     def simulate(
-        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+        self,
+        token: str,
+        dossier_id: int,
+        amount_cents: int,
+        *,
+        succeed: bool,
+        save_card: bool = False,
     ) -> PaymentEvent:
         raise PaymentRefused(
             _(
@@ -125,15 +136,36 @@ class LinkGateway:
 
 
 class CheckoutGateway(LinkGateway):
-    """The default: staff payments and a simulated card checkout, paid or failed on demand."""
+    """The default: staff payments and a simulated card checkout, paid or failed on demand.
+
+    A client may save its card as it pays (``save_card``); the simulated service then
+    charges it for the next invoices. Like a payment service's test cards, a card whose
+    token names a decline code (``card_insufficient_funds``, ``card_expired_card``,
+    ``card_declined``…) is declined with that code; any other is charged.
+    """
 
     name = "checkout"
 
     def simulate(
-        self, token: str, dossier_id: int, amount_cents: int, *, succeed: bool
+        self,
+        token: str,
+        dossier_id: int,
+        amount_cents: int,
+        *,
+        succeed: bool,
+        save_card: bool = False,
     ) -> PaymentEvent:
         _check_amount(amount_cents)
         attempt = uuid.uuid4().hex
+        card = None
+        if succeed and save_card:
+            card = CardDetails(
+                token=f"card_sim_{attempt[:16]}",
+                brand="visa",
+                last4="4242",
+                exp_month=12,
+                exp_year=datetime.now(UTC).year + 4,
+            )
         return PaymentEvent(
             adapter=self.name,
             event_id=attempt,
@@ -144,7 +176,42 @@ class CheckoutGateway(LinkGateway):
             external_id=token if succeed else f"{token}:{attempt}",
             reference=token,
             failure_reason=None if succeed else "carte refusée par la banque",
+            card=card,
         )
+
+    def charge_card(
+        self, card: Card, amount_cents: int, *, key: str, receivable: Receivable
+    ) -> PaymentEvent:
+        _check_amount(amount_cents)
+        decline = next((code for code in SIMULATED_DECLINES if code in card.token), None)
+        if decline is None and "declined" in card.token:
+            decline = "card_declined"
+        return PaymentEvent(
+            adapter=self.name,
+            # The same key asks for the same charge: the same event, applied once.
+            event_id=f"charge:{key}",
+            kind="failed" if decline else "succeeded",
+            dossier_id=receivable.dossier_id,
+            amount_cents=amount_cents,
+            method="card",
+            external_id=f"ch_{key}",
+            reference=receivable.number,
+            failure_reason=decline,
+            receivable_id=receivable.id,
+        )
+
+
+#: The decline codes a simulated card's token may name, most specific first.
+SIMULATED_DECLINES = (
+    "insufficient_funds",
+    "expired_card",
+    "lost_card",
+    "stolen_card",
+    "fraudulent",
+    "try_again_later",
+    "processing_error",
+    "authentication_required",
+)
 
 
 class StripeGateway(LinkGateway):
@@ -157,9 +224,56 @@ class StripeGateway(LinkGateway):
     name = "stripe"
     HEADER = "stripe-signature"
 
-    def __init__(self, checkout_url: str | None = None, *, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        checkout_url: str | None = None,
+        *,
+        secret: str | None = None,
+        api_url: str = STRIPE_API,
+        timeout: float = 20,
+    ) -> None:
         super().__init__(checkout_url)
         self.secret = secret
+        self.api_url, self.timeout = api_url.rstrip("/"), timeout
+
+    @classmethod
+    def from_config(cls, settings: PaymentSettings) -> Self:
+        return cls(settings.checkout_url, api_url=settings.stripe_api_url)
+
+    def charge_card(
+        self, card: Card, amount_cents: int, *, key: str, receivable: Receivable
+    ) -> PaymentEvent:
+        """A PaymentIntent confirmed off-session on the saved payment method, with
+        ``Idempotency-Key: key`` (Stripe answers a repeated key with the same charge).
+        The API key comes from ``DOMICILI_STRIPE_API_KEY``."""
+        from .stripe_api import charge
+
+        _check_amount(amount_cents)
+        answer = charge(
+            self.api_url,
+            card,
+            amount_cents,
+            key=key,
+            metadata={
+                "receivable_id": str(receivable.id),
+                "dossier_id": str(receivable.dossier_id),
+                "invoice": receivable.number,
+            },
+            description=f"Facture {receivable.number}",
+            timeout=self.timeout,
+        )
+        return PaymentEvent(
+            adapter=self.name,
+            event_id=f"charge:{key}:{answer.status}",
+            kind=answer.kind,
+            dossier_id=receivable.dossier_id,
+            amount_cents=amount_cents,
+            method="card",
+            external_id=answer.intent_id or f"charge:{key}",
+            reference=receivable.number,
+            failure_reason=answer.decline_code,
+            receivable_id=receivable.id,
+        )
 
     def parse_webhook(
         self, payload: bytes, headers: Mapping[str, str], now: datetime
@@ -306,6 +420,8 @@ class StripeWebhooks:
             event_id=event_id,
             kind=kind,
             dossier_id=_dossier_id(metadata.get("dossier_id")),
+            receivable_id=_dossier_id(metadata.get("receivable_id")),
+            card=_saved_card(obj) if kind == "succeeded" else None,
             amount_cents=next((a for a in amounts if a), 0),
             method=methods[0],
             external_id=intent,
@@ -347,6 +463,32 @@ def _text(value: object) -> str | None:
 def _whole(value: object, upper: int) -> bool:
     """Whether ``value`` is a whole number from 0 to ``upper`` (JSON true is not 1)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= upper
+
+
+def _saved_card(intent: dict[str, Any]) -> CardDetails | None:
+    """The card a client saved as it paid (``setup_future_usage`` set, with the customer
+    it is attached to), named as the intent has it: its brand, last digits and expiry
+    when the payment method is expanded in it."""
+    usage = intent.get("setup_future_usage")
+    method = intent.get("payment_method")
+    customer = _text(intent.get("customer"))
+    if usage not in ("off_session", "on_session") or customer is None:
+        return None
+    token = _text(method.get("id")) if isinstance(method, dict) else _text(method)
+    if token is None:
+        return None
+    card = method.get("card") if isinstance(method, dict) else None
+    card = card if isinstance(card, dict) else {}
+    last4 = _text(card.get("last4"))
+    month, year = card.get("exp_month"), card.get("exp_year")
+    return CardDetails(
+        token=token,
+        customer=customer,
+        brand=_text(card.get("brand")),
+        last4=last4 if last4 and len(last4) == 4 and last4.isdigit() else None,
+        exp_month=month if isinstance(month, int) and _whole(month, 12) and month else None,
+        exp_year=year if isinstance(year, int) and _whole(year, 2100) and year >= 2000 else None,
+    )
 
 
 def _dossier_id(value: object) -> int | None:

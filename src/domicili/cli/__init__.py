@@ -112,6 +112,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "payment": "payment",
     "billing": "billing",
     "mandate": "mandate",
+    "card": "card",
     "contract": "documents",
     "attestation": "documents",
     "invoice": "documents",

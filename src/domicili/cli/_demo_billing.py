@@ -1,5 +1,6 @@
 """The demo's month of the running contract: the next period invoiced and debited, the
-debit sent back by the bank, the reminder, and the late payment that clears it."""
+debit sent back by the bank, the reminder, and the late payment that clears it; then
+the next month charged to the card the client saved."""
 
 from __future__ import annotations
 
@@ -116,6 +117,7 @@ def running_month(app: Domicili, clock: FixedClock, folder: Path, mine: Dossier)
         )
     )
     _returned_and_chased(app, clock, folder, number)
+    _by_card(app, clock, mine, add_months(dossier.start_date, 2))
 
 
 def _returned_and_chased(app: Domicili, clock: FixedClock, folder: Path, number: str) -> None:
@@ -172,5 +174,37 @@ def _returned_and_chased(app: Domicili, clock: FixedClock, folder: Path, number:
     say(
         _("{number}: paid; invoices still owed: {count}").format(
             number=paid.number, count=len(left)
+        )
+    )
+
+
+def _by_card(app: Domicili, clock: FixedClock, mine: Dossier, opens: date) -> None:
+    """The client moves from the mandate to its card: the next month is charged to it."""
+    assert mine.id is not None
+    step(
+        _("The client would rather pay by card: the mandate is revoked, its card saved"),
+        f"mandate revoke RUM-{mine.reference}; card add {mine.id} --token pm_card_visa "
+        "--brand visa --last4 4242 --expires 12/2030",
+    )
+    app.revoke_mandate(f"RUM-{mine.reference}")
+    card = app.add_card(
+        mine.id, token="pm_card_visa", brand="visa", last4="4242", expires=(12, 2030)
+    )
+    say(_("card {card}: the next invoices are charged to it").format(card=card.label(_("card"))))
+    _morning(clock, opens)
+    step(
+        _("The next month ({day}): its invoice announces the card, the card is charged").format(
+            day=day(clock.now())
+        ),
+        "billing run; billing charge",
+    )
+    (number,) = app.bill().issued
+    report = app.charge_cards()
+    say(
+        _("{number}: {amount} charged to {card}; paid: {paid}").format(
+            number=number,
+            amount=format_eur(app.receivable(number).amount_cents),
+            card=card.label(_("card")),
+            paid=", ".join(report.paid) or "—",
         )
     )

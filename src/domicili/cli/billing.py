@@ -16,6 +16,7 @@ from ._output import (
     emit,
     emit_rows,
     json_option,
+    note,
     page_limit,
     page_options,
 )
@@ -24,12 +25,13 @@ if TYPE_CHECKING:
     from datetime import date
 
     from ..models import Receivable
+    from ..service.cards import ChargeReport
     from . import State
 
 #: What became of an invoice of the running contract, as staff say it.
 STATES = {"open": N_("awaiting payment"), "paid": N_("paid"), "unpaid": N_("unpaid")}
 #: How it is collected.
-COLLECTIONS = {"sepa": N_("SEPA direct debit"), "transfer": N_("transfer")}
+COLLECTIONS = {"sepa": N_("SEPA direct debit"), "card": N_("card"), "transfer": N_("transfer")}
 
 
 @click.group()
@@ -82,6 +84,39 @@ def billing_run(state: State, period: str | None, defer_documents: bool, as_json
             click.echo(f"  D-{dossier_id:06d}: {reason}")
 
     emit(report.as_dict(), as_json, human)
+
+
+@billing.command("charge")
+@json_option
+@click.pass_obj
+def billing_charge(state: State, as_json: bool) -> None:
+    """Charge the saved cards for every invoice whose day has come.
+
+    An invoice paid stops there; a card declined makes it unpaid with the decline code,
+    and dunning charges it again before its steps when the code allows it. A payment
+    service that does not answer stops the run: the next one (or `sweep`, which runs
+    it) goes on, a charge under way asked again with its key, never charged twice.
+    Example: domicili billing charge
+    """
+    report = state.app().charge_cards()
+    emit(report.as_dict(), as_json, lambda: charge_lines(report, quiet=False))
+    if report.stopped:
+        note(report.stopped)
+
+
+def charge_lines(report: ChargeReport, *, quiet: bool) -> None:
+    """What a card-charging run did, a line per outcome (``quiet``: nothing when it did
+    nothing)."""
+    if not quiet and not (report.paid or report.declined or report.pending or report.to_transfer):
+        click.echo(_("No card is to be charged today."))
+    for numbers, line in (
+        (report.paid, _("Invoices paid by card: {items}.")),
+        ([f"{n} ({r})" for n, r in report.declined], _("Cards declined: {items}.")),
+        (report.pending, _("Card charges under way: {items}.")),
+        (report.to_transfer, _("No card to charge any more, to be paid by transfer: {items}.")),
+    ):
+        if numbers:
+            click.echo(line.format(items=", ".join(numbers)))
 
 
 @billing.command("list")

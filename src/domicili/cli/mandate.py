@@ -41,6 +41,12 @@ def _show(m: Mandate) -> None:
 
     if m.revoked_at is not None:
         state = _("revoked on {date}").format(date=numeric_date_fr(paris_date(m.revoked_at)))
+    elif m.one_off and m.first_collected_on is not None:
+        state = _("used on {date} (one-off): collects nothing more").format(
+            date=numeric_date_fr(m.first_collected_on)
+        )
+    elif m.one_off:
+        state = _("in force, collects the next invoice only (OOFF)")
     elif m.first_collected_on is None:
         state = _("in force, next collection FRST (first)")
     else:
@@ -56,6 +62,7 @@ def _show(m: Mandate) -> None:
             (N_("BIC"), m.bic),
             (N_("Bank"), m.bank_name),
             (N_("Signed on"), numeric_date_fr(m.signed_on)),
+            (N_("Kind"), _("one-off") if m.one_off else _("recurring")),
             (N_("State"), state),
         ]
     )
@@ -88,6 +95,11 @@ def _show(m: Mandate) -> None:
 @click.option("--signed-on", type=DATE, required=True, help="Day the client signed the mandate.")
 @click.option("--bic", help="BIC of the account (default: found from the IBAN).")
 @click.option("--debtor-name", help="Account holder, when not the client (as on the mandate).")
+@click.option(
+    "--one-off",
+    is_flag=True,
+    help="A one-off mandate (OOFF): it collects the next invoice only.",
+)
 @json_option
 @click.pass_obj
 def mandate_add(
@@ -98,10 +110,15 @@ def mandate_add(
     signed_on: date,
     bic: str | None,
     debtor_name: str | None,
+    one_off: bool,
     as_json: bool,
 ) -> None:
     """Record the SEPA mandate a dossier's client signed; on a dossier that has one, amend
     it (the values replaced are kept, with the date).
+
+    A recurring mandate collects every invoice (FRST, then RCUR); a one-off mandate
+    (--one-off) collects the next invoice only (OOFF), the following ones are paid by
+    transfer.
 
     The dossier must be in force. The BIC and the bank follow from the IBAN. A
     reference (RUM) identifies one mandate of the provider for good.
@@ -117,6 +134,7 @@ def mandate_add(
         signed_on=signed_on,
         bic=bic,
         debtor_name=debtor_name,
+        one_off=one_off,
     )
     emit(mandate_dict(m), as_json, lambda: _show(m))
     if before is None:

@@ -90,6 +90,12 @@ def sweep(state: State, as_json: bool) -> None:
                     len(report.collected),
                 ).format(numbers=", ".join(report.collected))
             )
+        if report.cards is not None:
+            from .billing import charge_lines
+
+            charge_lines(report.cards, quiet=True)
+            if report.cards.stopped:
+                click.echo(report.cards.stopped)
         dunning = report.dunning
         for key, line in (
             ("reminded", _("Unpaid invoices reminded: {items}.")),

@@ -104,14 +104,21 @@ def payment_record(
 @payment.command("simulate")
 @click.argument("link_id")
 @click.option("--succeed/--fail", default=True, help="The card is accepted, or refused.")
+@click.option(
+    "--save-card",
+    is_flag=True,
+    help="The client keeps the card for its next invoices (charged on their day).",
+)
 @json_option
 @click.pass_obj
-def payment_simulate(state: State, link_id: str, succeed: bool, as_json: bool) -> None:
+def payment_simulate(
+    state: State, link_id: str, succeed: bool, save_card: bool, as_json: bool
+) -> None:
     """Pay a simulated card-checkout link (the token at the end of the link).
 
-    Example: domicili payment simulate pl_3f2a9c0d1e4b5a6c7d8e --succeed
+    Example: domicili payment simulate pl_3f2a9c0d1e4b5a6c7d8e --succeed --save-card
     """
-    _outcome(state.app().simulate_checkout(link_id, succeed=succeed), as_json)
+    _outcome(state.app().simulate_checkout(link_id, succeed=succeed, save_card=save_card), as_json)
 
 
 @payment.command("webhook")

@@ -10,6 +10,7 @@ from .cii import check_invoice_xml, invoice_xml
 from .contract import render_attestation, render_contract
 from .data import (
     AttestationData,
+    CardCharge,
     ClientData,
     ContractData,
     DirectDebit,
@@ -25,6 +26,7 @@ from .signature import append_signature_page
 
 __all__ = [
     "AttestationData",
+    "CardCharge",
     "ClientData",
     "ContractData",
     "DirectDebit",

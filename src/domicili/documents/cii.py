@@ -223,6 +223,8 @@ def _terms(terms: ET.Element, data: InvoiceData) -> None:
             f"(prélèvement SEPA, mandat {debit.mandate_reference}, "
             f"créancier {debit.creditor_identifier})"
         )
+    elif data.card_charge is not None:
+        description = data.card_charge.announcement
     else:
         description = (
             f"Paiement par {data.payment_means_text}, à régler au plus "
@@ -248,16 +250,22 @@ def _payment_means(means: ET.Element, data: InvoiceData) -> None:
     """BG-16: how the amount is settled. A credit note is refunded or set against a next
     invoice ("97", clearing between partners): it names no account of the seller's. A
     direct-debited invoice is a SEPA direct debit ("59") from the client's account
-    (BT-91). A transfer is a SEPA credit transfer to the seller's IBAN ("58") when there
-    is one; any other means is described in words ("1")."""
+    (BT-91); one charged to the client's saved card is a bank card payment ("48", the
+    card's last four digits in BT-87). A transfer is a SEPA credit transfer to the
+    seller's IBAN ("58") when there is one; any other means is described in words ("1")."""
     if data.kind == "credit_note":
         code = "97"
     elif data.direct_debit is not None:
         code = "59"
+    elif data.card_charge is not None:
+        code = "48"
     else:
         code = _MEANS_CODES.get(data.payment_means_text) or ("58" if data.seller.iban else "1")
     _sub(means, "ram:TypeCode", code)
     _sub(means, "ram:Information", data.payment_means_text)
+    if data.card_charge is not None and data.card_charge.last4:  # BG-18, BT-87
+        card = _sub(means, "ram:ApplicableTradeSettlementFinancialCard")
+        _sub(card, "ram:ID", data.card_charge.last4)
     if data.direct_debit is not None:
         debtor = _sub(means, "ram:PayerPartyDebtorFinancialAccount")
         _sub(debtor, "ram:IBANID", data.direct_debit.debtor_iban)

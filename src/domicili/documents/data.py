@@ -23,10 +23,11 @@ from pydantic import (
 
 from ..models import printable
 from ..money import VatRule, vat_amount
-from .debit import DirectDebit
+from .debit import CardCharge, DirectDebit
 
 __all__ = [
     "AttestationData",
+    "CardCharge",
     "ClientData",
     "ContractData",
     "DirectDebit",
@@ -51,6 +52,8 @@ SCANNING = "numerisation"
 
 #: How a direct-debited invoice says it is paid (BT-82).
 DIRECT_DEBIT_MEANS = "prélèvement SEPA"
+#: How an invoice charged to a saved card says it is paid (BT-82).
+CARD_MEANS = "carte bancaire"
 
 DEFAULT_PENALTY_RATE = "trois fois le taux d’intérêt légal"
 
@@ -320,6 +323,8 @@ class InvoiceData(_Frozen):
     payment_means_text: Text = "virement bancaire"
     #: The SEPA direct debit that collects the invoice: the invoice is its pre-notification.
     direct_debit: DirectDebit | None = None
+    #: The charge of the client's saved card that collects the invoice.
+    card_charge: CardCharge | None = None
     #: The day the invoice was settled, when it is issued already paid ("acquittée").
     paid_on: date | None = None
     issued_at: datetime
@@ -351,6 +356,8 @@ class InvoiceData(_Frozen):
         """A direct-debited invoice is paid "par prélèvement SEPA" unless told otherwise."""
         if isinstance(values, dict) and values.get("direct_debit") is not None:
             values = {"payment_means_text": DIRECT_DEBIT_MEANS, **values}
+        if isinstance(values, dict) and values.get("card_charge") is not None:
+            values = {"payment_means_text": CARD_MEANS, **values}
         return values
 
     @model_validator(mode="after")
@@ -363,6 +370,12 @@ class InvoiceData(_Frozen):
             assert self.due_date is not None  # an invoice has one
             if not self.issue_date <= self.direct_debit.collection_date <= self.due_date:
                 raise ValueError("the collection day is between the issue date and the due date")
+        if self.card_charge is not None:
+            if self.kind != "invoice" or self.paid_on is not None or self.direct_debit:
+                raise ValueError("only an invoice still to be paid is charged to a card")
+            assert self.due_date is not None
+            if not self.issue_date <= self.card_charge.collection_date <= self.due_date:
+                raise ValueError("the charge day is between the issue date and the due date")
         if self.credited_invoice_date is not None:
             if self.kind != "credit_note":
                 raise ValueError("only a credit note names a credited invoice")

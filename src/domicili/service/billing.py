@@ -28,12 +28,15 @@ from ..french import format_eur, numeric_date_fr
 from ..i18n import _
 from ..models import TRUSTED, Dossier, Provider, Receivable
 from ..money import vat_rule_for_departement
+from ..ports import CardGateway
 from ..statuses import STATUSES, Status
 from .context import Context
 from .invoices import _allocate, invoice_data, period_lines
 from .paperwork import dossier_offer
 
 if TYPE_CHECKING:
+    from ..cards import Card
+    from ..mandates import Mandate
     from ..records import ContractToBill
 
 __all__ = [
@@ -58,6 +61,7 @@ class BillingReport:
     issued: list[str] = field(default_factory=list)
     documents: int = 0
     to_collect_by_debit: int = 0
+    to_charge_to_card: int = 0
     to_pay_by_transfer: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
@@ -68,6 +72,7 @@ class BillingReport:
             "numbers": self.issued,
             "documents": self.documents,
             "to_collect_by_debit": self.to_collect_by_debit,
+            "to_charge_to_card": self.to_charge_to_card,
             "to_pay_by_transfer": self.to_pay_by_transfer,
             "skipped": [{"dossier_id": d, "reason": r} for d, r in self.skipped],
         }
@@ -144,7 +149,7 @@ def run(
     first, last = month_bounds(period, today)
     report = BillingReport(period=first.strftime("%Y-%m"))
     in_force = [s.value for s, row in STATUSES.items() if row.in_force]
-    run = _Run(today, last, report)
+    run = _Run(today, last, report, cards=isinstance(ctx.payments, CardGateway))
     after = 0
     while True:
         batch = ctx.store.contracts_to_bill(
@@ -180,13 +185,40 @@ class _Run:
     report: BillingReport
     providers: dict[int, Provider] = field(default_factory=dict)
     mandated: dict[int, set[int]] = field(default_factory=dict)
+    carded: dict[int, set[int]] = field(default_factory=dict)
     ordered: set[int] = field(default_factory=set)
+    #: Whether the payment gateway charges saved cards.
+    cards: bool = False
 
     def provider(self, ctx: Context, provider_id: int) -> Provider:
         if provider_id not in self.providers:
             self.providers[provider_id] = ctx.provider(provider_id)
             self.mandated[provider_id] = ctx.store.dossiers_with_mandate(provider_id)
+            self.carded[provider_id] = (
+                ctx.store.dossiers_with_card(provider_id) if self.cards else set()
+            )
         return self.providers[provider_id]
+
+    def mandate(self, ctx: Context, provider: Provider, dossier_id: int) -> Mandate | None:
+        """The mandate the dossier's next invoice is debited under, if any: the provider
+        can collect (creditor identifier and account), and a one-off mandate collects one
+        invoice only."""
+        if dossier_id not in self.mandated.get(provider.id or 0, ()):
+            return None
+        if not (provider.creditor_identifier and provider.iban):
+            return None
+        mandate = ctx.store.active_mandate(dossier_id)
+        if mandate is None or not mandate.one_off:
+            return mandate
+        billed = ctx.store.mandate_reference_billed(provider.id or 0, mandate.reference)
+        return None if billed else mandate
+
+    def card(self, ctx: Context, provider: Provider, dossier_id: int, day: date) -> Card | None:
+        """The card the dossier's next invoice is charged to on ``day``, if any."""
+        if dossier_id not in self.carded.get(provider.id or 0, ()):
+            return None
+        card = ctx.store.active_card(dossier_id)
+        return None if card is None or card.expires_before(day) else card
 
 
 def _bill_contract(ctx: Context, contract: ContractToBill, run: _Run) -> None:
@@ -226,11 +258,10 @@ def _issue(
     )
     run.ordered.add(provider.id)
     due = max(opens, today)
-    mandated = dossier.id in run.mandated.get(provider.id, ())
-    mandate = ctx.store.active_mandate(dossier.id) if mandated else None
-    debit = mandate is not None and bool(provider.creditor_identifier and provider.iban)
-    direct_debit = None
-    if mandate is not None and debit:
+    mandate = run.mandate(ctx, provider, dossier.id)
+    card = None if mandate is not None else run.card(ctx, provider, dossier.id, due)
+    direct_debit = card_charge = None
+    if mandate is not None:
         from ..documents import DirectDebit
         from ..documents.data import DIRECT_DEBIT_MEANS
 
@@ -247,6 +278,12 @@ def _issue(
             },
             context=TRUSTED,  # the mandate's and the provider's, checked when recorded
         )
+    elif card is not None:
+        from ..documents import CardCharge
+        from ..documents.data import CARD_MEANS
+
+        means = CARD_MEANS
+        card_charge = CardCharge(card_label=card.label(), last4=card.last4, collection_date=due)
     else:
         means = transfer_means(provider, dossier, due)
     data = invoice_data(
@@ -266,6 +303,7 @@ def _issue(
         ],
         payment_means=means,
         direct_debit=direct_debit,
+        card_charge=card_charge,
     )
     ctx.store.insert_receivable(
         Receivable.model_construct(  # every value here is one domicili made and checked
@@ -279,10 +317,11 @@ def _issue(
             issue_date=today,
             due_date=due,
             amount_cents=data.total_ttc_cents,
-            collection="sepa" if debit else "transfer",
-            collection_date=due if debit else None,
-            mandate_reference=mandate.reference if mandate is not None and debit else None,
-            sequence_type=mandate.sequence if mandate is not None and debit else None,
+            collection="sepa" if mandate else "card" if card else "transfer",
+            collection_date=due if mandate or card else None,
+            mandate_reference=mandate.reference if mandate is not None else None,
+            sequence_type=mandate.sequence if mandate is not None else None,
+            card_id=card.id if card is not None else None,
             data=data.model_dump(mode="json"),
             created_at=ctx.now(),
         )
@@ -366,11 +405,19 @@ def _document(ctx: Context, receivable: Receivable, report: BillingReport | None
                 numeric_date_fr(receivable.collection_date) if receivable.collection_date else ""
             ),
             mandate_reference=receivable.mandate_reference,
+            card=_card_label(data),
             payment_instructions=payment_instructions(provider, dossier),
         )
     if report is not None:
         report.documents += 1
         if receivable.collection == "sepa":
             report.to_collect_by_debit += 1
+        elif receivable.collection == "card":
+            report.to_charge_to_card += 1
         else:
             report.to_pay_by_transfer += 1
+
+
+def _card_label(data: Any) -> str:
+    charge = data.card_charge
+    return charge.card_label if charge is not None else ""

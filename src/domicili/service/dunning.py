@@ -4,9 +4,10 @@ The policy is data (``[dunning]`` in ``domicili.toml``): reminders to the client
 days after the due date, the mail service suspended later, and the provider told when
 termination for non-payment becomes open. Each step comes once and in order
 (``Receivable.dunning_step``); a late sweep does every step it missed but sends one
-reminder. Before each step a returned direct debit is presented again when the bank's
-reason allows it (insufficient funds), never after a refusal or a closed account; while
-that new presentation is pending, no step comes. A payment stops it all
+reminder. Before each step a returned direct debit is presented again (a declined card
+charged again) when the bank's reason allows it (insufficient funds), never after a
+refusal, a closed account or a card lost or stolen; while that new presentation is
+pending, no step comes. A payment stops it all
 (:mod:`.receivables`).
 """
 
@@ -45,9 +46,10 @@ class DunningReport:
 
 
 def late(receivable: Receivable) -> bool:
-    """Owed and not on its way: an open transfer past its day, or a debit sent back
-    (an open debit is still to be collected, or presented again)."""
-    if receivable.collection == "sepa":
+    """Owed and not on its way: an open transfer past its day, a debit sent back or a
+    card declined (an open debit or card charge is still to be collected, or presented
+    again)."""
+    if receivable.collection in ("sepa", "card"):
         return receivable.state == "unpaid"
     return receivable.state in ("open", "unpaid")
 
@@ -122,6 +124,7 @@ def _steps(
         "days_late": days_late,
         "presented_again": numeric_date_fr(again) if again else "",
         "returned": receivable.return_reason is not None,
+        "collection": receivable.collection,
         "penalty_rate_text": ctx.settings.invoices.penalty_rate_text,
         "payment_instructions": "" if again else payment_instructions(provider, dossier),
     }
@@ -153,13 +156,13 @@ def _present_again(ctx: Context, receivable: Receivable, today: date) -> date | 
     """A returned debit presented again when its reason allows it: the new collection
     day (None: not presented again)."""
     settings = ctx.settings.dunning
-    if receivable.collection != "sepa" or receivable.state != "unpaid":
+    if receivable.collection not in ("sepa", "card") or receivable.state != "unpaid":
         return None
-    if (receivable.return_reason or "") not in settings.retry_reasons:
+    if (receivable.return_reason or "") not in settings.retries(receivable.collection):
         return None
     day = today + timedelta(days=settings.retry_collection_days)
     ctx.store.update_receivable(
-        receivable.id or 0, state="open", export_id=None, collection_date=day
+        receivable.id or 0, state="open", export_id=None, collection_date=day, charge_key=None
     )
     return day
 

@@ -28,7 +28,7 @@ from .context import Context
 from .paperwork import client_data, dossier_offer, provider_data
 
 if TYPE_CHECKING:
-    from ..documents import DirectDebit, InvoiceData, InvoiceLine
+    from ..documents import CardCharge, DirectDebit, InvoiceData, InvoiceLine
 
 __all__ = [
     "ExportReport",
@@ -212,9 +212,10 @@ def invoice_data(
     payment_means: str,
     paid: bool = False,
     direct_debit: DirectDebit | None = None,
+    card_charge: CardCharge | None = None,
 ) -> InvoiceData:
     """What an invoice of ``provider`` to ``client`` states (its document, its XML);
-    ``direct_debit``: the debit that collects it, which the invoice announces."""
+    ``direct_debit`` or ``card_charge``: how it is collected, which the invoice announces."""
     from ..documents import InvoiceData
 
     rule = vat_rule_for_departement(provider.departement or "")
@@ -232,6 +233,7 @@ def invoice_data(
             payment_means_text=payment_means,
             paid_on=issue_date if paid else None,
             direct_debit=direct_debit,
+            card_charge=card_charge,
             issued_at=ctx.now(),
         )
     except ValidationError as exc:
@@ -393,6 +395,7 @@ def credit_note(ctx: Context, number: str, reason: str) -> Invoice:
                 "payment_means_text": "remboursement ou imputation sur une prochaine facture",
                 "paid_on": None,
                 "direct_debit": None,  # an avoir announces no debit
+                "card_charge": None,
                 "issued_at": ctx.now(),
             }
         )

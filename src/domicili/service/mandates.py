@@ -43,8 +43,13 @@ def add_mandate(
     signed_on: date | str,
     bic: str | None = None,
     debtor_name: str | None = None,
+    one_off: bool = False,
 ) -> Mandate:
     """Record the SEPA mandate a dossier's client signed, or amend the one it has.
+
+    A one-off mandate (``one_off``, OOFF) collects the next invoice only; the invoices
+    after it are paid by transfer unless another mandate is recorded. A mandate's kind
+    is not amended: revoke it, then record the other kind.
 
     The BIC and the bank follow from the IBAN unless ``bic`` is given; the debtor is the
     client unless ``debtor_name`` says who holds the account. Refused, nothing changed:
@@ -63,7 +68,21 @@ def add_mandate(
                 dossier_id=dossier.id,
             )
         current = ctx.store.active_mandate(dossier.id)
+        if current is not None and current.one_off != one_off:
+            raise MandateRefused(
+                _(
+                    "{where} has the {kind} mandate {reference}: revoke it before recording a "
+                    "mandate of the other kind; nothing was changed."
+                ).format(
+                    where=dossier.where,
+                    kind=_("one-off") if current.one_off else _("recurring"),
+                    reference=current.reference,
+                ),
+                dossier_id=dossier.id,
+                reference=current.reference,
+            )
         fields = _checked(ctx, dossier, current, iban, reference, signed_on, bic, debtor_name)
+        fields["one_off"] = one_off
         if current is None:
             return _record(ctx, dossier, fields)
         return _amend(ctx, dossier, current, fields)
@@ -140,6 +159,7 @@ def _record(ctx: Context, dossier: Dossier, fields: dict[str, Any]) -> Mandate:
             "signed_on": mandate.signed_on.isoformat(),
             "iban": _masked(mandate.iban),
             "bic": mandate.bic,
+            "one_off": mandate.one_off,
         },
     )
     return mandate
@@ -193,9 +213,20 @@ def revoke_mandate(ctx: Context, reference: str) -> Mandate:
     with ctx.store.transaction():
         mandate = _by_reference(ctx, reference)
         assert mandate.id is not None
-        if mandate.revoked_at is not None:
-            from ..french import numeric_date_fr
+        from ..french import numeric_date_fr
 
+        if mandate.spent and mandate.first_collected_on is not None:
+            raise MandateRefused(
+                _(
+                    "The one-off SEPA mandate {reference} was used on {date}: it collects "
+                    "nothing more; nothing was changed."
+                ).format(
+                    reference=mandate.reference, date=numeric_date_fr(mandate.first_collected_on)
+                ),
+                reference=mandate.reference,
+                dossier_id=mandate.dossier_id,
+            )
+        if mandate.revoked_at is not None:
             raise MandateRefused(
                 _("SEPA mandate {reference} was revoked on {date}; nothing was changed.").format(
                     reference=mandate.reference,
@@ -264,7 +295,8 @@ def active_mandate(ctx: Context, dossier_id: int) -> Mandate | None:
 
 def mark_first_collection(ctx: Context, mandate_id: int, on: date) -> Mandate:
     """Note that a mandate's first collection (FRST) was presented on ``on``: the next
-    ones are RCUR. Marking it again keeps the first day."""
+    ones are RCUR; a one-off mandate (OOFF) is used then, and collects nothing more.
+    Marking it again keeps the first day."""
     with ctx.store.transaction():
         mandate = ctx.store.get_mandate(mandate_id)
         scope = ctx.provider_scope
@@ -274,7 +306,7 @@ def mark_first_collection(ctx: Context, mandate_id: int, on: date) -> Mandate:
             ctx.store.update_mandate(mandate_id, first_collected_on=on, updated_at=ctx.now())
             mandate.first_collected_on = on
             ctx.event(
-                "mandate.first_collection",
+                "mandate.used" if mandate.one_off else "mandate.first_collection",
                 ctx.dossier(mandate.dossier_id),
                 {"mandate_id": mandate_id, "reference": mandate.reference, "on": on.isoformat()},
             )

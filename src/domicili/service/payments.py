@@ -85,6 +85,10 @@ def handle_payment_event(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
 
 
 def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
+    if event.receivable_id is not None:  # a card charge for an invoice of the contract
+        from .cards import apply_charge_event
+
+        return apply_charge_event(ctx, event)
     existing = (
         ctx.store.payment_by_external_id(event.adapter, event.external_id)
         if event.external_id
@@ -107,20 +111,29 @@ def _apply(ctx: Context, event: PaymentEvent) -> PaymentOutcome:
             _("This payment is already recorded for another dossier; nothing changed."),
             dossier.id,
         )
-    if existing is not None and existing.status in ("succeeded", "held", "refunded"):
-        return PaymentOutcome(
-            "duplicate",
-            _("Payment {id} is already recorded ({status}); nothing changed.").format(
-                id=existing.id, status=existing.status
-            ),
-            dossier.id,
-            existing.id,
-        )
+    if existing is not None and existing.status in SETTLED:
+        return already_recorded(existing, dossier.id)
     if event.kind == "processing":
         return _processing(ctx, event, dossier, existing)
     if event.kind == "failed":
         return _failed(ctx, event, dossier, existing)
     return _succeeded(ctx, event, dossier, existing)
+
+
+#: The states of a payment that another event about it no longer changes.
+SETTLED = ("succeeded", "held", "refunded")
+
+
+def already_recorded(existing: Payment, dossier_id: int | None) -> PaymentOutcome:
+    """The outcome of an event about a payment already settled: nothing changes."""
+    return PaymentOutcome(
+        "duplicate",
+        _("Payment {id} is already recorded ({status}); nothing changed.").format(
+            id=existing.id, status=existing.status
+        ),
+        dossier_id,
+        existing.id,
+    )
 
 
 def _unmatched(ctx: Context, event: PaymentEvent, existing: Payment | None) -> PaymentOutcome:
@@ -273,7 +286,12 @@ def _succeeded(
     if reasons is not None:
         return hold(ctx, event, dossier, existing, reasons)
     payment = save_payment(ctx, event, dossier, "succeeded", None, existing)
-    return settle(ctx, payment, dossier)
+    outcome = settle(ctx, payment, dossier)
+    if event.card is not None:  # saved by the client for the next invoices
+        from .cards import save_card
+
+        save_card(ctx, dossier, event.adapter, event.card)
+    return outcome
 
 
 def settle(ctx: Context, payment: Payment, dossier: Dossier) -> PaymentOutcome:
@@ -355,8 +373,11 @@ LINK_STATES = {
 }
 
 
-def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutcome:
-    """Pay (or fail to pay) an online-payment link, as the gateway's card form would."""
+def simulate_checkout(
+    ctx: Context, token: str, *, succeed: bool, save_card: bool = False
+) -> PaymentOutcome:
+    """Pay (or fail to pay) an online-payment link, as the gateway's card form would;
+    ``save_card``: the client ticks the box that keeps the card for the next invoices."""
     link = ctx.store.payment_link(token.strip())
     if link is not None and ctx.store.get_dossier(link.dossier_id, ctx.provider_scope) is None:
         link = None  # another provider's link is not found in a scoped session
@@ -371,7 +392,13 @@ def simulate_checkout(ctx: Context, token: str, *, succeed: bool) -> PaymentOutc
                 "of the dossier has the current link."
             ).format(token=token, status=_(LINK_STATES.get(link.status, link.status)))
         )
-    event = ctx.payments.simulate(link.token, link.dossier_id, link.amount_cents, succeed=succeed)
+    amount = link.amount_cents
+    if save_card:
+        event = ctx.payments.simulate(
+            link.token, link.dossier_id, amount, succeed=succeed, save_card=True
+        )
+    else:  # a gateway written before cards were saved takes no such argument
+        event = ctx.payments.simulate(link.token, link.dossier_id, amount, succeed=succeed)
     return handle_payment_event(ctx, event)
 
 

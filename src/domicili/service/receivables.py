@@ -18,6 +18,7 @@ __all__ = [
     "collect_due_debits",
     "find_receivable",
     "list_receivables",
+    "mark_paid",
     "record_paid",
     "resume_if_cleared",
 ]
@@ -76,13 +77,13 @@ def record_paid(
                 ),
                 dossier_id=receivable.dossier_id,
             )
-        _paid(ctx, receivable, adapter="manual", method=method, reference=reference, on=on)
+        mark_paid(ctx, receivable, adapter="manual", method=method, reference=reference, on=on)
         refreshed = ctx.store.get_receivable(receivable_id=receivable.id)
         assert refreshed is not None
         return refreshed
 
 
-def _paid(
+def mark_paid(
     ctx: Context,
     receivable: Receivable,
     *,
@@ -90,23 +91,38 @@ def _paid(
     method: str,
     reference: str | None,
     on: date | None = None,
+    external_id: str | None = None,
+    existing: Payment | None = None,
 ) -> None:
+    """An invoice of the running contract paid (inside the caller's transaction): its
+    payment recorded (``existing``: the one under way, now succeeded), the invoice paid,
+    the dossier's mail service resumed when nothing else suspends it."""
     assert receivable.id is not None
     now = ctx.now()
-    payment = Payment(
-        dossier_id=receivable.dossier_id,
-        provider_id=receivable.provider_id,
-        adapter=adapter,
-        method=method,
-        external_id=receivable.end_to_end_id if adapter == "sepa" else None,
-        amount_cents=receivable.amount_cents,
-        status="succeeded",
-        reference=reference,
-        invoice_id=receivable.invoice_id,
-        created_at=now,
-        updated_at=now,
-    )
-    payment_id = ctx.store.insert_payment(payment)
+    if existing is not None and existing.id is not None:
+        payment_id = existing.id
+        ctx.store.update_payment(
+            payment_id,
+            status="succeeded",
+            review_reason=None,
+            invoice_id=receivable.invoice_id,
+            updated_at=now,
+        )
+    else:
+        payment = Payment(
+            dossier_id=receivable.dossier_id,
+            provider_id=receivable.provider_id,
+            adapter=adapter,
+            method=method,
+            external_id=external_id or (receivable.end_to_end_id if adapter == "sepa" else None),
+            amount_cents=receivable.amount_cents,
+            status="succeeded",
+            reference=reference,
+            invoice_id=receivable.invoice_id,
+            created_at=now,
+            updated_at=now,
+        )
+        payment_id = ctx.store.insert_payment(payment)
     ctx.store.update_receivable(receivable.id, state="paid", paid_at=now, payment_id=payment_id)
     dossier = ctx.dossier(receivable.dossier_id)
     ctx.event(
@@ -153,7 +169,7 @@ def collect_due_debits(ctx: Context, today: date) -> list[str]:
             day = receivable.collection_date
             if receivable.state == "open" and exported and day is not None and day <= today:
                 with ctx.store.transaction():
-                    _paid(
+                    mark_paid(
                         ctx,
                         receivable,
                         adapter="sepa",

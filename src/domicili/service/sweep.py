@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import PARIS, paris_date
 from .context import Context
 from .dossiers import _notify_client
 from .outbox import deliver_committed, deliver_pending
 from .signatures import signature_reminders
+
+if TYPE_CHECKING:
+    from .cards import ChargeReport
 
 __all__ = ["SweepReport", "run", "sweep"]
 
@@ -31,6 +34,8 @@ class SweepReport:
     invoices: list[str] = field(default_factory=list)
     #: The invoices whose direct debit was collected (its day came).
     collected: list[str] = field(default_factory=list)
+    #: What charging the saved cards did.
+    cards: ChargeReport | None = None
     #: What dunning did (:class:`~.dunning.DunningReport` as a dict).
     dunning: dict[str, list[Any]] = field(default_factory=dict)
 
@@ -41,6 +46,7 @@ class SweepReport:
             "signature_reminders": self.signature_reminders,
             "invoices": self.invoices,
             "collected": self.collected,
+            "cards": self.cards.as_dict() if self.cards is not None else {},
             "dunning": self.dunning,
         }
 
@@ -48,7 +54,8 @@ class SweepReport:
 def run(ctx: Context) -> SweepReport:
     """The whole periodic job: payment reminders and expiry, reminders to sign, then
     for the running contracts the invoices of the periods that opened
-    (:mod:`.billing`), the direct debits collected on their day, and dunning.
+    (:mod:`.billing`), the saved cards charged and the direct debits collected on
+    their day, and dunning.
 
     When messages are delivered after commit, each dossier's messages go out right
     after its own transaction commits (within the command's delivery deadline), and
@@ -56,12 +63,14 @@ def run(ctx: Context) -> SweepReport:
     """
     from . import dunning
     from .billing import run as bill
+    from .cards import charge_due_cards
     from .receivables import collect_due_debits
 
     report = sweep(ctx)
     report.signature_reminders = signature_reminders(ctx, after_each=deliver_committed)
     report.invoices = bill(ctx, after_each=deliver_committed).issued
     today = paris_date(ctx.now())
+    report.cards = charge_due_cards(ctx, today, after_each=deliver_committed)
     report.collected = collect_due_debits(ctx, today)
     report.dunning = dunning.run(ctx, today, after_each=deliver_committed).as_dict()
     if ctx.deliver_after_commit:

@@ -11,6 +11,7 @@ from ..clock import iso
 from ..errors import DatabaseError
 from ..i18n import _
 from .billing import BillingStore
+from .cards import CardStore
 from .directory import DirectoryStore
 from .dossiers import DossierStore
 from .integrity import IntegrityStore
@@ -39,6 +40,7 @@ class SqlStore(
     MessageStore,
     IntegrityStore,
     MandateStore,
+    CardStore,
 ):
     """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
     and the outbox; one engine's subclass opens the connection and applies migrations."""

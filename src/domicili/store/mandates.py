@@ -13,6 +13,10 @@ from ._rows import _columns
 __all__ = ["MandateStore"]
 
 
+#: A mandate collections go through: not revoked, and not a one-off mandate used already.
+IN_USE = "revoked_at IS NULL AND (one_off = 0 OR first_collected_on IS NULL)"
+
+
 class MandateStore(StoreBase):
     """Mandates (one table) and their amendments (another), read together."""
 
@@ -48,13 +52,13 @@ class MandateStore(StoreBase):
     def dossiers_with_mandate(self, provider_id: int) -> set[int]:
         """The dossiers of a provider that have a mandate in force (one query for a run)."""
         rows = self.sql.rows(
-            "SELECT dossier_id FROM mandates WHERE provider_id = ? AND revoked_at IS NULL",
+            f"SELECT dossier_id FROM mandates WHERE provider_id = ? AND {IN_USE}",
             (provider_id,),
         )
         return {int(r[0]) for r in rows}
 
     def active_mandate(self, dossier_id: int) -> Mandate | None:
-        found = self._mandates("WHERE dossier_id = ? AND revoked_at IS NULL", (dossier_id,))
+        found = self._mandates(f"WHERE dossier_id = ? AND {IN_USE}", (dossier_id,))
         return found[-1] if found else None
 
     def mandate_reference_holder(self, provider_id: int, reference: str) -> int | None:

@@ -820,3 +820,36 @@ def vat_on_debits(db: sqlite_utils.Database) -> None:
     """Whether a provider pays VAT on its debits rather than on receipts."""
     for statement in VAT_ON_DEBITS:
         db.execute(statement)
+
+
+def cards_statements(id_column: str, integer: str) -> tuple[str, ...]:
+    """Migration 20 on either engine: what a client's invoices are collected through
+    besides a recurring mandate.
+
+    ``mandates.one_off``: a one-off mandate (OOFF) collects a single invoice. ``cards``:
+    the card a client saved at the payment service for the next invoices, known by the
+    service's token (never its number: only its brand, last four digits and expiry), until
+    it is removed. A receivable collected by card names it, and the key of the charge in
+    progress (the same charge asked again after a stop is not charged twice).
+    """
+    return (
+        "ALTER TABLE mandates ADD COLUMN one_off INTEGER NOT NULL DEFAULT 0",
+        f"""CREATE TABLE cards ({id_column},
+        provider_id {integer} NOT NULL REFERENCES providers (id),
+        dossier_id {integer} NOT NULL REFERENCES dossiers (id),
+        adapter TEXT NOT NULL, token TEXT NOT NULL, customer TEXT, brand TEXT, last4 TEXT,
+        exp_month {integer}, exp_year {integer}, created_at TEXT NOT NULL,
+        removed_at TEXT, removed_reason TEXT)""",
+        "CREATE INDEX idx_cards_dossier_id ON cards (dossier_id)",
+        "CREATE INDEX idx_cards_adapter_token ON cards (adapter, token)",
+        f"ALTER TABLE receivables ADD COLUMN card_id {integer} REFERENCES cards (id)",
+        "ALTER TABLE receivables ADD COLUMN charge_key TEXT",
+        "CREATE INDEX idx_receivables_charge_key ON receivables (charge_key)",
+    )
+
+
+@migration(20)
+def cards_and_one_off_mandates(db: sqlite_utils.Database) -> None:
+    """Saved cards, one-off mandates, and the card charge of a receivable."""
+    for statement in cards_statements("id INTEGER PRIMARY KEY", "INTEGER"):
+        db.execute(statement)

@@ -20,6 +20,7 @@ from .migrations import (
     OUTBOX_RETRY,
     VAT_ON_DEBITS,
     billing_statements,
+    cards_statements,
 )
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
@@ -269,4 +270,5 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
         ),
     ),
     PgMigration(19, "vat_on_debits", VAT_ON_DEBITS),
+    PgMigration(20, "cards_and_one_off_mandates", cards_statements(ID, "BIGINT")),
 )
