@@ -1,4 +1,4 @@
-"""Contracts, attestations and invoices (Factur-X) rendered from plain data.
+"""Contracts, attestations, invoices (Factur-X) and mail labels rendered from plain data.
 
 A pure rendering layer: it takes the models of :mod:`domicili.documents.data` and
 returns PDF bytes. fpdf2 and factur-x are imported only when a PDF is made.
@@ -21,15 +21,28 @@ from .data import (
     VatGroup,
 )
 from .invoice import render_invoice
+from .labels import (
+    AVERY_L7160,
+    AVERY_L7162,
+    LabelLayout,
+    MailLabel,
+    piece_id_from_qr,
+    piece_qr_payload,
+    render_labels,
+)
 from .signature import append_signature_page
 
 __all__ = [
+    "AVERY_L7160",
+    "AVERY_L7162",
     "AttestationData",
     "ClientData",
     "ContractData",
     "DirectDebit",
     "InvoiceData",
     "InvoiceLine",
+    "LabelLayout",
+    "MailLabel",
     "PartyData",
     "ProviderData",
     "SignatureRecord",
@@ -37,7 +50,10 @@ __all__ = [
     "append_signature_page",
     "check_invoice_xml",
     "invoice_xml",
+    "piece_id_from_qr",
+    "piece_qr_payload",
     "render_attestation",
     "render_contract",
     "render_invoice",
+    "render_labels",
 ]
