@@ -249,8 +249,9 @@ class TextRun:
     bold: bool
 
     def width(self) -> float:
-        """The drawn width in millimetres, measured with the shipped fonts."""
-        return _measure(self.text, self.size, self.bold)
+        """The drawn width in millimetres, measured with the shipped fonts (at its natural
+        spacing: a justified line reads back with runs of spaces where it was stretched)."""
+        return _measure(" ".join(self.text.split()), self.size, self.bold)
 
 
 def text_runs(pdf: bytes) -> list[TextRun]:
@@ -291,3 +292,22 @@ def _measure(text: str, size: float, bold: bool) -> float:
     pdf = _measurer()
     pdf.set_font("DejaVu", "B" if bold else "", size)
     return float(pdf.get_string_width(text))
+
+
+def check_pdf_a_3b(pdf: bytes) -> str:
+    """Check what a PDF/A-3B reader first looks at: the XMP identification (part 3,
+    conformance B), an output intent, French as the language and every font embedded.
+    Returns the XMP, for the document's own checks."""
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    xmp = str(root["/Metadata"].get_object().get_data().decode())
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    intents = root["/OutputIntents"]
+    assert [intent.get_object()["/S"] for intent in intents] == ["/GTS_PDFA1"]
+    assert root["/Lang"] == "fr-FR"
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in descendant["/FontDescriptor"]
+    return xmp

@@ -1,4 +1,5 @@
-"""Contracts, attestations, invoices (Factur-X) and mail labels rendered from plain data.
+"""Contracts, attestations, invoices (Factur-X), mail labels and notices to the greffe
+rendered from plain data.
 
 A pure rendering layer: it takes the models of :mod:`domicili.documents.data` and
 returns PDF bytes. fpdf2 and factur-x are imported only when a PDF is made.
@@ -20,6 +21,7 @@ from .data import (
     SignatureRecord,
     VatGroup,
 )
+from .greffe import GreffeNoticeData, render_greffe_notice
 from .invoice import render_invoice
 from .labels import (
     AVERY_L7160,
@@ -39,6 +41,7 @@ __all__ = [
     "ClientData",
     "ContractData",
     "DirectDebit",
+    "GreffeNoticeData",
     "InvoiceData",
     "InvoiceLine",
     "LabelLayout",
@@ -54,6 +57,7 @@ __all__ = [
     "piece_qr_payload",
     "render_attestation",
     "render_contract",
+    "render_greffe_notice",
     "render_invoice",
     "render_labels",
 ]
