@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,3 +240,15 @@ def test_dates_that_cannot_be_true_are_refused() -> None:
         notice("contract_ended", contract_end=date(2025, 1, 1), end_effective_on=None)
     # three months to the day is enough
     assert notice(last_acknowledged_on=date(2026, 9, 2)).pieces_waiting == 7
+
+
+def test_a_provider_may_word_the_letter_its_own_way(tmp_path: Path) -> None:
+    (tmp_path / "greffe_notice.html.j2").write_text(
+        "<p>{{ client.name }} : {{ notice.pieces_waiting }} plis en attente depuis le "
+        "{{ notice.oldest_piece_on|date_fr }}.</p>",
+        encoding="utf-8",
+    )
+    text = flat(pdf_text(render_greffe_notice(notice(), template_dir=tmp_path)))
+    assert "Cœur de Lyon Conseil : 7 plis en attente depuis le 24 août 2026." in text
+    assert "Objet : information du greffe" in text  # drawn around the body
+    assert "Nous restons à votre disposition" not in text

@@ -26,7 +26,9 @@ from .invoice import render_invoice
 from .labels import (
     AVERY_L7160,
     AVERY_L7162,
+    MAIL_KINDS,
     LabelLayout,
+    MailKind,
     MailLabel,
     piece_id_from_qr,
     piece_qr_payload,
@@ -37,6 +39,7 @@ from .signature import append_signature_page
 __all__ = [
     "AVERY_L7160",
     "AVERY_L7162",
+    "MAIL_KINDS",
     "AttestationData",
     "ClientData",
     "ContractData",
@@ -45,6 +48,7 @@ __all__ = [
     "InvoiceData",
     "InvoiceLine",
     "LabelLayout",
+    "MailKind",
     "MailLabel",
     "PartyData",
     "ProviderData",
