@@ -148,6 +148,10 @@ def test_an_individual_without_siren_reads_as_a_person_being_registered() -> Non
         "commercial « Atelier Zoé Martin », en cours d’immatriculation, domicilié dans nos "
         "locaux au 12 rue"
     ) in text
+    assert (
+        "courrier non retiré depuis plus de trois mois – Zoé Martin (Atelier Zoé Martin) "
+        "(article R123-168"
+    ) in text
     assert "Réf. : contrat de domiciliation n° D-000042 Madame" in text  # no SIREN to cite
     assert "Le domicilié a retiré son courrier" in text
     assert "Nous l’avons invité à retirer" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -220,3 +221,12 @@ def test_a_label_refuses_an_id_it_could_not_print_whole() -> None:
 def test_the_same_labels_give_the_same_bytes() -> None:
     labels = [label(n) for n in range(3)]
     assert render_labels(labels) == render_labels(labels)
+
+
+def test_a_name_of_any_length_is_cut_quickly() -> None:
+    started = time.perf_counter()
+    pdf = render_labels([label(1, client_name="Société " * 2_000)])
+    assert time.perf_counter() - started < 5  # cutting it a character at a time took 39 s
+    names = [run.text for run in text_runs(pdf) if run.text.startswith("Société")]
+    assert len(names) == 2
+    assert names[1].endswith("…")

@@ -122,8 +122,18 @@ class GreffeNoticeData(_Frozen):
         return self.end_effective_on or self.contract_end
 
     @property
+    def client_label(self) -> str:
+        """The client as the object line names it: a company by its name, an individual
+        by the person's name and, when it differs, the trade name."""
+        client = self.client
+        person = client.representative
+        if client.kind == "company" or not person or person == client.name:
+            return client.name
+        return f"{person} ({client.name})"
+
+    @property
     def title(self) -> str:
-        return f"Information du greffe – {self.client.name}"
+        return f"Information du greffe – {self.client_label}"
 
 
 def render_greffe_notice(data: GreffeNoticeData, *, template_dir: Path | None = None) -> bytes:
@@ -221,7 +231,7 @@ def _object(pdf: Document, data: GreffeNoticeData) -> None:
         else "fin du contrat de domiciliation"
     )
     pdf.text_line(
-        f"Objet : information du greffe – {what} – {data.client.name} "
+        f"Objet : information du greffe – {what} – {data.client_label} "
         "(article R123-168 du Code de commerce)",
         bold=True,
         color=ACCENT,

@@ -332,12 +332,15 @@ def _shrink(
 
 def _wrap(pdf: Document, text: str, width: float, count: int) -> list[str]:
     """``text`` in at most ``count`` lines of ``width``, the last cut with « … » if need be."""
-    lines = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
+    # no line of an A4 sheet holds 300 characters: the rest of a long name is never shown
+    lines = pdf.multi_cell(width, 1, text[: 300 * count + 1], dry_run=True, output="LINES")
     assert isinstance(lines, list)  # what output="LINES" returns
     if len(lines) <= count:
         return [str(line) for line in lines]
-    # what is left takes more than a line: cut, it always gets its « … »
-    rest = " ".join(str(line) for line in lines[count - 1 :])
+    # What is left takes more than a line: cut, it always gets its « … ». Twice what
+    # fitted on that line is too long still, and keeps the cutting short for a long name.
+    last = str(lines[count - 1])
+    rest = " ".join(str(line) for line in lines[count - 1 :])[: 2 * len(last) + 2]
     return [str(line) for line in lines[: count - 1]] + [pdf.fit_text(rest, width)]
 
 
