@@ -86,6 +86,8 @@ class MailLabel(BaseModel):
     mailbox: Identifier
     #: The piece's id, printed and held by the QR code.
     piece_id: Identifier
+    #: The day the piece arrived, in the provider's own time (Paris for most): a
+    #: datetime is for the caller to turn into that day.
     received_on: date
     kind: MailKind
     #: The client's name, shortened on the label when it is too long to fit.
