@@ -5,7 +5,9 @@ A plain module (not conftest.py) so that tests import its builders by name.
 
 from __future__ import annotations
 
+import functools
 import io
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -229,3 +231,83 @@ def pdf_text(pdf: bytes) -> str:
 def flat(text: str) -> str:
     """Text with line breaks and runs of spaces collapsed, for phrase searches."""
     return " ".join(text.split())
+
+
+PT = 25.4 / 72  # one PDF point in millimetres
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """One piece of text as drawn: its page, where it starts (mm from the top-left corner),
+    its font size and weight."""
+
+    page: int
+    text: str
+    x: float
+    y: float
+    size: float
+    bold: bool
+
+    def width(self) -> float:
+        """The drawn width in millimetres, measured with the shipped fonts (at its natural
+        spacing: a justified line reads back with runs of spaces where it was stretched)."""
+        return _measure(" ".join(self.text.split()), self.size, self.bold)
+
+
+def text_runs(pdf: bytes) -> list[TextRun]:
+    """Every piece of text of a PDF drawn by domicili, with its position."""
+    reader = PdfReader(io.BytesIO(pdf))
+    runs: list[TextRun] = []
+    for number, page in enumerate(reader.pages):
+        height = float(page.mediabox.height)
+
+        def visit(
+            text: str,
+            cm: list[float],
+            tm: list[float],
+            font: Any,
+            size: float,
+            n: int = number,
+            height: float = height,
+        ) -> None:
+            if text.strip():
+                name = str(font.get("/BaseFont", "")) if font else ""
+                x, y = tm[4] + cm[4], tm[5] + cm[5]
+                runs.append(TextRun(n, text, x * PT, (height - y) * PT, size, "Bold" in name))
+
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+@functools.cache
+def _measurer() -> Any:
+    from domicili.documents._pdf import Document
+
+    pdf = Document(title="t", author="a", issued_at=ISSUED_AT, footer_left="", footer_legal="")
+    pdf.add_page()
+    return pdf
+
+
+def _measure(text: str, size: float, bold: bool) -> float:
+    pdf = _measurer()
+    pdf.set_font("DejaVu", "B" if bold else "", size)
+    return float(pdf.get_string_width(text))
+
+
+def check_pdf_a_3b(pdf: bytes) -> str:
+    """Check what a PDF/A-3B reader first looks at: the XMP identification (part 3,
+    conformance B), an output intent, French as the language and every font embedded.
+    Returns the XMP, for the document's own checks."""
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    xmp = str(root["/Metadata"].get_object().get_data().decode())
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    intents = root["/OutputIntents"]
+    assert [intent.get_object()["/S"] for intent in intents] == ["/GTS_PDFA1"]
+    assert root["/Lang"] == "fr-FR"
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in descendant["/FontDescriptor"]
+    return xmp

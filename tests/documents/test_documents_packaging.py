@@ -14,7 +14,7 @@ import domicili.documents
 pytestmark = pytest.mark.one_store  # no database
 
 FONTS = Path(domicili.documents.__file__).parent / "fonts"
-HEAVY = ("fpdf", "facturx", "pypdf", "lxml", "babel", "fontTools")
+HEAVY = ("fpdf", "facturx", "pypdf", "lxml", "babel", "fontTools", "segno")
 
 
 def loaded_after(code: str) -> set[str]:
@@ -53,6 +53,11 @@ def test_public_names_are_listed() -> None:
         "SignatureRecord",
         "ContractData",
         "InvoiceData",
+        "render_labels",
+        "MailLabel",
+        "LabelLayout",
+        "render_greffe_notice",
+        "GreffeNoticeData",
     } <= names
     assert all(hasattr(domicili.documents, name) for name in names)
 

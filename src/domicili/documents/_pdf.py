@@ -122,7 +122,7 @@ class Document(FPDF):
         self.ln(1.5)
         self.set_font(FONT, "", 7.5)
         self.set_text_color(*MUTED)
-        self.cell(self.epw * 0.75, 4, self._fit(self.footer_left, self.epw * 0.75 - 2))
+        self.cell(self.epw * 0.75, 4, self.fit_text(self.footer_left, self.epw * 0.75 - 2))
         label = self.page_label.format(n=self.page_no(), nb="{nb}")
         self.cell(self.epw * 0.25, 4, label, align="R")
         self.ln(4)
@@ -130,7 +130,7 @@ class Document(FPDF):
         self.multi_cell(0, 3, self.footer_legal, align="C")
         self.set_text_color(*TEXT)
 
-    def _fit(self, text: str, width: float) -> str:
+    def fit_text(self, text: str, width: float) -> str:
         """``text`` shortened with « … » to fit ``width`` in the current font."""
         if self.get_string_width(text) <= width:
             return text
