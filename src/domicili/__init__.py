@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         InvalidTransition,
         InvoiceNotFound,
         JustificatifRejected,
+        MailPieceNotFound,
         MandateNotFound,
         MandateRefused,
         MessageNotFound,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         UnknownCode,
     )
     from .geography import Departement, Region
+    from .mailbox import Mailbox, MailHistory, MailPiece
     from .mandates import Mandate, MandateAmendment
     from .models import (
         Agrement,
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
         Event,
         Invoice,
         JustificatifRevision,
+        MailTerms,
         Offer,
         OutboxMessage,
         Payment,
@@ -101,6 +104,8 @@ if TYPE_CHECKING:
     from .service.collection import DebitExport, ReturnsReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
+    from .service.mail_instructions import ForwardBatch
+    from .service.mailroom import MailPieceView, ReceiveOutcome
     from .service.outbox import DeliveryReport, Undelivered
     from .service.payments import PaymentOutcome
     from .service.pieces import PieceView
@@ -144,6 +149,13 @@ _HOMES: dict[str, str] = {
     "Invoice": "models",
     "JustificatifRevision": "models",
     "Mandate": "mandates",
+    "Mailbox": "mailbox",
+    "MailHistory": "mailbox",
+    "MailPiece": "mailbox",
+    "MailTerms": "models",
+    "ForwardBatch": "service.mail_instructions",
+    "MailPieceView": "service.mailroom",
+    "ReceiveOutcome": "service.mailroom",
     "MandateAmendment": "mandates",
     "Offer": "models",
     "OutboxMessage": "models",
@@ -198,6 +210,7 @@ _HOMES: dict[str, str] = {
     "InvalidTransition": "errors",
     "InvoiceNotFound": "errors",
     "JustificatifRejected": "errors",
+    "MailPieceNotFound": "errors",
     "MandateNotFound": "errors",
     "MandateRefused": "errors",
     "MissingJustificatifs": "errors",
@@ -260,6 +273,7 @@ __all__ = [
     "Event",
     "ExportReport",
     "FixedClock",
+    "ForwardBatch",
     "ImportReport",
     "ImportRowsError",
     "InvalidIdentifier",
@@ -272,6 +286,12 @@ __all__ = [
     "JustificatifRejected",
     "JustificatifRevision",
     "LineItems",
+    "MailHistory",
+    "MailPiece",
+    "MailPieceNotFound",
+    "MailPieceView",
+    "MailTerms",
+    "Mailbox",
     "Mandate",
     "MandateAmendment",
     "MandateNotFound",
@@ -302,6 +322,7 @@ __all__ = [
     "Quote",
     "Receipt",
     "Receivable",
+    "ReceiveOutcome",
     "Refused",
     "Region",
     "ReturnsFileError",

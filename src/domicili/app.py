@@ -27,6 +27,7 @@ from . import einvoicing
 from ._bootstrap import compose, remove_scratch
 from ._cards import Cards
 from ._directory import Directory
+from ._mailroom import Mailroom
 from ._mandates import Mandates
 from .clock import Clock
 from .config import Settings, load_settings
@@ -103,13 +104,13 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class Domicili(Directory, Mandates, Cards):
+class Domicili(Directory, Mandates, Cards, Mailroom):
     """One provider back office (or a whole directory) over one database.
 
     Each method is one call into the service layer; the directory's calls (providers,
     offers, search) come from :class:`~domicili._directory.Directory`, the SEPA
     mandates' from :class:`~domicili._mandates.Mandates`, the saved cards' from
-    :class:`~domicili._cards.Cards`.
+    :class:`~domicili._cards.Cards`, the mailbox's from :class:`~domicili._mailroom.Mailroom`.
 
     :param db: path of the SQLite file (``":memory:"`` for a throw-away one), or a
         ``postgresql://user@host:5432/name`` URL of a PostgreSQL database.

@@ -159,6 +159,21 @@ class PaymentSettings(_Section):
         return value
 
 
+class MailboxSettings(_Section):
+    #: A mailbox's number is this prefix and the next number of the provider's series.
+    number_prefix: str = Field("B-", min_length=1, max_length=8, pattern=r"^[A-Za-z0-9-]+$")
+    #: Days a destruction the client asked for waits, cancellable until then.
+    destroy_delay_days: int = Field(7, ge=0, le=90)
+    #: Days before free storage ends when the client is warned.
+    storage_warning_days: int = Field(7, ge=0, le=90)
+    #: The 3-month rule: the client warned after this many days of mail left waiting,
+    #: the greffe told after that many (C. com. R123-168).
+    warn_after_days: int = Field(60, ge=1, le=365)
+    greffe_after_days: int = Field(90, ge=1, le=365)
+    #: Whether a client viewing a scan counts as taking its mail (for the 3-month rule).
+    scan_view_acknowledges: bool = True
+
+
 class SignatureSettings(_Section):
     #: Entry point of the group ``domicili.signatures``.
     method: str = "otp"
@@ -439,6 +454,7 @@ class EInvoicingSettings(_Section):
 
 class Settings(_Section):
     payment: PaymentSettings = Field(default_factory=PaymentSettings.model_construct)
+    mailbox: MailboxSettings = Field(default_factory=MailboxSettings.model_construct)
     pricing: PricingSettings = Field(default_factory=PricingSettings.model_construct)
     files: FileSettings = Field(default_factory=FileSettings.model_construct)
     notifications: NotificationSettings = Field(

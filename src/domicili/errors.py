@@ -19,6 +19,7 @@ the exit status (see :mod:`domicili.cli._errors`).
     │   ├── MessageNotFound            message_id: no such message in the outbox
     │   ├── MandateNotFound            reference: no SEPA mandate by that reference or dossier
     │   ├── CardNotFound               dossier_id: no card saved for the dossier's invoices
+    │   ├── MailPieceNotFound          piece_id: no such piece of mail
     │   └── PieceNotFound              dossier_id, kind, revision: no such file received
     ├── InvalidInput (ValueError)      field, value, limit
     │   ├── InvalidIdentifier          a SIREN, phone, email, IBAN… that is not one
@@ -77,6 +78,7 @@ __all__ = [
     "InvalidTransition",
     "InvoiceNotFound",
     "JustificatifRejected",
+    "MailPieceNotFound",
     "MandateNotFound",
     "MandateRefused",
     "MessageNotFound",
@@ -173,6 +175,14 @@ class CardNotFound(NotFound):
             )
         )
         self.dossier_id = dossier_id
+
+
+class MailPieceNotFound(NotFound):
+    """No piece of mail has this id (or it is another provider's)."""
+
+    def __init__(self, piece_id: object) -> None:
+        super().__init__(_("Piece of mail {piece_id} not found.").format(piece_id=piece_id))
+        self.piece_id = piece_id
 
 
 class PieceNotFound(NotFound):

@@ -68,6 +68,8 @@ EVENT_LABELS: dict[str, str] = {
     "mandate.revoked": "Mandat de prélèvement SEPA révoqué",
     "mandate.first_collection": "Premier prélèvement SEPA présenté (FRST)",
     "mandate.used": "Mandat de prélèvement SEPA ponctuel utilisé (OOFF)",
+    "mail.received": "Courrier reçu",
+    "mailbox.rules": "Consignes de la boîte aux lettres modifiées",
     "card.saved": "Carte bancaire enregistrée pour les prochaines échéances",
     "card.removed": "Carte bancaire retirée",
     "invoice.charge_failed": "Paiement par carte refusé",

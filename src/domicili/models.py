@@ -40,6 +40,7 @@ __all__ = [
     "Event",
     "Invoice",
     "JustificatifRevision",
+    "MailTerms",
     "Offer",
     "OutboxMessage",
     "Payment",
@@ -262,6 +263,30 @@ class Agrement(_Model):
     recorded_at: datetime
 
 
+class MailTerms(_Model):
+    """What an offer includes of the mailbox, and what it charges beyond.
+
+    Allowances count per calendar month (reset on the 1st); ``None`` is no limit. Money is
+    in cents before VAT. A piece is stored free for ``free_days`` (by kind), then costs
+    ``storage_fee_cents`` a day until its final action; paper kept ``retention_days`` is
+    destroyed (when scanned) or returned to its sender, unless forwarded or collected.
+    """
+
+    pieces_per_month: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    pages_per_month: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    piece_fee_cents: Annotated[int, Field(ge=0, le=100_000)] = 0
+    page_fee_cents: Annotated[int, Field(ge=0, le=100_000)] = 0
+    letter_free_days: Annotated[int, Field(ge=0, le=365)] = 30
+    parcel_free_days: Annotated[int, Field(ge=0, le=365)] = 14
+    storage_fee_cents: Annotated[int, Field(ge=0, le=100_000)] = 0
+    retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    forward_fee_cents: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+    def free_days(self, kind: str) -> int:
+        """How long a piece of this kind is stored free."""
+        return self.parcel_free_days if kind == "colis" else self.letter_free_days
+
+
 class Offer(_Model):
     """A priced offer a provider publishes in the directory."""
 
@@ -274,6 +299,8 @@ class Offer(_Model):
     setup_fee_cents: int = Field(0, ge=0, le=MAX_CENTS)
     services: list[str] = Field(default_factory=lambda: ["domiciliation"])
     is_default: bool = False
+    #: What it includes of the mailbox, and what it charges beyond.
+    mail_terms: MailTerms = Field(default_factory=lambda: MailTerms())
     created_at: datetime | None = None
 
     @model_validator(mode="after")

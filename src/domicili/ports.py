@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .config import PaymentSettings, SignatureSettings
     from .documents.data import InvoiceLine
     from .files import StoredFile
+    from .mailbox import Mailbox, MailHistory, MailPiece
     from .mandates import Mandate, MandateAmendment
     from .models import (
         Agrement,
@@ -50,6 +51,7 @@ __all__ = [
     "DossierRepository",
     "EventRepository",
     "FileStore",
+    "MailRepository",
     "MandateRepository",
     "MessageRepository",
     "Notifier",
@@ -594,6 +596,63 @@ class CardRepository(Protocol):
     def mandate_reference_billed(self, provider_id: int, reference: str) -> bool: ...
 
 
+class MailRepository(Protocol):
+    """Mailboxes, pieces of mail, their history and the forwarding batches."""
+
+    def insert_mailbox(self, mailbox: Mailbox) -> int: ...
+
+    def update_mailbox(self, mailbox_id: int, **fields: Any) -> None: ...
+
+    def get_mailbox(
+        self, *, mailbox_id: int | None = None, dossier_id: int | None = None, **equal: Any
+    ) -> Mailbox | None: ...
+
+    def mailbox_numbers(self, provider_id: int) -> int: ...
+
+    def mailboxes_waiting(
+        self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[tuple[Mailbox, datetime]]: ...
+
+    def insert_piece(self, piece: MailPiece) -> int: ...
+
+    def update_piece(self, piece_id: int, **fields: Any) -> None: ...
+
+    def get_piece(
+        self, *, piece_id: int | None = None, key: str | None = None, **equal: Any
+    ) -> MailPiece | None: ...
+
+    def list_pieces(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        states: Sequence[str] = (),
+        kind: str | None = None,
+        received_before: datetime | None = None,
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[MailPiece]: ...
+
+    def pieces_in(
+        self,
+        states: Sequence[str],
+        *,
+        provider_id: int | None = None,
+        after_id: int = 0,
+        limit: int = 500,
+    ) -> list[MailPiece]: ...
+
+    def pieces_of_dossier_between(
+        self, dossier_id: int, start: datetime, end: datetime
+    ) -> list[MailPiece]: ...
+
+    def insert_mail_history(self, entry: MailHistory) -> int: ...
+
+    def mail_history(self, piece_id: int) -> list[MailHistory]: ...
+
+    def insert_mail_batch(self, row: dict[str, Any]) -> int: ...
+
+
 class SigningRepository(Protocol):
     """Signature codes, signatures and their reminders."""
 
@@ -763,6 +822,7 @@ class Store(
     ReceivableRepository,
     MandateRepository,
     CardRepository,
+    MailRepository,
     SigningRepository,
     MessageRepository,
     EventRepository,

@@ -40,6 +40,7 @@ __all__ = [
     "new_database",
     "sample_answers",
     "sample_pdf",
+    "sample_png",
     "sample_provider",
     "use_database",
     "valid_siren",
@@ -47,6 +48,32 @@ __all__ = [
 
 
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def sample_png(label: str, *, size: int = 64) -> bytes:
+    """A small, valid greyscale PNG whose pixels follow ``label`` (stands in for the photo
+    of an envelope: two labels give two different files)."""
+    import hashlib
+    import struct
+    import zlib
+
+    seed = hashlib.sha256(label.encode()).digest()
+    rows = b"".join(
+        b"\x00" + bytes(seed[(x * 7 + y * 13) % 32] ^ (x * y) & 0xFF for x in range(size))
+        for y in range(size)
+    )
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def sample_pdf(title: str) -> bytes:

@@ -121,6 +121,7 @@ B_RECORDS: dict[str, list[str]] = {
     "held_id": ["5"],
     "message_id": ["47"],  # an email about dossier 6
     "link_id": ["<link of 4>"],
+    "mailbox": ["4", "D-000006"],
 }
 #: The other values a command needs (A's, or none of anyone's).
 NEEDED: dict[str, str] = {
@@ -155,6 +156,12 @@ NEEDED: dict[str, str] = {
     "signed_on": "2026-03-02",
     "mandate show key": "D-000006",
     "token": "pm_1Q2w3E",
+    "piece_id": "1",
+    "sender": "URSSAF",
+    "postage": "2,50",
+    "action": "hold",
+    "courrier receive kind": "lettre",
+    "courrier list kind": "lettre",
 }
 #: What only B's records show: none of it may appear under --provider 1.
 B_MARKERS = [

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import START, World
 
+from conftest import START, World
 from domicili.testing import FakePayments, make_app
 
 

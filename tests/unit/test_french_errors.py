@@ -128,6 +128,7 @@ SAMPLES: dict[str, Any] = {
     "offer_id": 2,
     "number": "F2026-000001",
     "payment_id": 5,
+    "piece_id": 12,
     "message_id": 12,
     "kind": "kbis",
     "revision": 2,

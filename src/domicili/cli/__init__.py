@@ -113,6 +113,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "billing": "billing",
     "mandate": "mandate",
     "card": "card",
+    "courrier": "courrier",
     "contract": "documents",
     "attestation": "documents",
     "invoice": "documents",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import click
 
-__all__ = ["DATE", "PERIOD"]
+__all__ = ["DATE", "MOMENT", "PERIOD"]
 
 
 class _Day(click.ParamType):  # type: ignore[type-arg]
@@ -53,3 +53,44 @@ class _Period(click.ParamType):  # type: ignore[type-arg]
 
 
 PERIOD = _Period()
+
+
+class _Moment(click.ParamType):  # type: ignore[type-arg]
+    """A moment: ``2026-12-02T08:30``, ``2026-12-02 08:30`` or ``02/12/2026 08:30`` (Paris
+    time unless an offset is given), or a day alone (its opening, 09:00)."""
+
+    name = "DATETIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        import re
+
+        from ..clock import PARIS
+        from ..i18n import _
+
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        found = re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", text)
+        if found:
+            day, month, year, clock = found.groups()
+            text = f"{year}-{month}-{day}T{clock or '09:00'}"
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            text += "T09:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                _("{value!r} is not a moment such as 2026-12-02T08:30 or 02/12/2026 08:30.").format(
+                    value=value
+                ),
+                param,
+                ctx,
+            )
+        if moment.year < 2000:
+            self.fail(_("{value!r} is too long ago.").format(value=value), param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+
+
+MOMENT = _Moment()

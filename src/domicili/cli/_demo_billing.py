@@ -117,7 +117,7 @@ def running_month(app: Domicili, clock: FixedClock, folder: Path, mine: Dossier)
         )
     )
     _returned_and_chased(app, clock, folder, number)
-    _by_card(app, clock, mine, add_months(dossier.start_date, 2))
+    _by_card(app, clock, mine)
 
 
 def _returned_and_chased(app: Domicili, clock: FixedClock, folder: Path, number: str) -> None:
@@ -178,9 +178,14 @@ def _returned_and_chased(app: Domicili, clock: FixedClock, folder: Path, number:
     )
 
 
-def _by_card(app: Domicili, clock: FixedClock, mine: Dossier, opens: date) -> None:
-    """The client moves from the mandate to its card: the next month is charged to it."""
+def _by_card(app: Domicili, clock: FixedClock, mine: Dossier) -> None:
+    """The client moves from the mandate to its card: the next month not billed yet is
+    charged to it."""
+    from datetime import timedelta
+
     assert mine.id is not None
+    billed = max(r.period_end for r in app.iter_receivables(dossier_id=mine.id, limit=1))
+    opens = billed + timedelta(days=1)
     step(
         _("The client would rather pay by card: the mandate is revoked, its card saved"),
         f"mandate revoke RUM-{mine.reference}; card add {mine.id} --token pm_card_visa "

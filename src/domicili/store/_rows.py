@@ -55,6 +55,9 @@ def _dossier(row: dict[str, Any]) -> Dossier:
 def _offer(row: dict[str, Any]) -> Offer:
     row["services"] = json.loads(row["services"])
     row["is_default"] = bool(row["is_default"])
+    terms = row.pop("mail_terms", None)
+    if terms:
+        row["mail_terms"] = json.loads(terms)
     row.pop("monthly_ht_cents", None)
     return Offer.model_validate(row)
 

@@ -15,6 +15,7 @@ from .cards import CardStore
 from .directory import DirectoryStore
 from .dossiers import DossierStore
 from .integrity import IntegrityStore
+from .mail import MailStore
 from .mandates import MandateStore
 from .messages import MessageStore
 from .receivables import ReceivableStore
@@ -41,6 +42,7 @@ class SqlStore(
     IntegrityStore,
     MandateStore,
     CardStore,
+    MailStore,
 ):
     """Persistence of providers, clients, dossiers, pieces, billing, signatures, events
     and the outbox; one engine's subclass opens the connection and applies migrations."""

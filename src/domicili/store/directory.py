@@ -137,6 +137,7 @@ class DirectoryStore(StoreBase):
     def insert_offer(self, offer: Offer) -> int:
         row = offer.model_dump(exclude={"id"}, mode="json")
         row["services"] = _json(offer.services)
+        row["mail_terms"] = _json(row["mail_terms"])
         row["is_default"] = int(offer.is_default)
         row["monthly_ht_cents"] = offer.monthly_ht_cents
         if offer.is_default:
@@ -149,6 +150,7 @@ class DirectoryStore(StoreBase):
         assert offer.id is not None
         row = offer.model_dump(exclude={"id", "created_at"}, mode="json")
         row["services"] = _json(offer.services)
+        row["mail_terms"] = _json(row["mail_terms"])
         row["is_default"] = int(offer.is_default)
         row["monthly_ht_cents"] = offer.monthly_ht_cents
         if offer.is_default:

@@ -853,3 +853,54 @@ def cards_and_one_off_mandates(db: sqlite_utils.Database) -> None:
     """Saved cards, one-off mandates, and the card charge of a receivable."""
     for statement in cards_statements("id INTEGER PRIMARY KEY", "INTEGER"):
         db.execute(statement)
+
+
+def mailbox_statements(id_column: str, integer: str) -> tuple[str, ...]:
+    """Migration 21 on either engine: the virtual mailbox.
+
+    ``mailboxes``: one per dossier in force, numbered in its provider's series, with the
+    client's standing rules and what the 3-month rule watches. ``mail_pieces``: each piece
+    of mail from its arrival to its final action (``key``: the caller's, a retry creates
+    nothing new). ``mail_history``: every step of a piece. ``mail_batches``: the forwarding
+    batches, with their postage. An offer says what it includes of the mailbox
+    (``mail_terms``, JSON).
+    """
+    return (
+        f"""CREATE TABLE mailboxes ({id_column},
+        provider_id {integer} NOT NULL REFERENCES providers (id),
+        dossier_id {integer} NOT NULL REFERENCES dossiers (id), number TEXT NOT NULL,
+        rules TEXT NOT NULL, notify TEXT NOT NULL, forward_address TEXT,
+        acknowledged_at TEXT, warned_at TEXT, greffe_notice_at TEXT,
+        greffe_notice_sha256 TEXT, created_at TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX idx_mailboxes_dossier_id ON mailboxes (dossier_id)",
+        "CREATE UNIQUE INDEX idx_mailboxes_provider_id_number ON mailboxes (provider_id, number)",
+        f"""CREATE TABLE mail_batches ({id_column},
+        provider_id {integer} NOT NULL REFERENCES providers (id), created_at TEXT NOT NULL,
+        pieces {integer} NOT NULL, envelopes {integer} NOT NULL,
+        postage_cents {integer} NOT NULL, actor TEXT)""",
+        f"""CREATE TABLE mail_pieces ({id_column},
+        provider_id {integer} NOT NULL REFERENCES providers (id),
+        mailbox_id {integer} REFERENCES mailboxes (id),
+        dossier_id {integer} REFERENCES dossiers (id), key TEXT, kind TEXT NOT NULL,
+        sender TEXT NOT NULL, received_at TEXT NOT NULL, state TEXT NOT NULL,
+        hold_reason TEXT, envelope_sha256 TEXT, scan_sha256 TEXT, scan_pages {integer},
+        forward_to TEXT, batch_id {integer} REFERENCES mail_batches (id),
+        postage_cents {integer}, destroy_on TEXT, collected_by TEXT, notified_at TEXT,
+        storage_warned_at TEXT, closed_at TEXT, created_at TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX idx_mail_pieces_provider_id_key ON mail_pieces (provider_id, key)",
+        "CREATE INDEX idx_mail_pieces_dossier_id_state ON mail_pieces (dossier_id, state)",
+        "CREATE INDEX idx_mail_pieces_state ON mail_pieces (state)",
+        "CREATE INDEX idx_mail_pieces_received_at ON mail_pieces (received_at)",
+        f"""CREATE TABLE mail_history ({id_column},
+        piece_id {integer} NOT NULL REFERENCES mail_pieces (id), at TEXT NOT NULL,
+        action TEXT NOT NULL, actor TEXT, detail TEXT NOT NULL)""",
+        "CREATE INDEX idx_mail_history_piece_id ON mail_history (piece_id)",
+        "ALTER TABLE offers ADD COLUMN mail_terms TEXT",
+    )
+
+
+@migration(21)
+def mailbox(db: sqlite_utils.Database) -> None:
+    """The virtual mailbox: mailboxes, pieces of mail, their history, forwarding batches."""
+    for statement in mailbox_statements("id INTEGER PRIMARY KEY", "INTEGER"):
+        db.execute(statement)

@@ -21,6 +21,7 @@ from .migrations import (
     VAT_ON_DEBITS,
     billing_statements,
     cards_statements,
+    mailbox_statements,
 )
 
 __all__ = ["PG_MIGRATIONS", "PgMigration"]
@@ -271,4 +272,5 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
     ),
     PgMigration(19, "vat_on_debits", VAT_ON_DEBITS),
     PgMigration(20, "cards_and_one_off_mandates", cards_statements(ID, "BIGINT")),
+    PgMigration(21, "mailbox", mailbox_statements(ID, "BIGINT")),
 )

@@ -1,0 +1,146 @@
+"""The virtual mailbox side of the :class:`~domicili.Domicili` facade.
+
+Each method is one call into :mod:`domicili.service.mailroom` or
+:mod:`domicili.service.mail_instructions`. The class is a base of ``Domicili`` and is
+not used on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mailbox import Mailbox, MailPiece
+    from .service import mail_instructions, mailroom
+    from .service.context import Context
+    from .service.mail_instructions import ForwardBatch
+    from .service.mailroom import MailPieceView, ReceiveOutcome
+else:
+    # Imported on the first call (see benchmarks/bench_startup.py).
+    from ._deferred import DeferredModule
+
+    mailroom = DeferredModule("domicili.service.mailroom")
+    mail_instructions = DeferredModule("domicili.service.mail_instructions")
+
+__all__ = ["Mailroom"]
+
+#: A file given with a piece of mail: its path, or its bytes and name.
+FileGiven = str | Path | tuple[bytes, str]
+
+
+class Mailroom:
+    """Pieces of mail received for the dossiers in force, and what becomes of them."""
+
+    ctx: Context
+    #: Domicili's: run a use case, then deliver what it queued.
+    _changing: Callable[..., Any]
+
+    def receive_mail(
+        self,
+        mailbox: str | int | None,
+        *,
+        sender: str,
+        kind: str,
+        envelope: FileGiven | None = None,
+        scan: FileGiven | None = None,
+        received_at: datetime | None = None,
+        key: str | None = None,
+        actor: str | None = None,
+    ) -> ReceiveOutcome:
+        """Record a piece of mail for the mailbox a dossier (``7``, ``D-000007``) or a
+        mailbox number (``B-0007``) names, None to assign it later; the client is told.
+        ``key``: the same key again creates nothing new."""
+        result: ReceiveOutcome = self._changing(
+            mailroom.receive,
+            self.ctx,
+            None if mailbox is None else str(mailbox),
+            sender=sender,
+            kind=kind,
+            envelope=envelope,
+            scan_file=scan,
+            received_at=received_at,
+            key=key,
+            actor=actor,
+        )
+        return result
+
+    def assign_mail(self, piece_id: int, mailbox: str | int) -> ReceiveOutcome:
+        """Give a piece waiting *à attribuer* its mailbox; its client is told then."""
+        result: ReceiveOutcome = self._changing(mailroom.assign, self.ctx, piece_id, str(mailbox))
+        return result
+
+    def scan_mail(self, piece_id: int, file: FileGiven) -> MailPiece:
+        """Store the scan of a piece's content (the contract must allow opening mail)."""
+        piece: MailPiece = self._changing(mailroom.scan, self.ctx, piece_id, file)
+        return piece
+
+    def instruct_mail(
+        self,
+        piece_id: int,
+        action: str,
+        *,
+        to: str | None = None,
+        by: str | None = None,
+        actor: str | None = None,
+    ) -> MailPiece:
+        """``forward`` (``to``: the address), ``hold``, ``scan``, ``destroy`` (after a
+        cancellable delay) or ``collect`` (``by``: someone on file) a piece of mail."""
+        return mail_instructions.instruct(self.ctx, piece_id, action, to=to, by=by, actor=actor)
+
+    def cancel_mail_destruction(self, piece_id: int) -> MailPiece:
+        """Cancel a destruction still to come: the piece is back in its mailbox."""
+        return mail_instructions.cancel(self.ctx, piece_id)
+
+    def forward_mail(self, *, postage_cents: int, actor: str | None = None) -> ForwardBatch:
+        """Send every piece waiting to be forwarded, one envelope per address, each
+        costing ``postage_cents`` on the dossier's next invoice."""
+        return mail_instructions.forward_batch(self.ctx, postage_cents=postage_cents, actor=actor)
+
+    def set_mailbox_rules(
+        self,
+        mailbox: str | int,
+        *,
+        rules: dict[str, str | None] | None = None,
+        notify: list[str] | None = None,
+        forward_address: str | None = None,
+    ) -> Mailbox:
+        """A mailbox's standing rules by kind of mail (``{"colis": "forward"}``; None
+        removes one), how its client is told (``email``, ``sms``, ``digest``) and where
+        its forwarded mail goes."""
+        return mail_instructions.set_rules(
+            self.ctx, str(mailbox), rules=rules, notify=notify, forward_address=forward_address
+        )
+
+    def mail_piece(self, piece_id: int) -> MailPieceView:
+        """A piece of mail with its mailbox and its whole history."""
+        return mailroom.show_piece(self.ctx, piece_id)
+
+    def mailbox(self, key: str | int) -> tuple[Mailbox | None, int]:
+        """The mailbox a number or a dossier names (None: not opened yet), and its dossier."""
+        mailbox, dossier = mailroom.find_mailbox(self.ctx, str(key))
+        assert dossier.id is not None
+        return mailbox, dossier.id
+
+    def iter_mail(
+        self,
+        *,
+        dossier_id: int | None = None,
+        uncollected: bool = False,
+        older_than_days: int | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> Iterator[MailPiece]:
+        """Pieces of mail, newest first; ``uncollected``: still in the provider's hands."""
+        return mailroom.list_pieces(
+            self.ctx,
+            dossier_id=dossier_id,
+            uncollected=uncollected,
+            older_than_days=older_than_days,
+            kind=kind,
+            limit=limit,
+            before=before,
+        )

@@ -1,0 +1,163 @@
+"""The virtual mailbox: mailboxes, pieces of mail, their history, forwarding batches."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..clock import iso
+from ..mailbox import FINAL, Mailbox, MailHistory, MailPiece
+from ..models import TRUSTED
+from ._base import StoreBase
+from ._rows import _columns, _equal
+
+__all__ = ["MailStore"]
+
+#: The states of a piece still in the provider's hands.
+OPEN_STATES = ("unassigned", "received", "held", "to_forward", "to_destroy", "to_collect")
+
+
+class MailStore(StoreBase):
+    """Mailboxes and their pieces of mail (one table each), with each piece's history."""
+
+    # -- mailboxes --------------------------------------------------------------
+    def insert_mailbox(self, mailbox: Mailbox) -> int:
+        row = _columns(mailbox.model_dump(exclude={"id"}))
+        row["rules"], row["notify"] = json.dumps(mailbox.rules), json.dumps(mailbox.notify)
+        return self.sql.insert("mailboxes", row)
+
+    def update_mailbox(self, mailbox_id: int, **fields: Any) -> None:
+        row = _columns(fields)
+        for name in ("rules", "notify"):
+            if name in row:
+                row[name] = json.dumps(row[name])
+        self.sql.update("mailboxes", mailbox_id, row)
+
+    def get_mailbox(
+        self, *, mailbox_id: int | None = None, dossier_id: int | None = None, **equal: Any
+    ) -> Mailbox | None:
+        where, params = _equal(id=mailbox_id, dossier_id=dossier_id, **equal)
+        row = self.sql.one(f"SELECT * FROM mailboxes WHERE {' AND '.join(where)}", params)
+        return None if row is None else _mailbox(row)
+
+    def mailbox_numbers(self, provider_id: int) -> int:
+        """How many mailboxes the provider has opened: its next number follows."""
+        value = self.sql.value(
+            "SELECT count(*) FROM mailboxes WHERE provider_id = ?", (provider_id,)
+        )
+        return int(value or 0)
+
+    def mailboxes_waiting(
+        self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[tuple[Mailbox, datetime]]:
+        """Mailboxes with mail waiting for the client, each with the arrival of the oldest
+        piece still waiting (the 3-month rule), in id order after ``after_id``."""
+        scope, params = ("AND b.provider_id = ? ", [provider_id]) if provider_id else ("", [])
+        rows = self.sql.all(
+            "SELECT b.*, (SELECT min(p.received_at) FROM mail_pieces p "
+            "WHERE p.mailbox_id = b.id AND p.state IN ('received', 'held', 'to_collect')) "
+            "AS oldest FROM mailboxes b WHERE b.id > ? "
+            f"{scope}ORDER BY b.id LIMIT ?",
+            (after_id, *params, limit),
+        )
+        found = []
+        for row in rows:
+            oldest = row.pop("oldest")
+            if oldest:
+                found.append((_mailbox(row), datetime.fromisoformat(oldest)))
+        return found
+
+    # -- pieces -----------------------------------------------------------------
+    def insert_piece(self, piece: MailPiece) -> int:
+        return self.sql.insert("mail_pieces", _columns(piece.model_dump(exclude={"id"})))
+
+    def update_piece(self, piece_id: int, **fields: Any) -> None:
+        self.sql.update("mail_pieces", piece_id, _columns(fields))
+
+    def get_piece(
+        self, *, piece_id: int | None = None, key: str | None = None, **equal: Any
+    ) -> MailPiece | None:
+        where, params = _equal(id=piece_id, key=key, **equal)
+        row = self.sql.one(f"SELECT * FROM mail_pieces WHERE {' AND '.join(where)}", params)
+        return None if row is None else MailPiece.model_validate(row, context=TRUSTED)
+
+    def list_pieces(
+        self,
+        *,
+        provider_id: int | None = None,
+        dossier_id: int | None = None,
+        states: Sequence[str] = (),
+        kind: str | None = None,
+        received_before: datetime | None = None,
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[MailPiece]:
+        """Pieces newest first, below ``before`` when given, read in batches."""
+        where, params = _equal(provider_id=provider_id, dossier_id=dossier_id, kind=kind)
+        if states:
+            where.append(f"state IN ({', '.join('?' * len(states))})")
+            params.extend(states)
+        if received_before is not None:
+            where.append("received_at < ?")
+            params.append(iso(received_before))
+        rows = self._newest_first(
+            "SELECT * FROM mail_pieces", where, params, before=before, limit=limit, few=False
+        )
+        return (MailPiece.model_validate(r, context=TRUSTED) for r in rows)
+
+    def pieces_in(
+        self, states: Sequence[str], *, provider_id: int | None = None, after_id: int = 0,
+        limit: int = 500,
+    ) -> list[MailPiece]:  # fmt: skip
+        """Pieces in one of ``states``, oldest first after ``after_id`` (what a sweep or a
+        forwarding batch goes through)."""
+        marks = ", ".join("?" * len(states))
+        scope, params = ("AND provider_id = ? ", [provider_id]) if provider_id else ("", [])
+        rows = self.sql.all(
+            f"SELECT * FROM mail_pieces WHERE state IN ({marks}) AND id > ? {scope}"
+            "ORDER BY id LIMIT ?",
+            (*states, after_id, *params, limit),
+        )
+        return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
+
+    def pieces_of_dossier_between(
+        self, dossier_id: int, start: datetime, end: datetime
+    ) -> list[MailPiece]:
+        """The dossier's pieces received from ``start`` to before ``end`` (usage billed),
+        and those still stored then (storage fees)."""
+        rows = self.sql.all(
+            "SELECT * FROM mail_pieces WHERE dossier_id = ? AND received_at < ? "
+            "AND (closed_at IS NULL OR closed_at >= ?) "
+            "UNION SELECT * FROM mail_pieces WHERE dossier_id = ? AND received_at >= ? "
+            "AND received_at < ? ORDER BY id",
+            (dossier_id, iso(end), iso(start), dossier_id, iso(start), iso(end)),
+        )
+        return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
+
+    # -- history and batches ----------------------------------------------------
+    def insert_mail_history(self, entry: MailHistory) -> int:
+        row = _columns(entry.model_dump(exclude={"id"}))
+        row["detail"] = json.dumps(entry.detail, ensure_ascii=False)
+        return self.sql.insert("mail_history", row)
+
+    def mail_history(self, piece_id: int) -> list[MailHistory]:
+        rows = self.sql.all(
+            "SELECT * FROM mail_history WHERE piece_id = ? ORDER BY id", (piece_id,)
+        )
+        for row in rows:
+            row["detail"] = json.loads(row["detail"])
+        return [MailHistory.model_validate(r, context=TRUSTED) for r in rows]
+
+    def insert_mail_batch(self, row: dict[str, Any]) -> int:
+        return self.sql.insert("mail_batches", _columns(row))
+
+
+def _mailbox(row: dict[str, Any]) -> Mailbox:
+    row["rules"] = json.loads(row["rules"])
+    row["notify"] = json.loads(row["notify"])
+    return Mailbox.model_validate(row, context=TRUSTED)
+
+
+assert set(OPEN_STATES).isdisjoint(FINAL)
