@@ -11,9 +11,9 @@ SQL), each given a SEPA mandate through ``Domicili.add_mandate``, then the month
 receivables issued by the real billing run (``Domicili.bill(documents=False)``: each
 to be debited on the day its 14 days' pre-notification allows, 15 April) and their
 invoice documents made by the real ``Domicili.make_invoice_documents`` (a Factur-X PDF
-each, recorded and sent). Making 10,000 PDFs takes far longer than the rounds (some
-0.12 s each on a 2-core machine, twenty minutes: the setup prints it), so it is done
-once: that database file is the snapshot, and each round exports from a fresh copy of
+each, recorded and sent). Making 10,000 PDFs takes far longer than the rounds (0.12 to
+0.15 s each on a busy 2-core machine, 20 to 25 minutes: the setup prints it), so it is
+done once: that database file is the snapshot, and each round exports from a fresh copy of
 it, the same 10,000 debits every time. ``--snapshot FILE`` keeps it (made when missing,
 reused when there), so that the next run skips the setup.
 
