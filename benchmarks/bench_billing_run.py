@@ -146,12 +146,12 @@ def _clone(conn: sqlite3.Connection, dossier_id: int, copies: int) -> None:
     )
 
 
-def build(folder: Path, contracts: int) -> Path:
-    """The database of ``contracts`` contracts in force over ``PROVIDERS`` providers."""
+def build(folder: Path, contracts: int, *, providers: int = PROVIDERS) -> Path:
+    """The database of ``contracts`` contracts in force over ``providers`` providers."""
     db = folder / "base.db"
     app, _, notifier = make_app(db, files=folder / "files", start=START)
     templates = []
-    for seed in range(1, PROVIDERS + 1):
+    for seed in range(1, providers + 1):
         provider = app.add_provider(**sample_provider(seed))
         assert provider.id is not None
         app.add_offer(provider.id, name="Essentiel", price_ht_cents=3_900 + 100 * seed)
@@ -159,19 +159,19 @@ def build(folder: Path, contracts: int) -> Path:
     app.close()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN")
-    share, extra = divmod(contracts, PROVIDERS)
+    share, extra = divmod(contracts, providers)
     for i, dossier_id in enumerate(templates):
         _clone(conn, dossier_id, share + (1 if i < extra else 0) - 1)
     conn.execute("COMMIT")
     conn.close()
-    with _app(db) as check:
+    with open_app(db) as check:
         found = check.count_contracts_in_force()
     if found != contracts:
         sys.exit(f"the database holds {found} contracts in force, not {contracts}")
     return db
 
 
-def _app(db: Path) -> Domicili:
+def open_app(db: Path) -> Domicili:
     return Domicili(
         db,
         files=db.parent / "files",
@@ -189,16 +189,16 @@ def _app(db: Path) -> Domicili:
 Seconds = tuple[float, float]
 
 
-def _clock() -> Seconds:
+def started() -> Seconds:
     return time.perf_counter(), time.process_time()
 
 
-def _since(start: Seconds) -> Seconds:
-    wall, cpu = _clock()
+def since(start: Seconds) -> Seconds:
+    wall, cpu = started()
     return wall - start[0], cpu - start[1]
 
 
-def _fresh(base: Path, name: str) -> Path:
+def fresh_copy(base: Path, name: str) -> Path:
     copy = base.with_name(name)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
@@ -208,10 +208,10 @@ def _fresh(base: Path, name: str) -> Path:
 
 def run_domicili(db: Path, contracts: int) -> Seconds:
     """Seconds of one billing run on ``db``; checks what it issued."""
-    with _app(db) as app:
-        start = _clock()
+    with open_app(db) as app:
+        start = started()
         report = app.bill(PERIOD, documents=False)
-        elapsed = _since(start)
+        elapsed = since(start)
     if len(report.issued) != contracts or report.skipped:
         sys.exit(f"issued {len(report.issued)} of {contracts}, skipped {report.skipped[:3]}")
     return elapsed
@@ -233,7 +233,7 @@ def run_floor(db: Path, contracts: int, data: dict[str, Any]) -> Seconds:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    start = _clock()
+    start = started()
     rows = conn.execute(
         "SELECT d.id, d.provider_id FROM dossiers d WHERE d.status = 'active' ORDER BY d.id"
     ).fetchall()
@@ -273,7 +273,7 @@ def run_floor(db: Path, contracts: int, data: dict[str, Any]) -> Seconds:
             ),
         )
         conn.execute("COMMIT")
-    elapsed = _since(start)
+    elapsed = since(start)
     (count,) = conn.execute("SELECT count(*) FROM receivables").fetchone()
     conn.close()
     if count != contracts:
@@ -283,7 +283,7 @@ def run_floor(db: Path, contracts: int, data: dict[str, Any]) -> Seconds:
 
 def second_run(db: Path) -> float:
     """Seconds of a run on ``db`` already billed: it must issue nothing."""
-    with _app(db) as app:
+    with open_app(db) as app:
         start = time.perf_counter()
         report = app.bill(PERIOD, documents=False)
         elapsed = time.perf_counter() - start
@@ -293,8 +293,8 @@ def second_run(db: Path) -> float:
 
 
 def profile(base: Path, top: int = 25) -> None:
-    db = _fresh(base, "profiled.db")
-    with _app(db) as app:
+    db = fresh_copy(base, "profiled.db")
+    with open_app(db) as app:
         profiler = cProfile.Profile()
         profiler.runcall(app.bill, PERIOD, documents=False)
     stats = pstats.Stats(profiler, stream=sys.stdout)
@@ -302,7 +302,7 @@ def profile(base: Path, top: int = 25) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
-def _spread(values: list[float]) -> str:
+def spread(values: list[float]) -> str:
     low, mid, high = min(values), statistics.median(values), max(values)
     return f"{low:8.0f} / {mid:8.0f} / {high:8.0f}"
 
@@ -316,25 +316,25 @@ def main() -> None:
     count: int = args.contracts
     folder = Path(tempfile.mkdtemp(prefix="domicili-bench-billing-"))
     try:
-        started = time.perf_counter()
+        began = time.perf_counter()
         base = build(folder, count)
-        print(f"built {count:,} contracts in force in {time.perf_counter() - started:.1f} s")
+        print(f"built {count:,} contracts in force in {time.perf_counter() - began:.1f} s")
         ours: list[Seconds] = []
         floor: list[Seconds] = []
         data: dict[str, Any] = {}
         for _ in range(args.rounds):
-            billed = _fresh(base, "ours.db")
+            billed = fresh_copy(base, "ours.db")
             ours.append(run_domicili(billed, count))
             data = data or sample_data(billed)
-            floor.append(run_floor(_fresh(base, "floor.db"), count, data))
+            floor.append(run_floor(fresh_copy(base, "floor.db"), count, data))
         again = second_run(billed)
         print(f"contracts/s min / median / max over {args.rounds} interleaved rounds")
         for i, clock in enumerate(("wall clock", "CPU time")):
             mine = [count / s[i] for s in ours]
             bare = [count / s[i] for s in floor]
             print(f"{clock}:")
-            print(f"  Domicili.bill(documents=False):        {_spread(mine)}")
-            print(f"  raw sqlite3 (upsert + insert per tx):  {_spread(bare)}")
+            print(f"  Domicili.bill(documents=False):        {spread(mine)}")
+            print(f"  raw sqlite3 (upsert + insert per tx):  {spread(bare)}")
             ratio = statistics.median(mine) / statistics.median(bare)
             verdict = "ok" if ratio >= TARGET else "below target"
             print(f"  ratio {ratio:.3f} (target >= {TARGET}: {verdict})")

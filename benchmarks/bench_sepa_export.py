@@ -51,18 +51,22 @@ def debits(count: int) -> list[Debit]:
     ]
 
 
-def sepaxml_alone(lines: list[Debit]) -> bytes:
-    """The same file with sepaxml only: its own identifiers, its own validation."""
+def sepaxml_alone(
+    lines: list[Debit], creditor: Creditor = CREDITOR, *, validate: bool = True
+) -> bytes:
+    """The same file with sepaxml only: its own identifiers, its own validation (none
+    when ``validate`` is False)."""
     from sepaxml import SepaDD
 
     config: dict[str, Any] = {
-        "name": CREDITOR.name,
-        "IBAN": CREDITOR.iban,
-        "BIC": CREDITOR.bic,
+        "name": creditor.name,
+        "IBAN": creditor.iban,
         "batch": True,
-        "creditor_id": CREDITOR.identifier,
+        "creditor_id": creditor.identifier,
         "currency": "EUR",
     }
+    if creditor.bic:
+        config["BIC"] = creditor.bic
     sdd = SepaDD(config, schema="pain.008.001.08", clean=True)
     for d in lines:
         payment: dict[str, Any] = {
@@ -79,7 +83,7 @@ def sepaxml_alone(lines: list[Debit]) -> bytes:
         if d.bic:
             payment["BIC"] = d.bic
         sdd.add_payment(payment)
-    out: bytes = sdd.export(validate=True)
+    out: bytes = sdd.export(validate=validate)
     return out
 
 
