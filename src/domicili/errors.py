@@ -325,7 +325,7 @@ class InvalidTransition(Refused):
         super().__init__(
             text.format(
                 dossier_id=dossier_id,
-                status=status,
+                status=Status(status).code,
                 label=label,
                 trigger=trigger,
                 allowed=", ".join(allowed),

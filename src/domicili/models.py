@@ -456,9 +456,9 @@ class Dossier(_Model):
 
     @property
     def where(self) -> str:
-        """``Dossier 3 is active (Domiciliation en cours)``: how refusals name its status."""
+        """``Dossier 3 is S4 (Domiciliation en cours)``: how refusals name its status."""
         return _("Dossier {dossier_id} is {status} ({label})").format(
-            dossier_id=self.id, status=self.status.value, label=self.status.label
+            dossier_id=self.id, status=self.status.code, label=self.status.label
         )
 
 

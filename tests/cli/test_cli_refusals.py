@@ -124,10 +124,10 @@ CASES: dict[str, tuple[list[str], int, list[str], dict[str, Any]]] = {
     ),
     "trigger not allowed from S1": (
         ["dossier", "reactivate", "1"], 1,
-        ["pending_review", "reactivate is not allowed", "accept, dismiss"], {},
+        ["S1 (En attente", "reactivate is not allowed", "accept, dismiss"], {},
     ),
     "trigger not allowed from S7": (
-        ["dossier", "accept", "2"], 1, ["dismissed", "Classé sans suite", "final status"], {},
+        ["dossier", "accept", "2"], 1, ["S7 (Classé sans suite", "final status"], {},
     ),
     "accept with pieces not validated": (
         ["dossier", "accept", "1"], 1,

@@ -413,7 +413,7 @@ def test_contract_sign_refuses_an_unknown_party_as_a_usage_error(paid: Cli) -> N
 def test_contract_sign_before_payment_exits_1_naming_the_status(accepted: Cli) -> None:
     result = accepted("contract", "sign", 1, "--party", "client", "--otp", "123456")
     assert result.exit_code == 1
-    assert "awaiting_payment" in result.stderr
+    assert "S2 (Accepté" in result.stderr
 
 
 def test_resend_code_sends_a_new_code_after_a_lock(paid: Cli) -> None:
@@ -466,7 +466,7 @@ def test_attestation_render_is_refused_before_activation_and_written_after(
     out = tmp_path / "attestation.pdf"
     refused = paid("attestation", "render", 1, "-o", out)
     assert refused.exit_code == 1
-    assert "awaiting_signature" in refused.stderr
+    assert "S3 (Payé" in refused.stderr
     assert not out.exists()
     for party in ("client", "provider"):
         paid.ok("contract", "sign", 1, "--party", party, "--otp", otp(paid, party))

@@ -259,7 +259,7 @@ def test_acceptance_sends_no_sms_to_a_landline(world: World) -> None:
 
 def test_accepting_twice_is_refused_as_a_transition(world: World) -> None:
     dossier_id = world.accepted()
-    with pytest.raises(InvalidTransition, match="awaiting_payment"):
+    with pytest.raises(InvalidTransition, match=r"is S2 \(Accepté"):
         world.app.accept(dossier_id)
 
 
@@ -308,7 +308,7 @@ def test_dismissal_of_an_expired_dossier_is_refused(world: World) -> None:
     dossier_id = world.accepted()
     world.clock.advance(days=8)
     world.app.sweep()
-    with pytest.raises(InvalidTransition, match=r"expired .*reactivate"):
+    with pytest.raises(InvalidTransition, match=r"is S8 \(Expiré\).*reactivate"):
         world.app.dismiss(dossier_id, REASON)
 
 

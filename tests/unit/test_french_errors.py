@@ -69,14 +69,14 @@ def test_a_refusal_of_each_family_reads_in_french(world: World) -> None:
         f"Code erroné pour le client du dossier {paid} ; il reste "
     )
     assert refusal(InvalidTransition, app.accept, paid) == (
-        f"Le dossier {paid} est au statut awaiting_signature (Payé – contrat en attente de "
+        f"Le dossier {paid} est au statut S3 (Payé – contrat en attente de "
         "signature) : accept n’est pas permis ; permis à partir d’ici : sign."
     )
 
     app.dismiss(dossier_id, "Capacité d’accueil atteinte")
     sent = refusal(Refused, app.add_justificatif, dossier_id, "kbis", sample_pdf("kbis"), "k.pdf")
     assert sent == (
-        f"Le dossier {dossier_id} est au statut dismissed (Classé sans suite) : "
+        f"Le dossier {dossier_id} est au statut S7 (Classé sans suite) : "
         "il ne prend plus de pièces."
     )
 

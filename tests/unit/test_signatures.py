@@ -532,15 +532,15 @@ def test_signing_a_dossier_not_awaiting_signature_is_refused_naming_its_status(
     provider = app.add_provider(**sample_provider(1, phone=PROVIDER_MOBILE))
     assert provider.id is not None
     (dossier_id,) = world.demande(provider.id)
-    with pytest.raises(SignatureRefused, match=r"is pending_review \(En attente"):
+    with pytest.raises(SignatureRefused, match=r"is S1 \(En attente"):
         app.sign(dossier_id, "client", "123456")
     world.ready(dossier_id)
     app.accept(dossier_id)
-    with pytest.raises(SignatureRefused, match=r"is awaiting_payment \(Accepté"):
+    with pytest.raises(SignatureRefused, match=r"is S2 \(Accepté"):
         app.sign(dossier_id, "client", "123456")
-    with pytest.raises(SignatureRefused, match="awaiting_payment"):
+    with pytest.raises(SignatureRefused, match=r"is S2 \(Accepté"):
         app.resend_code(dossier_id, "provider")
-    with pytest.raises(Refused, match="awaiting_payment"):
+    with pytest.raises(Refused, match=r"is S2 \(Accepté"):
         app.render_attestation(dossier_id)
     assert app.signatures(dossier_id) == []
 
@@ -548,7 +548,7 @@ def test_signing_a_dossier_not_awaiting_signature_is_refused_naming_its_status(
 def test_signing_an_active_dossier_again_is_refused_naming_its_status(paid: Paid) -> None:
     for party in PHONES:
         paid.sign(party)
-    with pytest.raises(SignatureRefused, match=r"is active \(Domiciliation en cours\)"):
+    with pytest.raises(SignatureRefused, match=r"is S4 \(Domiciliation en cours\)"):
         paid.sign("client", "123456")
 
 
@@ -713,10 +713,10 @@ def test_the_signed_contract_ends_with_a_page_listing_signers_times_and_the_hash
 
 
 def test_the_attestation_is_issued_only_once_the_dossier_is_active(paid: Paid) -> None:
-    with pytest.raises(Refused, match=r"awaiting_signature .*only while the domiciliation"):
+    with pytest.raises(Refused, match=r"is S3 .*only while the domiciliation"):
         paid.app.render_attestation(paid.id)
     paid.sign("client")
-    with pytest.raises(Refused, match="awaiting_signature"):
+    with pytest.raises(Refused, match=r"is S3 \(Payé"):
         paid.app.render_attestation(paid.id)
     paid.sign("provider")
     text = " ".join(pages(paid.app.render_attestation(paid.id)))

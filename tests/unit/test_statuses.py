@@ -171,14 +171,14 @@ def test_refused_trigger_names_the_status_and_the_allowed_triggers(world: World)
     assert err.status == "pending_review"
     assert err.trigger == "reactivate"
     assert err.allowed == ["accept", "dismiss"]
-    assert "pending_review" in str(err)
+    assert "is S1 (En attente" in str(err)
     assert "accept, dismiss" in str(err)
 
 
 def test_refused_trigger_from_a_final_status_says_nothing_is_allowed(world: World) -> None:
     (dossier_id,) = world.demande()
     world.app.dismiss(dossier_id, "Doublon")
-    with pytest.raises(InvalidTransition, match=r"dismissed .*Classé sans suite.*final status"):
+    with pytest.raises(InvalidTransition, match=r"is S7 \(Classé sans suite.*final status"):
         world.app.accept(dossier_id)
 
 

@@ -209,7 +209,7 @@ def test_reactivation_gives_a_fresh_deadline_and_fresh_reminders(world: World) -
 
 def test_reactivation_is_only_for_expired_dossiers(world: World) -> None:
     dossier_id = world.accepted()
-    with pytest.raises(InvalidTransition, match=r"awaiting_payment.*allowed from here"):
+    with pytest.raises(InvalidTransition, match=r"is S2 \(Accepté.*allowed from here"):
         world.app.reactivate(dossier_id)
 
 

@@ -24,6 +24,7 @@ from ..i18n import _
 from ..testing import sample_pdf
 from ._demo_billing import running_month
 from ._demo_data import COMPANY_ANSWERS, OFFERS, PROVIDERS
+from ._demo_mail import mailbox_day
 from ._demo_payment import documents, held_payment, outbox_and_audit, pay, sign
 from ._demo_talk import PRICES, day, refused, say, services, status, step
 
@@ -62,6 +63,7 @@ def run_demo(folder: Path | None = None) -> Path:
         documents(app, folder, mine, paid, clock)
         held_payment(app, mine)
         running_month(app, clock, folder, mine)
+        mailbox_day(app, mine, other)
         outbox_and_audit(app)
     click.echo("")
     click.secho(
