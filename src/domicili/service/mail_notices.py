@@ -249,9 +249,10 @@ def greffe_notice_pdf(ctx: Context, dossier_id: int) -> bytes:
     notice = notice_of(ctx, dossier_id)
     if notice is None:
         raise Refused(
-            _("{where}: its client was not reported to the greffe; there is no notice.").format(
-                where=ctx.dossier(dossier_id).where
-            ),
+            _(
+                "Dossier {reference}: its client was not reported to the greffe; there is "
+                "no notice."
+            ).format(reference=ctx.dossier(dossier_id).reference),
             dossier_id=dossier_id,
         )
     return ctx.files.read(notice.sha256)
