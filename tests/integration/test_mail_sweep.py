@@ -184,6 +184,8 @@ def test_three_months_uncollected_warn_the_client_then_report_it_to_the_greffe(
     assert f"Greffe du tribunal de commerce de {city}" in text
     assert "non retiré" in text
     assert "mail.greffe_notice" in events(world, dossier_id)
+    steps = actions(world, waiting)
+    assert steps.index(("uncollected_warned", "sweep")) < steps.index(("greffe_notice", "sweep"))
     app.sweep()
     world.clock.advance(days=1)
     app.sweep()
@@ -267,3 +269,21 @@ def test_mail_held_while_suspended_is_released_when_the_invoice_is_paid(world: W
     (email,) = sent(world, mark, "mail_released")
     assert f"n° {held} : lettre de Impots" in email.body
     assert events(world, dossier_id)[-1] == "mail.released"
+
+
+def test_a_scan_viewed_counts_only_when_the_setting_says_so(world_with: Any) -> None:
+    from domicili.config import MailboxSettings, Settings
+
+    world: World = world_with(Settings(mailbox=MailboxSettings(scan_view_acknowledges=False)))
+    app = world.app
+    dossier_id = contract(world, retention_days=365)
+    scan = letter(world, dossier_id, "Banque")
+    app.scan_mail(scan, (sample_pdf("relevé"), "scan.pdf"))
+    world.clock.advance(days=50)
+    app.mail_scan_viewed(scan)
+    assert app.mail_piece(scan).history[-1].detail == {"acknowledged": False}
+    mailbox, _id = app.mailbox(dossier_id)
+    assert mailbox is not None
+    assert mailbox.acknowledged_at is None
+    world.clock.advance(days=10)
+    assert app.sweep().mail["uncollected_warned"] == [dossier_id]

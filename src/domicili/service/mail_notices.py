@@ -100,21 +100,31 @@ def _due(ctx: Context, mailbox: Mailbox, oldest: datetime, today: date) -> tuple
 
 
 def _step(ctx: Context, mailbox_id: int, today: date, report: MailSweepReport) -> None:
-    """Inside the mailbox's transaction, read again: the warning, then the notice."""
+    """Inside the mailbox's transaction, read again: the warning, then the notice (each
+    in the history of every piece it is about)."""
+    from .mail_sweep import SWEEP
+    from .mailroom import history
+
     found = ctx.store.get_mailbox(mailbox_id=mailbox_id)
     if found is None:
         return
     waiting = ctx.store.uncollected_pieces(mailbox_id)
     if not waiting:
         return
+    dossier = ctx.dossier(found.dossier_id)
+    if not dossier.status.accepts_mail:
+        return  # no longer domiciled: the contract's end is what the greffe hears of
     oldest = min(p.received_at for p in waiting)
     warn, notice = _due(ctx, found, oldest, today)
-    dossier = ctx.dossier(found.dossier_id)
     if warn or (notice and found.warned_at is None):
         _warn(ctx, found, dossier, waiting, oldest)
+        for piece in waiting:
+            history(ctx, piece, "uncollected_warned", SWEEP)
         report.uncollected_warned.append(dossier.id or 0)
     if notice:
         _notice(ctx, found, dossier, len(waiting), oldest)
+        for piece in waiting:
+            history(ctx, piece, "greffe_notice", SWEEP)
         report.greffe_notices.append(dossier.id or 0)
 
 
