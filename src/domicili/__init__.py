@@ -105,6 +105,7 @@ if TYPE_CHECKING:
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
     from .service.mail_instructions import ForwardBatch
+    from .service.mail_notices import GreffeNotice
     from .service.mailroom import MailPieceView, ReceiveOutcome
     from .service.outbox import DeliveryReport, Undelivered
     from .service.payments import PaymentOutcome
@@ -154,6 +155,7 @@ _HOMES: dict[str, str] = {
     "MailPiece": "mailbox",
     "MailTerms": "models",
     "ForwardBatch": "service.mail_instructions",
+    "GreffeNotice": "service.mail_notices",
     "MailPieceView": "service.mailroom",
     "ReceiveOutcome": "service.mailroom",
     "MandateAmendment": "mandates",
@@ -274,6 +276,7 @@ __all__ = [
     "ExportReport",
     "FixedClock",
     "ForwardBatch",
+    "GreffeNotice",
     "ImportReport",
     "ImportRowsError",
     "InvalidIdentifier",

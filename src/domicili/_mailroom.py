@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .mailbox import Mailbox, MailPiece
-    from .service import mail_instructions, mailroom
+    from .service import mail_instructions, mail_notices, mail_sweep, mailroom
     from .service.context import Context
     from .service.mail_instructions import ForwardBatch
+    from .service.mail_notices import GreffeNotice
     from .service.mailroom import MailPieceView, ReceiveOutcome
 else:
     # Imported on the first call (see benchmarks/bench_startup.py).
@@ -24,6 +25,8 @@ else:
 
     mailroom = DeferredModule("domicili.service.mailroom")
     mail_instructions = DeferredModule("domicili.service.mail_instructions")
+    mail_notices = DeferredModule("domicili.service.mail_notices")
+    mail_sweep = DeferredModule("domicili.service.mail_sweep")
 
 __all__ = ["Mailroom"]
 
@@ -144,3 +147,22 @@ class Mailroom:
             limit=limit,
             before=before,
         )
+
+    def mail_scan_viewed(self, piece_id: int, *, actor: str | None = None) -> MailPiece:
+        """The client viewed a piece's scan (its web page calls this): in the piece's
+        history and, when ``[mailbox] scan_view_acknowledges``, it counts as taking its
+        mail for the 3-month rule."""
+        return mail_sweep.scan_viewed(self.ctx, piece_id, actor=actor)
+
+    def mail_greffe_notices(self) -> list[GreffeNotice]:
+        """The notices to the greffe of clients leaving their mail uncollected (3-month
+        rule), latest first."""
+        return mail_notices.greffe_notices(self.ctx)
+
+    def mail_greffe_notice(self, dossier_id: int) -> GreffeNotice | None:
+        """The dossier's latest notice to the greffe (None: its client was not reported)."""
+        return mail_notices.notice_of(self.ctx, dossier_id)
+
+    def mail_greffe_notice_pdf(self, dossier_id: int) -> bytes:
+        """The PDF of the dossier's latest notice to the greffe."""
+        return mail_notices.greffe_notice_pdf(self.ctx, dossier_id)

@@ -613,6 +613,14 @@ class MailRepository(Protocol):
         self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 500
     ) -> list[tuple[Mailbox, datetime]]: ...
 
+    def mailboxes_uncollected(
+        self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[tuple[Mailbox, datetime]]: ...
+
+    def uncollected_pieces(self, mailbox_id: int) -> list[MailPiece]: ...
+
+    def mailboxes_with_notice(self, provider_id: int | None = None) -> list[Mailbox]: ...
+
     def insert_piece(self, piece: MailPiece) -> int: ...
 
     def update_piece(self, piece_id: int, **fields: Any) -> None: ...
@@ -637,6 +645,15 @@ class MailRepository(Protocol):
         self,
         states: Sequence[str],
         *,
+        provider_id: int | None = None,
+        after_id: int = 0,
+        limit: int = 500,
+    ) -> list[MailPiece]: ...
+
+    def digest_pieces(
+        self,
+        *,
+        received_before: datetime,
         provider_id: int | None = None,
         after_id: int = 0,
         limit: int = 500,

@@ -386,3 +386,6 @@ def courrier_rules(
 
 
 COMMANDS = [courrier]
+
+# The notices to the greffe (3-month rule), attached to the group above.
+from . import _courrier_notices  # noqa: E402, F401

@@ -22,6 +22,7 @@ from ._output import (
 
 if TYPE_CHECKING:
     from ..models import Dossier
+    from ..service.mail_notices import GreffeNotice
     from ..service.views import DossierDetails
     from ..statuses import Status
     from . import State
@@ -115,7 +116,7 @@ def _deadline(d: Dossier) -> str:
     return _paris(d.payment_due_at) if d.status.first_payment_due else ""
 
 
-def _show(details: DossierDetails) -> None:
+def _show(details: DossierDetails, notice: GreffeNotice | None = None) -> None:
     from ..events import event_label
     from ..money import format_eur
 
@@ -155,6 +156,13 @@ def _show(details: DossierDetails) -> None:
                 "not scanned, forwarded or handed over until it is paid."
             ).format(when=_paris(d.mail_suspended_at))
         )
+    if notice is not None:
+        say(
+            _(
+                "Mail left uncollected three months: notice to the greffe drawn up on "
+                "{when} (domicili courrier notice {reference} -o FILE)."
+            ).format(when=_paris(notice.at), reference=d.reference)
+        )
     if d.dismissal_reason:
         say(_("Internal reason for closing: {reason}").format(reason=d.dismissal_reason))
     table(
@@ -189,8 +197,11 @@ def dossier_show(state: State, dossier_id: int, as_json: bool) -> None:
     DOSSIER is its number (7) or its reference (D-000007).
     Example: domicili dossier show D-000001 --json
     """
-    details = state.app().get_dossier(dossier_id)
-    emit(details.as_dict(), as_json, lambda: _show(details))
+    app = state.app()
+    details = app.get_dossier(dossier_id)
+    notice = app.mail_greffe_notice(dossier_id)
+    data = {**details.as_dict(), "greffe_notice": notice.as_dict() if notice else None}
+    emit(data, as_json, lambda: _show(details, notice))
 
 
 def _changed(d: Dossier, as_json: bool, sentence: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -96,17 +96,40 @@ def sweep(state: State, as_json: bool) -> None:
             charge_lines(report.cards, quiet=True)
             if report.cards.stopped:
                 click.echo(report.cards.stopped)
-        dunning = report.dunning
-        for key, line in (
-            ("reminded", _("Unpaid invoices reminded: {items}.")),
-            ("presented_again", _("Returned debits presented again: {items}.")),
-            ("suspended", _("Mail service suspended for non-payment: dossier {items}.")),
-            ("termination_open", _("Provider told termination is open: dossier {items}.")),
-        ):
-            if dunning.get(key):
-                click.echo(line.format(items=", ".join(str(i) for i in dunning[key])))
+        _done_lines(
+            report.dunning,
+            [
+                ("reminded", _("Unpaid invoices reminded: {items}.")),
+                ("presented_again", _("Returned debits presented again: {items}.")),
+                ("suspended", _("Mail service suspended for non-payment: dossier {items}.")),
+                ("termination_open", _("Provider told termination is open: dossier {items}.")),
+            ],
+        )
+        _done_lines(report.mail, _mail_lines())
 
     emit(report.as_dict(), as_json, human)
+
+
+def _done_lines(done: dict[str, list[Any]], lines: list[tuple[str, str]]) -> None:
+    """One line per step of the sweep that did something, with what it did it to."""
+    for key, line in lines:
+        if done.get(key):
+            click.echo(line.format(items=", ".join(str(i) for i in done[key])))
+
+
+def _mail_lines() -> list[tuple[str, str]]:
+    """What the sweep did to the mail, as said."""
+    return [
+        (
+            "destroyed",
+            _("Mail destroyed (asked for, or scanned and kept past its retention): piece {items}."),
+        ),
+        ("returned", _("Mail returned to its sender past its retention: piece {items}.")),
+        ("storage_warned", _("Clients warned their free storage ends: piece {items}.")),
+        ("uncollected_warned", _("Clients warned of mail left uncollected: dossier {items}.")),
+        ("greffe_notices", _("Notices to the greffe drawn up (3-month rule): dossier {items}.")),
+        ("digests", _("Daily mail digests: dossier {items}.")),
+    ]
 
 
 @click.group()

@@ -140,7 +140,8 @@ def mark_paid(
 
 
 def resume_if_cleared(ctx: Context, dossier_id: int) -> None:
-    """Resume a dossier's mail service once no invoice of it still suspends it."""
+    """Resume a dossier's mail service once no invoice of it still suspends it: the
+    mail held meanwhile is released, and the client told."""
     dossier = ctx.dossier(dossier_id)
     if dossier.mail_suspended_at is None:
         return
@@ -153,6 +154,9 @@ def resume_if_cleared(ctx: Context, dossier_id: int) -> None:
         return
     ctx.store.set_mail_suspended(dossier_id, None)
     ctx.event("dossier.mail_resumed", dossier, {})
+    from .mail_sweep import release_suspended
+
+    release_suspended(ctx, dossier)
 
 
 def collect_due_debits(ctx: Context, today: date) -> list[str]:

@@ -38,6 +38,8 @@ class SweepReport:
     cards: ChargeReport | None = None
     #: What dunning did (:class:`~.dunning.DunningReport` as a dict).
     dunning: dict[str, list[Any]] = field(default_factory=dict)
+    #: What the mailbox's daily duties did (:class:`~.mail_sweep.MailSweepReport`).
+    mail: dict[str, list[int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class SweepReport:
             "collected": self.collected,
             "cards": self.cards.as_dict() if self.cards is not None else {},
             "dunning": self.dunning,
+            "mail": self.mail,
         }
 
 
@@ -55,13 +58,13 @@ def run(ctx: Context) -> SweepReport:
     """The whole periodic job: payment reminders and expiry, reminders to sign, then
     for the running contracts the invoices of the periods that opened
     (:mod:`.billing`), the saved cards charged and the direct debits collected on
-    their day, and dunning.
+    their day, dunning, and the mailbox's daily duties (:mod:`.mail_sweep`).
 
     When messages are delivered after commit, each dossier's messages go out right
     after its own transaction commits (within the command's delivery deadline), and
     every message still waiting is tried again at the end.
     """
-    from . import dunning
+    from . import dunning, mail_sweep
     from .billing import run as bill
     from .cards import charge_due_cards
     from .receivables import collect_due_debits
@@ -73,6 +76,7 @@ def run(ctx: Context) -> SweepReport:
     report.cards = charge_due_cards(ctx, today, after_each=deliver_committed)
     report.collected = collect_due_debits(ctx, today)
     report.dunning = dunning.run(ctx, today, after_each=deliver_committed).as_dict()
+    report.mail = mail_sweep.run(ctx, today, after_each=deliver_committed).as_dict()
     if ctx.deliver_after_commit:
         deliver_pending(ctx, due_only=True)
     return report

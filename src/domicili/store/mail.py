@@ -15,6 +15,17 @@ from ._rows import _columns, _equal
 
 __all__ = ["MailStore"]
 
+#: A piece (``p``) still waiting for the client.
+_WAITING = "p.state IN ('received', 'held', 'to_collect')"
+#: A piece the client left uncollected (``p``, in mailbox ``b``): still waiting, or
+#: returned or destroyed at the end of its retention (no destruction was asked for:
+#: ``destroy_on`` is null) after the client last acknowledged its mail.
+_UNCOLLECTED = (
+    f"({_WAITING} OR ((p.state = 'returned' OR "
+    "(p.state = 'destroyed' AND p.destroy_on IS NULL)) AND (b.acknowledged_at IS NULL "
+    "OR p.closed_at > b.acknowledged_at)))"
+)
+
 #: The states of a piece still in the provider's hands.
 OPEN_STATES = ("unassigned", "received", "held", "to_forward", "to_destroy", "to_collect")
 
@@ -53,21 +64,54 @@ class MailStore(StoreBase):
         self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 500
     ) -> list[tuple[Mailbox, datetime]]:
         """Mailboxes with mail waiting for the client, each with the arrival of the oldest
-        piece still waiting (the 3-month rule), in id order after ``after_id``."""
+        piece still waiting, in id order after ``after_id``."""
+        return self._mailboxes_oldest(_WAITING, provider_id, after_id, limit)
+
+    def mailboxes_uncollected(
+        self, *, provider_id: int | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[tuple[Mailbox, datetime]]:
+        """Mailboxes whose client left mail uncollected since its last acknowledgement
+        (the 3-month rule), each with the arrival of the oldest such piece, in id order
+        after ``after_id``: mail still waiting, and mail the provider returned to its
+        sender or destroyed at the end of its retention (none asked for) since then."""
+        return self._mailboxes_oldest(_UNCOLLECTED, provider_id, after_id, limit)
+
+    def _mailboxes_oldest(
+        self, condition: str, provider_id: int | None, after_id: int, limit: int
+    ) -> list[tuple[Mailbox, datetime]]:
+        """Mailboxes with a piece ``p`` meeting ``condition``, and the oldest one's arrival
+        (filtered in SQL, so that a page of ``limit`` rows is full while more follow)."""
         scope, params = ("AND b.provider_id = ? ", [provider_id]) if provider_id else ("", [])
         rows = self.sql.all(
-            "SELECT b.*, (SELECT min(p.received_at) FROM mail_pieces p "
-            "WHERE p.mailbox_id = b.id AND p.state IN ('received', 'held', 'to_collect')) "
-            "AS oldest FROM mailboxes b WHERE b.id > ? "
-            f"{scope}ORDER BY b.id LIMIT ?",
+            "SELECT * FROM (SELECT b.*, (SELECT min(p.received_at) FROM mail_pieces p "
+            f"WHERE p.mailbox_id = b.id AND {condition}) AS oldest FROM mailboxes b "
+            f"WHERE b.id > ? {scope}) w WHERE oldest IS NOT NULL ORDER BY id LIMIT ?",
             (after_id, *params, limit),
         )
         found = []
         for row in rows:
             oldest = row.pop("oldest")
-            if oldest:
-                found.append((_mailbox(row), datetime.fromisoformat(oldest)))
+            found.append((_mailbox(row), datetime.fromisoformat(oldest)))
         return found
+
+    def uncollected_pieces(self, mailbox_id: int) -> list[MailPiece]:
+        """The pieces :meth:`mailboxes_uncollected` counts for one mailbox, oldest first."""
+        rows = self.sql.all(
+            "SELECT p.* FROM mail_pieces p JOIN mailboxes b ON b.id = p.mailbox_id "
+            f"WHERE b.id = ? AND {_UNCOLLECTED} ORDER BY p.received_at, p.id",
+            (mailbox_id,),
+        )
+        return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
+
+    def mailboxes_with_notice(self, provider_id: int | None = None) -> list[Mailbox]:
+        """Mailboxes whose client was reported to the greffe, latest notice first."""
+        scope, params = ("AND provider_id = ? ", (provider_id,)) if provider_id else ("", ())
+        rows = self.sql.all(
+            f"SELECT * FROM mailboxes WHERE greffe_notice_at IS NOT NULL {scope}"
+            "ORDER BY greffe_notice_at DESC, id DESC",
+            params,
+        )
+        return [_mailbox(row) for row in rows]
 
     # -- pieces -----------------------------------------------------------------
     def insert_piece(self, piece: MailPiece) -> int:
@@ -119,6 +163,21 @@ class MailStore(StoreBase):
             f"SELECT * FROM mail_pieces WHERE state IN ({marks}) AND id > ? {scope}"
             "ORDER BY id LIMIT ?",
             (*states, after_id, *params, limit),
+        )
+        return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
+
+    def digest_pieces(
+        self, *, received_before: datetime, provider_id: int | None = None, after_id: int = 0,
+        limit: int = 500,
+    ) -> list[MailPiece]:  # fmt: skip
+        """Pieces in a mailbox whose client chose the daily digest, not told of yet,
+        received before ``received_before``, oldest first after ``after_id``."""
+        scope, params = ("AND p.provider_id = ? ", [provider_id]) if provider_id else ("", [])
+        rows = self.sql.all(
+            "SELECT p.* FROM mail_pieces p JOIN mailboxes b ON b.id = p.mailbox_id "
+            "WHERE p.notified_at IS NULL AND p.state <> 'unassigned' AND p.received_at < ? "
+            f"AND b.notify LIKE ? AND p.id > ? {scope}ORDER BY p.id LIMIT ?",
+            (iso(received_before), '%"digest"%', after_id, *params, limit),
         )
         return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
 
