@@ -386,3 +386,6 @@ def courrier_rules(
 
 
 COMMANDS = [courrier]
+
+# The morning intake and the sheet of labels, attached to the group.
+from . import _courrier_intake  # noqa: E402, F401
