@@ -105,6 +105,7 @@ if TYPE_CHECKING:
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
     from .service.mail_instructions import ForwardBatch
+    from .service.mail_intake import IntakeLine, IntakeReport
     from .service.mailroom import MailPieceView, ReceiveOutcome
     from .service.outbox import DeliveryReport, Undelivered
     from .service.payments import PaymentOutcome
@@ -154,6 +155,8 @@ _HOMES: dict[str, str] = {
     "MailPiece": "mailbox",
     "MailTerms": "models",
     "ForwardBatch": "service.mail_instructions",
+    "IntakeLine": "service.mail_intake",
+    "IntakeReport": "service.mail_intake",
     "MailPieceView": "service.mailroom",
     "ReceiveOutcome": "service.mailroom",
     "MandateAmendment": "mandates",
@@ -276,6 +279,8 @@ __all__ = [
     "ForwardBatch",
     "ImportReport",
     "ImportRowsError",
+    "IntakeLine",
+    "IntakeReport",
     "InvalidIdentifier",
     "InvalidInput",
     "InvalidTransition",

@@ -115,6 +115,7 @@ def _said(line: IntakeLine) -> str:
 @click.option(
     "--start-at",
     type=click.IntRange(1, 21),
+    metavar="N",
     default=1,
     show_default=True,
     help="The place of the first label on the sheet (a sheet partly used already).",
