@@ -203,3 +203,16 @@ def test_labels_are_one_providers(world: World) -> None:
     other = app.receive_mail(world.in_force(), sender="B", kind="lettre").piece
     with pytest.raises(Refused, match="several providers"):
         app.mail_labels([first.id or 0, other.id or 0])
+
+
+def test_the_progress_counts_each_entry_of_the_folder(world: World, tmp_path: Path) -> None:
+    world.in_force()
+    folder = photos(tmp_path / "matin", ["a.jpg", "b.png", "c.txt"])
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    steps: list[int] = []
+    report = world.app.intake_mail(folder, progress=steps.append)
+    assert steps == [1, 1, 1, 1]
+    assert {line.file: line.reason for line in report.skipped} == {
+        ".DS_Store": "a hidden file",
+        "c.txt": "not a JPEG, PNG or PDF photo",
+    }
