@@ -216,3 +216,26 @@ def test_the_progress_counts_each_entry_of_the_folder(world: World, tmp_path: Pa
         ".DS_Store": "a hidden file",
         "c.txt": "not a JPEG, PNG or PDF photo",
     }
+
+
+def test_a_time_still_to_come_refuses_the_whole_intake(world: World, tmp_path: Path) -> None:
+    world.in_force()
+    folder = photos(tmp_path / "matin", ["a.jpg", "b.jpg"])
+    with pytest.raises(InvalidInput, match="is still to come"):
+        world.app.intake_mail(folder, received_at=world.app.ctx.now() + timedelta(days=1))
+    assert list(world.app.iter_mail()) == []
+
+
+def test_a_piece_taken_in_stays_there_once_its_dossier_has_ended(
+    file_world: World, tmp_path: Path
+) -> None:
+    world, app = file_world, file_world.app
+    dossier_id = world.in_force()
+    folder = photos(tmp_path / "matin", [f"D-{dossier_id:06d}_impots.jpg"])
+    (first,) = app.intake_mail(folder).recorded
+    world.direct("UPDATE dossiers SET status = 'terminated' WHERE id = ?", dossier_id)
+    again = app.intake_mail(folder)
+    assert [(line.piece_id, line.mailbox) for line in again.already] == [(first.piece_id, "B-0001")]
+    assert again.refused == []
+    with pytest.raises(Refused, match="return the piece to its sender"):
+        app.receive_mail(dossier_id, sender="Impots", kind="lettre")

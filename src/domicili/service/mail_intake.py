@@ -25,6 +25,7 @@ goes back to its sender) and the others go on.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Sequence
@@ -239,11 +240,23 @@ def _take(
     if not data or sniff_content_type(data) is None:
         report.skipped.append(IntakeLine(path.name, reason=_("not a JPEG, PNG or PDF photo")))
         return
+    key = "intake-" + hashlib.sha256(data).hexdigest()
+    again = _taken(ctx, key)
+    if again is not None:
+        from .mailroom import _number
+
+        report.already.append(IntakeLine(path.name, again.id, _number(ctx, again)))
+        return
     target = name_target(ctx, path.name) or (row.mailbox if row else None)
     try:
         with ctx.store.transaction():
-            outcome = _record(ctx, target, data, path.name, row, at, actor)
-    except (Refused, NotFound, InvalidInput) as exc:
+            outcome = _record(ctx, target, (data, path.name), key, row, at, actor)
+    except InvalidInput as exc:
+        if exc.field == "received_at":  # the same for every photo: refused as a whole
+            raise
+        report.refused.append(IntakeLine(path.name, mailbox=target, reason=str(exc)))
+        return
+    except (Refused, NotFound) as exc:
         report.refused.append(IntakeLine(path.name, mailbox=target, reason=str(exc)))
         return
     line = IntakeLine(path.name, outcome.piece.id, outcome.mailbox_number, outcome.note)
@@ -255,17 +268,24 @@ def _take(
         report.recorded.append(line)
 
 
+def _taken(ctx: Context, key: str) -> MailPiece | None:
+    """The piece an earlier intake made of the same photo (within the provider in scope),
+    found before the photo's mailbox is even looked for: a dossier ended since then does
+    not turn it into a refusal."""
+    if ctx.provider_scope is not None:
+        return ctx.store.get_piece(key=key, provider_id=ctx.provider_scope)
+    return ctx.store.get_piece(key=key)
+
+
 def _record(
     ctx: Context,
     target: str | None,
-    data: bytes,
-    filename: str,
+    envelope: tuple[bytes, str],
+    key: str,
     row: SheetRow | None,
     at: datetime,
     actor: str | None,
 ) -> ReceiveOutcome:
-    import hashlib
-
     from .mailroom import record
 
     return record(
@@ -273,9 +293,9 @@ def _record(
         target,
         sender=(row.sender if row else None) or UNREAD_SENDER,
         kind=(row.kind if row else None) or "lettre",
-        envelope=(data, filename),
+        envelope=envelope,
         received_at=at,
-        key="intake-" + hashlib.sha256(data).hexdigest(),
+        key=key,
         actor=actor,
     )
 
