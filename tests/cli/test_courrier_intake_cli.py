@@ -78,3 +78,45 @@ def test_bad_intake_and_label_input_is_one_sentence(command_world: Any, tmp_path
     place = cli("courrier", "labels", "--start-at", "22", "-o", out)
     assert place.exit_code == 2
     assert not out.exists()
+
+
+def test_on_a_terminal_the_intake_shows_a_progress_bar(command_world: Any, tmp_path: Any) -> None:
+    """The installed command, its stderr a terminal (a pseudo-terminal): the bar counts
+    the folder's entries; its stdout, a pipe, has the summary alone."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    world = command_world(tmp_path / "w")
+    cli = world.cli
+    folder = morning(world.scratch / "matin")
+    main, terminal = pty.openpty()
+    env = {**os.environ, "DOMICILI_NOW": cli.now, "DOMICILI_LANG": "en"}
+    for name in ("DOMICILI_DB", "DOMICILI_FILES", "DOMICILI_PROVIDER", "DOMICILI_CONFIG"):
+        env.pop(name, None)
+    argv = [*cli.target, "--provider", "1", "courrier", "intake", str(folder)]
+    done = subprocess.run(
+        [sys.executable, "-m", "domicili", *argv],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal's other end is closed: all was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert done.returncode == 0, shown
+    assert "Intake" in shown.decode()
+    assert "3/3" in shown.decode()
+    assert done.stdout.decode().splitlines()[-1].startswith("1 piece recorded in its mailbox")
+    assert "Intake" not in done.stdout.decode()
