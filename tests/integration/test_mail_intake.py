@@ -239,3 +239,15 @@ def test_a_piece_taken_in_stays_there_once_its_dossier_has_ended(
     assert again.refused == []
     with pytest.raises(Refused, match="return the piece to its sender"):
         app.receive_mail(dossier_id, sender="Impots", kind="lettre")
+
+
+def test_a_parcel_without_procuration_is_noted_an_avis_de_passage(
+    world: World, tmp_path: Path
+) -> None:
+    dossier_id = world.in_force()
+    folder = photos(tmp_path / "matin", [f"D-{dossier_id:06d}-colis.jpg"])
+    sheet = tmp_path / "tri.csv"
+    sheet.write_text(f"file,kind\nD-{dossier_id:06d}-colis.jpg,colis\n", encoding="utf-8")
+    (line,) = world.app.intake_mail(folder, sheet=sheet).recorded
+    assert (line.mailbox, line.note) == ("B-0001", "avis_de_passage")
+    assert line.as_dict()["note"] == "avis_de_passage"

@@ -102,9 +102,9 @@ def _summary(report: IntakeReport) -> None:
 
 
 def _said(line: IntakeLine) -> str:
-    if line.reason == "avis_de_passage":
+    if line.note == "avis_de_passage":
         return " " + _("(no procuration postale: an avis de passage)")
-    if line.reason == "suspended":
+    if line.note == "suspended":
         return " " + _("(held: the mail service is suspended)")
     return ""
 

@@ -80,6 +80,9 @@ class IntakeLine:
     mailbox: str | None = None
     #: Why it was refused or skipped.
     reason: str | None = None
+    #: What became of a piece recorded: ``avis_de_passage`` (no procuration postale),
+    #: ``suspended`` (held: the mail service is suspended).
+    note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -259,7 +262,7 @@ def _take(
     except (Refused, NotFound) as exc:
         report.refused.append(IntakeLine(path.name, mailbox=target, reason=str(exc)))
         return
-    line = IntakeLine(path.name, outcome.piece.id, outcome.mailbox_number, outcome.note)
+    line = IntakeLine(path.name, outcome.piece.id, outcome.mailbox_number, note=outcome.note)
     if not outcome.created:
         report.already.append(line)
     elif outcome.mailbox_number is None:
