@@ -105,6 +105,7 @@ if TYPE_CHECKING:
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
     from .service.mail_instructions import ForwardBatch
+    from .service.mail_intake import IntakeLine, IntakeReport
     from .service.mail_notices import GreffeNotice
     from .service.mailroom import MailPieceView, ReceiveOutcome
     from .service.outbox import DeliveryReport, Undelivered
@@ -156,6 +157,8 @@ _HOMES: dict[str, str] = {
     "MailTerms": "models",
     "ForwardBatch": "service.mail_instructions",
     "GreffeNotice": "service.mail_notices",
+    "IntakeLine": "service.mail_intake",
+    "IntakeReport": "service.mail_intake",
     "MailPieceView": "service.mailroom",
     "ReceiveOutcome": "service.mailroom",
     "MandateAmendment": "mandates",
@@ -279,6 +282,8 @@ __all__ = [
     "GreffeNotice",
     "ImportReport",
     "ImportRowsError",
+    "IntakeLine",
+    "IntakeReport",
     "InvalidIdentifier",
     "InvalidInput",
     "InvalidTransition",

@@ -7,16 +7,17 @@ not used on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .mailbox import Mailbox, MailPiece
-    from .service import mail_instructions, mail_notices, mail_sweep, mailroom
+    from .service import mail_instructions, mail_intake, mail_notices, mail_sweep, mailroom
     from .service.context import Context
     from .service.mail_instructions import ForwardBatch
+    from .service.mail_intake import IntakeReport
     from .service.mail_notices import GreffeNotice
     from .service.mailroom import MailPieceView, ReceiveOutcome
 else:
@@ -27,6 +28,7 @@ else:
     mail_instructions = DeferredModule("domicili.service.mail_instructions")
     mail_notices = DeferredModule("domicili.service.mail_notices")
     mail_sweep = DeferredModule("domicili.service.mail_sweep")
+    mail_intake = DeferredModule("domicili.service.mail_intake")
 
 __all__ = ["Mailroom"]
 
@@ -166,3 +168,35 @@ class Mailroom:
     def mail_greffe_notice_pdf(self, dossier_id: int) -> bytes:
         """The PDF of the dossier's latest notice to the greffe."""
         return mail_notices.greffe_notice_pdf(self.ctx, dossier_id)
+
+    def intake_mail(
+        self,
+        folder: str | Path,
+        *,
+        sheet: str | Path | None = None,
+        received_at: datetime | None = None,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> IntakeReport:
+        """Record every envelope photo of ``folder`` as a piece of mail: its mailbox from
+        its file name (``B-0007_…``, ``D-000007-…``), else from ``sheet`` (a CSV
+        ``file,mailbox,sender,kind``), else to assign later. Taking the same photos again
+        records nothing twice. ``progress`` is called with 1 per entry of the folder."""
+        result: IntakeReport = self._changing(
+            mail_intake.intake,
+            self.ctx,
+            folder,
+            sheet=sheet,
+            received_at=received_at,
+            actor=actor,
+            progress=progress,
+        )
+        return result
+
+    def mail_labels(
+        self, piece_ids: Sequence[int] = (), *, day: date | None = None, start_at: int = 1
+    ) -> bytes:
+        """A PDF sheet of labels (mailbox number, piece id, day, kind, client, QR code)
+        for the pieces named, else for every piece received on ``day`` (default today)
+        that has its mailbox; ``start_at``: the place of the first label on the sheet."""
+        return mail_intake.labels(self.ctx, piece_ids, day=day, start_at=start_at)

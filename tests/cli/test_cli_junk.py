@@ -121,6 +121,11 @@ VALID: dict[str, list[str]] = {
     "rules": ["colis=forward", "lettre=none"],
     "notify": ["email,sms", "digest"],
     "forward_to": ["12 rue des Lilas, 69003 Lyon"],
+    "courrier intake folder": [FOLDER, FULL],
+    "sheet": [TEXT, EMPTY],
+    "day": ["2026-03-02", "02/03/2026"],
+    "start_at": ["1", "5"],
+    "piece_ids": ["1"],
     "provider suspend reason": ["Arrêté préfectoral du 02/03/2026"],
     # The demo runs the whole story in a new folder (seconds): here, only folders it refuses.
     "folder": [FULL, TEXT],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from domicili.cli._reference import commands
+from domicili.testing import sample_png
 
 if TYPE_CHECKING:
     from conftest import Cli
@@ -132,6 +133,8 @@ NEEDED: dict[str, str] = {
     "invoice export output": "<scratch>/export",
     "provider import file": "<root>/import-B.csv",
     "folder": "<root>/pieces",  # the demo works on a database of its own: refused here
+    # The photo of a piece for B's dossier 6: refused under --provider 1, nothing recorded.
+    "courrier intake folder": "<root>/courrier-B",
     "reason": "Erreur",
     "year": "2026",
     "period": "2026-03",
@@ -229,6 +232,8 @@ def test_under_one_provider_another_providers_records_are_not_found(
         "repris@cabinet.example,01 42 00 00 00\n",
         encoding="utf-8",
     )
+    (cli.root / "courrier-B").mkdir()
+    (cli.root / "courrier-B" / "d-6_impots.png").write_bytes(sample_png("impots"))
     places = {"<root>": str(cli.root), "<scratch>": str(world.scratch)}
     places["<link of 4>"] = world.links["4"]
     before, problems, covered = dump(cli.database), [], set()

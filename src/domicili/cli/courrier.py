@@ -387,5 +387,6 @@ def courrier_rules(
 
 COMMANDS = [courrier]
 
-# The notices to the greffe (3-month rule), attached to the group above.
-from . import _courrier_notices  # noqa: E402, F401
+# The notices to the greffe (3-month rule), the morning intake and the sheet of labels,
+# attached to the group above.
+from . import _courrier_intake, _courrier_notices  # noqa: E402, F401

@@ -195,6 +195,18 @@ class MailStore(StoreBase):
         )
         return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
 
+    def pieces_received_between(
+        self, start: datetime, end: datetime, *, provider_id: int | None = None
+    ) -> list[MailPiece]:
+        """Pieces received from ``start`` to before ``end`` (a day's labels), in id order."""
+        scope, params = ("AND provider_id = ? ", [provider_id]) if provider_id else ("", [])
+        rows = self.sql.all(
+            f"SELECT * FROM mail_pieces WHERE received_at >= ? AND received_at < ? {scope}"
+            "ORDER BY id",
+            (iso(start), iso(end), *params),
+        )
+        return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
+
     # -- history and batches ----------------------------------------------------
     def insert_mail_history(self, entry: MailHistory) -> int:
         row = _columns(entry.model_dump(exclude={"id"}))
