@@ -104,6 +104,7 @@ if TYPE_CHECKING:
     from .service.collection import DebitExport, ReturnsReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
+    from .service.mail_fees import MailFees
     from .service.mail_instructions import ForwardBatch
     from .service.mailroom import MailPieceView, ReceiveOutcome
     from .service.outbox import DeliveryReport, Undelivered
@@ -154,6 +155,7 @@ _HOMES: dict[str, str] = {
     "MailPiece": "mailbox",
     "MailTerms": "models",
     "ForwardBatch": "service.mail_instructions",
+    "MailFees": "service.mail_fees",
     "MailPieceView": "service.mailroom",
     "ReceiveOutcome": "service.mailroom",
     "MandateAmendment": "mandates",
@@ -286,6 +288,7 @@ __all__ = [
     "JustificatifRejected",
     "JustificatifRevision",
     "LineItems",
+    "MailFees",
     "MailHistory",
     "MailPiece",
     "MailPieceNotFound",
