@@ -177,7 +177,12 @@ def mail_lines(
 ) -> list[InvoiceLine]:
     """The invoice lines of the mailbox's fees for the period opening on
     ``period_start``: the usage of the window before it, priced by the dossier's terms."""
-    terms = dossier_offer(ctx, dossier, ctx.provider(dossier.provider_id)).mail_terms
+    offer = (
+        dossier.terms
+        if dossier.terms is not None
+        else dossier_offer(ctx, dossier, ctx.provider(dossier.provider_id))
+    )
+    terms = offer.mail_terms
     start, end = usage_window(ctx, dossier, period_start)
     usage = mail_usage(ctx, dossier, terms, start, end)
     return [] if usage is None else priced(usage, terms, vat_rate_bp)
