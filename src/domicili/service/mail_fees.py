@@ -91,16 +91,24 @@ def usage_window(ctx: Context, dossier: Dossier, period_start: date) -> tuple[da
 
 
 def mail_usage(
-    ctx: Context, dossier: Dossier, terms: MailTerms, start: date | None, end: date
+    ctx: Context,
+    dossier: Dossier,
+    terms: MailTerms,
+    start: date | None,
+    end: date,
+    pieces: Sequence[MailPiece] | None = None,
 ) -> MailUsage | None:
     """The usage from ``start`` (None: since the first piece) to ``end`` excluded;
-    None when there is none to count (no piece, or an empty window)."""
+    None when there is none to count (no piece, or an empty window). ``pieces``: those
+    :meth:`~domicili.ports.MailRepository.pieces_of_dossier_between` gave from the 1st
+    of the month ``start`` is in, or from earlier (None: read here)."""
     assert dossier.id is not None
     if start is not None and end <= start:
         return None
     # The allowances count from the 1st of the month the window opens in.
     since = None if start is None else _midnight(start.replace(day=1))
-    pieces = ctx.store.pieces_of_dossier_between(dossier.id, since, _midnight(end))
+    if pieces is None:
+        pieces = ctx.store.pieces_of_dossier_between(dossier.id, since, _midnight(end))
     if not pieces:
         return None
     days = [paris_date(p.received_at) for p in pieces]
@@ -110,7 +118,7 @@ def mail_usage(
     if terms.pieces_per_month is not None:
         arrivals = ((p.received_at, 1) for p in pieces)
         usage.pieces = _beyond(arrivals, terms.pieces_per_month, inside)
-    if terms.pages_per_month is not None:
+    if terms.pages_per_month is not None and any(p.scan_sha256 for p in pieces):
         scans = ctx.store.first_scans_of_dossier(dossier.id, since, _midnight(end))
         pages = {p.id: p.scan_pages or 0 for p in pieces}
         scanned = sorted((at, pages.get(piece_id, 0)) for piece_id, at in scans.items())
@@ -177,15 +185,27 @@ def mail_lines(
 ) -> list[InvoiceLine]:
     """The invoice lines of the mailbox's fees for the period opening on
     ``period_start``: the usage of the window before it, priced by the dossier's terms."""
+    from ..documents.contract import add_months
+
+    assert dossier.id is not None
     offer = (
         dossier.terms
         if dossier.terms is not None
         else dossier_offer(ctx, dossier, ctx.provider(dossier.provider_id))
     )
-    terms = offer.mail_terms
+    # Read the pieces first, from before any window this period's can open on (the
+    # previous period's start, or its invoice's day, at most a month before that):
+    # most contracts have none, and then nothing else is asked.
+    end = min(period_start, paris_date(ctx.now()))
+    earliest = add_months(period_start, -(offer.period_months + 2)).replace(day=1)
+    pieces = ctx.store.pieces_of_dossier_between(dossier.id, _midnight(earliest), _midnight(end))
+    if not pieces:
+        return []
     start, end = usage_window(ctx, dossier, period_start)
-    usage = mail_usage(ctx, dossier, terms, start, end)
-    return [] if usage is None else priced(usage, terms, vat_rate_bp)
+    if start is None:  # since the first piece, however old
+        pieces = ctx.store.pieces_of_dossier_between(dossier.id, None, _midnight(end))
+    usage = mail_usage(ctx, dossier, offer.mail_terms, start, end, pieces)
+    return [] if usage is None else priced(usage, offer.mail_terms, vat_rate_bp)
 
 
 def priced(usage: MailUsage, terms: MailTerms, vat_rate_bp: int) -> list[InvoiceLine]:
