@@ -104,6 +104,7 @@ if TYPE_CHECKING:
     from .service.collection import DebitExport, ReturnsReport
     from .service.imports import ImportReport
     from .service.invoices import ExportReport
+    from .service.mail_fees import MailFees
     from .service.mail_instructions import ForwardBatch
     from .service.mail_intake import IntakeLine, IntakeReport
     from .service.mail_notices import GreffeNotice
@@ -159,6 +160,7 @@ _HOMES: dict[str, str] = {
     "GreffeNotice": "service.mail_notices",
     "IntakeLine": "service.mail_intake",
     "IntakeReport": "service.mail_intake",
+    "MailFees": "service.mail_fees",
     "MailPieceView": "service.mailroom",
     "ReceiveOutcome": "service.mailroom",
     "MandateAmendment": "mandates",
@@ -294,6 +296,7 @@ __all__ = [
     "JustificatifRejected",
     "JustificatifRevision",
     "LineItems",
+    "MailFees",
     "MailHistory",
     "MailPiece",
     "MailPieceNotFound",

@@ -103,6 +103,10 @@ def compose(
         deliver_after_commit=auto_deliver,
         einvoicing=einvoicing,
     )
+    from .service.mail_fees import MailFees
+
+    # The mailbox's fees are on each invoice of the running contract, as the offer says.
+    ctx.line_items.append(MailFees(ctx))
     return Composition(ctx, data_dir, scratch)
 
 

@@ -7,7 +7,7 @@ a base of ``Domicili`` and is not used on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from .annuaire import SearchResult
     from .geography import Departement, Region
-    from .models import Agrement, Offer, Provider
+    from .models import Agrement, MailTerms, Offer, Provider
     from .service import agrements, imports, providers
     from .service.context import Context
     from .service.imports import ImportReport
@@ -228,8 +228,12 @@ class Directory:
         setup_fee_cents: int = 0,
         services: Sequence[str] = ("domiciliation",),
         is_default: bool = False,
+        mail_terms: MailTerms | Mapping[str, Any] | None = None,
     ) -> Offer:
-        """Publish an offer: a price before VAT per period, a commitment (≥ 3 months).
+        """Publish an offer: a price before VAT per period, a commitment (≥ 3 months),
+        and what it includes of the mailbox (``mail_terms``: a
+        :class:`~domicili.models.MailTerms` or its fields; default: no allowance, no fee,
+        30 free days for a letter, 14 for a parcel).
 
         The first offer of a provider is its default.
         """
@@ -242,7 +246,18 @@ class Directory:
             services=services,
             is_default=is_default,
         )
+        if mail_terms is not None:
+            fields["mail_terms"] = mail_terms
         return providers.add_offer(self.ctx, provider_id, **fields)
+
+    def get_offer(self, offer_id: int) -> Offer:
+        return providers.get_offer(self.ctx, offer_id)
+
+    def update_offer(self, offer_id: int, *, mail_terms: Mapping[str, Any]) -> Offer:
+        """Change what an offer includes of the mailbox and charges beyond: the
+        :class:`~domicili.models.MailTerms` fields given (``pieces_per_month=None``: no
+        limit), the others as they were. Dossiers already made keep their terms."""
+        return providers.set_mail_terms(self.ctx, offer_id, **mail_terms)
 
     def list_offers(self, provider_id: int | None = None) -> list[Offer]:
         return providers.list_offers(self.ctx, provider_id)

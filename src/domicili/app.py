@@ -584,9 +584,9 @@ class Domicili(Directory, Mandates, Cards, Mailroom):
         return self._changing(collection.apply_returns, self.ctx, data)
 
     def add_line_items(self, source: LineItems) -> None:
-        """Add ``source``'s lines to the invoice of each period issued from now on (the
-        mail handled beyond what the offer includes, say): see
-        :class:`~domicili.ports.LineItems`."""
+        """Add ``source``'s lines to the invoice of each period issued from now on: see
+        :class:`~domicili.ports.LineItems`. The mailbox's fees (the offer's
+        :class:`~domicili.models.MailTerms`) are there already, without asking."""
         self.ctx.line_items.append(source)
 
     def count_contracts_in_force(self) -> int:

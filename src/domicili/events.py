@@ -63,6 +63,7 @@ EVENT_LABELS: dict[str, str] = {
     "provider.resumed": "Domiciliataire rétabli",
     "provider.imported": "Domiciliataires importés",
     "offer.added": "Offre publiée",
+    "offer.mail_terms": "Conditions du courrier de l’offre modifiées",
     "mandate.added": "Mandat de prélèvement SEPA enregistré",
     "mandate.amended": "Mandat de prélèvement SEPA modifié (anciennes valeurs conservées)",
     "mandate.revoked": "Mandat de prélèvement SEPA révoqué",

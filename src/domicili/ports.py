@@ -660,12 +660,15 @@ class MailRepository(Protocol):
     ) -> list[MailPiece]: ...
 
     def pieces_of_dossier_between(
-        self, dossier_id: int, start: datetime, end: datetime
+        self, dossier_id: int, start: datetime | None, end: datetime
     ) -> list[MailPiece]: ...
 
     def pieces_received_between(
         self, start: datetime, end: datetime, *, provider_id: int | None = None
     ) -> list[MailPiece]: ...
+    def first_scans_of_dossier(
+        self, dossier_id: int, start: datetime | None, end: datetime
+    ) -> dict[int, datetime]: ...
 
     def insert_mail_history(self, entry: MailHistory) -> int: ...
 

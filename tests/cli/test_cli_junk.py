@@ -127,6 +127,16 @@ VALID: dict[str, list[str]] = {
     "start_at": ["1", "5"],
     "piece_ids": ["1"],
     "provider suspend reason": ["Arrêté préfectoral du 02/03/2026"],
+    "offer_id": ["1", "2"],
+    "pieces_per_month": ["20", "unlimited"],
+    "pages_per_month": ["100", "unlimited"],
+    "piece_fee_cents": ["0,90", "0"],
+    "page_fee_cents": ["0,10"],
+    "letter_free_days": ["30", "0"],
+    "parcel_free_days": ["14"],
+    "storage_fee_cents": ["0,50"],
+    "retention_days": ["90", "1"],
+    "forward_fee_cents": ["2", "1,50"],
     # The demo runs the whole story in a new folder (seconds): here, only folders it refuses.
     "folder": [FULL, TEXT],
 }

@@ -165,6 +165,8 @@ NEEDED: dict[str, str] = {
     "action": "hold",
     "courrier receive kind": "lettre",
     "courrier list kind": "lettre",
+    "offer_id": "1",
+    "pieces_per_month": "20",
 }
 #: What only B's records show: none of it may appear under --provider 1.
 B_MARKERS = [

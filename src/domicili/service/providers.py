@@ -24,6 +24,7 @@ __all__ = [
     "add_offer",
     "add_provider",
     "departements",
+    "get_offer",
     "get_provider",
     "list_offers",
     "list_providers",
@@ -31,6 +32,7 @@ __all__ = [
     "quotes",
     "regions",
     "search",
+    "set_mail_terms",
     "set_suspended",
     "update_provider",
     "validate_provider",
@@ -233,6 +235,40 @@ def list_offers(ctx: Context, provider_id: int | None = None) -> list[Offer]:
     if provider_id is not None:
         ctx.provider(provider_id)
     return ctx.store.list_offers(provider_id if provider_id is not None else ctx.provider_scope)
+
+
+def get_offer(ctx: Context, offer_id: int) -> Offer:
+    """One offer (of the provider in scope)."""
+    offer = ctx.store.get_offer(offer_id)
+    if offer is None or (
+        ctx.provider_scope is not None and offer.provider_id != ctx.provider_scope
+    ):
+        raise OfferNotFound(offer_id)
+    return offer
+
+
+def set_mail_terms(ctx: Context, offer_id: int, **changes: Any) -> Offer:
+    """Change what an offer includes of the mailbox and charges beyond (the
+    :class:`~domicili.models.MailTerms` fields given; the others stay). Dossiers already
+    made keep the terms they were made on."""
+    from ..models import MailTerms
+
+    with ctx.store.transaction():
+        offer = get_offer(ctx, offer_id)
+        try:
+            terms = MailTerms.model_validate({**offer.mail_terms.model_dump(), **changes})
+        except ValidationError as exc:
+            raise from_validation(exc) from None
+        if terms == offer.mail_terms:
+            return offer
+        offer.mail_terms = terms
+        ctx.store.update_offer(offer)
+        ctx.event(
+            "offer.mail_terms",
+            provider_id=offer.provider_id,
+            data={"offer_id": offer.id, **changes},
+        )
+    return offer
 
 
 def offer_for(ctx: Context, provider: Provider, offer_id: int | None) -> Offer | None:

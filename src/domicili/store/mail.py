@@ -182,16 +182,19 @@ class MailStore(StoreBase):
         return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
 
     def pieces_of_dossier_between(
-        self, dossier_id: int, start: datetime, end: datetime
+        self, dossier_id: int, start: datetime | None, end: datetime
     ) -> list[MailPiece]:
-        """The dossier's pieces received from ``start`` to before ``end`` (usage billed),
-        and those still stored then (storage fees)."""
+        """The dossier's pieces received before ``end`` and still in the provider's hands
+        at ``start`` or after (None: since the first): those received in between (usage)
+        and those stored then (storage fees), in arrival order. Reads only."""
+        where = "dossier_id = ? AND received_at < ?"
+        params: list[Any] = [dossier_id, iso(end)]
+        if start is not None:
+            # A piece closed at or after ``start`` was received before it was closed.
+            where += " AND (closed_at IS NULL OR closed_at >= ?)"
+            params.append(iso(start))
         rows = self.sql.all(
-            "SELECT * FROM mail_pieces WHERE dossier_id = ? AND received_at < ? "
-            "AND (closed_at IS NULL OR closed_at >= ?) "
-            "UNION SELECT * FROM mail_pieces WHERE dossier_id = ? AND received_at >= ? "
-            "AND received_at < ? ORDER BY id",
-            (dossier_id, iso(end), iso(start), dossier_id, iso(start), iso(end)),
+            f"SELECT * FROM mail_pieces WHERE {where} ORDER BY received_at, id", params
         )
         return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
 
@@ -206,6 +209,23 @@ class MailStore(StoreBase):
             (iso(start), iso(end), *params),
         )
         return [MailPiece.model_validate(r, context=TRUSTED) for r in rows]
+
+    def first_scans_of_dossier(
+        self, dossier_id: int, start: datetime | None, end: datetime
+    ) -> dict[int, datetime]:
+        """When each of the dossier's pieces first scanned from ``start`` (None: since
+        the first) to before ``end`` was scanned, by piece id. Reads only."""
+        having, params = "min(h.at) < ?", [dossier_id, iso(end)]
+        if start is not None:
+            having += " AND min(h.at) >= ?"
+            params.append(iso(start))
+        rows = self.sql.rows(
+            "SELECT h.piece_id, min(h.at) FROM mail_history h JOIN mail_pieces p "
+            "ON p.id = h.piece_id WHERE p.dossier_id = ? AND h.action = 'scanned' "
+            f"GROUP BY h.piece_id HAVING {having}",
+            params,
+        )
+        return {int(piece): datetime.fromisoformat(str(at)) for piece, at in rows}
 
     # -- history and batches ----------------------------------------------------
     def insert_mail_history(self, entry: MailHistory) -> int:
