@@ -25,8 +25,10 @@ folder:
 - its floor: raw sqlite3 with the store's settings (WAL, synchronous NORMAL, foreign
   keys), the mailboxes read once, then per piece the photo's SHA-256, its
   content-addressed write (a temporary file renamed, as the files store does), and one
-  ``BEGIN IMMEDIATE`` transaction with the key looked up, the piece inserted and its two
-  history rows (received, placed);
+  ``BEGIN IMMEDIATE`` transaction writing the same rows: the key looked up, the piece
+  inserted and its history rows (received, placed), the photo's blob row, the audit
+  event chained to the last one, and the client's email queued with the photo attached
+  (a fixed text: the floor renders no template);
 - ``Domicili.intake_mail(folder)`` (what ``domicili courrier intake FOLDER`` calls):
   each photo read from the folder, its mailbox taken from its name, then as above (a
   piece to assign has one history row and no email);
@@ -214,7 +216,44 @@ def floor_piece(
                 "VALUES (?, ?, ?, NULL, ?)",
                 (piece_id, at, action, json.dumps(detail, ensure_ascii=False)),
             )
+        conn.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, content_type, created_at) "
+            "VALUES (?, ?, 'image/png', ?)",
+            (sha, len(data), at),
+        )
+        if box:
+            floor_told(conn, box, piece_id, sha, sender, at)
     conn.execute("COMMIT")
+
+
+#: What the floor's email says: about as long as the one the core renders.
+FLOOR_BODY = "Bonjour,\n\nNous avons reçu pour vous un courrier.\n" + "x" * 900
+
+
+def floor_told(
+    conn: sqlite3.Connection, box: tuple[int, int, str], piece_id: int, sha: str, sender: str,
+    at: str,
+) -> None:  # fmt: skip
+    """The same rows the core writes for a piece placed: its audit event, chained to the
+    last one, and the client's email queued with the photo attached."""
+    _mailbox_id, dossier_id, number_ = box
+    data = json.dumps({"piece_id": piece_id, "kind": "lettre", "mailbox": number_})
+    (prev,) = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone() or ("",)
+    digest = hashlib.sha256(f"{prev}|{at}|mail.received|{dossier_id}|1|{data}".encode()).hexdigest()
+    conn.execute(
+        "INSERT INTO events (at, type, dossier_id, provider_id, data, prev_hash, hash) "
+        "VALUES (?, 'mail.received', ?, 1, ?, ?, ?)",
+        (at, dossier_id, data, prev, digest),
+    )
+    attachments = json.dumps([{"filename": f"enveloppe-{piece_id}.png", "sha256": sha}])
+    conn.execute(
+        "INSERT INTO outbox (channel, recipient, subject, body, html, template, dossier_id, "
+        "provider_id, status, attempts, created_at, attachments) "
+        "VALUES ('email', 'client@example.fr', ?, ?, ?, 'mail_received', ?, 1, 'pending', 0, "
+        "?, ?)",
+        (f"Nouveau courrier — lettre de {sender}", FLOOR_BODY, FLOOR_BODY, dossier_id, at,
+         attachments),
+    )  # fmt: skip
 
 
 def boxes(conn: sqlite3.Connection) -> dict[str, tuple[int, int, str]]:

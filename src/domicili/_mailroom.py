@@ -72,14 +72,18 @@ class Mailroom:
         )
         return result
 
-    def assign_mail(self, piece_id: int, mailbox: str | int) -> ReceiveOutcome:
+    def assign_mail(
+        self, piece_id: int, mailbox: str | int, *, actor: str | None = None
+    ) -> ReceiveOutcome:
         """Give a piece waiting *à attribuer* its mailbox; its client is told then."""
-        result: ReceiveOutcome = self._changing(mailroom.assign, self.ctx, piece_id, str(mailbox))
+        result: ReceiveOutcome = self._changing(
+            mailroom.assign, self.ctx, piece_id, str(mailbox), actor=actor
+        )
         return result
 
-    def scan_mail(self, piece_id: int, file: FileGiven) -> MailPiece:
+    def scan_mail(self, piece_id: int, file: FileGiven, *, actor: str | None = None) -> MailPiece:
         """Store the scan of a piece's content (the contract must allow opening mail)."""
-        piece: MailPiece = self._changing(mailroom.scan, self.ctx, piece_id, file)
+        piece: MailPiece = self._changing(mailroom.scan, self.ctx, piece_id, file, actor=actor)
         return piece
 
     def instruct_mail(
@@ -95,9 +99,9 @@ class Mailroom:
         cancellable delay) or ``collect`` (``by``: someone on file) a piece of mail."""
         return mail_instructions.instruct(self.ctx, piece_id, action, to=to, by=by, actor=actor)
 
-    def cancel_mail_destruction(self, piece_id: int) -> MailPiece:
+    def cancel_mail_destruction(self, piece_id: int, *, actor: str | None = None) -> MailPiece:
         """Cancel a destruction still to come: the piece is back in its mailbox."""
-        return mail_instructions.cancel(self.ctx, piece_id)
+        return mail_instructions.cancel(self.ctx, piece_id, actor=actor)
 
     def forward_mail(self, *, postage_cents: int, actor: str | None = None) -> ForwardBatch:
         """Send every piece waiting to be forwarded, one envelope per address, each

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from .models import MailTerms, Text, _Model
 
@@ -100,6 +100,12 @@ class Mailbox(_Model):
 
 class MailPiece(_Model):
     """One piece of mail, from its arrival to its final action."""
+
+    # The service sets its own checked values on a piece as it moves (state, dates…):
+    # not validated again on each assignment.
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=False, frozen=False, defer_build=True
+    )
 
     id: int | None = None
     provider_id: int

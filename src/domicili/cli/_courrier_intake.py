@@ -13,7 +13,7 @@ import click
 from ..i18n import _, ngettext
 from ._dates import DATE, MOMENT
 from ._output import ID, OutputFile, emit, json_option, note
-from .courrier import courrier
+from .courrier import courrier, staff
 
 if TYPE_CHECKING:
     from ..service.mail_intake import IntakeLine, IntakeReport
@@ -57,10 +57,10 @@ def courrier_intake(
             length=total, label=_("Intake"), file=sys.stderr, show_pos=True
         ) as bar:
             report = app.intake_mail(
-                folder, sheet=sheet, received_at=received_at, progress=bar.update
+                folder, sheet=sheet, received_at=received_at, progress=bar.update, actor=staff()
             )
     else:
-        report = app.intake_mail(folder, sheet=sheet, received_at=received_at)
+        report = app.intake_mail(folder, sheet=sheet, received_at=received_at, actor=staff())
     emit(report.as_dict(), as_json, lambda: _summary(report))
 
 

@@ -4,9 +4,11 @@ collection by someone on file, a forward batch, and mail for a dossier not domic
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DomiciliError
+from ..files import write_atomic
 from ..french import format_eur
 from ..i18n import _, ngettext
 from ..testing import sample_pdf, sample_png
@@ -19,8 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["mailbox_day"]
 
 
-def mailbox_day(app: Domicili, mine: Dossier, other: Dossier) -> None:
-    """The mailroom's morning for the client in force, as the provider's staff live it."""
+def mailbox_day(app: Domicili, desk: Domicili, folder: Path, mine: Dossier, other: Dossier) -> None:
+    """The mailroom's morning for the client in force, as the provider's staff live it
+    (``desk``: the same database as the provider's own staff open it, ``--provider``)."""
     assert mine.id is not None
     step(
         _("The morning's mail: a letter for the client, its envelope photographed"),
@@ -80,6 +83,45 @@ def mailbox_day(app: Domicili, mine: Dossier, other: Dossier) -> None:
     say(_("collected by {who}").format(who=collected.collected_by))
 
     _forward(app, mine, other)
+    _intake(desk, folder, mine)
+
+
+def _intake(app: Domicili, folder: Path, mine: Dossier) -> None:
+    """The next morning's envelopes photographed into a folder, taken in at once."""
+    assert mine.id is not None
+    photos = folder / "courrier-du-matin"
+    photos.mkdir()
+    (photos / f"{mine.reference}_impots.png").write_bytes(sample_png("SIE Paris"))
+    (photos / "IMG_2041.png").write_bytes(sample_png("enveloppe sans nom"))
+    step(
+        _("The next morning's envelopes, photographed into a folder, taken in at once"),
+        f"--provider {mine.provider_id} courrier intake {photos.name}",
+    )
+    report = app.intake_mail(photos)
+    for line in report.recorded:
+        say(
+            _("{file}: piece {id} in mailbox {mailbox}").format(
+                file=line.file, id=line.piece_id, mailbox=line.mailbox
+            )
+        )
+    for line in report.to_assign:
+        say(_("{file}: piece {id}, to assign").format(file=line.file, id=line.piece_id))
+    for line in report.to_assign:
+        assert line.piece_id is not None
+        step(
+            _("A photo that names no mailbox is assigned by hand"),
+            f"courrier assign {line.piece_id} {mine.id}",
+        )
+        done = app.assign_mail(line.piece_id, mine.id)
+        say(
+            _("piece {id} in mailbox {mailbox}; the client is told now").format(
+                id=line.piece_id, mailbox=done.mailbox_number
+            )
+        )
+    step(_("The day's sheet of labels for the paper"), "courrier labels -o etiquettes.pdf")
+    sheet = folder / "etiquettes.pdf"
+    write_atomic(sheet, app.mail_labels())
+    say(_("{file}: one label per piece, with its QR code").format(file=sheet.name))
 
 
 def _forward(app: Domicili, mine: Dossier, other: Dossier) -> None:

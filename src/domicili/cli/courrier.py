@@ -44,6 +44,17 @@ def courrier() -> None:
     """
 
 
+def staff() -> str | None:
+    """Who runs the command, as each step of a piece's history names them: the account
+    of the person at the desk."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this account
+        return None
+
+
 def piece_dict(p: MailPiece) -> dict[str, Any]:
     return p.model_dump(mode="json")
 
@@ -148,6 +159,7 @@ def courrier_receive(
         scan=scan,
         received_at=received_at,
         key=key,
+        actor=staff(),
     )
     emit(outcome.as_dict(), as_json, lambda: None)
     _received(outcome)
@@ -163,7 +175,7 @@ def courrier_assign(state: State, piece_id: int, mailbox: str, as_json: bool) ->
 
     Example: domicili courrier assign 12 B-0003
     """
-    outcome = state.app().assign_mail(piece_id, mailbox)
+    outcome = state.app().assign_mail(piece_id, mailbox, actor=staff())
     emit(outcome.as_dict(), as_json, lambda: None)
     _received(outcome)
 
@@ -179,7 +191,7 @@ def courrier_scan(state: State, piece_id: int, file: Path, as_json: bool) -> Non
 
     Example: domicili courrier scan 12 scan-12.pdf
     """
-    piece = state.app().scan_mail(piece_id, file)
+    piece = state.app().scan_mail(piece_id, file, actor=staff())
     emit(piece_dict(piece), as_json, lambda: None)
     pages = piece.scan_pages or 1
     note(
@@ -204,7 +216,7 @@ def courrier_instruct(
 
     Example: domicili courrier instruct 12 collect --by "Camille Durand"
     """
-    piece = state.app().instruct_mail(piece_id, action, to=to, by=by)
+    piece = state.app().instruct_mail(piece_id, action, to=to, by=by, actor=staff())
     emit(piece_dict(piece), as_json, lambda: None)
     note(_("Piece {id}: {state}.").format(id=piece.id, state=_state(piece)))
 
@@ -218,7 +230,7 @@ def courrier_cancel(state: State, piece_id: int, as_json: bool) -> None:
 
     Example: domicili courrier cancel 12
     """
-    piece = state.app().cancel_mail_destruction(piece_id)
+    piece = state.app().cancel_mail_destruction(piece_id, actor=staff())
     emit(piece_dict(piece), as_json, lambda: None)
     note(_("Piece {id}: destruction cancelled.").format(id=piece.id))
 
@@ -236,7 +248,9 @@ def courrier_forward_batch(state: State, postage: str, as_json: bool) -> None:
     from ..french import format_eur
     from ..money import parse_euros
 
-    batch = state.app().forward_mail(postage_cents=parse_euros(postage, field="postage"))
+    batch = state.app().forward_mail(
+        postage_cents=parse_euros(postage, field="postage"), actor=staff()
+    )
 
     def human() -> None:
         if not batch.pieces:

@@ -63,7 +63,8 @@ def run_demo(folder: Path | None = None) -> Path:
         documents(app, folder, mine, paid, clock)
         held_payment(app, mine)
         running_month(app, clock, folder, mine)
-        mailbox_day(app, mine, other)
+        with Domicili(db, settings=settings, clock=clock, provider=mine.provider_id) as desk:
+            mailbox_day(app, desk, folder, mine, other)
         outbox_and_audit(app)
     click.echo("")
     click.secho(

@@ -131,7 +131,9 @@ def history(ctx: Context, piece: MailPiece, action: str, actor: str | None, **de
     """One step of the piece's life, in its history."""
     assert piece.id is not None
     ctx.store.insert_mail_history(
-        MailHistory(piece_id=piece.id, at=ctx.now(), action=action, actor=actor, detail=detail)
+        MailHistory.model_construct(  # the service's own values
+            piece_id=piece.id, at=ctx.now(), action=action, actor=actor, detail=detail
+        )
     )
 
 
@@ -206,8 +208,9 @@ def record(
         )
     except ValidationError as exc:
         raise from_validation(exc) from None
+    types: dict[str, str] = {}
     if envelope is not None:
-        piece.envelope_sha256 = _stored(ctx, *given(ctx, envelope, "envelope"))
+        piece.envelope_sha256 = _stored(ctx, *given(ctx, envelope, "envelope"), types)
     piece.id = ctx.store.insert_piece(piece)
     history(ctx, piece, "received", actor, kind=piece.kind, sender=piece.sender)
     note = None
@@ -216,7 +219,7 @@ def record(
     if scan_file is not None:
         scanned(ctx, piece, *given(ctx, scan_file, "scan"), actor=actor)
     if dossier is not None:
-        tell_client(ctx, piece, dossier)
+        tell_client(ctx, piece, dossier, mailbox=mailbox, types=types)
     return ReceiveOutcome(piece, True, mailbox.number if mailbox else None, note)
 
 
@@ -331,9 +334,12 @@ def given(ctx: Context, file: FileGiven, field: str) -> tuple[bytes, str]:
     return read_piece_file(ctx, file, field=field), Path(file).name
 
 
-def _stored(ctx: Context, data: bytes, filename: str) -> str:
+def _stored(ctx: Context, data: bytes, filename: str, types: dict[str, str] | None = None) -> str:
+    """Store a file content-addressed (its type noted in ``types``); its SHA-256."""
     stored = ctx.files.put(data, filename=filename)
     ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, ctx.now())
+    if types is not None:
+        types[stored.sha256] = stored.content_type
     return stored.sha256
 
 
@@ -407,25 +413,33 @@ def page_count(data: bytes) -> int:
 
 # -- telling the client ------------------------------------------------------------
 def tell_client(
-    ctx: Context, piece: MailPiece, dossier: Dossier, *, scan_only: bool = False
+    ctx: Context,
+    piece: MailPiece,
+    dossier: Dossier,
+    *,
+    scan_only: bool = False,
+    mailbox: Mailbox | None = None,
+    types: dict[str, str] | None = None,
 ) -> None:
     """Tell the client of a piece by its mailbox's channels: an email with the envelope
-    (and the scan), an SMS; a client who chose the daily digest hears of it then."""
+    (and the scan), an SMS; a client who chose the daily digest hears of it then.
+    ``mailbox``: the dossier's, when the caller has it; ``types``: the content type of
+    files just stored, by SHA-256 (else read back from the file)."""
     from ..clock import paris_date
     from ..french import numeric_date_fr
     from ..identifiers import is_mobile
 
     assert piece.id is not None
-    mailbox = ctx.store.get_mailbox(dossier_id=dossier.id or 0)
+    mailbox = mailbox or ctx.store.get_mailbox(dossier_id=dossier.id or 0)
     channels = mailbox.notify if mailbox is not None else ["email"]
     if "digest" in channels and piece.hold_reason != "suspended":
         return  # the sweep's digest tells of it
     client = ctx.client(dossier.client_id)
     attachments = []
     if piece.envelope_sha256 and not scan_only:
-        attachments.append(_attachment(ctx, f"enveloppe-{piece.id}", piece.envelope_sha256))
+        attachments.append(_attachment(ctx, f"enveloppe-{piece.id}", piece.envelope_sha256, types))
     if piece.scan_sha256:
-        attachments.append(_attachment(ctx, f"courrier-{piece.id}", piece.scan_sha256))
+        attachments.append(_attachment(ctx, f"courrier-{piece.id}", piece.scan_sha256, types))
     context: dict[str, Any] = {
         "client": client,
         "provider": ctx.provider(dossier.provider_id),
@@ -446,12 +460,14 @@ def tell_client(
     piece.notified_at = now
 
 
-def _attachment(ctx: Context, stem: str, sha256: str) -> Attachment:
+def _attachment(
+    ctx: Context, stem: str, sha256: str, types: dict[str, str] | None = None
+) -> Attachment:
     """A stored file as an attachment named by its kind (``.pdf``, ``.png``, ``.jpg``)."""
-    head = ctx.files.read(sha256)[:8]
-    if head.startswith(b"%PDF"):
-        return Attachment(filename=f"{stem}.pdf", sha256=sha256)
-    suffix = ".png" if head.startswith(b"\x89PNG") else ".jpg"
+    from ..files import sniff_content_type
+
+    kind = (types or {}).get(sha256) or sniff_content_type(ctx.files.read(sha256))
+    suffix = {"application/pdf": ".pdf", "image/png": ".png"}.get(kind or "", ".jpg")
     return Attachment(filename=stem + suffix, sha256=sha256)
 
 
