@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .mailbox import Mailbox, MailPiece
-    from .service import mail_instructions, mail_intake, mail_notices, mail_sweep, mailroom
+    from .service import (
+        mail_instructions,
+        mail_intake,
+        mail_notices,
+        mail_scans,
+        mail_sweep,
+        mailroom,
+    )
     from .service.context import Context
     from .service.mail_instructions import ForwardBatch
     from .service.mail_intake import IntakeReport
@@ -29,6 +36,7 @@ else:
     mail_notices = DeferredModule("domicili.service.mail_notices")
     mail_sweep = DeferredModule("domicili.service.mail_sweep")
     mail_intake = DeferredModule("domicili.service.mail_intake")
+    mail_scans = DeferredModule("domicili.service.mail_scans")
 
 __all__ = ["Mailroom"]
 
@@ -83,7 +91,7 @@ class Mailroom:
 
     def scan_mail(self, piece_id: int, file: FileGiven, *, actor: str | None = None) -> MailPiece:
         """Store the scan of a piece's content (the contract must allow opening mail)."""
-        piece: MailPiece = self._changing(mailroom.scan, self.ctx, piece_id, file, actor=actor)
+        piece: MailPiece = self._changing(mail_scans.scan, self.ctx, piece_id, file, actor=actor)
         return piece
 
     def instruct_mail(

@@ -23,7 +23,8 @@ from ..i18n import _
 from ..mailbox import INSTRUCTIONS, Mailbox, MailPiece
 from ..models import Client
 from .context import Context
-from .mailroom import STATE_WORDS, find_piece, history, may_open
+from .mail_scans import may_open
+from .mailroom import STATE_WORDS, find_piece, history
 
 __all__ = [
     "ForwardBatch",

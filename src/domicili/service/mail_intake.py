@@ -246,9 +246,9 @@ def _take(
     key = "intake-" + hashlib.sha256(data).hexdigest()
     again = _taken(ctx, key)
     if again is not None:
-        from .mailroom import _number
+        from .mailroom import number_of
 
-        report.already.append(IntakeLine(path.name, again.id, _number(ctx, again)))
+        report.already.append(IntakeLine(path.name, again.id, number_of(ctx, again)))
         return
     target = name_target(ctx, path.name) or (row.mailbox if row else None)
     try:

@@ -147,12 +147,12 @@ def _warn(
 
 def _notice(ctx: Context, mailbox: Mailbox, dossier: Dossier, count: int, oldest: datetime) -> None:
     from ..documents import render_greffe_notice
-    from .mailroom import _stored
+    from .mail_scans import stored
     from .paperwork import templates_dir
 
     data = notice_data(ctx, mailbox, dossier, count, oldest)
     pdf = render_greffe_notice(data, template_dir=templates_dir(ctx))
-    sha256 = _stored(ctx, pdf, f"greffe-{dossier.reference}.pdf")
+    sha256 = stored(ctx, pdf, f"greffe-{dossier.reference}.pdf")
     now = ctx.now()
     ctx.store.update_mailbox(mailbox.id or 0, greffe_notice_at=now,
                              greffe_notice_sha256=sha256)  # fmt: skip

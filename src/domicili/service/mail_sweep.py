@@ -285,14 +285,14 @@ def _digests(ctx: Context, today: date, report: MailSweepReport, after_each: Aft
 
 
 def _digest(ctx: Context, dossier: Dossier, pieces: list[MailPiece]) -> None:
-    from .mailroom import _attachment
+    from .mail_notify import attachment
 
     attachments: list[Attachment] = []
     for piece in pieces:
         if piece.envelope_sha256:
-            attachments.append(_attachment(ctx, f"enveloppe-{piece.id}", piece.envelope_sha256))
+            attachments.append(attachment(ctx, f"enveloppe-{piece.id}", piece.envelope_sha256))
         if piece.scan_sha256:
-            attachments.append(_attachment(ctx, f"courrier-{piece.id}", piece.scan_sha256))
+            attachments.append(attachment(ctx, f"courrier-{piece.id}", piece.scan_sha256))
     client = ctx.client(dossier.client_id)
     mailbox = ctx.store.get_mailbox(dossier_id=dossier.id or 0)
     ctx.notify(

@@ -16,17 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from ..errors import InvalidInput, MailPieceNotFound, Refused
 from ..i18n import N_, _
 from ..mailbox import KINDS, Mailbox, MailHistory, MailPiece
-from ..models import Attachment, Dossier
+from ..models import Dossier
 from .context import Context
 from .errors import from_validation
+from .mail_notify import tell_client
+
+if TYPE_CHECKING:
+    from .mail_scans import FileGiven
 
 __all__ = [
     "MailPieceView",
@@ -36,9 +39,9 @@ __all__ = [
     "find_piece",
     "list_pieces",
     "mailbox_of",
+    "number_of",
     "receive",
     "record",
-    "scan",
     "show_piece",
 ]
 
@@ -185,7 +188,7 @@ def record(
     if key is not None:
         again = ctx.store.get_piece(key=key, provider_id=provider_id)
         if again is not None:
-            number = _number(ctx, again)
+            number = number_of(ctx, again)
             return ReceiveOutcome(again, False, number)
     at = received_at or ctx.now()
     if at > ctx.now() + timedelta(minutes=5):
@@ -208,9 +211,11 @@ def record(
         )
     except ValidationError as exc:
         raise from_validation(exc) from None
+    from .mail_scans import given, scanned, stored
+
     types: dict[str, str] = {}
     if envelope is not None:
-        piece.envelope_sha256 = _stored(ctx, *given(ctx, envelope, "envelope"), types)
+        piece.envelope_sha256 = stored(ctx, *given(ctx, envelope, "envelope"), types)
     piece.id = ctx.store.insert_piece(piece)
     history(ctx, piece, "received", actor, kind=piece.kind, sender=piece.sender)
     note = None
@@ -301,7 +306,7 @@ def assign(ctx: Context, piece_id: int, target: str, *, actor: str | None = None
         if piece.state != "unassigned":
             raise Refused(
                 _("Piece {id} is in mailbox {number} already; nothing was changed.").format(
-                    id=piece_id, number=_number(ctx, piece) or "—"
+                    id=piece_id, number=number_of(ctx, piece) or "—"
                 )
             )
         provider_id, dossier, mailbox = _where(ctx, target)
@@ -314,161 +319,11 @@ def assign(ctx: Context, piece_id: int, target: str, *, actor: str | None = None
         return ReceiveOutcome(piece, True, mailbox.number, note)
 
 
-def _number(ctx: Context, piece: MailPiece) -> str | None:
+def number_of(ctx: Context, piece: MailPiece) -> str | None:
     if piece.mailbox_id is None:
         return None
     mailbox = ctx.store.get_mailbox(mailbox_id=piece.mailbox_id)
     return mailbox.number if mailbox else None
-
-
-#: A file given with a piece of mail: its path, or its bytes and name.
-FileGiven = str | Path | tuple[bytes, str]
-
-
-def given(ctx: Context, file: FileGiven, field: str) -> tuple[bytes, str]:
-    """The bytes and name of a file given: read from a regular file within the size limit."""
-    if isinstance(file, tuple):
-        return file
-    from .pieces import read_piece_file
-
-    return read_piece_file(ctx, file, field=field), Path(file).name
-
-
-def _stored(ctx: Context, data: bytes, filename: str, types: dict[str, str] | None = None) -> str:
-    """Store a file content-addressed (its type noted in ``types``); its SHA-256."""
-    stored = ctx.files.put(data, filename=filename)
-    ctx.store.record_blob(stored.sha256, stored.size, stored.content_type, ctx.now())
-    if types is not None:
-        types[stored.sha256] = stored.content_type
-    return stored.sha256
-
-
-# -- scanning ----------------------------------------------------------------------
-def scan(ctx: Context, piece_id: int, file: FileGiven, *, actor: str | None = None) -> MailPiece:
-    """Store the scan of a piece's content, with its page count: only when the contract
-    lets the provider open the client's mail; the client is told."""
-    with ctx.store.transaction():
-        piece = find_piece(ctx, piece_id)
-        scanned(ctx, piece, *given(ctx, file, "scan"), actor=actor)
-        if piece.dossier_id is not None and piece.state not in ("unassigned",):
-            tell_client(ctx, piece, ctx.dossier(piece.dossier_id), scan_only=True)
-        return piece
-
-
-def scanned(
-    ctx: Context, piece: MailPiece, data: bytes, filename: str, *, actor: str | None
-) -> None:
-    """The scan of ``piece`` stored (inside the caller's transaction)."""
-    assert piece.id is not None
-    if piece.final:
-        raise Refused(
-            _("Piece {id} is {state} already: it can no longer be scanned.").format(
-                id=piece.id, state=_(STATE_WORDS[piece.state])
-            )
-        )
-    if piece.dossier_id is None:
-        raise Refused(
-            _("Piece {id} has no mailbox yet: assign it before scanning its content.").format(
-                id=piece.id
-            )
-        )
-    dossier = ctx.dossier(piece.dossier_id)
-    if not may_open(ctx, dossier):
-        raise Refused(
-            _(
-                "The contract of {where} does not allow opening its mail (no scanning "
-                "service): only the envelope may be photographed; nothing was changed."
-            ).format(where=dossier.where),
-            dossier_id=dossier.id,
-        )
-    sha = _stored(ctx, data, filename)
-    pages = page_count(data)
-    ctx.store.update_piece(piece.id, scan_sha256=sha, scan_pages=pages)
-    piece.scan_sha256, piece.scan_pages = sha, pages
-    history(ctx, piece, "scanned", actor, pages=pages, sha256=sha)
-
-
-def may_open(ctx: Context, dossier: Dossier) -> bool:
-    """The client's written permission to open its mail: the contract's scanning service."""
-    from ..documents.data import SCANNING
-    from .paperwork import dossier_offer
-
-    offer = dossier_offer(ctx, dossier, ctx.provider(dossier.provider_id))
-    return SCANNING in offer.services
-
-
-def page_count(data: bytes) -> int:
-    """A PDF's pages; an image is one page."""
-    if not data.startswith(b"%PDF"):
-        return 1
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    try:
-        return max(1, len(PdfReader(BytesIO(data)).pages))
-    except Exception:  # a PDF pypdf cannot read still counts for one page
-        return 1
-
-
-# -- telling the client ------------------------------------------------------------
-def tell_client(
-    ctx: Context,
-    piece: MailPiece,
-    dossier: Dossier,
-    *,
-    scan_only: bool = False,
-    mailbox: Mailbox | None = None,
-    types: dict[str, str] | None = None,
-) -> None:
-    """Tell the client of a piece by its mailbox's channels: an email with the envelope
-    (and the scan), an SMS; a client who chose the daily digest hears of it then.
-    ``mailbox``: the dossier's, when the caller has it; ``types``: the content type of
-    files just stored, by SHA-256 (else read back from the file)."""
-    from ..clock import paris_date
-    from ..french import numeric_date_fr
-    from ..identifiers import is_mobile
-
-    assert piece.id is not None
-    mailbox = mailbox or ctx.store.get_mailbox(dossier_id=dossier.id or 0)
-    channels = mailbox.notify if mailbox is not None else ["email"]
-    if "digest" in channels and piece.hold_reason != "suspended":
-        return  # the sweep's digest tells of it
-    client = ctx.client(dossier.client_id)
-    attachments = []
-    if piece.envelope_sha256 and not scan_only:
-        attachments.append(_attachment(ctx, f"enveloppe-{piece.id}", piece.envelope_sha256, types))
-    if piece.scan_sha256:
-        attachments.append(_attachment(ctx, f"courrier-{piece.id}", piece.scan_sha256, types))
-    context: dict[str, Any] = {
-        "client": client,
-        "provider": ctx.provider(dossier.provider_id),
-        "piece": piece,
-        "kind": KINDS[piece.kind].lower(),
-        "mailbox": mailbox.number if mailbox else "",
-        "received_on": numeric_date_fr(paris_date(piece.received_at)),
-        "scan_only": scan_only,
-        "suspended": piece.hold_reason == "suspended",
-    }
-    ctx.notify(
-        "mail_received", "email", client.email, dossier=dossier, attachments=attachments, **context
-    )
-    if "sms" in channels and not scan_only and is_mobile(client.phone):
-        ctx.notify("mail_received", "sms", client.phone, dossier=dossier, **context)
-    now = ctx.now()
-    ctx.store.update_piece(piece.id, notified_at=now)
-    piece.notified_at = now
-
-
-def _attachment(
-    ctx: Context, stem: str, sha256: str, types: dict[str, str] | None = None
-) -> Attachment:
-    """A stored file as an attachment named by its kind (``.pdf``, ``.png``, ``.jpg``)."""
-    from ..files import sniff_content_type
-
-    kind = (types or {}).get(sha256) or sniff_content_type(ctx.files.read(sha256))
-    suffix = {"application/pdf": ".pdf", "image/png": ".png"}.get(kind or "", ".jpg")
-    return Attachment(filename=stem + suffix, sha256=sha256)
 
 
 # -- reading -----------------------------------------------------------------------
@@ -489,7 +344,7 @@ STATE_WORDS = {
 
 def show_piece(ctx: Context, piece_id: int) -> MailPieceView:
     piece = find_piece(ctx, piece_id)
-    return MailPieceView(piece, _number(ctx, piece), ctx.store.mail_history(piece_id))
+    return MailPieceView(piece, number_of(ctx, piece), ctx.store.mail_history(piece_id))
 
 
 def list_pieces(
