@@ -19,11 +19,13 @@ import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ..french import numeric_date_fr
+from ..mailbox import KINDS as MAIL_KINDS
+from ..mailbox import MailKind
 from .data import Text
 
 if TYPE_CHECKING:
@@ -40,18 +42,6 @@ __all__ = [
     "piece_qr_payload",
     "render_labels",
 ]
-
-#: What a piece of mail is, as the mailbox records it.
-MailKind = Literal["lettre", "recommande", "colis", "administratif", "avis_de_passage"]
-
-#: Each kind as a label prints it.
-MAIL_KINDS: dict[str, str] = {
-    "lettre": "Lettre",
-    "recommande": "Recommandé",
-    "colis": "Colis",
-    "administratif": "Administratif",
-    "avis_de_passage": "Avis de passage",
-}
 
 QR_PREFIX = "DOMICILI:PIECE:"
 
